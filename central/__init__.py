@@ -1,0 +1,1 @@
+"""omnistore central."""

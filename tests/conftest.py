@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: free loopback ports and one real JetStream nats-server per session."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from shared.nats_link import NatsLink
+from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, ensure_streams, write_deployment
+
+TEST_STORES = ["S001", "S002", "S003", "S004"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningNats:
+    """The session's server: its URL, the users' passwords, and stop/start/freeze for fault tests."""
+
+    def __init__(self, root: Path):
+        self.port, self.monitor_port = free_port(), free_port()
+        self.layout = NatsLayout(root)
+        self.users = write_deployment(self.layout, store_ids=TEST_STORES, host="127.0.0.1", port=self.port,
+                                      monitor_port=self.monitor_port)
+        self.server = NatsServer(self.layout.config, self.monitor_port, log_file=root / "nats.log")
+        self.url = f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def password(self, user: str) -> str:
+        return self.users[user]
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory):
+    running = RunningNats(tmp_path_factory.mktemp("nats"))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def nats_up(nats_server):
+    """The session's server, started again if a fault test left it stopped or frozen."""
+    nats_server.server.thaw()
+    if nats_server.server.process is None or nats_server.server.process.poll() is not None:
+        nats_server.start()
+    return nats_server
+
+
+@pytest.fixture
+async def central_nats(nats_up):
+    """A NATS link with central's identity, the streams in place."""
+    link = NatsLink([nats_up.url], user=CENTRAL_USER, password=nats_up.password(CENTRAL_USER),
+                    inbox_prefix="_INBOX_CENTRAL", name="test-central")
+    link.start()
+    assert await link.wait_online(10)
+    await ensure_streams(link.js)
+    yield link
+    await link.close()
