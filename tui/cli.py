@@ -1,0 +1,38 @@
+"""`omnistore tui`: the counter UI of one store."""
+
+import argparse
+import sys
+
+from tui.app import StoreApp
+from tui.client import EdgeClient
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="omnistore tui", description=(
+        "The counter terminal UI. It talks only to the store's edge agent over HTTP."))
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="SNNN", help="store id on this machine: S001 → http://127.0.0.1:8101, S002 → 8102 …")
+    where.add_argument("--edge", metavar="URL", help="address of the store's edge agent (default http://127.0.0.1:8101)")
+    p.add_argument("--login-hint", help=argparse.SUPPRESS)
+    return p
+
+
+def edge_url(store: str | None, edge: str | None) -> str:
+    if edge:
+        return edge
+    if store:
+        digits = "".join(ch for ch in store if ch.isdigit())
+        if not digits:
+            raise SystemExit(f"omnistore tui: cannot tell the port of store {store!r}; pass --edge URL instead")
+        return f"http://127.0.0.1:{8100 + int(digits)}"
+    return "http://127.0.0.1:8101"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    StoreApp(EdgeClient(edge_url(args.store, args.edge)), login_hint=args.login_hint).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The UI's only way to the store: the edge agent's HTTP API."""
+
+from dataclasses import dataclass
+
+import httpx
+
+
+class EdgeUnreachable(Exception):
+    """The edge agent did not answer (not running, wrong address, or too slow)."""
+
+
+@dataclass
+class EdgeError(Exception):
+    """The edge agent refused a request; `detail` is its sentence for the associate."""
+
+    status: int
+    code: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class EdgeClient:
+    def __init__(self, base_url: str, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.token: str | None = None
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+
+    async def _request(self, method: str, path: str, **kwargs) -> dict:
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except (httpx.TransportError, httpx.TimeoutException) as e:
+            raise EdgeUnreachable(f"The store agent at {self.base_url} does not answer.") from e
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            raise EdgeError(response.status_code, body.get("code", "error"),
+                            body.get("detail") or f"The store agent answered {response.status_code}.")
+        return response.json()
+
+    async def health(self) -> dict:
+        return await self._request("GET", "/healthz")
+
+    async def login(self, associate_id: str, pin: str) -> dict:
+        answer = await self._request("POST", "/v1/login", json={"associate_id": associate_id, "pin": pin})
+        self.token = answer["token"]
+        return answer
+
+    def logout(self) -> None:
+        self.token = None
+
+    async def sync_status(self) -> dict:
+        return await self._request("GET", "/v1/sync/status")
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

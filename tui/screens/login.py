@@ -1,0 +1,83 @@
+"""Sign-in at the counter: associate id, then PIN; Enter moves on, a scanner's badge read works the same."""
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+
+
+class LoginScreen(Screen):
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+    DEFAULT_CSS = """
+    LoginScreen { align: center middle; }
+    #login { width: 60; max-width: 100%; height: auto; border: round $accent; padding: 1 2; }
+    #store { text-style: bold; margin-bottom: 1; }
+    #message { color: $error; height: auto; margin-top: 1; }
+    #hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, client: EdgeClient, hint: str | None = None, message: str = ""):
+        super().__init__()
+        self.client = client
+        self.hint = hint
+        self.initial_message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Static("omnistore", id="store")
+            yield Label("Associate id")
+            yield Input(id="associate", placeholder="scan your badge or type your id")
+            yield Label("PIN")
+            yield Input(id="pin", password=True, placeholder="PIN", restrict=r"[0-9]*", max_length=8)
+            yield Static(self.initial_message, id="message")
+            if self.hint:
+                yield Static(self.hint, id="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#associate", Input).focus()
+        self.load_store_name()
+
+    @work(exclusive=True, group="store-name")
+    async def load_store_name(self) -> None:
+        try:
+            health = await self.client.health()
+        except (EdgeUnreachable, EdgeError) as e:
+            self.show(f"{e} Check that the store agent is running.")
+            return
+        self.query_one("#store", Static).update(f"{health['store_name']} · {health['store_id']}")
+
+    def show(self, message: str) -> None:
+        self.query_one("#message", Static).update(message)
+
+    @on(Input.Submitted, "#associate")
+    def associate_entered(self, event: Input.Submitted) -> None:
+        event.input.value = event.value.strip()
+        if event.input.value:
+            self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def pin_entered(self) -> None:
+        associate = self.query_one("#associate", Input).value.strip()
+        pin = self.query_one("#pin", Input).value
+        if not associate:
+            self.show("Enter your associate id first.")
+            self.query_one("#associate", Input).focus()
+            return
+        self.sign_in(associate, pin)
+
+    @work(exclusive=True, group="login")
+    async def sign_in(self, associate: str, pin: str) -> None:
+        self.show("Signing in …")
+        try:
+            answer = await self.client.login(associate, pin)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.query_one("#pin", Input).value = ""
+            self.query_one("#pin", Input).focus()
+            self.show(str(e))
+            return
+        self.dismiss(answer["associate"])
