@@ -1,0 +1,70 @@
+"""Real part processes for tests: an edge agent or central started the way an operator starts them."""
+
+import json
+import secrets
+from pathlib import Path
+
+from shared.processes import Child, python_module, run_to_end, wait_http
+from tests.conftest import free_port
+
+ASSOCIATE = {"id": "A1", "name": "Ana Lange", "pin": "2468", "role": "associate"}
+MANAGER = {"id": "M1", "name": "Max Roth", "pin": "1357", "role": "manager"}
+
+
+class EdgeProcess:
+    """`omnistore edge serve` for one store, with an associate and a manager provisioned."""
+
+    def __init__(self, root: Path, store_id: str, nats, name: str = "Test store"):
+        self.root, self.store_id, self.nats, self.name = root, store_id, nats, name
+        self.db = root / f"edge-{store_id}.db"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.password_file = root / f"nats-{store_id}.password"
+        self.password_file.write_text(nats.password(store_id))
+        self.child: Child | None = None
+
+    def provision(self) -> None:
+        run_to_end("associates", python_module("edge", "associates", "add", "--store", self.store_id,
+                                               "--db", str(self.db)),
+                   self.root / "associates.log", stdin_text=json.dumps([ASSOCIATE, MANAGER]))
+
+    def start(self) -> "EdgeProcess":
+        if not self.db.exists():
+            self.provision()
+        self.child = Child(f"edge-{self.store_id}", python_module(
+            "edge", "serve", "--store", self.store_id, "--port", str(self.port), "--db", str(self.db),
+            "--nats-url", self.nats.url), self.root / f"edge-{self.store_id}.log", {
+            "OMNISTORE_EDGE_NATS_PASSWORD_FILE": str(self.password_file),
+            "OMNISTORE_EDGE_STORE_NAME": self.name})
+        wait_http(f"{self.url}/healthz", self.child)
+        return self
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+
+
+class CentralProcess:
+    """`omnistore central serve` with a fresh admin token."""
+
+    def __init__(self, root: Path, nats):
+        self.root, self.nats = root, nats
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = secrets.token_urlsafe(24)
+        (root / "admin.token").write_text(self.token)
+        (root / "nats-central.password").write_text(nats.password("central"))
+        self.child: Child | None = None
+
+    def start(self) -> "CentralProcess":
+        self.child = Child("central", python_module(
+            "central", "serve", "--port", str(self.port), "--db", str(self.root / "central.db"),
+            "--nats-url", self.nats.url), self.root / "central.log", {
+            "OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(self.root / "nats-central.password"),
+            "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(self.root / "admin.token")})
+        wait_http(f"{self.url}/healthz", self.child)
+        return self
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
