@@ -1,5 +1,7 @@
 """Sign-in at the counter: associate id, then PIN; Enter moves on, a scanner's badge read works the same."""
 
+import asyncio
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,6 +10,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+
+RETRY_SECONDS = 2.0
 
 
 class LoginScreen(Screen):
@@ -44,12 +48,20 @@ class LoginScreen(Screen):
 
     @work(exclusive=True, group="store-name")
     async def load_store_name(self) -> None:
-        try:
-            health = await self.client.health()
-        except (EdgeUnreachable, EdgeError) as e:
-            self.show(f"{e} Check that the store agent is running.")
+        # Keep asking: the agent may still be starting, and the screen should recover by itself.
+        unreachable = False
+        while True:
+            try:
+                health = await self.client.health()
+            except (EdgeUnreachable, EdgeError) as e:
+                unreachable = True
+                self.show(f"{e} Check that the store agent is running; retrying …")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            self.query_one("#store", Static).update(f"{health['store_name']} · {health['store_id']}")
+            if unreachable:
+                self.show("")
             return
-        self.query_one("#store", Static).update(f"{health['store_name']} · {health['store_id']}")
 
     def show(self, message: str) -> None:
         self.query_one("#message", Static).update(message)
