@@ -1,0 +1,40 @@
+"""Whether central may promise a node's stock (DESIGN §4, §5): all times are central's clock."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# Heartbeats come every 5 s; three missed ones mean the store is offline, whatever its data.
+ONLINE_WITHIN = timedelta(seconds=15)
+
+
+@dataclass(frozen=True)
+class StoreSync:
+    """What central knows of a store's sync: its applied position and its last heartbeat."""
+
+    epoch: str | None
+    applied_seq: int
+    last_heartbeat_at: datetime | None
+    hb_epoch: str | None
+    hb_last_seq: int | None
+
+
+def store_online(now: datetime, last_heartbeat_at: datetime | None) -> bool:
+    return last_heartbeat_at is not None and now - last_heartbeat_at < ONLINE_WITHIN
+
+
+def store_fresh(now: datetime, sync: StoreSync, stale_after: timedelta) -> bool:
+    """A recent heartbeat, and central has applied every event that heartbeat said the store had written."""
+    if sync.last_heartbeat_at is None or now - sync.last_heartbeat_at >= stale_after:
+        return False
+    last_seq = sync.hb_last_seq or 0
+    if sync.epoch is None:
+        return last_seq == 0  # a new store that has written nothing: nothing to catch up on
+    return sync.hb_epoch == sync.epoch and sync.applied_seq >= last_seq
+
+
+def warehouse_fresh(now: datetime, as_of: datetime | None, received_at: datetime | None,
+                    stale_after: timedelta) -> bool:
+    """A DC's feed counts while it is younger than `stale_after`; the older of its as_of and arrival counts."""
+    if as_of is None or received_at is None:
+        return False
+    return now - min(as_of, received_at) < stale_after

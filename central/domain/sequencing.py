@@ -1,0 +1,107 @@
+"""Which of a store's events central applies next (DESIGN §3, §4).
+
+A store numbers its events 1, 2, 3 … within an epoch. Central applies them strictly in that
+order, skips what it already has (the watermark is the dedup), waits above a gap, and lets a
+new epoch supersede the old one only where the new epoch shows its full state: at its seq 1,
+or at the first chunk of a stock snapshot (which carries every level of the store).
+"""
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """How far central has applied one store: every event of `epoch` up to `applied_seq`."""
+
+    epoch: str
+    applied_seq: int
+
+
+@dataclass(frozen=True, order=True)
+class Arrival:
+    """An event as far as ordering is concerned."""
+
+    epoch: str
+    seq: int
+    opens_snapshot: bool = False  # the first chunk of a stock.snapshot: full state, so it can open an epoch
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.epoch, self.seq
+
+
+class Verdict(StrEnum):
+    APPLY = "apply"                  # the next one in line
+    DUPLICATE = "duplicate"          # already applied: ack and skip
+    HOLD = "hold"                    # above a gap in the current epoch: wait for the gap to fill
+    ADOPT = "adopt"                  # opens another epoch, which supersedes the current one
+    UNKNOWN_EPOCH = "unknown_epoch"  # a later event of an epoch not opened yet: wait for its opening
+    RETIRED = "retired"              # of an epoch a newer one superseded: ack and skip
+
+
+def decide(position: Position | None, retired: Collection[str], arrival: Arrival) -> Verdict:
+    """What to do with one event, given how far the store has been applied."""
+    if arrival.epoch in retired:
+        return Verdict.RETIRED
+    if position is not None and arrival.epoch == position.epoch:
+        if arrival.seq <= position.applied_seq:
+            return Verdict.DUPLICATE
+        if arrival.seq == position.applied_seq + 1:
+            return Verdict.APPLY
+        return Verdict.HOLD
+    if arrival.seq == 1 or arrival.opens_snapshot:
+        return Verdict.ADOPT
+    return Verdict.UNKNOWN_EPOCH
+
+
+@dataclass(frozen=True)
+class Step:
+    arrival: Arrival
+    verdict: Verdict  # APPLY, or ADOPT: the node's old levels are dropped before this event applies
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The outcome of one batch for one store: what to apply in order, what to ack unapplied, what to keep."""
+
+    steps: tuple[Step, ...]
+    dropped: tuple[Arrival, ...]
+    held: tuple[Arrival, ...]
+    position: Position | None
+    retired: frozenset[str]
+
+
+def plan(position: Position | None, retired: Collection[str], arrivals: Iterable[Arrival]) -> Plan:
+    """Order a store's arrivals (this batch plus those held before); copies of one (epoch, seq) count once."""
+    retired = frozenset(retired)
+    pending: dict[tuple[str, int], Arrival] = {}
+    for arrival in arrivals:
+        pending.setdefault(arrival.key, arrival)
+    steps: list[Step] = []
+    dropped: list[Arrival] = []
+
+    def drop_settled() -> None:
+        for key, arrival in list(pending.items()):
+            if decide(position, retired, arrival) in (Verdict.DUPLICATE, Verdict.RETIRED):
+                dropped.append(pending.pop(key))
+
+    drop_settled()
+    while pending:
+        if position is not None and (nxt := pending.pop((position.epoch, position.applied_seq + 1), None)):
+            steps.append(Step(nxt, Verdict.APPLY))
+            position = Position(nxt.epoch, nxt.seq)
+            continue
+        opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
+        if not opening:
+            break
+        # Prefer a real opening (seq 1) over a mid-epoch snapshot; lowest seq first, so more of the epoch applies.
+        chosen = min(opening, key=lambda a: (a.seq != 1, a.seq, a.epoch))
+        del pending[chosen.key]
+        if position is not None:
+            retired = retired | {position.epoch}
+        steps.append(Step(chosen, Verdict.ADOPT))
+        position = Position(chosen.epoch, chosen.seq)
+        drop_settled()
+    return Plan(tuple(steps), tuple(dropped), tuple(sorted(pending.values())), position, retired)
