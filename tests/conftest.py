@@ -8,7 +8,7 @@ import pytest
 from shared.nats_link import NatsLink
 from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, ensure_streams, write_deployment
 
-TEST_STORES = ["S001", "S002", "S003", "S004"]
+TEST_STORES = [f"S00{n}" for n in range(1, 10)]
 
 
 def free_port() -> int:
