@@ -1,0 +1,54 @@
+"""`create_app(settings)`: the store's local API, its database and its sync loops, on one event loop."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+
+from edge.api.routes import health, login, products, stock, sync
+from edge.api.state import EdgeState
+from edge.auth import Sessions
+from edge.db import open_database, read_epoch
+from edge.settings import EdgeSettings, version
+from edge.stock_service import StockService
+from edge.sync.agent import SyncAgent
+from edge.wakeup import Wakeup
+from shared.clock import utc_now
+from shared.problems import install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    """The edge agent's app; `with_nats=False` serves the API without any NATS link (offline from the start)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = open_database(settings.db_path)
+        with db.read() as conn:
+            epoch = read_epoch(conn)
+        wakeup = Wakeup(asyncio.get_running_loop())
+        agent = SyncAgent(settings, db, epoch, wakeup, clock) if with_nats else None
+        app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
+                                   sessions=Sessions(db, timedelta(minutes=settings.token_idle_minutes)),
+                                   agent=agent, clock=clock)
+        if agent is not None:
+            agent.start()
+        log.info("edge agent for %s serving; database %s, epoch %s", settings.store_id, settings.db_path, epoch)
+        try:
+            yield
+        finally:
+            if agent is not None:
+                await agent.stop()
+            db.close()
+
+    app = FastAPI(title=f"omnistore edge agent — {settings.store_name}", version=version(), lifespan=lifespan,
+                  description="The local API of one store: sign-in, catalog, stock, sync status.")
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for module in (login, products, stock, sync):
+        app.include_router(module.router, prefix="/v1")
+    return app

@@ -1,0 +1,27 @@
+"""Typed dependencies of the routes: the running agent's state and the signed-in associate."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from edge.api.state import EdgeState
+from edge.auth import Associate
+
+
+def get_edge(request: Request) -> EdgeState:
+    return request.app.state.edge
+
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /v1/login.")
+
+
+def current_associate(request: Request,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Associate:
+    edge = request.app.state.edge
+    token = credentials.credentials if credentials is not None and credentials.scheme.lower() == "bearer" else None
+    return edge.sessions.authenticate(token, edge.clock())
+
+
+EdgeDep = Annotated[EdgeState, Depends(get_edge)]
+AssociateDep = Annotated[Associate, Depends(current_associate)]

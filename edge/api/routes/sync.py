@@ -1,0 +1,17 @@
+"""`GET /v1/sync/status`: is the store online, and how much has not reached central yet."""
+
+from fastapi import APIRouter
+
+from edge import outbox
+from edge.api.deps import AssociateDep, EdgeDep
+
+router = APIRouter(tags=["sync"])
+
+
+@router.get("/sync/status", summary="Link to central and the outbox backlog")
+def get_sync_status(edge: EdgeDep, _: AssociateDep) -> dict:
+    with edge.db.read() as conn:
+        counts = outbox.counters(conn)
+    return {"store_id": edge.settings.store_id, "epoch": edge.epoch, "online": edge.online,
+            "backlog": counts.backlog, "oldest_unsent_at": counts.oldest_unsent_at, "last_seq": counts.last_seq,
+            "last_acked_seq": counts.last_acked_seq, "applied_seq": counts.applied_seq, "printers": []}

@@ -1,0 +1,27 @@
+"""What the routes reach through `request.app.state.edge` while the app runs."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge.auth import Sessions
+from edge.settings import EdgeSettings
+from edge.stock_service import StockService
+from edge.sync.agent import SyncAgent
+from shared.sqlite import Database
+
+
+@dataclass
+class EdgeState:
+    settings: EdgeSettings
+    db: Database
+    epoch: str
+    stock: StockService
+    sessions: Sessions
+    agent: SyncAgent | None
+    clock: Callable[[], datetime]
+
+    @property
+    def online(self) -> bool:
+        """The NATS link is up right now."""
+        return self.agent is not None and self.agent.online

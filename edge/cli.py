@@ -1,0 +1,120 @@
+"""`omnistore edge …`: run a store's edge agent, and manage the store's associates."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from edge.auth import AssociateIn, list_associates, save_associates
+from edge.db import open_database
+from edge.settings import EdgeSettings
+from shared.clock import utc_now
+
+LOG_LEVELS = ["debug", "info", "warning", "error"]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="ID", help="store id, e.g. S001 (or OMNISTORE_EDGE_STORE_ID, or the "
+                                                      "config file's store_id)")
+    parser.add_argument("--config", metavar="FILE.toml", type=Path, help="TOML file with any of the settings")
+    parser.add_argument("--db", metavar="PATH", type=Path, help="the store's SQLite database (default edge-<store>.db)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="omnistore edge", description="A store's edge agent: stock, sync with "
+                                     "central over NATS, and the local API the counter terminals use.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, help="what to do")
+
+    serve = commands.add_parser("serve", help="run the agent (API + sync) until SIGTERM or Ctrl-C",
+                                description="Run the edge agent: the local HTTP API and the NATS sync loops. "
+                                            "SIGTERM or Ctrl-C stops it cleanly.")
+    _common(serve)
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8101)")
+    serve.add_argument("--nats-url", metavar="URL[,URL…]", help="NATS server URL(s) (default nats://127.0.0.1:4222)")
+    serve.add_argument("--nats-password-file", metavar="FILE", type=Path,
+                       help="file holding the store's NATS password (or OMNISTORE_EDGE_NATS_PASSWORD_FILE)")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="how much to log (default info)")
+
+    associates = commands.add_parser("associates", help="add, update or list the store's associates",
+                                     description="Manage the associates who may sign in at this store.")
+    actions = associates.add_subparsers(dest="action", metavar="ACTION", required=True, help="add or list")
+    add = actions.add_parser(
+        "add", help="add or update associates from a JSON list on stdin",
+        description='Read a JSON list from stdin, e.g. [{"id": "A1", "name": "Ana", "pin": "2468", "role": '
+                    '"associate"}]; role is associate (default) or manager; a PIN is 4 to 8 digits. '
+                    "Re-adding an id updates its name, role and PIN and lifts any lockout.")
+    _common(add)
+    listing = actions.add_parser("list", help="list the associates (never their PINs)",
+                                 description="Print the store's associates, one a line: id, role, name.")
+    _common(listing)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **flags) -> EdgeSettings:
+    return EdgeSettings.load(args.config, store_id=args.store, db_path=args.db, **flags)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from edge.api.app import create_app
+
+    settings = _settings(args, host=args.host, port=args.port, nats_url=args.nats_url,
+                         nats_password_file=args.nats_password_file, log_level=args.log_level)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # uvicorn turns SIGTERM/SIGINT into a graceful shutdown, which runs the app's lifespan exit:
+    # the publisher finishes its in-flight publish, NATS closes, the database closes.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                timeout_graceful_shutdown=15)
+    return 0
+
+
+def _associates_add(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        associates = TypeAdapter(list[AssociateIn]).validate_json(sys.stdin.read() or "null")
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the input"
+        print(f"error: {where}: {first['msg']} — expected a JSON list like "
+              '[{"id": "A1", "name": "Ana", "pin": "2468", "role": "associate"}]', file=sys.stderr)
+        return 2
+    db = open_database(settings.db_path)
+    try:
+        save_associates(db, associates, utc_now())
+    finally:
+        db.close()
+    print(f"{len(associates)} associate{'s' if len(associates) != 1 else ''} saved in {settings.db_path}")
+    return 0
+
+
+def _associates_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = open_database(settings.db_path)
+    try:
+        for associate in list_associates(db):
+            print(f"{associate.id}\t{associate.role}\t{associate.name}")
+    finally:
+        db.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.action == "add":
+            return _associates_add(args)
+        return _associates_list(args)
+    except ValidationError as e:
+        first = e.errors()[0]
+        print(f"error: setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

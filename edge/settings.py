@@ -1,0 +1,64 @@
+"""Settings of one store's edge agent: defaults < TOML file < `OMNISTORE_EDGE_…` environment < flags."""
+
+import importlib.metadata
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.config import PartSettings, read_secret
+from shared.models import Currency, StoreId
+
+
+def version() -> str:
+    """The installed omnistore version, reported by /healthz and in heartbeats."""
+    try:
+        return importlib.metadata.version("omnistore")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+class EdgeSettings(PartSettings):
+    """Everything one store's edge agent needs to know; one agent serves one store."""
+
+    model_config = SettingsConfigDict(env_prefix="OMNISTORE_EDGE_", extra="forbid")
+
+    store_id: StoreId = Field(description="The store this agent serves, e.g. S001 (upper-case letters, digits, - and _).")
+    store_name: str | None = Field(default=None, description="The store's name for people; defaults to the store id.")
+    host: str = Field(default="127.0.0.1", description="Address the local API listens on (0.0.0.0 for the whole LAN).")
+    port: int = Field(default=8101, ge=1, le=65535, description="Port of the local API.")
+    db_path: Path | None = Field(default=None, description="The store's SQLite database; defaults to edge-<store_id>.db "
+                                                            "in the working directory.")
+    nats_url: str = Field(default="nats://127.0.0.1:4222",
+                          description="NATS server URL(s); several, for a cluster, separated by commas.")
+    nats_user: str | None = Field(default=None, description="NATS user name; defaults to the store id.")
+    nats_password: str | None = Field(default=None, repr=False,
+                                      description="NATS password (prefer nats_password_file, which stays out of "
+                                                  "process listings and environment dumps).")
+    nats_password_file: Path | None = Field(default=None, description="File holding the NATS password.")
+    currency: Currency = Field(default="EUR", description="ISO 4217 currency of the store's prices and takings.")
+    retain_days: int = Field(default=7, ge=0, description="Days a sent event stays in the outbox after central has "
+                                                          "applied it, before it is deleted.")
+    heartbeat_interval_s: float = Field(default=5.0, gt=0, description="Seconds between heartbeats to central.")
+    token_idle_minutes: int = Field(default=30, gt=0, description="Minutes without use after which an associate's "
+                                                                  "sign-in lapses.")
+    print_dir: Path | None = Field(default=None, description="Directory for print previews (accepted; printing comes "
+                                                             "in a later version).")
+    log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "EdgeSettings":
+        if self.store_name is None:
+            self.store_name = self.store_id
+        if self.nats_user is None:
+            self.nats_user = self.store_id
+        db_path = self.db_path if self.db_path is not None else Path(f"edge-{self.store_id}.db")
+        self.db_path = db_path.expanduser().resolve()
+        return self
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+    def nats_secret(self) -> str | None:
+        return read_secret(self.nats_password, self.nats_password_file)

@@ -1,0 +1,62 @@
+"""Central's commands (`COMMANDS` stream, durable `edge-<store>`) into the store's inbox, each exactly once.
+
+Recording is idempotent by command id, so a redelivery (an ack lost in a crash) inserts nothing.
+Acting on the commands is the fulfilment module's job; this only makes sure none is lost.
+"""
+
+import asyncio
+import json
+import logging
+
+from nats.aio.msg import Msg
+
+from edge.sync.consumer import ConsumerFollower
+from edge.sync.context import SyncContext
+from shared import subjects
+from shared.clock import to_text
+from shared.events import Undeliverable, parse_command
+
+log = logging.getLogger(__name__)
+
+
+class CommandFollower:
+    def __init__(self, ctx: SyncContext):
+        self._ctx = ctx
+        # max_ack_pending=1 on the consumer: commands come one at a time, in cmd_seq order.
+        self.follower = ConsumerFollower(ctx, subjects.COMMANDS_STREAM, subjects.command_consumer(ctx.store_id),
+                                         1, self._handle)
+
+    async def run(self) -> None:
+        await self.follower.run()
+
+    async def _handle(self, messages: list[Msg]) -> None:
+        for msg in messages:
+            reason = await asyncio.to_thread(self.record, msg.data, msg.metadata.sequence.stream)
+            if reason is None:
+                await msg.ack()
+            else:
+                log.error("command #%d is undeliverable and kept aside: %s", msg.metadata.sequence.stream, reason)
+                await msg.term()
+
+    def record(self, data: bytes, stream_seq: int) -> str | None:
+        """Store the command (once); returns the reason when it can never be carried out."""
+        ctx = self._ctx
+        now = to_text(ctx.clock())
+        try:
+            envelope, _ = parse_command(data)
+            if envelope.store_id != ctx.store_id:
+                raise Undeliverable(f"addressed to store {envelope.store_id}, not {ctx.store_id}")
+        except Undeliverable as e:
+            with ctx.db.write() as conn:
+                conn.execute("INSERT OR IGNORE INTO commands (id, payload, received_at, undeliverable_reason) "
+                             "VALUES (?, ?, ?, ?)", (f"stream-{stream_seq}", data.decode(errors="replace"), now,
+                                                     e.reason))
+            return e.reason
+        with ctx.db.write() as conn:
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (envelope.id, envelope.cmd_seq, envelope.type,
+                                              json.dumps(envelope.payload), to_text(envelope.issued_at), now))
+        if inserted.rowcount:
+            log.info("command %s #%d recorded", envelope.type, envelope.cmd_seq)
+        return None

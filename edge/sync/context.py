@@ -1,0 +1,34 @@
+"""What every sync loop of one agent shares: the store, its database, its NATS link, its clock."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from edge.settings import EdgeSettings
+from edge.wakeup import Wakeup
+from shared.nats_link import NatsLink
+from shared.sqlite import Database
+
+
+@dataclass
+class SyncContext:
+    settings: EdgeSettings
+    epoch: str
+    db: Database
+    link: NatsLink
+    wakeup: Wakeup
+    clock: Callable[[], datetime]
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def store_id(self) -> str:
+        return self.settings.store_id
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep, cut short when the agent stops; True when stopping."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+        return self.stopping.is_set()

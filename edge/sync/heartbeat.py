@@ -1,0 +1,39 @@
+"""`omni.hb.<store>` every few seconds over core NATS: what the store has written and how far its sending lags."""
+
+import asyncio
+import logging
+
+from edge import outbox
+from edge.settings import version
+from edge.sync.context import SyncContext
+from shared import subjects
+from shared.clock import from_text
+from shared.events import Heartbeat
+
+log = logging.getLogger(__name__)
+
+
+class HeartbeatSender:
+    def __init__(self, ctx: SyncContext):
+        self._ctx = ctx
+        self._version = version()
+
+    async def run(self) -> None:
+        ctx = self._ctx
+        while not ctx.stopping.is_set():
+            if ctx.link.online:
+                try:
+                    beat = await asyncio.to_thread(self.build)
+                    await ctx.link.nc.publish(subjects.heartbeat(ctx.store_id), beat.model_dump_json().encode())
+                except Exception as e:  # offline between the check and the publish; the next beat will do
+                    log.debug("heartbeat skipped: %s", e)
+            if await ctx.pause(ctx.settings.heartbeat_interval_s):
+                return
+
+    def build(self) -> Heartbeat:
+        ctx = self._ctx
+        with ctx.db.read() as conn:
+            counts = outbox.counters(conn)
+        oldest = from_text(counts.oldest_unsent_at) if counts.oldest_unsent_at else None
+        return Heartbeat(store_id=ctx.store_id, epoch=ctx.epoch, last_seq=counts.last_seq, backlog=counts.backlog,
+                         oldest_unsent_at=oldest, clock=ctx.clock(), printers=[], version=self._version)

@@ -1,0 +1,67 @@
+"""Outbox → JetStream `EVENTS`, in seq order; a row counts as sent only once its PubAck is back (DESIGN §4).
+
+A timed-out publish may still have been stored, so it is retried with the same `Nats-Msg-Id`
+(the stream's duplicate window answers `duplicate=True`) and never skipped: a gap would stall central.
+"""
+
+import asyncio
+import logging
+
+from edge import outbox
+from edge.sync.context import SyncContext
+from shared import subjects
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+PUBLISH_TIMEOUT_S = 5.0
+IDLE_WAKE_S = 1.0
+RETRY_AFTER_S = 1.0
+
+
+class Publisher:
+    def __init__(self, ctx: SyncContext):
+        self._ctx = ctx
+        self.published = 0
+
+    async def run(self) -> None:
+        ctx = self._ctx
+        while not ctx.stopping.is_set():
+            try:
+                rows = await asyncio.to_thread(self._pending)
+                if not rows or not ctx.link.online:
+                    await ctx.wakeup.wait(IDLE_WAKE_S)
+                    continue
+                for row in rows:
+                    if ctx.stopping.is_set():
+                        return
+                    if not await self._publish(row):
+                        await ctx.pause(RETRY_AFTER_S)
+                        break
+            except Exception:  # the publisher must outlive any surprise; the rows wait in the outbox
+                log.exception("outbox publisher hit an error; retrying")
+                await ctx.pause(RETRY_AFTER_S)
+
+    def _pending(self) -> list[outbox.OutboxRow]:
+        with self._ctx.db.read() as conn:
+            return outbox.unpublished(conn, BATCH)
+
+    async def _publish(self, row: outbox.OutboxRow) -> bool:
+        ctx = self._ctx
+        envelope = row.envelope(ctx.store_id, ctx.epoch)
+        try:
+            ack = await ctx.link.js.publish(
+                subjects.events(ctx.store_id), envelope.to_bytes(), timeout=PUBLISH_TIMEOUT_S,
+                stream=subjects.EVENTS_STREAM, headers={"Nats-Msg-Id": subjects.msg_id(ctx.store_id, row.id)})
+        except Exception as e:
+            log.warning("event seq %d not acknowledged yet (%s); will retry with the same id",
+                        row.seq, type(e).__name__ if not str(e) else e)
+            return False
+        await asyncio.to_thread(self._mark, row.seq)
+        self.published += 1
+        log.debug("event seq %d stored as EVENTS #%d%s", row.seq, ack.seq, " (duplicate)" if ack.duplicate else "")
+        return True
+
+    def _mark(self, seq: int) -> None:
+        with self._ctx.db.write() as conn:
+            outbox.mark_published(conn, seq, self._ctx.clock())
