@@ -4,28 +4,35 @@ A store numbers its events 1, 2, 3 … within an epoch. Central applies them str
 order, skips what it already has (the watermark is the dedup), waits above a gap, and lets a
 new epoch supersede the old one only where the new epoch shows its full state: at its seq 1,
 or at the first chunk of a stock snapshot (which carries every level of the store).
+
+Epochs carry no order of their own; "newer" means stored later by the broker. An epoch whose
+events were stored before the current epoch opened is an older one (a replay, a restored
+database) and never takes over again.
 """
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Position:
     """How far central has applied one store: every event of `epoch` up to `applied_seq`."""
 
     epoch: str
     applied_seq: int
+    opened_at: datetime | None = None  # when the broker stored the event that opened this epoch
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Arrival:
     """An event as far as ordering is concerned."""
 
     epoch: str
     seq: int
     opens_snapshot: bool = False  # the first chunk of a stock.snapshot: full state, so it can open an epoch
+    stored_at: datetime | None = None  # when the broker stored it
 
     @property
     def key(self) -> tuple[str, int]:
@@ -38,7 +45,7 @@ class Verdict(StrEnum):
     HOLD = "hold"                    # above a gap in the current epoch: wait for the gap to fill
     ADOPT = "adopt"                  # opens another epoch, which supersedes the current one
     UNKNOWN_EPOCH = "unknown_epoch"  # a later event of an epoch not opened yet: wait for its opening
-    RETIRED = "retired"              # of an epoch a newer one superseded: ack and skip
+    RETIRED = "retired"              # of an epoch a newer one superseded, or older than the current: skip
 
 
 def decide(position: Position | None, retired: Collection[str], arrival: Arrival) -> Verdict:
@@ -51,9 +58,16 @@ def decide(position: Position | None, retired: Collection[str], arrival: Arrival
         if arrival.seq == position.applied_seq + 1:
             return Verdict.APPLY
         return Verdict.HOLD
+    if _older_than_current(position, arrival):
+        return Verdict.RETIRED
     if arrival.seq == 1 or arrival.opens_snapshot:
         return Verdict.ADOPT
     return Verdict.UNKNOWN_EPOCH
+
+
+def _older_than_current(position: Position | None, arrival: Arrival) -> bool:
+    return (position is not None and position.opened_at is not None and arrival.stored_at is not None
+            and arrival.stored_at < position.opened_at)
 
 
 @dataclass(frozen=True)
@@ -91,7 +105,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
     while pending:
         if position is not None and (nxt := pending.pop((position.epoch, position.applied_seq + 1), None)):
             steps.append(Step(nxt, Verdict.APPLY))
-            position = Position(nxt.epoch, nxt.seq)
+            position = replace(position, applied_seq=nxt.seq)
             continue
         opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
         if not opening:
@@ -102,6 +116,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         if position is not None:
             retired = retired | {position.epoch}
         steps.append(Step(chosen, Verdict.ADOPT))
-        position = Position(chosen.epoch, chosen.seq)
+        position = Position(chosen.epoch, chosen.seq, chosen.stored_at)
         drop_settled()
-    return Plan(tuple(steps), tuple(dropped), tuple(sorted(pending.values())), position, retired)
+    held = tuple(sorted(pending.values(), key=lambda a: a.key))
+    return Plan(tuple(steps), tuple(dropped), held, position, retired)

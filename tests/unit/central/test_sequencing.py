@@ -1,5 +1,7 @@
 """Central applies each store's events once, in seq order, whatever order and copies they arrive in."""
 
+from datetime import datetime, timedelta, timezone
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +39,13 @@ class TestDecide:
 
     def test_events_of_a_superseded_epoch_are_skipped(self):
         assert decide(Position(F, 2), {E}, Arrival(E, 5)) is Verdict.RETIRED
+
+    def test_an_epoch_stored_before_the_current_one_opened_never_takes_over(self):
+        opened = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        earlier = Arrival(E, 1, opens_snapshot=True, stored_at=opened - timedelta(seconds=1))
+        later = Arrival(E, 1, opens_snapshot=True, stored_at=opened + timedelta(seconds=1))
+        assert decide(Position(F, 2, opened), set(), earlier) is Verdict.RETIRED
+        assert decide(Position(F, 2, opened), set(), later) is Verdict.ADOPT
 
 
 class TestPlan:
@@ -106,3 +115,21 @@ class TestAnyDeliveryOrder:
         assert (new if final_epoch == F else old) == list(range(1, (m if final_epoch == F else n) + 1))
         switches = sum(1 for a, b in zip(applied, applied[1:]) if a[0] != b[0])
         assert switches <= 1
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.tuples(st.integers(1, 15), st.integers(1, 15)).flatmap(
+        lambda nm: shuffled_with_copies(_stored_in_order(
+            [(E, s) for s in range(1, nm[0] + 1)] + [(F, s) for s in range(1, nm[1] + 1)]))
+        .map(lambda d: (nm, d))))
+    def test_the_epoch_stored_last_wins_whatever_the_delivery_order(self, case):
+        (n, m), (deliveries, cuts) = case
+        applied = _deliver(deliveries, cuts)
+        assert [seq for epoch, seq in applied if epoch == F] == list(range(1, m + 1))
+        old = [seq for epoch, seq in applied if epoch == E]
+        assert old == list(range(1, len(old) + 1))
+        assert applied[-m:] == [(F, s) for s in range(1, m + 1)]
+
+
+def _stored_in_order(keys: list[tuple[str, int]]) -> list[Arrival]:
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    return [Arrival(epoch, seq, seq == 1, start + timedelta(milliseconds=i)) for i, (epoch, seq) in enumerate(keys)]

@@ -1,0 +1,30 @@
+"""`create_app(settings)`: the head-office API with its service started in the lifespan."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from central.api.routes import atp, health, nodes, products, stores, tokens
+from central.service import CentralService
+from central.settings import CentralSettings
+from central.version import VERSION
+from shared.problems import install_problem_handlers
+
+
+def create_app(settings: CentralSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service = CentralService(settings)
+        app.state.service = service
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title="omnistore central", version=VERSION, lifespan=lifespan, docs_url="/docs",
+                  description="Head office: stores, warehouses, catalog, network ATP. Errors are problem+json.")
+    install_problem_handlers(app)
+    for module in (health, stores, nodes, products, atp, tokens):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,40 @@
+"""What routes depend on: the running service and a token with the right scope."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from central import auth
+from central.domain.scopes import Scope
+from central.service import CentralService
+
+_bearer = HTTPBearer(auto_error=False, description="A token made with `omnistore central tokens create` or "
+                                                   "POST /v1/tokens, or the admin token.")
+
+
+def _service(request: Request) -> CentralService:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[CentralService, Depends(_service)]
+
+
+def scope(needed: Scope):
+    """A dependency that lets the request through only with a token granting `needed`."""
+
+    async def check(service: ServiceDep,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> set[Scope]:
+        token = auth.bearer(f"Bearer {credentials.credentials}" if credentials else None)
+        with service.db.read() as conn:
+            held = auth.scopes_of(conn, token, service.admin_token)
+        auth.require(held, needed)
+        return held
+
+    return Depends(check)
+
+
+AdminDep = Annotated[set[Scope], scope(Scope.ADMIN)]
+ReadDep = Annotated[set[Scope], scope(Scope.READ)]
+CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]

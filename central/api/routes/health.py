@@ -1,0 +1,13 @@
+"""Liveness for load balancers and the demo: no token needed."""
+
+from fastapi import APIRouter
+
+from central.api.deps import ServiceDep
+from central.version import VERSION
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Is central up, and is its NATS link?")
+async def healthz(service: ServiceDep) -> dict:
+    return {"status": "ok", "nats": "online" if service.link.online else "offline", "version": VERSION}

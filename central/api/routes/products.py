@@ -1,0 +1,42 @@
+"""The product catalog, published to the stores over CATALOG."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from central import catalog
+from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
+from shared.clock import utc_now
+from shared.models import Product, Sku
+from shared.problems import ValidationProblem
+
+router = APIRouter(prefix="/v1/products", tags=["products"])
+SkuPath = Annotated[str, Path(min_length=1, max_length=64, description="Free text up to 64 characters.")]
+
+
+class ProductBody(Product):
+    sku: Sku | None = None  # the path names the SKU; a body may repeat it
+
+
+@router.put("/{sku}", summary="Create or replace a product; it is published to every store (admin)")
+async def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: Response, _: AdminDep) -> dict:
+    sku = sku.strip()
+    if body.sku is not None and body.sku != sku:
+        raise ValidationProblem(f"The body's sku {body.sku!r} differs from the path's {sku!r}; "
+                                "send the same SKU or leave it out of the body.")
+    product = Product(**body.model_dump(exclude={"sku"}), sku=sku)
+    with service.db.write() as conn:
+        created = catalog.save_product(conn, product, utc_now())
+        row = conn.execute("SELECT * FROM products WHERE sku=?", (sku,)).fetchone()
+    service.catalog.wake()
+    response.status_code = 201 if created else 200
+    return catalog.product_of(row)
+
+
+@router.get("", summary="Products by SKU (read)")
+async def list_products(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
+    with service.db.read() as conn:
+        rows = conn.execute("SELECT * FROM products WHERE sku > ? ORDER BY sku LIMIT ?",
+                            (cursor or "", limit + 1)).fetchall()
+    items = [catalog.product_of(r) for r in rows[:limit]]
+    return {"items": items, "next_cursor": items[-1]["sku"] if len(rows) > limit else None}

@@ -1,0 +1,34 @@
+"""API tokens (admin): made here and shown once, revoked by name."""
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from central import auth
+from central.api.deps import AdminDep, ServiceDep
+from central.domain.scopes import Scope
+from shared.clock import utc_now
+from shared.models import Strict
+
+router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
+
+
+class TokenBody(Strict):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$",
+                      description="Who or what uses the token, e.g. webshop.")
+    scopes: list[Scope] = Field(min_length=1, description="admin, orders (includes read) or read.")
+
+
+# No Idempotency-Key here: replaying the answer would mean storing the token itself. A repeat with
+# the same name answers 409 token_exists, which is the natural guard against a double submit.
+@router.post("", status_code=201, summary="Make a token; the answer is the only time it is shown (admin)")
+async def create_token(body: TokenBody, service: ServiceDep, _: AdminDep) -> dict:
+    with service.db.write() as conn:
+        token = auth.create_token(conn, body.name, body.scopes, utc_now())
+    return {"name": body.name, "scopes": sorted(s.value for s in set(body.scopes)), "token": token}
+
+
+@router.delete("/{name}", status_code=204, summary="Revoke a token (admin)")
+async def delete_token(name: str, service: ServiceDep, _: AdminDep) -> Response:
+    with service.db.write() as conn:
+        auth.revoke_token(conn, name, utc_now())
+    return Response(status_code=204)

@@ -1,0 +1,93 @@
+"""The catalog (DESIGN §4): products kept here and published to CATALOG, one subject per SKU.
+
+A PUT stores the product with `published_at` NULL; a background loop publishes every unpublished
+product when NATS is up, so a product saved during an outage reaches the stores later. It also
+publishes the default `CatalogPolicy` once.
+"""
+
+import asyncio
+import logging
+import sqlite3
+from datetime import datetime
+
+from nats.js.errors import NotFoundError
+
+from shared import subjects
+from shared.clock import now_text, to_text
+from shared.events import CatalogPolicy, CatalogProduct
+from shared.models import Product
+from shared.nats_link import NatsLink
+from shared.sqlite import Database
+
+log = logging.getLogger(__name__)
+
+
+def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> bool:
+    """Insert or replace a product, marked unpublished; True when it is new."""
+    existed = conn.execute("SELECT 1 FROM products WHERE sku=?", (product.sku,)).fetchone() is not None
+    conn.execute(
+        "INSERT INTO products (sku, name, gtin, price, currency, tax_rate_bp, active, updated_at, published_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (sku) DO UPDATE SET name=excluded.name, "
+        "gtin=excluded.gtin, price=excluded.price, currency=excluded.currency, tax_rate_bp=excluded.tax_rate_bp, "
+        "active=excluded.active, updated_at=excluded.updated_at, published_at=NULL",
+        (product.sku, product.name, product.gtin, product.price, product.currency, product.tax_rate_bp,
+         int(product.active), to_text(now)))
+    return not existed
+
+
+def product_of(row: sqlite3.Row) -> dict:
+    return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"], "price": row["price"],
+            "currency": row["currency"], "tax_rate_bp": row["tax_rate_bp"], "active": bool(row["active"]),
+            "updated_at": row["updated_at"], "published_at": row["published_at"]}
+
+
+class CatalogPublisher:
+    def __init__(self, db: Database, link: NatsLink, retry_s: float = 1.0):
+        self._db, self._link, self._retry_s = db, link, retry_s
+        self._wake = asyncio.Event()
+        self._policy_done = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if self._link.online:
+                    if not self._policy_done:
+                        await self.publish_default_policy()
+                    await self.publish_pending()
+            except Exception as e:
+                log.warning("catalog publish failed, will retry: %s", e or type(e).__name__)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._retry_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def publish_default_policy(self) -> None:
+        """Publish the default policy unless CATALOG already has one (never overwrite a set policy)."""
+        try:
+            await self._link.js.get_last_msg(subjects.CATALOG_STREAM, subjects.CATALOG_POLICY)
+        except NotFoundError:
+            await self._link.js.publish(subjects.CATALOG_POLICY, CatalogPolicy().model_dump_json().encode(),
+                                        timeout=5, stream=subjects.CATALOG_STREAM)
+        self._policy_done = True
+
+    async def publish_pending(self, limit: int = 500) -> int:
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT * FROM products WHERE published_at IS NULL LIMIT ?", (limit,)).fetchall()
+        for row in rows:
+            product = CatalogProduct(sku=row["sku"], name=row["name"], gtin=row["gtin"], price=row["price"],
+                                     currency=row["currency"], tax_rate_bp=row["tax_rate_bp"],
+                                     active=bool(row["active"]))
+            ack = await self._link.js.publish(
+                subjects.catalog_product(product.sku), product.model_dump_json().encode(), timeout=5,
+                stream=subjects.CATALOG_STREAM,
+                headers={"Nats-Msg-Id": f"product:{product.sku}:{row['updated_at']}"})
+            with self._db.write() as conn:
+                # Only if nobody changed it meanwhile; a newer version stays unpublished and goes next round.
+                conn.execute("UPDATE products SET published_at=? WHERE sku=? AND updated_at=?",
+                             (now_text(), row["sku"], row["updated_at"]))
+            log.debug("published %s as CATALOG seq %s", product.sku, ack.seq)
+        return len(rows)

@@ -1,0 +1,92 @@
+"""`omnistore central …`: run the head-office service, manage its API tokens."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from central.domain.scopes import Scope
+from central.settings import CentralSettings
+
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omnistore central", description="The head-office service: ingest of store events, network ATP, "
+        "catalog publishing, store registration and the head-office API.",
+        epilog="Settings come from defaults < --config TOML < OMNISTORE_CENTRAL_* environment < flags.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run the API and the NATS loops until SIGTERM/SIGINT",
+                                description="Run central: HTTP API, event ingest, catalog and command publishing.")
+    serve.add_argument("--config", type=Path, help="TOML settings file (keys as in docs/central.md)")
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8100)")
+    serve.add_argument("--db", type=Path, dest="db_path", help="SQLite file (default central.db)")
+    serve.add_argument("--nats-url", help="NATS URL(s), comma-separated (default nats://127.0.0.1:4222)")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="log verbosity (default info)")
+
+    tokens = commands.add_parser("tokens", help="manage API tokens", description="Manage API bearer tokens.")
+    token_commands = tokens.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_commands.add_parser("create", help="make a token and print it (it is shown only once)",
+                                       description="Make an API token; only its hash is stored.")
+    create.add_argument("--name", required=True, help="who or what uses the token, e.g. webshop")
+    create.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope],
+                        help="admin, orders (includes read) or read; repeat for several")
+    create.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    create.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        return _create_token(args)
+    except (ValidationError, FileNotFoundError) as e:
+        print(f"omnistore central: {_explain(e)}", file=sys.stderr)
+        return 2
+
+
+def _explain(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+    return str(error)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.api.app import create_app
+
+    settings = CentralSettings.load(args.config, host=args.host, port=args.port, db_path=args.db_path,
+                                    nats_url=args.nats_url)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # uvicorn turns SIGTERM and SIGINT into a graceful shutdown: the lifespan stops the loops, closes NATS and SQLite.
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                           log_level=args.log_level, lifespan="on"))
+    server.run()
+    return 0
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    from central import auth
+    from central.db import open_database
+    from shared.clock import utc_now
+
+    db_path = args.db or CentralSettings.load(args.config).db_path
+    db = open_database(db_path)
+    try:
+        with db.write() as conn:
+            token = auth.create_token(conn, args.name, [Scope(s) for s in args.scope], utc_now())
+    except auth.TokenNameTaken as e:
+        print(f"omnistore central: {e.detail}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(token)
+    return 0

@@ -1,0 +1,138 @@
+"""Central's SQLite projection: the schema, as ordered migrations for `shared.sqlite.Database`."""
+
+from pathlib import Path
+
+from shared import idempotency
+from shared.sqlite import Database
+
+NODES = """
+CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('store', 'warehouse')),
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    capabilities TEXT NOT NULL DEFAULT '[]',     -- JSON list: pickup, ship_from_store, ship
+    ship_capacity_per_day INTEGER,
+    stock_as_of TEXT,                            -- warehouses: as_of of the last ERP/WMS feed
+    stock_received_at TEXT,                      -- warehouses: when central received it
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+PRODUCTS = """
+CREATE TABLE products (
+    sku TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    gtin TEXT,
+    price INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    tax_rate_bp INTEGER NOT NULL,
+    active INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    published_at TEXT                            -- NULL until this version is on the CATALOG stream
+);
+CREATE INDEX products_unpublished ON products (sku) WHERE published_at IS NULL;
+"""
+
+# Only stocked pairs are kept; the primary key (sku first) makes a SKU's ATP one range scan.
+LEVELS = """
+CREATE TABLE levels (
+    sku TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    on_hand INTEGER NOT NULL,
+    reserved INTEGER NOT NULL,
+    damaged INTEGER NOT NULL,
+    as_of TEXT NOT NULL,                         -- central's clock when the figures arrived
+    seq INTEGER NOT NULL DEFAULT 0,              -- the store event (of the current epoch) that set them
+    PRIMARY KEY (sku, node_id)
+) WITHOUT ROWID;
+CREATE INDEX levels_by_node ON levels (node_id, seq);
+"""
+
+STORE_SYNC = """
+CREATE TABLE store_sync (
+    store_id TEXT PRIMARY KEY,
+    epoch TEXT,
+    applied_seq INTEGER NOT NULL DEFAULT 0,
+    epoch_opened_at TEXT,                        -- when the broker stored the event that opened the epoch
+    snapshot_from_seq INTEGER,                   -- seq of the first chunk of a snapshot being applied
+    last_heartbeat_at TEXT,                      -- central's clock
+    hb_epoch TEXT,
+    hb_last_seq INTEGER,
+    hb_backlog INTEGER,
+    hb_oldest_unsent_at TEXT,
+    clock_skew_ms INTEGER,                       -- store clock minus central clock
+    version TEXT,
+    printers TEXT NOT NULL DEFAULT '[]',
+    gap_since TEXT                               -- since when central has been missing events of this store
+);
+CREATE TABLE retired_epochs (
+    store_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    retired_at TEXT NOT NULL,
+    PRIMARY KEY (store_id, epoch)
+) WITHOUT ROWID;
+CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    store_id TEXT,
+    epoch TEXT,
+    seq INTEGER,
+    type TEXT,
+    reason TEXT NOT NULL,
+    data TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+"""
+
+ALLOCATIONS = """
+CREATE TABLE allocations (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX allocations_by_sku ON allocations (sku, node_id, status);
+CREATE TABLE safety_stock (
+    node_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty >= 0),
+    PRIMARY KEY (sku, node_id)
+) WITHOUT ROWID;
+"""
+
+COMMANDS = """
+CREATE TABLE command_outbox (
+    store_id TEXT NOT NULL,
+    cmd_seq INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    published_at TEXT,
+    PRIMARY KEY (store_id, cmd_seq)
+);
+CREATE INDEX command_outbox_unpublished ON command_outbox (created_at) WHERE published_at IS NULL;
+"""
+
+TOKENS = """
+CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,                       -- sha256 of the token; the token itself is never stored
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,                        -- JSON list
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
+"""
+
+MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION]
+
+
+def open_database(path: str | Path) -> Database:
+    return Database(path, MIGRATIONS)

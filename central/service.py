@@ -1,0 +1,80 @@
+"""Central's composition root: the database, the NATS link and every background loop, on one event loop.
+
+The API keeps answering from SQLite whatever NATS does; the loops wait for the link, and
+whatever needs NATS (catalog, commands, consumers) is kept in SQLite or memory until it is back.
+"""
+
+import asyncio
+import logging
+
+from central.catalog import CatalogPublisher
+from central.commands import CommandPublisher
+from central.consumers import StoreConsumers
+from central.db import open_database
+from central.heartbeats import HeartbeatRecorder
+from central.ingest import Ingest
+from central.requests import RequestResponder
+from central.resync import Resync
+from central.settings import CentralSettings
+from shared import subjects
+from shared.nats_link import NatsLink
+from shared.nats_server import ensure_streams
+
+log = logging.getLogger(__name__)
+
+
+class CentralService:
+    def __init__(self, settings: CentralSettings):
+        self.settings = settings
+        self.db = open_database(settings.db_path)
+        self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
+                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+        self.commands = CommandPublisher(self.db, self.link)
+        self.catalog = CatalogPublisher(self.db, self.link)
+        self.consumers = StoreConsumers(self.db, self.link)
+        self.ingest = Ingest(self.db, self.link)
+        self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
+        self.heartbeats = HeartbeatRecorder(self.db, self.link)
+        self.responder = RequestResponder(self.db, self.link, settings)
+        self.admin_token = settings.admin_secret()
+        self.ready = asyncio.Event()  # streams ensured and subscriptions made
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.link.start()
+        self.consumers.request_all_registered()
+        self._spawn(self._set_up_nats(), "central-setup")
+
+    def _spawn(self, coroutine, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coroutine, name=name))
+
+    async def _set_up_nats(self) -> None:
+        """Once the link is up: streams, core subscriptions, then every loop. Retried until it works."""
+        while True:
+            await self.link.wait_online()
+            try:
+                await ensure_streams(self.link.js, self.settings.stream_replicas)
+                await self.ingest.subscribe()
+                await self.heartbeats.subscribe()
+                await self.responder.subscribe()
+                break
+            except Exception as e:
+                log.warning("NATS set-up not done yet: %s", e or type(e).__name__)
+                await asyncio.sleep(1)
+        # Ask for missing events a few times per resend interval, and not slower than once a second.
+        tick = min(1.0, self.settings.resend_after_s / 4)
+        for coroutine, name in ((self.ingest.run(), "central-ingest"), (self.commands.run(), "central-commands"),
+                                (self.catalog.run(), "central-catalog"), (self.consumers.run(), "central-consumers"),
+                                (self.ingest.repeat_watermarks(self.settings.ack_interval_s), "central-watermarks"),
+                                (self.resync.run(tick), "central-resync")):
+            self._spawn(coroutine, name)
+        self.ready.set()
+        log.info("central is connected to NATS and consuming")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.link.close()
+        self.db.close()
