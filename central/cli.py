@@ -1,7 +1,9 @@
 """`omnistore central …`: run the head-office service, manage its API tokens."""
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -66,9 +68,22 @@ def _serve(args: argparse.Namespace) -> int:
     settings = CentralSettings.load(args.config, host=args.host, port=args.port, db_path=args.db_path,
                                     nats_url=args.nats_url)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # uvicorn turns SIGTERM and SIGINT into a graceful shutdown: the lifespan stops the loops, closes NATS and SQLite.
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                           log_level=args.log_level, lifespan="on"))
+
+    class Server(uvicorn.Server):
+        """SIGTERM/SIGINT start a graceful shutdown (the lifespan stops the loops, closes NATS and SQLite).
+        uvicorn would then raise the signal again and die of it; a clean stop exits 0 instead."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    server = Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                   log_level=args.log_level, lifespan="on"))
     server.run()
     return 0
 
