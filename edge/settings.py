@@ -2,6 +2,7 @@
 
 import importlib.metadata
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -44,7 +45,7 @@ class EdgeSettings(PartSettings):
                                                                   "sign-in lapses.")
     print_dir: Path | None = Field(default=None, description="Directory for print previews (accepted; printing comes "
                                                              "in a later version).")
-    log_level: str = Field(default="info", description="Log level: debug, info, warning or error.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "EdgeSettings":

@@ -6,6 +6,7 @@ A timed-out publish may still have been stored, so it is retried with the same `
 
 import asyncio
 import logging
+import time
 
 from edge import outbox
 from edge.sync.context import SyncContext
@@ -17,12 +18,15 @@ BATCH = 100
 PUBLISH_TIMEOUT_S = 5.0
 IDLE_WAKE_S = 1.0
 RETRY_AFTER_S = 1.0
+WARN_EVERY_S = 60.0
 
 
 class Publisher:
     def __init__(self, ctx: SyncContext):
         self._ctx = ctx
         self.published = 0
+        self._failing_since: float | None = None  # monotonic time of the first failure in a row
+        self._last_warned = 0.0
 
     async def run(self) -> None:
         ctx = self._ctx
@@ -54,13 +58,24 @@ class Publisher:
                 subjects.events(ctx.store_id), envelope.to_bytes(), timeout=PUBLISH_TIMEOUT_S,
                 stream=subjects.EVENTS_STREAM, headers={"Nats-Msg-Id": subjects.msg_id(ctx.store_id, row.id)})
         except Exception as e:
-            log.warning("event seq %d not acknowledged yet (%s); will retry with the same id",
-                        row.seq, type(e).__name__ if not str(e) else e)
+            self._warn(row.seq, str(e) or type(e).__name__)
             return False
         await asyncio.to_thread(self._mark, row.seq)
+        if self._failing_since is not None:
+            log.info("events flow again after %.0f s", time.monotonic() - self._failing_since)
+            self._failing_since = None
         self.published += 1
         log.debug("event seq %d stored as EVENTS #%d%s", row.seq, ack.seq, " (duplicate)" if ack.duplicate else "")
         return True
+
+    def _warn(self, seq: int, reason: str) -> None:
+        # One line when sending starts failing and then one a minute: an outage must not flood the log.
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        if now - self._last_warned >= WARN_EVERY_S:
+            self._last_warned = now
+            log.warning("event seq %d not acknowledged (%s); retrying with the same Nats-Msg-Id", seq, reason)
 
     def _mark(self, seq: int) -> None:
         with self._ctx.db.write() as conn:

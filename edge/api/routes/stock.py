@@ -44,7 +44,7 @@ class StockChangeOut(StockOut):
     occurred_at: str
 
 
-@router.get("/stock/{sku}", summary="Levels of one SKU (or barcode)", response_model=StockOut)
+@router.get("/stock/{sku:path}", summary="Levels of one SKU (or barcode)", response_model=StockOut)
 def get_stock(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_length=64)]) -> dict:
     return edge.stock.levels(sku)
 

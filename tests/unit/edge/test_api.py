@@ -7,6 +7,7 @@ from edge.api.app import create_app
 from edge.auth import AssociateIn, save_associates
 from edge.db import open_database
 from edge.settings import EdgeSettings
+from shared.events import CatalogProduct
 from tests.unit.edge.conftest import T0, add_products
 
 
@@ -123,3 +124,12 @@ class TestCatalogAndStatus:
         assert status["online"] is False and status["store_id"] == "S001"
         assert (status["backlog"], status["last_seq"], status["last_acked_seq"], status["applied_seq"]) == (2, 2, 0, 0)
         assert status["oldest_unsent_at"] and status["epoch"] and status["printers"] == []
+
+
+class TestFreeTextSkus:
+    def test_a_sku_with_a_slash_and_spaces_is_found(self, signed_in):
+        edge = signed_in.app.state.edge
+        add_products(edge.db, [CatalogProduct(sku="BOX 10/20", name="Box", price=100, currency="EUR")])
+        signed_in.post("/v1/stock/receive", json={"sku": "BOX 10/20", "qty": 2, "reference": "PO"})
+        assert signed_in.get("/v1/stock/BOX 10%2F20").json()["on_hand"] == 2
+        assert signed_in.get("/v1/stock/BOX 10/20").json()["on_hand"] == 2
