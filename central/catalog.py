@@ -56,7 +56,8 @@ class CatalogPublisher:
                 if self._link.online:
                     if not self._policy_done:
                         await self.publish_default_policy()
-                    await self.publish_pending()
+                    while await self.publish_pending() > 0:
+                        pass
             except Exception as e:
                 log.warning("catalog publish failed, will retry: %s", e or type(e).__name__)
             try:

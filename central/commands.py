@@ -50,7 +50,8 @@ class CommandPublisher:
     async def run(self) -> None:
         while True:
             try:
-                await self.publish_pending()
+                while await self.publish_pending() > 0:
+                    pass
             except Exception as e:  # NATS down or slow: the rows stay, the next round retries them
                 log.warning("command publish failed, will retry: %s", e or type(e).__name__)
             try:

@@ -120,7 +120,11 @@ class Ingest:
                 self._sub = None
                 await asyncio.sleep(0.5)
                 continue
-            await self.handle(msgs)
+            try:
+                await self.handle(msgs)
+            except Exception:  # nothing committed, nothing acked: the batch comes back after ack_wait
+                log.exception("ingest batch failed")
+                await asyncio.sleep(0.5)
 
     async def handle(self, msgs: list[Msg]) -> None:
         now = utc_now()

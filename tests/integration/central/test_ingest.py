@@ -127,3 +127,31 @@ class TestWatermark:
             await wait_until(lambda: len(marks) > count, message="the watermark repeated every ack_interval")
             assert marks[-1].epoch == store.epoch and marks[-1].applied_seq == 2
             await asyncio.sleep(0)
+
+
+class TestWhatAStoreCannotDo:
+    async def test_an_event_claiming_another_store_is_dead_lettered_and_takes_no_place(self, make_settings, nats_up):
+        tee = sku("tee")
+        async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
+            store = StoreEmitter(link, STORE)
+            forged = store.event(1, "stock.received", {"sku": tee, "qty": 9, "reference": "x", "stock": [
+                {"sku": tee, "on_hand": 9, "reserved": 0, "damaged": 0}]}).model_copy(update={"store_id": "S002"})
+            await store.publish(forged, msg_id=f"S002:{forged.id}")
+            await store.received(1, tee, 1, on_hand=1)
+            await wait_until(lambda: central.applied_seq(STORE) == 1, message="the store's own seq 1 applied")
+            [reason] = [r[0] for r in central.query("SELECT reason FROM dead_letters WHERE epoch=?", store.epoch)]
+            assert "does not match" in reason
+            assert central.level(STORE, tee) == (1, 0, 0) and central.level("S002", tee) is None
+
+
+class TestHeartbeats:
+    async def test_a_store_heard_but_not_registered_is_listed_as_unregistered(self, make_settings, nats_up):
+        async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
+            store = StoreEmitter(link, STORE)
+            await store.heartbeat(last_seq=0)
+            await wait_until(lambda: central.service.heartbeats.received, message="a heartbeat")
+            items = (await central.client.get("/v1/stores")).json()["items"]
+            [listed] = [s for s in items if s["id"] == STORE]
+            assert (listed["id"], listed["registered"], listed["online"], listed["version"]) == (
+                STORE, False, True, "test")
+            assert abs(listed["clock_skew_ms"]) < 5000
