@@ -12,6 +12,8 @@ from shared.events import Heartbeat
 
 log = logging.getLogger(__name__)
 
+OFFLINE_CHECK_S = 0.25
+
 
 class HeartbeatSender:
     def __init__(self, ctx: SyncContext):
@@ -21,12 +23,16 @@ class HeartbeatSender:
     async def run(self) -> None:
         ctx = self._ctx
         while not ctx.stopping.is_set():
-            if ctx.link.online:
-                try:
-                    beat = await asyncio.to_thread(self.build)
-                    await ctx.link.nc.publish(subjects.heartbeat(ctx.store_id), beat.model_dump_json().encode())
-                except Exception as e:  # offline between the check and the publish; the next beat will do
-                    log.debug("heartbeat skipped: %s", e)
+            if not ctx.link.online:
+                # Look again soon: the first beat after (re)connecting tells central at once that we are back.
+                if await ctx.pause(min(OFFLINE_CHECK_S, ctx.settings.heartbeat_interval_s)):
+                    return
+                continue
+            try:
+                beat = await asyncio.to_thread(self.build)
+                await ctx.link.nc.publish(subjects.heartbeat(ctx.store_id), beat.model_dump_json().encode())
+            except Exception as e:  # offline between the check and the publish; the next beat will do
+                log.debug("heartbeat skipped: %s", e)
             if await ctx.pause(ctx.settings.heartbeat_interval_s):
                 return
 

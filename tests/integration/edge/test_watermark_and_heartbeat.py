@@ -74,3 +74,19 @@ class TestHeartbeat:
         assert (beat.store_id, beat.epoch, beat.last_seq, beat.backlog) == (STORE, current["epoch"], 1, 0)
         assert beat.oldest_unsent_at is None and beat.version and beat.printers == []
         assert abs((beat.clock - datetime.now(timezone.utc)).total_seconds()) < 60
+
+    async def test_the_first_heartbeat_goes_out_as_soon_as_the_link_is_up(self, tmp_path, nats_up, central_nats):
+        settings = store_settings(tmp_path, nats_up, STORE, heartbeat_interval_s=120)
+        beats: asyncio.Queue[Heartbeat] = asyncio.Queue()
+
+        async def on_beat(msg):
+            await beats.put(Heartbeat.model_validate_json(msg.data))
+
+        sub = await central_nats.nc.subscribe(subjects.heartbeat(STORE), cb=on_beat)
+        try:
+            async with running_edge(settings):
+                # Far sooner than the 120 s interval: central must not wait a whole interval to see the store.
+                beat = await asyncio.wait_for(beats.get(), 30)
+        finally:
+            await sub.unsubscribe()
+        assert beat.store_id == STORE
