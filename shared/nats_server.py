@@ -46,9 +46,10 @@ def store_permissions(store_id: str) -> dict:
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
 
-def central_permissions() -> dict:
-    """Central owns the streams and the stores' consumers; it answers requests into store inboxes."""
-    publish = ["omni.cmd.*", "omni.catalog.>", "omni.ack.*", "$JS.API.>", "$JS.ACK.>", "_INBOX_*.>"]
+def central_permissions(store_ids: list[str]) -> dict:
+    """Central owns the streams and the stores' consumers; it answers requests into each store's inbox."""
+    publish = ["omni.cmd.*", "omni.catalog.>", "omni.ack.*", "$JS.API.>", "$JS.ACK.>",
+               *(f"{subjects.store_inbox_prefix(store)}.>" for store in store_ids)]
     subscribe = [subjects.HEARTBEATS_ALL, "omni.req.*.>", f"{subjects.CENTRAL_INBOX_PREFIX}.>"]
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
 
@@ -63,8 +64,9 @@ def generate_users(store_ids: list[str], existing: dict[str, str] | None = None)
 
 def render_authorization(users: dict[str, str]) -> str:
     entries = []
+    stores = sorted(name for name in users if name != CENTRAL_USER)
     for name, password in sorted(users.items()):
-        permissions = central_permissions() if name == CENTRAL_USER else store_permissions(name)
+        permissions = central_permissions(stores) if name == CENTRAL_USER else store_permissions(name)
         entries.append({"user": name, "password": password, "permissions": permissions})
     # JSON is valid NATS config syntax, and it quotes the `$JS…` subjects as the parser needs.
     return "authorization " + json.dumps({"users": entries}, indent=2) + "\n"

@@ -1,10 +1,13 @@
 """Fixtures shared by every test: free loopback ports and one real JetStream nats-server per session."""
 
+import asyncio
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 
+from shared.nats_cli import create_streams
 from shared.nats_link import NatsLink
 from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, ensure_streams, write_deployment
 
@@ -30,6 +33,12 @@ class RunningNats:
 
     def start(self) -> None:
         self.server.start()
+        # As `omnistore nats` does: the streams exist before any part connects. In a thread, because a
+        # test's event loop may be running already.
+        worker = threading.Thread(target=asyncio.run,
+                                  args=(create_streams(self.url, self.password(CENTRAL_USER), 1),))
+        worker.start()
+        worker.join()
 
     def stop(self) -> None:
         self.server.stop()

@@ -69,9 +69,6 @@ class TestAtpOfAFreshStore:
             assert central.service.responder.answer_atp(b'{"sku": "NO-SUCH-SKU"}')["code"] == "unknown_sku"
             assert central.service.responder.answer_atp(b'{"item": 1}')["code"] == "validation_error"
 
-    @pytest.mark.xfail(strict=True, raises=NatsTimeout,
-                       reason="shared/nats_server.py grants central publish on `_INBOX_*.>`, which is no wildcard "
-                              "(NATS `*` must be a whole token), so central may not reply into `_INBOX_S002.…`")
     async def test_a_store_asks_central_for_atp_over_nats_request_reply(self, make_settings, nats_up):
         sku = f"REQ-{uuid7()[-8:]}"
         async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:

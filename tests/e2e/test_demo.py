@@ -1,0 +1,133 @@
+"""`omnistore demo --headless` as a newcomer runs it: everything answers, stock flows to central, Ctrl+C ends it all."""
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from shared.demo_data import products, seed_quantity
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_offset() -> int:
+    for _ in range(50):
+        offset = random.randrange(20000, 50000, 10)
+        if all(_free(p + offset) for p in (4222, 8222, 8100, 8101, 8102)):
+            return offset
+    raise RuntimeError("no free port range for the demo")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie awaiting its parent has stopped running
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def poll(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"{what} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    log = open(root / "demo.out", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--headless", "--dir", str(root / "data"),
+                                "--port-offset", str(free_offset())], stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    summary_file = root / "data" / "demo.json"
+    try:
+        poll(lambda: summary_file.exists() or process.poll() is not None, 150, "demo.json written")
+        assert process.poll() is None, (root / "demo.out").read_text()
+        summary = json.loads(summary_file.read_text())
+        yield process, summary, root
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def central(summary) -> httpx.Client:
+    return httpx.Client(base_url=summary["central"]["url"], timeout=10,
+                        headers={"Authorization": f"Bearer {summary['central']['token']}"})
+
+
+def test_the_summary_names_every_part_with_fresh_credentials(demo):
+    _, summary, root = demo
+    assert set(summary["stores"]) == {"S001", "S002"} and summary["warehouses"] == ["DC1"]
+    for store in summary["stores"].values():
+        assert sorted(a["role"] for a in store["associates"]) == ["associate", "manager"]
+        assert all(a["pin"].isdigit() for a in store["associates"])
+    assert len(summary["central"]["token"]) >= 32
+    assert oct((root / "data" / "demo.json").stat().st_mode)[-3:] == "600"
+
+
+def test_central_knows_the_catalog_and_every_nodes_stock(demo):
+    _, summary, _ = demo
+    with central(summary) as http:
+        sku = products()[3]["sku"]
+        atp = http.get(f"/v1/atp/{sku}").json()
+        nodes = {n["node_id"]: n for n in atp["nodes"]}
+        for node in ("S001", "S002", "DC1"):
+            expected = seed_quantity(node, sku)
+            if expected:
+                assert nodes[node]["on_hand"] == expected and nodes[node]["fresh"], atp
+        stores = http.get("/v1/stores").json()["items"]
+        assert {s["id"]: s["fresh"] for s in stores} == {"S001": True, "S002": True}
+        assert {"lat", "lon", "last_seen", "backlog"} <= set(stores[0])
+
+
+def test_a_receipt_at_a_store_reaches_central(demo):
+    _, summary, _ = demo
+    store = summary["stores"]["S001"]
+    manager = next(a for a in store["associates"] if a["role"] == "manager")
+    sku = products()[0]["sku"]
+    with httpx.Client(base_url=store["url"], timeout=10) as edge, central(summary) as head_office:
+        before = next(n for n in head_office.get(f"/v1/atp/{sku}").json()["nodes"] if n["node_id"] == "S001")
+        token = edge.post("/v1/login", json={"associate_id": manager["id"], "pin": manager["pin"]}).json()["token"]
+        received = edge.post("/v1/stock/receive", json={"sku": sku, "qty": 7, "reference": "DEL-42"},
+                             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "e2e-receive-1"})
+        assert received.status_code in (200, 201), received.text
+
+        def risen():
+            node = next(n for n in head_office.get(f"/v1/atp/{sku}").json()["nodes"] if n["node_id"] == "S001")
+            return node["on_hand"] == before["on_hand"] + 7 and node["fresh"]
+        poll(risen, 30, "central sees the receipt at S001")
+
+
+def test_interrupting_the_demo_stops_every_process(demo):
+    process, summary, _ = demo
+    pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
+    process.send_signal(signal.SIGINT)
+    process.wait(60)
+    poll(lambda: not any(alive(pid) for pid in pids), 10, "no process of the demo left running")

@@ -1,0 +1,104 @@
+"""The counter UI against a real edge agent: sign-in, the link badge following NATS, recovery from a lost agent."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from textual.widgets import Input, Static
+
+from tests.processes import ASSOCIATE, EdgeProcess
+from tui.age import describe_age
+from tui.app import StoreApp
+from tui.client import EdgeClient
+from tui.screens.home import HomeScreen
+from tui.widgets.link_badge import OFFLINE, ONLINE, UNREACHABLE, LinkBadge
+
+
+async def until(pilot, condition, timeout: float = 30.0, step: float = 0.2) -> None:
+    waited = 0.0
+    while not condition():
+        if waited > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(step)
+        waited += step
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def sign_in(pilot, associate_id: str, pin: str) -> None:
+    await pilot.click("#associate")
+    await pilot.press(*associate_id, "enter", *pin, "enter")
+
+
+@pytest.fixture
+def edge(tmp_path, nats_up):
+    process = EdgeProcess(tmp_path, "S006", nats_up, name="Altona").start()
+    yield process
+    process.stop()
+
+
+class TestSignIn:
+    async def test_a_wrong_pin_says_so_and_keeps_the_associate_at_the_sign_in(self, edge):
+        app = StoreApp(EdgeClient(edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "Altona" in text_of(app, "#store"))
+            await sign_in(pilot, ASSOCIATE["id"], "0000")
+            await until(pilot, lambda: "PIN" in text_of(app, "#message") or "not" in text_of(app, "#message"))
+            assert not isinstance(app.screen, HomeScreen)
+            assert app.screen.query_one("#pin", Input).value == ""
+
+    async def test_the_home_screen_shows_the_store_online_and_its_sync_state(self, edge):
+        app = StoreApp(EdgeClient(edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+            assert "Altona" in text_of(app, "#store")
+            assert "Ana Lange" in text_of(app, "#who")
+            await until(pilot, lambda: "Everything sent" in text_of(app, "#sync"))
+
+
+class TestLinkState:
+    async def test_the_badge_turns_offline_when_nats_stops_and_back_online_after(self, edge, nats_up):
+        app = StoreApp(EdgeClient(edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen)
+                        and app.screen.query_one(LinkBadge).state == ONLINE)
+            nats_up.stop()
+            try:
+                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == OFFLINE)
+            finally:
+                nats_up.start()
+            await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+
+    async def test_an_unreachable_agent_is_shown_and_the_app_recovers_by_itself(self, tmp_path, nats_up):
+        process = EdgeProcess(tmp_path, "S007", nats_up, name="Eppendorf")
+        app = StoreApp(EdgeClient(process.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "does not answer" in text_of(app, "#message"))
+            process.start()
+            try:
+                await until(pilot, lambda: "Eppendorf" in text_of(app, "#store"))
+                assert "does not answer" not in text_of(app, "#message")
+                await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+                await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+                process.stop()
+                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == UNREACHABLE)
+                process.start()
+                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+            finally:
+                process.stop()
+
+
+class TestAges:
+    @pytest.mark.parametrize("seconds, text", [(5, "5 s"), (125, "2 min"), (3600 * 3 + 300, "3 h 5 min"),
+                                               (86400 * 2, "2 days")])
+    def test_ages_read_as_an_associate_says_them(self, seconds, text):
+        now = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+        assert describe_age(now - timedelta(seconds=seconds), now) == text
+
+    def test_nothing_to_age_is_empty(self):
+        assert describe_age(None) == ""
+
