@@ -139,8 +139,8 @@ class Sessions:
             raise Unauthorized("Sign in first: send the token from POST /v1/login as `Authorization: Bearer <token>`.")
         hashed = token_hash(token)
         with self._db.write() as conn:
-            row = conn.execute("SELECT s.last_used_at, a.id, a.name, a.role FROM sessions s "
-                               "JOIN associates a ON a.id = s.associate_id WHERE s.token_hash = ?", (hashed,)).fetchone()
+            row = conn.execute("SELECT s.last_used_at, a.id, a.name, a.role FROM sessions s JOIN associates a "
+                               "ON a.id = s.associate_id WHERE s.token_hash = ?", (hashed,)).fetchone()
             if row is None:
                 raise Unauthorized("This sign-in is not known here (signed out, or from another store); sign in again.")
             if not session_live(from_text(row["last_used_at"]), now, self.idle):

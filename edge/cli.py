@@ -1,7 +1,6 @@
 """`omnistore edge …`: run a store's edge agent, and manage the store's associates."""
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path

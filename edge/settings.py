@@ -24,12 +24,13 @@ class EdgeSettings(PartSettings):
 
     model_config = SettingsConfigDict(env_prefix="OMNISTORE_EDGE_", extra="forbid")
 
-    store_id: StoreId = Field(description="The store this agent serves, e.g. S001 (upper-case letters, digits, - and _).")
+    store_id: StoreId = Field(description="The store this agent serves, e.g. S001 "
+                                          "(upper-case letters, digits, - and _).")
     store_name: str | None = Field(default=None, description="The store's name for people; defaults to the store id.")
     host: str = Field(default="127.0.0.1", description="Address the local API listens on (0.0.0.0 for the whole LAN).")
     port: int = Field(default=8101, ge=1, le=65535, description="Port of the local API.")
-    db_path: Path | None = Field(default=None, description="The store's SQLite database; defaults to edge-<store_id>.db "
-                                                            "in the working directory.")
+    db_path: Path | None = Field(default=None, description="The store's SQLite database; defaults to "
+                                                            "edge-<store_id>.db in the working directory.")
     nats_url: str = Field(default="nats://127.0.0.1:4222",
                           description="NATS server URL(s); several, for a cluster, separated by commas.")
     nats_user: str | None = Field(default=None, description="NATS user name; defaults to the store id.")

@@ -15,7 +15,8 @@ router = APIRouter(tags=["catalog"])
 def get_products(edge: EdgeDep, _: AssociateDep,
                  q: Annotated[str | None, Query(max_length=100, description="SKU prefix, part of the name (any case), "
                                                                              "or an exact GTIN")] = None,
-                 cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
+                 cursor: Annotated[str | None, Query(max_length=200,
+                                                     description="next_cursor of the previous page")] = None,
                  limit: Annotated[int, Query(ge=1, le=200, description="Products per page")] = 50) -> dict:
     try:
         after = decode_cursor(cursor) if cursor else None

@@ -40,7 +40,7 @@ class TestCatalog:
             await central_nats.js.publish(subjects.CATALOG_POLICY, b'{"pickup_hold_days": 5}',
                                           stream=subjects.CATALOG_STREAM)
             found = await eventually(lambda: products(http, sku), what="product reaches the store")
-            assert found[0]["name"] == "Linen shirt" and found[0]["price"] == 4990 and found[0]["gtin"] == "4006381333955"
+            assert (found[0]["name"], found[0]["price"], found[0]["gtin"]) == ("Linen shirt", 4990, "4006381333955")
 
             product["price"] = 3990  # a price change replaces the product
             await central_nats.js.publish(subjects.catalog_product(sku), json.dumps(product).encode(),

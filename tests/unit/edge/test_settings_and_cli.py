@@ -73,7 +73,8 @@ class TestCommandLine:
     def test_associates_are_added_from_stdin_and_listed(self, monkeypatch, tmp_path, capsys):
         db = str(tmp_path / "edge.db")
         monkeypatch.setattr(sys, "stdin", io.StringIO(
-            '[{"id": "A1", "name": "Ana", "pin": "2468", "role": "manager"}, {"id": "A2", "name": "Bo", "pin": "1357"}]'))
+            '[{"id": "A1", "name": "Ana", "pin": "2468", "role": "manager"},'
+            ' {"id": "A2", "name": "Bo", "pin": "1357"}]'))
         assert main(["associates", "add", "--store", "S001", "--db", db]) == 0
         assert main(["associates", "list", "--store", "S001", "--db", db]) == 0
         out = capsys.readouterr().out
