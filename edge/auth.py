@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from edge.domain.access import Attempts, PinRuleBroken, check_pin_format, session_live
 from shared.clock import from_text, to_text
 from shared.models import Role, Strict
-from shared.problems import TooManyAttempts, Unauthorized
+from shared.problems import ManagerRequired, TooManyAttempts, Unauthorized
 from shared.sqlite import Database
 
 # scrypt at n=2**14, r=8 costs ~16 MiB and tens of milliseconds: cheap for a sign-in, slow for a guesser.
@@ -38,6 +38,13 @@ class AssociateIn(Strict):
         except PinRuleBroken as e:
             raise ValueError(str(e)) from e
         return pin
+
+
+class ManagerApproval(Strict):
+    """`manager: {id, pin}` in a body: a manager approving this one request at the counter."""
+
+    id: str = Field(min_length=1, max_length=32)
+    pin: str = Field(min_length=1, max_length=16, repr=False)
 
 
 @dataclass(frozen=True)
@@ -104,11 +111,41 @@ class Sessions:
         self.idle = idle
 
     def login(self, associate_id: str, pin: str, now: datetime) -> dict:
+        associate = self._check_pin(associate_id, pin, now)
+        if associate is None:
+            raise Unauthorized(WRONG_SIGN_IN)
+        token = secrets.token_urlsafe(32)
+        with self._db.write() as conn:
+            conn.execute("INSERT INTO sessions (token_hash, associate_id, created_at, last_used_at) "
+                         "VALUES (?, ?, ?, ?)", (token_hash(token), associate.id, to_text(now), to_text(now)))
+        return {"token": token, "associate": associate.public(), "expires_after_idle_s": int(self.idle.total_seconds())}
+
+    def approve(self, manager: ManagerApproval | None, signed_in: Associate, now: datetime, what: str) -> Associate:
+        """The manager who approves `what`: the signed-in associate when a manager, else the one in the body.
+
+        The PIN in the body is checked like a sign-in (same lockout); wrong or missing → `ManagerRequired`.
+        """
+        if manager is None:
+            if signed_in.role is Role.MANAGER:
+                return signed_in
+            raise ManagerRequired(f"{what} needs a manager's approval: add \"manager\": {{\"id\", \"pin\"}} "
+                                  "to the request, or ask a manager to do it.")
+        approver = self._check_pin(manager.id, manager.pin, now)
+        if approver is None:
+            raise ManagerRequired(f"The manager id and PIN given to approve {what.lower()} do not match; "
+                                  "the manager should type them again.")
+        if approver.role is not Role.MANAGER:
+            raise ManagerRequired(f"{approver.name} is not a manager, so cannot approve {what.lower()}; "
+                                  "ask a manager.")
+        return approver
+
+    def _check_pin(self, associate_id: str, pin: str, now: datetime) -> Associate | None:
+        """The associate when the PIN is right, None when wrong (the attempt is counted); locked → 429."""
         with self._db.read() as conn:
             row = conn.execute("SELECT * FROM associates WHERE id = ?", (associate_id,)).fetchone()
         if row is None:
             verify_pin(pin, _NOBODY)
-            raise Unauthorized(WRONG_SIGN_IN)
+            return None
         if _attempts(row).locked(now):
             raise self._locked(_attempts(row), now)
         right = verify_pin(pin, row["pin_hash"])  # slow on purpose: outside the write lock
@@ -121,17 +158,12 @@ class Sessions:
             conn.execute("UPDATE associates SET failed_attempts = ?, locked_until = ? WHERE id = ?",
                          (attempts.failed, to_text(attempts.locked_until) if attempts.locked_until else None,
                           associate_id))
-            token = secrets.token_urlsafe(32) if right else None
-            if token is not None:
-                conn.execute("INSERT INTO sessions (token_hash, associate_id, created_at, last_used_at) "
-                             "VALUES (?, ?, ?, ?)", (token_hash(token), associate_id, to_text(now), to_text(now)))
-        # Raised after the commit, so the wrong attempt is counted.
-        if token is None:
+        # Decided after the commit, so the wrong attempt is counted.
+        if not right:
             if attempts.locked(now):
                 raise self._locked(attempts, now)
-            raise Unauthorized(WRONG_SIGN_IN)
-        associate = Associate(current["id"], current["name"], Role(current["role"]))
-        return {"token": token, "associate": associate.public(), "expires_after_idle_s": int(self.idle.total_seconds())}
+            return None
+        return Associate(current["id"], current["name"], Role(current["role"]))
 
     def authenticate(self, token: str | None, now: datetime) -> Associate:
         """The associate behind a bearer token that is still in use; `Unauthorized` otherwise."""

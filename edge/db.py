@@ -102,7 +102,103 @@ CREATE TABLE catalog_settings (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION]
+# Store operations: sales, returns, fulfilments (allocations from central), tasks for associates.
+SCHEMA_V3 = """
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sales (
+    receipt_number TEXT PRIMARY KEY,
+    body TEXT NOT NULL,                 -- the receipt as answered to the counter
+    actor TEXT NOT NULL,
+    approved_by TEXT,
+    event_id TEXT NOT NULL,
+    at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sale_lines (
+    receipt_number TEXT NOT NULL,
+    line_no INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    returned_qty INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (receipt_number, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE sale_tenders (
+    receipt_number TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    amount INTEGER NOT NULL,            -- what the tender paid, change already taken off cash
+    reference TEXT,
+    refunded INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (receipt_number, n)
+) WITHOUT ROWID;
+
+CREATE TABLE returns (
+    return_number TEXT PRIMARY KEY,
+    receipt_number TEXT,
+    body TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    approved_by TEXT,
+    event_id TEXT NOT NULL,
+    at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE fulfilments (
+    allocation_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    lines TEXT NOT NULL,                -- JSON [{sku, qty}] as assigned
+    held TEXT NOT NULL DEFAULT '{}',    -- JSON {sku: units} this fulfilment holds in stock.reserved
+    picked TEXT,                        -- JSON [{sku, qty}]
+    shortages TEXT,
+    customer TEXT NOT NULL,
+    ship_to TEXT,
+    pickup_code_hash TEXT,
+    receipt_token TEXT,
+    accept_by TEXT NOT NULL,
+    pickup_by TEXT,
+    parcels TEXT,
+    carrier TEXT,
+    tracking_number TEXT,
+    reason TEXT,
+    at_risk INTEGER NOT NULL DEFAULT 0,
+    cmd_seq INTEGER NOT NULL,
+    assigned_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX fulfilments_status ON fulfilments (status, type);
+
+CREATE TABLE early_cancels (
+    allocation_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- count, put_back, accept
+    sku TEXT,
+    allocation_id TEXT,
+    reference TEXT,
+    note TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+);
+CREATE INDEX tasks_open ON tasks (status, kind);
+
+ALTER TABLE commands ADD COLUMN applied_at TEXT;
+ALTER TABLE commands ADD COLUMN outcome TEXT;
+"""
+
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3]
 
 
 def open_database(path: str | Path) -> Database:
@@ -112,6 +208,12 @@ def open_database(path: str | Path) -> Database:
         if read_epoch(conn) is None:
             _start_epoch(conn)
     return db
+
+
+def next_number(conn: sqlite3.Connection, counter: str) -> int:
+    """The next value of a named counter (receipts, returns), taken inside the caller's transaction."""
+    return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
+                        "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]
 
 
 def read_epoch(conn: sqlite3.Connection) -> str | None:

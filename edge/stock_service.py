@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.domain.stock import AdjustReason, Change, Levels, StockRuleBroken, adjust, receive
-from edge.outbox import OutboxRow, append_event
+from edge.ledger import read_levels, stock_level, write_ledger, write_levels
+from edge.outbox import append_event
 from edge.products import find_product
 from shared import idempotency
 from shared.clock import to_text, utc_now
 from shared.events import StockAdjusted, StockReceived
-from shared.models import StockLevel
 from shared.problems import UnknownSku, ValidationProblem
 from shared.sqlite import Database
 
@@ -26,17 +26,12 @@ class Outcome:
     body: dict
 
 
-def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
-    row = conn.execute("SELECT on_hand, reserved, damaged FROM stock WHERE sku = ?", (sku,)).fetchone()
-    return Levels(row["on_hand"], row["reserved"], row["damaged"]) if row else Levels()
-
-
 def levels_body(sku: str, name: str, levels: Levels) -> dict:
     return {"sku": sku, "name": name, "on_hand": levels.on_hand, "reserved": levels.reserved,
             "damaged": levels.damaged, "available": levels.available}
 
 
-def _known_product(conn: sqlite3.Connection, sku_or_gtin: str) -> sqlite3.Row:
+def known_product(conn: sqlite3.Connection, sku_or_gtin: str) -> sqlite3.Row:
     product = find_product(conn, sku_or_gtin)
     if product is None:
         raise UnknownSku(f"No product with SKU or barcode {sku_or_gtin!r} is in this store's catalog; "
@@ -53,7 +48,7 @@ class StockService:
 
     def levels(self, sku_or_gtin: str) -> dict:
         with self._db.read() as conn:
-            product = _known_product(conn, sku_or_gtin)
+            product = known_product(conn, sku_or_gtin)
             return levels_body(product["sku"], product["name"], read_levels(conn, product["sku"]))
 
     def receive(self, *, sku: str, qty: int, reference: str, actor: str, idempotency_key: str | None) -> Outcome:
@@ -61,7 +56,7 @@ class StockService:
 
         def event(product_sku: str, change: Change) -> tuple[str, StockReceived]:
             return "stock.received", StockReceived(sku=product_sku, qty=qty, reference=reference,
-                                                   stock=[_level(product_sku, change.levels)])
+                                                   stock=[stock_level(product_sku, change.levels)])
 
         return self._change("stock.receive", request, idempotency_key, sku, actor,
                             rule=lambda levels: receive(levels, qty), event=event, reason="delivery",
@@ -73,7 +68,7 @@ class StockService:
 
         def event(product_sku: str, change: Change) -> tuple[str, StockAdjusted]:
             return "stock.adjusted", StockAdjusted(sku=product_sku, delta=delta, reason=str(reason), reference=note,
-                                                   stock=[_level(product_sku, change.levels)])
+                                                   stock=[stock_level(product_sku, change.levels)])
 
         return self._change("stock.adjust", request, idempotency_key, sku, actor,
                             rule=lambda levels: adjust(levels, delta, reason), event=event, reason=str(reason),
@@ -85,7 +80,7 @@ class StockService:
             replayed = idempotency.replay(conn, scope, key, request)
             if replayed is not None:
                 return Outcome(*replayed)
-            product = _known_product(conn, sku_or_gtin)
+            product = known_product(conn, sku_or_gtin)
             sku = product["sku"]
             try:
                 change = rule(read_levels(conn, sku))
@@ -94,28 +89,10 @@ class StockService:
             type_, payload = event(sku, change)
             now = utc_now()
             row = append_event(conn, type_, payload, actor=actor, at=now)
-            _write_levels(conn, sku, change.levels)
-            _write_ledger(conn, sku, change, reason=reason, reference=reference, actor=actor, row=row)
+            write_levels(conn, sku, change.levels)
+            write_ledger(conn, sku, change.movement, reason=reason, reference=reference, actor=actor, row=row)
             body = {**levels_body(sku, product["name"], change.levels), "seq": row.seq, "event_id": row.id,
                     "occurred_at": to_text(now)}
             idempotency.record(conn, scope, key, request, CREATED, body)
         self._on_commit()
         return Outcome(CREATED, body)
-
-
-def _level(sku: str, levels: Levels) -> StockLevel:
-    return StockLevel(sku=sku, on_hand=levels.on_hand, reserved=levels.reserved, damaged=levels.damaged)
-
-
-def _write_levels(conn: sqlite3.Connection, sku: str, levels: Levels) -> None:
-    conn.execute("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
-                 "SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
-                 (sku, levels.on_hand, levels.reserved, levels.damaged))
-
-
-def _write_ledger(conn: sqlite3.Connection, sku: str, change: Change, *, reason: str, reference: str | None,
-                  actor: str, row: OutboxRow) -> None:
-    conn.execute("INSERT INTO stock_ledger (sku, on_hand_delta, reserved_delta, damaged_delta, reason, reference, "
-                 "actor, event_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (sku, change.movement.on_hand, change.movement.reserved, change.movement.damaged, reason, reference,
-                  actor, row.id, row.occurred_at))

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
-from edge.api.routes import health, login, products, stock, sync
+from edge.api.routes import health, login, products, sales, stock, sync
 from edge.api.state import EdgeState
 from edge.auth import Sessions
 from edge.db import open_database, read_epoch
+from edge.sales_service import SalesService
 from edge.settings import EdgeSettings, version
 from edge.stock_service import StockService
 from edge.sync.agent import SyncAgent
@@ -32,9 +33,11 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
             epoch = read_epoch(conn)
         wakeup = Wakeup(asyncio.get_running_loop())
         agent = SyncAgent(settings, db, epoch, wakeup, clock) if with_nats else None
+        sessions = Sessions(db, timedelta(minutes=settings.token_idle_minutes))
+        sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
+                             online=lambda: agent is not None and agent.online, on_commit=wakeup.notify)
         app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
-                                   sessions=Sessions(db, timedelta(minutes=settings.token_idle_minutes)),
-                                   agent=agent, clock=clock)
+                                   sessions=sessions, sales=sales, agent=agent, clock=clock)
         if agent is not None:
             agent.start()
         log.info("edge agent for %s serving; database %s, epoch %s", settings.store_id, settings.db_path, epoch)
@@ -49,6 +52,6 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sync):
+    for module in (login, products, stock, sales, sync):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge.api.state import EdgeState
@@ -25,3 +25,6 @@ def current_associate(request: Request,
 
 EdgeDep = Annotated[EdgeState, Depends(get_edge)]
 AssociateDep = Annotated[Associate, Depends(current_associate)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="One per user action; a retry with the same key and body "
+                                                          "answers the original result")]

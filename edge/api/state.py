@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from edge.auth import Sessions
+from edge.sales_service import SalesService
 from edge.settings import EdgeSettings
 from edge.stock_service import StockService
 from edge.sync.agent import SyncAgent
@@ -18,6 +19,7 @@ class EdgeState:
     epoch: str
     stock: StockService
     sessions: Sessions
+    sales: SalesService
     agent: SyncAgent | None
     clock: Callable[[], datetime]
 

@@ -2,19 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from shared.models import AdjustReason, Sku, Strict
 
 router = APIRouter(tags=["stock"])
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="One per user action; a retry with the same key and body "
-                                                          "answers the original result")]
-
 
 class ReceiveIn(Strict):
     sku: Sku = Field(description="SKU or barcode (GTIN)")

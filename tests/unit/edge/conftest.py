@@ -3,8 +3,12 @@
 from datetime import datetime, timezone
 
 import pytest
+from fastapi.testclient import TestClient
 
+from edge.api.app import create_app
+from edge.auth import AssociateIn, save_associates
 from edge.db import open_database
+from edge.settings import EdgeSettings
 from edge.products import upsert_product
 from shared.events import CatalogProduct
 
@@ -31,3 +35,31 @@ def db(tmp_path):
     add_products(database)
     yield database
     database.close()
+
+
+@pytest.fixture
+def client(tmp_path):
+    """The real app on a real database, without NATS (offline from the start); A1 associate, M1 manager."""
+    settings = EdgeSettings(store_id="S001", store_name="Main Street", db_path=tmp_path / "edge.db")
+    database = open_database(settings.db_path)
+    add_products(database)
+    save_associates(database, [AssociateIn(id="A1", name="Ana", pin="2468"),
+                               AssociateIn(id="M1", name="Max", pin="97531", role="manager")], T0)
+    database.close()
+    with TestClient(create_app(settings, with_nats=False)) as client:
+        yield client
+
+
+@pytest.fixture
+def signed_in(client):
+    token = client.post("/v1/login", json={"associate_id": "A1", "pin": "2468"}).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code and body["detail"]
+    return body

@@ -1,40 +1,9 @@
 """The local API on a real app and database (no NATS): sign-in, catalog, stock, problem codes."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from edge.api.app import create_app
-from edge.auth import AssociateIn, save_associates
-from edge.db import open_database
-from edge.settings import EdgeSettings
 from shared.events import CatalogProduct
-from tests.unit.edge.conftest import T0, add_products
-
-
-@pytest.fixture
-def client(tmp_path):
-    settings = EdgeSettings(store_id="S001", store_name="Main Street", db_path=tmp_path / "edge.db")
-    db = open_database(settings.db_path)
-    add_products(db)
-    save_associates(db, [AssociateIn(id="A1", name="Ana", pin="2468")], T0)
-    db.close()
-    with TestClient(create_app(settings, with_nats=False)) as client:
-        yield client
-
-
-@pytest.fixture
-def signed_in(client):
-    token = client.post("/v1/login", json={"associate_id": "A1", "pin": "2468"}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["code"] == code and body["detail"]
-    return body
+from tests.unit.edge.conftest import add_products, assert_problem
 
 
 class TestHealthAndSignIn:

@@ -1,0 +1,62 @@
+"""`/v1/sales`: walk-in sales at the counter, and their receipts."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from pydantic import Field, model_validator
+
+from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.auth import ManagerApproval
+from edge.domain.sales import TenderIn
+from edge.sales_service import SaleIn, SaleLineIn
+from shared.models import Minor, PositiveQty, Strict
+
+router = APIRouter(tags=["sales"])
+
+
+class SaleLineBody(Strict):
+    sku: str | None = Field(default=None, min_length=1, max_length=64, description="SKU (or give barcode)")
+    barcode: str | None = Field(default=None, min_length=1, max_length=64, description="GTIN as scanned")
+    qty: PositiveQty
+    price_override: Minor | None = Field(default=None, description="Unit price instead of the catalog's; needs a "
+                                                                   "manager and override_reason")
+    override_reason: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_code(self) -> "SaleLineBody":
+        if (self.sku is None) == (self.barcode is None):
+            raise ValueError("give either sku or barcode for each line")
+        return self
+
+
+class TenderBody(Strict):
+    type: Literal["cash", "card", "store_credit"]
+    amount: Minor
+    reference: str | None = Field(default=None, min_length=1, max_length=100,
+                                  description="Card terminal reference, or the credit note number")
+
+
+class SaleBody(Strict):
+    lines: list[SaleLineBody] = Field(min_length=1, max_length=500)
+    tenders: list[TenderBody] = Field(default=[], max_length=20)
+    manager: ManagerApproval | None = Field(default=None, description="A manager approving an override or a sale "
+                                                                      "of reserved units")
+
+
+@router.post("/sales", summary="Record a walk-in sale", status_code=201,
+             responses={403: {"description": "manager_required"}, 422: {"description": "validation_error, "
+                        "tender_mismatch, idempotency_mismatch"}, 503: {"description": "central_unreachable (store "
+                        "credit while offline)"}})
+def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
+    sale = SaleIn(lines=[SaleLineIn(line.sku or line.barcode, line.qty, line.price_override, line.override_reason)
+                         for line in body.lines],
+                  tenders=[TenderIn(t.type, t.amount, t.reference) for t in body.tenders],
+                  manager=body.manager, request=body.model_dump(mode="json"))
+    outcome = edge.sales.record(sale, associate, key, edge.clock())
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+@router.get("/sales/{receipt}", summary="A sale's receipt by its number")
+def get_sale(edge: EdgeDep, _: AssociateDep, receipt: Annotated[str, Path(max_length=40)]) -> dict:
+    return edge.sales.receipt(receipt)

@@ -1,0 +1,259 @@
+"""What is printed, as plain values: one dataclass per document, built from the bodies the store already keeps.
+
+The `from_*` builders accept the dicts the API returns (a sale body, a return body, a fulfilment assign) and
+tolerate missing optional keys, so a document can always be printed from what was recorded.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StoreHeader:
+    """The top of every receipt: who sold it."""
+
+    name: str
+    store_id: str
+    address: tuple[str, ...] = ()
+    tax_id: str | None = None
+    footer: tuple[str, ...] = ("Thank you for shopping with us",)
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    sku: str
+    name: str
+    qty: int
+    unit_price: int
+    tax_rate_bp: int
+    line_total: int
+    catalog_price: int | None = None  # set when the price was overridden
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxIncluded:
+    rate_bp: int
+    gross: int
+    tax: int
+
+
+@dataclass(frozen=True)
+class TenderLine:
+    type: str
+    amount: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleReceipt:
+    header: StoreHeader
+    receipt_number: str
+    currency: str
+    lines: tuple[ReceiptLine, ...]
+    total: int
+    taxes: tuple[TaxIncluded, ...]
+    tenders: tuple[TenderLine, ...]
+    change_due: int
+    occurred_at: str = ""
+    cashier: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnReceiptLine:
+    sku: str
+    name: str
+    qty: int
+    reason: str
+    refund: int
+
+
+@dataclass(frozen=True)
+class ReturnReceipt:
+    header: StoreHeader
+    return_number: str
+    original_receipt: str | None
+    currency: str
+    lines: tuple[ReturnReceiptLine, ...]
+    refunds: tuple[TenderLine, ...]
+    occurred_at: str = ""
+
+    @property
+    def total_refund(self) -> int:
+        return sum(refund.amount for refund in self.refunds)
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """A line of an online order: what to pick or hand over."""
+
+    sku: str
+    name: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class CollectionReceipt:
+    """Handed to the customer collecting an online order; the QR is the signed receipt token from the assign."""
+
+    header: StoreHeader
+    order_number: str
+    customer_name: str
+    lines: tuple[ItemLine, ...]
+    receipt_token: str | None
+    collected_at: str = ""
+
+
+@dataclass(frozen=True)
+class BagTag:
+    """Stuck on the bag of a pickup order waiting on the shelf."""
+
+    store_name: str
+    order_number: str
+    customer_name: str
+    pickup_by: str
+    items: int
+    code: str  # what the QR holds: the order number unless the caller gives more
+
+
+@dataclass(frozen=True)
+class PickList:
+    order_number: str
+    fulfilment: str  # "pickup" or "ship"
+    customer_name: str
+    lines: tuple[ItemLine, ...]
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    lines: tuple[str, ...]
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ShippingLabel:
+    ship_from: Address
+    ship_to: Address
+    carrier: str
+    tracking_number: str
+    weight_g: int
+    order_number: str
+
+
+@dataclass(frozen=True)
+class EndOfDaySummary:
+    header: StoreHeader
+    business_date: str
+    currency: str
+    sales_count: int
+    sales_total: int
+    returns_count: int
+    returns_total: int
+    tenders: tuple[TenderLine, ...]  # net taken per tender type
+    taxes: tuple[TaxIncluded, ...] = ()
+    printed_at: str = ""
+
+
+@dataclass(frozen=True)
+class TestPage:
+    printer: str
+    target: str
+    profile: str
+    columns: int
+    printed_at: str
+    sample: str = field(default="äöüß éèà ñ ç ø Å €")
+
+
+Document = (SaleReceipt | ReturnReceipt | CollectionReceipt | BagTag | PickList | ShippingLabel | EndOfDaySummary
+            | TestPage)
+
+
+def sale_receipt(body: dict, header: StoreHeader) -> SaleReceipt:
+    """The receipt of a sale body as the sales API returns it (`lines[].name` is used when present)."""
+    lines = tuple(
+        ReceiptLine(sku=line["sku"], name=line.get("name") or line["sku"], qty=line["qty"],
+                    unit_price=line["unit_price"], tax_rate_bp=line.get("tax_rate_bp", 0),
+                    line_total=line.get("line_total", line["qty"] * line["unit_price"]),
+                    catalog_price=(line.get("override") or {}).get("catalog_price"),
+                    override_reason=(line.get("override") or {}).get("reason"))
+        for line in body["lines"])
+    if body.get("tax_included") is not None:
+        taxes = tuple(TaxIncluded(t["rate_bp"], t["gross"], t["tax"]) for t in body["tax_included"])
+    else:
+        taxes = taxes_included(lines)
+    return SaleReceipt(
+        header=header, receipt_number=body["receipt_number"], currency=body["currency"], lines=lines,
+        total=body.get("total", sum(line.line_total for line in lines)), taxes=taxes,
+        tenders=tuple(_tender(t) for t in body.get("tenders", [])), change_due=body.get("change_due", 0),
+        occurred_at=body.get("occurred_at", ""), cashier=body.get("cashier"))
+
+
+def return_receipt(body: dict, header: StoreHeader, names: dict[str, str] | None = None) -> ReturnReceipt:
+    """The receipt of a return body (`return.recorded` shape: lines with refund, refunds per tender)."""
+    names = names or {}
+    original = body.get("original") or {}
+    lines = tuple(ReturnReceiptLine(sku=line["sku"], name=line.get("name") or names.get(line["sku"], line["sku"]),
+                                    qty=line["qty"], reason=line.get("reason", ""), refund=line.get("refund", 0))
+                  for line in body["lines"])
+    refunds = tuple(TenderLine(r.get("tender") or r.get("type", ""), r["amount"], r.get("reference"))
+                    for r in body.get("refunds", []))
+    return ReturnReceipt(header=header, return_number=body["return_number"],
+                         original_receipt=original.get("receipt_number") if isinstance(original, dict) else original,
+                         currency=body.get("currency") or "", lines=lines, refunds=refunds,
+                         occurred_at=body.get("occurred_at", ""))
+
+
+def order_lines(assign: dict, names: dict[str, str] | None = None) -> tuple[ItemLine, ...]:
+    names = names or {}
+    return tuple(ItemLine(line["sku"], line.get("name") or names.get(line["sku"], line["sku"]), line["qty"])
+                 for line in assign.get("lines", []))
+
+
+def collection_receipt(assign: dict, header: StoreHeader, collected_at: str,
+                       names: dict[str, str] | None = None) -> CollectionReceipt:
+    """From the fulfilment assign (order_id, customer, lines, receipt_token)."""
+    return CollectionReceipt(header=header, order_number=assign["order_id"],
+                             customer_name=(assign.get("customer") or {}).get("name", ""),
+                             lines=order_lines(assign, names), receipt_token=assign.get("receipt_token"),
+                             collected_at=collected_at)
+
+
+def bag_tag(assign: dict, store_name: str, pickup_by: str) -> BagTag:
+    return BagTag(store_name=store_name, order_number=assign["order_id"],
+                  customer_name=(assign.get("customer") or {}).get("name", ""), pickup_by=pickup_by,
+                  items=sum(line["qty"] for line in assign.get("lines", [])), code=assign["order_id"])
+
+
+def pick_list(assign: dict, created_at: str, names: dict[str, str] | None = None) -> PickList:
+    return PickList(order_number=assign["order_id"], fulfilment=str(assign.get("type", "")),
+                    customer_name=(assign.get("customer") or {}).get("name", ""),
+                    lines=order_lines(assign, names), created_at=created_at)
+
+
+def address(data: dict) -> Address:
+    """An address from a dict with name, lines (or line1/line2), city, postcode, country."""
+    lines = data.get("lines") or [data[key] for key in ("line1", "line2", "street") if data.get(key)]
+    return Address(name=data.get("name", ""), lines=tuple(lines), city=data.get("city", ""),
+                   postcode=data.get("postcode") or data.get("postal_code", ""), country=data.get("country", ""))
+
+
+def taxes_included(lines: tuple[ReceiptLine, ...]) -> tuple[TaxIncluded, ...]:
+    """Tax included per rate, each rate's gross summed first and rounded once, half up (as the sale rules do)."""
+    gross: dict[int, int] = {}
+    for line in lines:
+        gross[line.tax_rate_bp] = gross.get(line.tax_rate_bp, 0) + line.line_total
+    return tuple(TaxIncluded(rate, amount, _tax_in(amount, rate)) for rate, amount in sorted(gross.items()))
+
+
+def _tax_in(gross: int, rate_bp: int) -> int:
+    if rate_bp <= 0 or gross == 0:
+        return 0
+    numerator, denominator = gross * rate_bp, 10_000 + rate_bp
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _tender(data: dict) -> TenderLine:
+    return TenderLine(data["type"], data["amount"], data.get("reference"))
