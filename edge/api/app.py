@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from edge.api.routes import health, login, products, sales, stock, sync
 from edge.api.state import EdgeState
 from edge.auth import Sessions
+from edge.count_service import CountService
 from edge.db import open_database, read_epoch
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings, version
@@ -37,6 +38,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                              online=lambda: agent is not None and agent.online, on_commit=wakeup.notify)
         app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
+                                   counts=CountService(db, wakeup.notify),
                                    sessions=sessions, sales=sales, agent=agent, clock=clock)
         if agent is not None:
             agent.start()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from edge.auth import Sessions
+from edge.count_service import CountService
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings
 from edge.stock_service import StockService
@@ -18,6 +19,7 @@ class EdgeState:
     db: Database
     epoch: str
     stock: StockService
+    counts: CountService
     sessions: Sessions
     sales: SalesService
     agent: SyncAgent | None

@@ -75,3 +75,13 @@ def adjust(levels: Levels, delta: int, reason: AdjustReason) -> Change:
     else:
         movement = Movement(on_hand=delta)
     return Change(movement, movement.applied_to(levels))
+
+
+def count(levels: Levels, counted: int) -> Change:
+    """A cycle count: the shelf holds `counted` sellable units; the variance moves on-hand there."""
+    if counted < 0:
+        raise StockRuleBroken(f"A count is the number of units on the shelf, 0 or more; {counted} was given.")
+    if counted > MAX_QTY:
+        raise StockRuleBroken(f"A count of {counted} units is more than {MAX_QTY}; check the number.")
+    movement = Movement(on_hand=counted - levels.on_hand)
+    return Change(movement, movement.applied_to(levels))

@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.count_service import ledger_page
 from shared.models import AdjustReason, Sku, Strict
+from shared.problems import ValidationProblem
 
 router = APIRouter(tags=["stock"])
 
@@ -37,6 +39,32 @@ class StockChangeOut(StockOut):
     seq: int = Field(description="The event's place in the store's outbox")
     event_id: str
     occurred_at: str
+
+
+class CountLineIn(Strict):
+    sku: Sku = Field(description="SKU or barcode (GTIN)")
+    counted: int = Field(ge=0, le=1_000_000, description="Sellable units found on the shelf")
+
+
+class CountIn(Strict):
+    counts: list[CountLineIn] = Field(min_length=1, max_length=100_000)
+    reference: str | None = Field(default=None, max_length=100, description="Count sheet or task number")
+
+
+@router.post("/stock/count", summary="Record a cycle count (absolute quantities)", status_code=201)
+def post_count(body: CountIn, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
+    outcome = edge.counts.count([(c.sku, c.counted) for c in body.counts], reference=body.reference,
+                                actor=associate.id, key=key, now=edge.clock())
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+@router.get("/stock/{sku:path}/ledger", summary="Why a SKU's levels are what they are: its movements, newest first")
+def get_ledger(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_length=64)],
+               cursor: Annotated[str | None, Query(max_length=20, description="next_cursor of the previous page")] = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+    if cursor is not None and not cursor.isdigit():
+        raise ValidationProblem(f"cursor {cursor!r} is not one this store handed out; start again without it.")
+    return ledger_page(edge.db, sku, int(cursor) if cursor else None, limit)
 
 
 @router.get("/stock/{sku:path}", summary="Levels of one SKU (or barcode)", response_model=StockOut)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from edge.domain.stock import AdjustReason, Levels, Movement, StockRuleBroken, adjust, receive
+from edge.domain.stock import AdjustReason, Levels, Movement, StockRuleBroken, adjust, count, receive
 
 
 class TestReceive:
@@ -55,3 +55,15 @@ class TestAdjust:
 class TestAvailable:
     def test_available_leaves_reserved_units_alone(self):
         assert Levels(on_hand=5, reserved=2).available == 3
+
+
+class TestCounting:
+    def test_a_count_moves_on_hand_by_the_variance(self):
+
+        change = count(Levels(5, 2, 1), 3)
+        assert change.movement == Movement(on_hand=-2) and change.levels == Levels(3, 2, 1)
+
+    def test_a_negative_count_is_refused(self):
+
+        with pytest.raises(StockRuleBroken):
+            count(Levels(), -1)

@@ -1,0 +1,92 @@
+"""ESC/POS bytes of a layout, built on python-escpos's `Dummy` printer so the whole job leaves in one write.
+
+The profile (the printer model) tells python-escpos which commands and code pages the printer has. Text goes out
+in one code page (CP858 unless configured) when it can carry every character; otherwise python-escpos switches
+code pages per character run, and a character no page of the printer has prints as "?".
+"""
+
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from edge.printing.commands import Barcode, Command, Cut, Feed, QrCode, Text
+
+DEFAULT_PROFILE = "TM-T20II"
+DEFAULT_CODEPAGE = "CP858"
+
+
+class RenderError(ValueError):
+    """The printer profile or code page named in the configuration is unknown to python-escpos."""
+
+
+def render_escpos(commands: list[Command], profile: str = DEFAULT_PROFILE, codepage: str = DEFAULT_CODEPAGE) -> bytes:
+    """One printer job: init (`ESC @`), the commands in order, ending with whatever cut the layout asked for."""
+    escpos = _escpos()
+    try:
+        printer = escpos.printer.Dummy(profile=profile)
+    except Exception as e:  # python-escpos raises its own errors for an unknown model
+        raise RenderError(f"Unknown printer profile {profile!r}; use a model python-escpos knows, e.g. "
+                          f"'TM-T20II' or 'TM-T88V'.") from e
+    printer.hw("INIT")
+    _choose_codepage(printer, commands, codepage)
+    # python-escpos prints notes such as "Using hardware barcode renderer" to stdout; keep them off the terminal.
+    with contextlib.redirect_stdout(io.StringIO()):
+        for command in commands:
+            _emit(printer, command)
+    return printer.output
+
+
+def _emit(printer, command: Command) -> None:
+    match command:
+        case Text(text=text, align=align, bold=bold, big=big):
+            printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+            printer.textln(text)
+        case Barcode(data=data):
+            _barcode(printer, data)
+            printer.set(align="left")
+        case QrCode(data=data, size=size):
+            # Native QR cannot be centred by python-escpos, so centre it with the alignment command first.
+            printer.set(align="center")
+            printer.qr(data, size=size, native=True)
+            printer.ln()
+            printer.set(align="left")
+        case Feed(lines=count):
+            printer.ln(count)
+        case Cut():
+            printer.cut()
+
+
+def _barcode(printer, data: str) -> None:
+    escpos = _escpos()
+    try:
+        # Code set B ("{B") carries letters, digits and punctuation: what receipt and order numbers are made of.
+        printer.barcode("{B" + data, "CODE128", function_type="B", height=60, width=2)
+    except (escpos.exceptions.Error, ValueError):
+        printer.set(align="center")
+        printer.textln(data)  # a printer that has no Code 128 still shows the number
+
+
+def _choose_codepage(printer, commands: list[Command], codepage: str) -> None:
+    texts = "".join(command.text for command in commands if isinstance(command, Text))
+    try:
+        texts.encode(_python_codec(codepage))
+        printer.charcode(codepage)
+    except (LookupError, UnicodeEncodeError, KeyError, _escpos().exceptions.Error):
+        printer.charcode("AUTO")  # the fallback: python-escpos picks a page per run of characters
+
+
+def _python_codec(codepage: str) -> str:
+    return codepage.lower().replace("_", "-")
+
+
+def _escpos():
+    """python-escpos, imported on first use: its import writes a capabilities cache, kept in one known directory."""
+    cache = Path(tempfile.gettempdir()) / "omnistore-escpos-cache"
+    cache.mkdir(exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    import escpos.exceptions
+    import escpos.printer
+
+    return escpos
