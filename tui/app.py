@@ -1,34 +1,75 @@
-"""StoreApp: the counter UI of one store, a client of its edge agent."""
+"""StoreApp: the counter UI of one store, a client of its edge agent.
 
+The app polls the agent every two seconds for every screen, so the ONLINE/OFFLINE badge and the sync
+backlog are always in sight, and a lapsed session brings the associate back to the sign-in.
+"""
+
+from textual import work
 from textual.app import App
+from textual.reactive import reactive
 
-from tui.client import EdgeClient
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
 
-_SIGN_IN_AGAIN = {"expired": "Your session lapsed. Sign in again.", "signed_out": "Signed out."}
+POLL_SECONDS = 2.0
 
 
 class StoreApp(App):
     TITLE = "omnistore"
 
+    link_state: reactive[str] = reactive(UNKNOWN)
+    sync: reactive[dict | None] = reactive(None, always_update=True)
+    store_label: reactive[str] = reactive("")
+    problem: reactive[str] = reactive("")
+
     def __init__(self, client: EdgeClient, login_hint: str | None = None):
         super().__init__()
         self.client = client
         self.login_hint = login_hint
+        self.associate: dict | None = None
 
     def on_mount(self) -> None:
         self.ask_for_login()
+        self.set_interval(POLL_SECONDS, self.poll_status)
 
     def ask_for_login(self, message: str = "") -> None:
+        self.associate = None
         self.push_screen(LoginScreen(self.client, self.login_hint, message), self.signed_in)
 
     def signed_in(self, associate: dict) -> None:
-        self.push_screen(HomeScreen(self.client, associate), self.left_home)
+        self.associate = associate
+        self.push_screen(HomeScreen(self.client))
+        self.poll_status()
 
-    def left_home(self, reason: str) -> None:
-        self.pop_screen()  # the login screen under it
-        self.ask_for_login(_SIGN_IN_AGAIN.get(reason, ""))
+    def sign_out(self, message: str = "Signed out.") -> None:
+        self.client.logout()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.ask_for_login(message)
+
+    @work(exclusive=True, group="status")
+    async def poll_status(self) -> None:
+        if self.associate is None:
+            return
+        try:
+            health = await self.client.health()
+            sync = await self.client.sync_status()
+        except EdgeUnreachable as e:
+            self.link_state = UNREACHABLE
+            self.problem = f"{e} Retrying every {POLL_SECONDS:.0f} s …"
+            return
+        except EdgeError as e:
+            if e.status == 401 and self.associate is not None:
+                self.sign_out("Your session lapsed. Sign in again.")
+                return
+            self.problem = str(e)
+            return
+        self.problem = ""
+        self.store_label = f"{health['store_name']} · {health['store_id']}"
+        self.link_state = ONLINE if sync["online"] else OFFLINE
+        self.sync = sync
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

@@ -58,5 +58,17 @@ class EdgeClient:
     async def sync_status(self) -> dict:
         return await self._request("GET", "/v1/sync/status")
 
+    async def find_product(self, code: str) -> dict | None:
+        """The product whose SKU or barcode is exactly `code` (a scan), else None."""
+        page = await self._request("GET", "/v1/products", params={"q": code, "limit": 20})
+        exact = [p for p in page["items"] if code in (p["sku"], p.get("gtin"))]
+        return exact[0] if exact else None
+
+    async def record_sale(self, body: dict, idempotency_key: str) -> dict:
+        return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
+
+    async def sale(self, receipt_number: str) -> dict:
+        return await self._request("GET", f"/v1/sales/{receipt_number}")
+
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -3,32 +3,15 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from tests.processes import ASSOCIATE, EdgeProcess
+from tests.tui.pilot_helpers import sign_in, text_of, until
 from tui.age import describe_age
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.screens.home import HomeScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNREACHABLE, LinkBadge
-
-
-async def until(pilot, condition, timeout: float = 30.0, step: float = 0.2) -> None:
-    waited = 0.0
-    while not condition():
-        if waited > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(step)
-        waited += step
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-async def sign_in(pilot, associate_id: str, pin: str) -> None:
-    await pilot.click("#associate")
-    await pilot.press(*associate_id, "enter", *pin, "enter")
 
 
 @pytest.fixture

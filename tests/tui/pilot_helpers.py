@@ -1,0 +1,26 @@
+"""Driving the real app as an associate would: keys, a scanner's burst of digits and Enter, patience."""
+
+from textual.widgets import Static
+
+
+async def until(pilot, condition, timeout: float = 30.0, step: float = 0.1) -> None:
+    waited = 0.0
+    while not condition():
+        if waited > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(step)
+        waited += step
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def sign_in(pilot, associate_id: str, pin: str) -> None:
+    await pilot.click("#associate")
+    await pilot.press(*associate_id, "enter", *pin, "enter")
+
+
+async def scan(pilot, code: str) -> None:
+    """A barcode scanner: the code's characters in one burst, then Enter."""
+    await pilot.press(*code, "enter")

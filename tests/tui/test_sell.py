@@ -1,0 +1,106 @@
+"""Selling at the counter through the real app and a real store agent: scan, pay, receipt."""
+
+from textual.widgets import DataTable
+
+from tests.processes import ASSOCIATE
+from tests.tui.conftest import PRODUCTS
+from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tui.app import StoreApp
+from tui.client import EdgeClient
+from tui.screens.home import HomeScreen
+from tui.screens.payment import Payment
+from tui.screens.sell import SellScreen, parse_scan
+
+TEE, MUG, TEA = PRODUCTS
+
+
+async def open_sell(pilot, app) -> SellScreen:
+    await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+    await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, SellScreen))
+    return app.screen
+
+
+class TestScanning:
+    def test_a_quantity_prefix_and_scanner_noise_are_understood(self):
+        assert parse_scan("3*UI-TEE-M") == (3, "UI-TEE-M")
+        assert parse_scan("\x022000000000718\r") == (1, "2000000000718")
+        assert parse_scan("2 x 2000000000718") == (2, "2000000000718")
+
+    async def test_scanned_barcodes_and_typed_skus_become_lines_with_a_total(self, shop):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, TEE["gtin"])
+            await scan(pilot, f"2*{MUG['sku']}")
+            await scan(pilot, TEE["gtin"])
+            await until(pilot, lambda: sum(line["qty"] for line in sell.lines) == 4)
+            assert {line["sku"]: line["qty"] for line in sell.lines} == {TEE["sku"]: 2, MUG["sku"]: 2}
+            assert sell.query_one(DataTable).row_count == 2
+            assert "€63.96" in text_of(app, "#total")
+
+    async def test_an_unknown_code_says_so_and_the_sale_goes_on(self, shop):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, "9999999999999")
+            await until(pilot, lambda: "No product" in text_of(app, "#message"))
+            await scan(pilot, TEA["gtin"])
+            await until(pilot, lambda: len(sell.lines) == 1)
+
+
+class TestPaying:
+    async def test_a_cash_sale_is_recorded_once_with_its_change_and_stock_goes_down(self, shop):
+        before = shop.on_hand(TEA["sku"])
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, f"2*{TEA['gtin']}")
+            await until(pilot, lambda: len(sell.lines) == 1)
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, Payment))
+            cash = app.screen.query_one("#cash")
+            cash.value = ""
+            await pilot.press(*"20", "enter")
+            await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
+            message = text_of(app, "#message")
+            assert "€13.98 paid" in message and "change due €6.02" in message
+            receipt_number = message.split()[1].rstrip(":")
+        assert shop.on_hand(TEA["sku"]) == before - 2
+        sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
+        assert sale["total"] == 1398 and sale["change_due"] == 602
+
+    async def test_a_card_payment_needs_the_terminal_reference(self, shop):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, MUG["gtin"])
+            await until(pilot, lambda: len(sell.lines) == 1)
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, Payment))
+            app.screen.query_one("#cash").value = ""
+            await pilot.click("#card")
+            await pilot.press(*"11.99", "f10")
+            await until(pilot, lambda: "reference" in text_of(app, "#error"))
+            await pilot.click("#card-ref")
+            await pilot.press(*"AUTH123", "f10")
+            await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
+
+    async def test_a_sale_during_a_nats_outage_is_recorded_at_once(self, shop, nats_server):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            nats_server.stop()
+            try:
+                await until(pilot, lambda: app.link_state == "offline")
+                await scan(pilot, TEE["gtin"])
+                await until(pilot, lambda: len(sell.lines) == 1)
+                await pilot.press("f10")
+                await until(pilot, lambda: isinstance(app.screen, Payment))
+                await pilot.press("f10")
+                await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
+                await until(pilot, lambda: "to sync" in text_of(app, "#backlog"))
+            finally:
+                nats_server.start()
+            await until(pilot, lambda: app.link_state == "online" and text_of(app, "#backlog") == "")

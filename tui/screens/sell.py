@@ -1,0 +1,194 @@
+"""Selling at the counter: scan lines, take payment, hand over the receipt.
+
+Each sale attempt carries one Idempotency-Key, kept until the agent answers: a retry after a timeout
+is the same sale, never a second one.
+"""
+
+import re
+import uuid
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui import money
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.screens.manager import ManagerApproval
+from tui.screens.payment import Payment
+from tui.widgets.status_bar import StatusBar
+
+_QTY_PREFIX = re.compile(r"^(\d{1,4})\s*[*xX]\s*(.+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_scan(text: str) -> tuple[int, str]:
+    """`4006381333931` → (1, code); `3*TEE-ORG-M` → (3, code). Scanner control characters are dropped."""
+    text = _CONTROL.sub("", text).strip()
+    match = _QTY_PREFIX.match(text)
+    if match:
+        return int(match.group(1)), match.group(2).strip()
+    return 1, text
+
+
+class SellScreen(Screen):
+    BINDINGS = [
+        Binding("f10", "pay", "Pay", priority=True),
+        Binding("delete", "remove_line", "Remove line"),
+        Binding("ctrl+n", "new_sale", "New sale", priority=True),
+        Binding("escape", "leave", "Back"),
+    ]
+    DEFAULT_CSS = """
+    SellScreen { layout: vertical; }
+    #scan { margin: 0 1; }
+    #lines { height: 1fr; margin: 0 1; }
+    #bottom { height: auto; padding: 0 1; }
+    #total { width: 1fr; text-style: bold; }
+    #message { height: auto; padding: 0 1; }
+    #message.error { color: $error; }
+    #message.done { color: $success; }
+    """
+
+    def __init__(self, client: EdgeClient):
+        super().__init__()
+        self.client = client
+        self.lines: list[dict] = []
+        self.currency = "EUR"
+        self._pending: tuple[dict, str] | None = None  # the sale being recorded and its Idempotency-Key
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical():
+            yield Static("[b]Sell[/b] — scan or type a barcode or SKU (3*SKU for three)", id="title")
+            yield Input(id="scan", placeholder="scan here")
+            yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="bottom"):
+                yield Static("", id="total")
+            yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("SKU", "Item", "Qty", "Price", "Total")
+        self.query_one("#scan", Input).focus()
+        self.refresh_lines()
+
+    @property
+    def total(self) -> int:
+        return sum(line["qty"] * line["price"] for line in self.lines)
+
+    def say(self, text: str, kind: str = "") -> None:
+        message = self.query_one("#message", Static)
+        message.set_class(kind == "error", "error")
+        message.set_class(kind == "done", "done")
+        message.update(text)
+
+    def refresh_lines(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for line in self.lines:
+            table.add_row(line["sku"], line["name"], str(line["qty"]), money.show(line["price"], self.currency),
+                          money.show(line["qty"] * line["price"], self.currency), key=line["sku"])
+        count = sum(line["qty"] for line in self.lines)
+        self.query_one("#total", Static).update(
+            f"{count} item{'s' if count != 1 else ''}   Total {money.show(self.total, self.currency)}")
+
+    @on(Input.Submitted, "#scan")
+    def scanned(self, event: Input.Submitted) -> None:
+        qty, code = parse_scan(event.value)
+        event.input.value = ""
+        if code:
+            self.add_line(code, qty)
+
+    @work(group="scan")
+    async def add_line(self, code: str, qty: int) -> None:
+        try:
+            product = await self.client.find_product(code)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.say(str(e), "error")
+            return
+        if product is None:
+            self.say(f"No product has the barcode or SKU {code!r}. Check the label, or type the SKU.", "error")
+            return
+        self.currency = product["currency"]
+        for line in self.lines:
+            if line["sku"] == product["sku"]:
+                line["qty"] += qty
+                break
+        else:
+            self.lines.append({"sku": product["sku"], "name": product["name"], "qty": qty, "price": product["price"]})
+        self._pending = None
+        self.say(f"{qty} × {product['name']}")
+        self.refresh_lines()
+
+    def action_remove_line(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.lines or table.cursor_row is None:
+            return
+        removed = self.lines.pop(min(table.cursor_row, len(self.lines) - 1))
+        self._pending = None
+        self.say(f"Removed {removed['name']}")
+        self.refresh_lines()
+
+    def action_new_sale(self) -> None:
+        self.lines.clear()
+        self._pending = None
+        self.say("")
+        self.refresh_lines()
+        self.query_one("#scan", Input).focus()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_pay(self) -> None:
+        if not self.lines:
+            self.say("Scan something first.", "error")
+            return
+        self.pay()
+
+    @work(exclusive=True, group="pay")
+    async def pay(self) -> None:
+        if self._pending is None:
+            tenders = await self.app.push_screen_wait(Payment(self.total, self.currency))
+            if tenders is None:
+                return
+            body = {"lines": [{"sku": line["sku"], "qty": line["qty"]} for line in self.lines], "tenders": tenders}
+            self._pending = (body, str(uuid.uuid4()))
+        await self.submit()
+
+    async def submit(self) -> None:
+        body, key = self._pending
+        self.say("Recording the sale …")
+        try:
+            receipt = await self.client.record_sale(body, key)
+        except EdgeUnreachable:
+            self.say("The store agent did not answer. Press F10 to try again: the same sale will not be "
+                     "recorded twice.", "error")
+            return
+        except EdgeError as e:
+            if e.code == "manager_required":
+                approval = await self.app.push_screen_wait(ManagerApproval(str(e)))
+                if approval is None:
+                    self._pending = None
+                    self.say("Not recorded: a manager did not approve.", "error")
+                    return
+                self._pending = ({**body, "manager": approval}, str(uuid.uuid4()))
+                await self.submit()
+                return
+            self._pending = None
+            self.say(str(e), "error")
+            return
+        self.finished(receipt)
+
+    def finished(self, receipt: dict) -> None:
+        currency = receipt.get("currency", self.currency)
+        change = receipt.get("change_due", 0)
+        self.lines.clear()
+        self._pending = None
+        self.refresh_lines()
+        self.say(f"Receipt {receipt['receipt_number']}: {money.show(receipt['total'], currency)} paid"
+                 + (f" — change due [b]{money.show(change, currency)}[/b]" if change else "")
+                 + ".   Ctrl+N or scan for the next customer.", "done")
+        self.query_one("#scan", Input).focus()

@@ -1,0 +1,48 @@
+"""The line at the top of every working screen: store, associate, sync backlog, and the link badge."""
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from tui.age import describe_age
+from tui.widgets.link_badge import LinkBadge
+
+
+def backlog_text(sync: dict | None) -> str:
+    if not sync or not sync.get("backlog"):
+        return ""
+    age = describe_age(sync.get("oldest_unsent_at"))
+    return f"{sync['backlog']} to sync" + (f" ({age})" if age else "")
+
+
+class StatusBar(Horizontal):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    StatusBar #store { width: 1fr; text-style: bold; padding: 0 1; }
+    StatusBar #who { width: auto; padding: 0 1; color: $text-muted; }
+    StatusBar #backlog { width: auto; padding: 0 1; color: $warning; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="store")
+        yield Static("", id="who")
+        yield Static("", id="backlog")
+        yield LinkBadge(id="link")
+
+    def on_mount(self) -> None:
+        # The app polls the agent once for every screen; each bar follows the app's state.
+        self.watch(self.app, "link_state", self._link, init=True)
+        self.watch(self.app, "sync", self._sync, init=True)
+        self.watch(self.app, "store_label", self._store, init=True)
+        associate = getattr(self.app, "associate", None)
+        if associate:
+            self.query_one("#who", Static).update(f"{associate['name']} ({associate['role']})")
+
+    def _link(self, state: str) -> None:
+        self.query_one(LinkBadge).state = state
+
+    def _sync(self, sync: dict | None) -> None:
+        self.query_one("#backlog", Static).update(backlog_text(sync))
+
+    def _store(self, label: str) -> None:
+        self.query_one("#store", Static).update(label)
