@@ -64,6 +64,22 @@ class EdgeClient:
         exact = [p for p in page["items"] if code in (p["sku"], p.get("gtin"))]
         return exact[0] if exact else None
 
+    async def search_products(self, q: str, limit: int = 20) -> list[dict]:
+        return (await self._request("GET", "/v1/products", params={"q": q, "limit": limit}))["items"]
+
+    async def stock(self, sku: str) -> dict:
+        return await self._request("GET", f"/v1/stock/{sku}")
+
+    async def ledger(self, sku: str, limit: int = 8) -> list[dict]:
+        return (await self._request("GET", f"/v1/stock/{sku}/ledger", params={"limit": limit}))["items"]
+
+    async def network_atp(self, sku: str) -> dict:
+        return await self._request("GET", f"/v1/network/atp/{sku}")
+
+    async def stock_change(self, action: str, body: dict, idempotency_key: str) -> dict:
+        """`action` is receive, adjust or count."""
+        return await self._request("POST", f"/v1/stock/{action}", json=body, headers={"Idempotency-Key": idempotency_key})
+
     async def record_sale(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
 

@@ -9,6 +9,7 @@ from textual.widgets import Footer, Static
 from tui.age import describe_age
 from tui.client import EdgeClient
 from tui.screens.sell import SellScreen
+from tui.screens.stock import StockScreen
 from tui.widgets.status_bar import StatusBar
 
 
@@ -31,6 +32,7 @@ def describe_sync(status: dict | None) -> str:
 class HomeScreen(Screen):
     BINDINGS = [
         Binding("f2", "sell", "Sell"),
+        Binding("f3", "stock", "Stock"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -51,7 +53,7 @@ class HomeScreen(Screen):
         yield StatusBar()
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
-            yield Static("F2 sell · Ctrl+P every action", id="keys")
+            yield Static("F2 sell · F3 stock · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
         yield Footer()
 
@@ -65,6 +67,9 @@ class HomeScreen(Screen):
 
     def action_sell(self) -> None:
         self.app.push_screen(SellScreen(self.client))
+
+    def action_stock(self) -> None:
+        self.app.push_screen(StockScreen(self.client))
 
     def action_sign_out(self) -> None:
         self.app.sign_out()
