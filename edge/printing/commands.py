@@ -104,5 +104,5 @@ def as_text(commands: list[Command], columns: int) -> str:
             case Feed(lines=count):
                 out.extend([""] * count)
             case Cut():
-                out.append("- " * (columns // 2) + "✂")
+                out.append(("- " * columns)[: columns - 1] + "✂")
     return "\n".join(out) + "\n"

@@ -159,6 +159,8 @@ class EndOfDaySummary:
 
 @dataclass(frozen=True)
 class TestPage:
+    __test__ = False  # a document, not a test class
+
     printer: str
     target: str
     profile: str

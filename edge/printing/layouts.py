@@ -151,6 +151,9 @@ def test_page(doc: TestPage, columns: int) -> list[Command]:
     return out
 
 
+test_page.__test__ = False  # a layout, not a test
+
+
 def _header(header: StoreHeader, columns: int) -> list[Command]:
     out = lines(wrap(header.name, columns), align="center", bold=True, big=True)
     for text in header.address:

@@ -6,12 +6,20 @@ a failed attempt, `sent` once the printer took it; it is never dropped. A reprin
 so the table is also the journal of everything printed. Times are RFC 3339 text (`shared.clock.to_text`).
 """
 
+import asyncio
+import contextlib
+import logging
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.clock import to_text
+from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target, send
+from shared.clock import from_text, to_text, utc_now
 from shared.ids import uuid7
+from shared.sqlite import Database
+
+log = logging.getLogger(__name__)
 
 MIGRATION = """
 CREATE TABLE print_jobs (
@@ -169,3 +177,84 @@ def health(conn: sqlite3.Connection, printers: list[str] | tuple[str, ...] = ())
                                  failing_since=pending["since"], last_error=last_error[0] if last_error else None,
                                  last_sent_at=last_sent))
     return out
+
+
+class SpoolWorker:
+    """Sends due jobs in the background: each printer drains in its own task, so one that is off (and waits out
+    its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""
+
+    def __init__(self, db: Database, targets: Mapping[str, Target | str], *, backoff: Backoff = Backoff(),
+                 timeout: float = 5.0, idle: float = 1.0, clock: Callable[[], datetime] = utc_now):
+        self._db, self._backoff, self._timeout, self._idle, self._clock = db, backoff, timeout, idle, clock
+        self._targets = {name: parse_target(t) if isinstance(t, str) else t for name, t in targets.items()}
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> asyncio.Task:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.create_task(self.run(), name="print-spool")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """Look for due jobs now (call after committing a job); safe from any thread."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await self.send_due()
+                wait = self._until_next_due()
+            except Exception:  # a broken database must not end printing for good: log and try again
+                log.exception("print spool pass failed")
+                wait = self._idle
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def send_due(self) -> int:
+        """One pass over the due jobs; how many were sent."""
+        with self._db.read() as conn:
+            rows = due(conn, self._clock())
+        per_printer: dict[str, list[sqlite3.Row]] = {}
+        for row in rows:
+            per_printer.setdefault(row["printer"], []).append(row)
+        sent = await asyncio.gather(*(self._drain(name, jobs) for name, jobs in per_printer.items()))
+        return sum(sent)
+
+    async def _drain(self, name: str, rows: list[sqlite3.Row]) -> int:
+        sent = 0
+        target = self._targets.get(name)
+        for row in rows:
+            try:
+                if target is None:
+                    raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
+                await asyncio.to_thread(send, target, Job(row["id"], row["kind"], row["payload"], row["preview"]),
+                                        self._timeout)
+            except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
+                with self._db.write() as conn:
+                    retry_at = mark_failed(conn, row["id"], str(e), self._clock(), self._backoff)
+                log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"],
+                            row["kind"], row["ref"], retry_at, e)
+                return sent  # the rest of this printer's jobs wait behind the failed one
+            with self._db.write() as conn:
+                mark_sent(conn, row["id"], self._clock())
+            sent += 1
+        return sent
+
+    def _until_next_due(self) -> float:
+        with self._db.read() as conn:
+            at = next_due_at(conn)
+        if at is None:
+            return self._idle
+        seconds = (from_text(at) - self._clock()).total_seconds()
+        return min(self._idle, max(0.0, seconds))

@@ -160,6 +160,10 @@ def _through_escpos(target: UsbTarget | SerialTarget, payload: bytes, timeout: f
     from edge.printing.escpos_render import _escpos
 
     escpos = _escpos()
+    device_class = escpos.printer.Usb if isinstance(target, UsbTarget) else escpos.printer.Serial
+    if not device_class.is_usable():
+        library = "pyusb" if isinstance(target, UsbTarget) else "pyserial"
+        raise PrinterUnavailable(f"{target}: python-escpos needs {library} installed to reach this printer.")
     try:
         if isinstance(target, UsbTarget):
             printer = escpos.printer.Usb(target.vendor_id, target.product_id, timeout=int(timeout * 1000))

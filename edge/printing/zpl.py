@@ -7,7 +7,7 @@ makes the printer read the data as UTF-8.
 
 import textwrap
 
-from edge.printing.documents import Address, ShippingLabel
+from edge.printing.documents import Address, ShippingLabel, TestPage
 
 DOTS_WIDE = 812  # 4 in × 203 dpi
 DOTS_LONG = 1218  # 6 in × 203 dpi
@@ -93,3 +93,13 @@ def _bar(y: int) -> str:
 def _code128_width(data: str, module: int) -> int:
     """Dots a Code 128 of `data` takes: 11 modules a symbol (start, data, check) and 13 for the stop."""
     return (11 * (len(data) + 2) + 13) * module
+
+
+def test_label(page: TestPage) -> str:
+    """A label that shows the printer's name, the frame of a 4×6 label and a barcode."""
+    return "\n".join([
+        "^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", "^LH0,0",
+        f"^FO{MARGIN},{MARGIN}^GB{INNER},{DOTS_LONG - 2 * MARGIN},4^FS",
+        field(MARGIN + 30, 80, "TEST LABEL", 60), field(MARGIN + 30, 170, page.printer, 40),
+        field(MARGIN + 30, 230, page.printed_at, 30), field(MARGIN + 30, 280, page.sample, 30),
+        f"^BY3^FO{MARGIN + 30},360^BCN,200,Y,N,N,A^FDTEST-0123^FS", "^XZ"]) + "\n"

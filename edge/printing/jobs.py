@@ -1,0 +1,94 @@
+"""From a document to a queued job: pick the layout, render for the printer's language, put it on the spool.
+
+This is what the sale, return, pickup and shipping code calls, inside its own transaction:
+`enqueue_document(conn, sale_receipt(body, header), printer, now)`.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge.printing import layouts, zpl
+from edge.printing.commands import Command, as_text
+from edge.printing.documents import (
+    BagTag, CollectionReceipt, Document, EndOfDaySummary, PickList, ReturnReceipt, SaleReceipt, ShippingLabel,
+    TestPage,
+)
+from edge.printing.escpos_render import render_escpos
+from edge.printing.printers import PrinterConfig
+from edge.printing.spool import enqueue
+
+# The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
+KINDS: dict[type, str] = {
+    SaleReceipt: "receipt", ReturnReceipt: "return", CollectionReceipt: "collection", BagTag: "bag-tag",
+    PickList: "pick-list", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
+}
+
+
+class WrongPrinter(ValueError):
+    """A document sent to a printer that cannot print it (a shipping label to a receipt printer, or the reverse)."""
+
+
+@dataclass(frozen=True)
+class RenderedJob:
+    kind: str
+    ref: str
+    payload: bytes
+    text: str
+
+
+def reference(doc: Document) -> str:
+    """The number a job is found and reprinted by."""
+    match doc:
+        case SaleReceipt():
+            return doc.receipt_number
+        case ReturnReceipt():
+            return doc.return_number
+        case CollectionReceipt() | BagTag() | PickList() | ShippingLabel():
+            return doc.order_number
+        case EndOfDaySummary():
+            return f"EOD-{doc.header.store_id}-{doc.business_date}"
+        case TestPage():
+            return f"TEST-{doc.printer}"
+    raise TypeError(f"not a printable document: {type(doc).__name__}")
+
+
+def layout(doc: Document, columns: int) -> list[Command]:
+    """The receipt-printer layout of a document."""
+    match doc:
+        case SaleReceipt():
+            return layouts.sale_receipt(doc, columns)
+        case ReturnReceipt():
+            return layouts.return_receipt(doc, columns)
+        case CollectionReceipt():
+            return layouts.collection_receipt(doc, columns)
+        case BagTag():
+            return layouts.bag_tag(doc, columns)
+        case PickList():
+            return layouts.pick_list(doc, columns)
+        case EndOfDaySummary():
+            return layouts.end_of_day(doc, columns)
+        case TestPage():
+            return layouts.test_page(doc, columns)
+    raise WrongPrinter(f"A {KINDS.get(type(doc), type(doc).__name__)} prints on a label printer, not a receipt "
+                       "printer.")
+
+
+def render(doc: Document, printer: PrinterConfig) -> RenderedJob:
+    """The bytes for this printer (ESC/POS or ZPL) and the readable text kept for previews and reprints."""
+    kind, ref = KINDS[type(doc)], reference(doc)
+    if printer.kind == "label":
+        if isinstance(doc, ShippingLabel):
+            return RenderedJob(kind, ref, zpl.shipping_label(doc).encode(), zpl.label_text(doc))
+        if isinstance(doc, TestPage):
+            return RenderedJob(kind, ref, zpl.test_label(doc).encode(), f"TEST LABEL {doc.printer}\n")
+        raise WrongPrinter(f"Printer {printer.name!r} is a label printer; a {kind} needs a receipt printer.")
+    commands = layout(doc, printer.line_columns)
+    return RenderedJob(kind, ref, render_escpos(commands, printer.profile, printer.codepage),
+                       as_text(commands, printer.line_columns))
+
+
+def enqueue_document(conn: sqlite3.Connection, doc: Document, printer: PrinterConfig, now: datetime) -> str:
+    """Render and queue one document on a printer; the job id. Call inside the caller's write transaction."""
+    job = render(doc, printer)
+    return enqueue(conn, job.kind, job.ref, printer.name, job.payload, job.text, now)

@@ -1,0 +1,47 @@
+import pytest
+
+from edge.printing import layouts
+from edge.printing.commands import Barcode, Cut, QrCode, Text
+from edge.printing.escpos_render import RenderError, render_escpos
+
+from tests.unit.printing.samples import receipt
+
+INIT, CODEPAGE, BARCODE, QR, CUT = b"\x1b@", b"\x1bt", b"\x1dk", b"\x1d(k", b"\x1dV"
+
+
+class TestEscposJob:
+    def test_a_receipt_job_starts_with_init_and_holds_texts_barcode_and_cut(self):
+        job = render_escpos(layouts.sale_receipt(receipt(), 48), "TM-T88V")
+        assert job.startswith(INIT)
+        assert b"TOTAL EUR" in job and b"Card ****4242" in job
+        assert BARCODE + b"I" in job and b"{BS001-000042" in job  # Code 128, code set B
+        assert job.endswith(CUT + b"\x00")  # GS V 0: full cut, last
+
+    def test_a_qr_is_printed_natively(self):
+        job = render_escpos([QrCode("v1.token"), Cut()], "TM-T20II")
+        assert QR in job and b"v1.token" in job
+
+    def test_non_ascii_goes_out_in_the_configured_code_page(self):
+        job = render_escpos([Text("Grüße aus Köln, Straße")], "TM-T88V", "CP858")
+        assert CODEPAGE + bytes([19]) in job  # page 19 of the TM-T88V is CP858
+        assert "Grüße aus Köln, Straße".encode("cp858") in job
+
+    def test_text_the_code_page_cannot_carry_switches_pages_instead_of_losing_it(self):
+        job = render_escpos([Text("Łódź, Straße")], "TM-T88V", "CP858")
+        assert CODEPAGE + bytes([18]) in job and "Łódź, Straße".encode("cp852") in job  # CP852 carries both
+
+    def test_a_line_no_single_page_carries_is_printed_in_runs_of_pages(self):
+        job = render_escpos([Text("Łódź 5 €")], "TM-T88V", "CP858")
+        assert job.count(CODEPAGE) >= 2 and "Łódź".encode("cp852") in job and b"?" not in job
+
+    def test_big_text_doubles_height_and_centred_text_is_aligned(self):
+        job = render_escpos([Text("Store", align="center", big=True)], "TM-T20II")
+        assert b"\x1b!\x10" in job and b"\x1ba\x01" in job
+
+    def test_nothing_is_written_to_stdout(self, capsys):
+        render_escpos([Barcode("S001-000001"), Cut()], "TM-T20II")
+        assert capsys.readouterr().out == ""
+
+    def test_an_unknown_printer_model_is_a_clear_error(self):
+        with pytest.raises(RenderError, match="Unknown printer profile 'TM-NOPE'"):
+            render_escpos([Text("x")], "TM-NOPE")
