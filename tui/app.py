@@ -9,8 +9,11 @@ from textual.app import App
 from textual.reactive import reactive
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.commands import StoreCommands
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.sell import SellScreen
+from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
 
 POLL_SECONDS = 2.0
@@ -18,6 +21,7 @@ POLL_SECONDS = 2.0
 
 class StoreApp(App):
     TITLE = "omnistore"
+    COMMANDS = App.COMMANDS | {StoreCommands}
 
     link_state: reactive[str] = reactive(UNKNOWN)
     sync: reactive[dict | None] = reactive(None, always_update=True)
@@ -42,6 +46,15 @@ class StoreApp(App):
         self.associate = associate
         self.push_screen(HomeScreen(self.client))
         self.poll_status()
+
+    def open_screen(self, name: str) -> None:
+        """Go to a working screen from anywhere, through home, so Escape always leads back there."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if name == "sell":
+            self.push_screen(SellScreen(self.client))
+        elif name == "stock":
+            self.push_screen(StockScreen(self.client))
 
     def sign_out(self, message: str = "Signed out.") -> None:
         self.client.logout()

@@ -11,6 +11,7 @@ from tui.age import describe_age
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.screens.home import HomeScreen
+from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNREACHABLE, LinkBadge
 
 
@@ -85,3 +86,17 @@ class TestAges:
     def test_nothing_to_age_is_empty(self):
         assert describe_age(None) == ""
 
+
+
+class TestCommandPalette:
+    async def test_the_palette_reaches_the_stock_screen(self, edge):
+        app = StoreApp(EdgeClient(edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"Stock")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, StockScreen))

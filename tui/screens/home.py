@@ -8,8 +8,6 @@ from textual.widgets import Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient
-from tui.screens.sell import SellScreen
-from tui.screens.stock import StockScreen
 from tui.widgets.status_bar import StatusBar
 
 
@@ -66,10 +64,10 @@ class HomeScreen(Screen):
         self.app.poll_status()
 
     def action_sell(self) -> None:
-        self.app.push_screen(SellScreen(self.client))
+        self.app.open_screen("sell")
 
     def action_stock(self) -> None:
-        self.app.push_screen(StockScreen(self.client))
+        self.app.open_screen("stock")
 
     def action_sign_out(self) -> None:
         self.app.sign_out()

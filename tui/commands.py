@@ -1,0 +1,28 @@
+"""The command palette (Ctrl+P) reaches every screen and action of the counter."""
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class StoreCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, object]]:
+        app = self.app
+        if getattr(app, "associate", None) is None:
+            return []
+        return [
+            ("Sell", "Scan lines and take payment (F2 at home)", lambda: app.open_screen("sell")),
+            ("Stock", "Look up, receive, adjust, count (F3 at home)", lambda: app.open_screen("stock")),
+            ("Home", "Store status and sync backlog", lambda: app.open_screen("home")),
+            ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
+            ("Sign out", "Leave the counter for the next associate", app.sign_out),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
