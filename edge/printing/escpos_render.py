@@ -38,6 +38,12 @@ def render_escpos(commands: list[Command], profile: str = DEFAULT_PROFILE, codep
     return printer.output
 
 
+def known_profiles() -> list[str]:
+    """The printer models python-escpos has capabilities for."""
+    escpos = _escpos()
+    return sorted(escpos.capabilities.CAPABILITIES["profiles"])
+
+
 def _emit(printer, command: Command) -> None:
     match command:
         case Text(text=text, align=align, bold=bold, big=big):
@@ -86,6 +92,7 @@ def _escpos():
     cache = Path(tempfile.gettempdir()) / "omnistore-escpos-cache"
     cache.mkdir(exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    import escpos.capabilities
     import escpos.exceptions
     import escpos.printer
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge.printing.documents import TestPage
-from edge.printing.escpos_render import DEFAULT_CODEPAGE, DEFAULT_PROFILE
+from edge.printing.escpos_render import DEFAULT_CODEPAGE, DEFAULT_PROFILE, known_profiles
 from edge.printing.layouts import columns_for_width
 from edge.printing.spool import health
 from edge.printing.targets import Target, parse_target
@@ -39,6 +39,14 @@ class PrinterConfig(BaseModel):
     @classmethod
     def _target_parses(cls, value: str) -> str:
         parse_target(value)  # BadTarget is a ValueError: pydantic reports it against this field
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_known(cls, value: str) -> str:
+        if value not in known_profiles():
+            raise ValueError(f"Unknown printer profile {value!r}; python-escpos knows e.g. TM-T20II, TM-T88V, "
+                             "TM-T88IV, TM-U220 and 'default'.")
         return value
 
     @property

@@ -1,0 +1,130 @@
+"""The store's printing in one object: what sale, return, pickup and shipping code calls inside its transactions.
+
+    printing = Printing(settings.printing, StoreHeader(name, store_id, address))
+    with db.write() as conn:            # the sale's own transaction
+        body = record_the_sale(conn, ...)
+        printing.sale(conn, body, now)  # the receipt commits with the sale, or not at all
+    worker = printing.worker(db); worker.start(); worker.wake()
+
+Queueing never fails the caller: a document that cannot be rendered or has no printer is logged and skipped,
+because a sale must not be lost to a printing problem (the receipt can be printed later with `POST /v1/print`).
+"""
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from edge.printing import documents
+from edge.printing.documents import Document, EndOfDaySummary, ShippingLabel, StoreHeader
+from edge.printing.jobs import enqueue_document
+from edge.printing.printers import PrinterConfig, choose_printer, printer_states, test_page
+from edge.printing.spool import Backoff, SpoolWorker, reprint
+from shared.clock import to_text
+from shared.sqlite import Database
+
+log = logging.getLogger(__name__)
+
+
+class PrintingSettings(BaseModel):
+    """The printers of the store's counters and how the spool retries them (a section of the edge settings)."""
+
+    printers: list[PrinterConfig] = Field(
+        default_factory=list, description="Printers by name; the first receipt printer prints receipts, tags and "
+                                          "pick lists, the first label printer shipping labels.")
+    retry_first_seconds: float = Field(default=1.0, gt=0, description="Wait after a printer's first failure; it "
+                                                                      "doubles with each further failure.")
+    retry_limit_seconds: float = Field(default=60.0, gt=0, description="Longest wait between two attempts.")
+    send_timeout_seconds: float = Field(default=5.0, gt=0, description="How long one attempt to reach a printer may "
+                                                                       "take before it counts as failed.")
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> "PrintingSettings":
+        names = [printer.name for printer in self.printers]
+        if len(names) != len(set(names)):
+            raise ValueError(f"Printer names must be unique; got {names}.")
+        return self
+
+
+def preview_printers(directory: str | Path) -> list[PrinterConfig]:
+    """A receipt and a label printer that write into `directory` (the demo: `<demo dir>/prints/<store>`)."""
+    return [PrinterConfig(name="counter", target=f"preview:{directory}", kind="receipt", width=80),
+            PrinterConfig(name="labels", target=f"preview:{directory}", kind="label")]
+
+
+class Printing:
+    def __init__(self, settings: PrintingSettings, header: StoreHeader):
+        self.settings, self.header = settings, header
+
+    def printer(self, kind: Literal["receipt", "label"], name: str | None = None) -> PrinterConfig | None:
+        if name is not None:
+            return next((p for p in self.settings.printers if p.name == name), None)
+        return choose_printer(self.settings.printers, kind)
+
+    def queue(self, conn: sqlite3.Connection, doc: Document, now: datetime, printer: str | None = None) -> str | None:
+        """Queue a document on its printer; the job id, or None (logged) when it cannot be queued."""
+        kind = "label" if isinstance(doc, ShippingLabel) else "receipt"
+        return self._queue(conn, lambda: doc, kind, now, printer)
+
+    def sale(self, conn, body: dict, now: datetime, printer: str | None = None) -> str | None:
+        return self._queue(conn, lambda: documents.sale_receipt(body, self.header), "receipt", now, printer)
+
+    def returned(self, conn, body: dict, now: datetime, names: dict[str, str] | None = None,
+                 printer: str | None = None) -> str | None:
+        return self._queue(conn, lambda: documents.return_receipt(body, self.header, names), "receipt", now, printer)
+
+    def ready_for_pickup(self, conn, assign: dict, pickup_by: str, now: datetime, printer: str | None = None
+                         ) -> str | None:
+        """The bag tag of an order put on the pickup shelf (`pickup_by` as RFC 3339 text)."""
+        return self._queue(conn, lambda: documents.bag_tag(assign, self.header.name, pickup_by), "receipt", now,
+                           printer)
+
+    def pick(self, conn, assign: dict, now: datetime, names: dict[str, str] | None = None,
+             printer: str | None = None) -> str | None:
+        return self._queue(conn, lambda: documents.pick_list(assign, to_text(now), names), "receipt", now, printer)
+
+    def collected(self, conn, assign: dict, now: datetime, names: dict[str, str] | None = None,
+                  printer: str | None = None) -> str | None:
+        return self._queue(conn, lambda: documents.collection_receipt(assign, self.header, to_text(now), names),
+                           "receipt", now, printer)
+
+    def shipped(self, conn, label: ShippingLabel, now: datetime, printer: str | None = None) -> str | None:
+        return self.queue(conn, label, now, printer)
+
+    def end_of_day(self, conn, summary: EndOfDaySummary, now: datetime, printer: str | None = None) -> str | None:
+        return self.queue(conn, summary, now, printer)
+
+    def test_page(self, conn, name: str, now: datetime) -> str | None:
+        printer = self.printer("receipt", name)
+        return None if printer is None else enqueue_document(conn, test_page(printer, now), printer, now)
+
+    def reprint(self, conn, ref: str, now: datetime, kind: str | None = None, printer: str | None = None
+                ) -> list[str]:
+        """Queue again what was printed for a number (or a job id); raises `spool.JobNotFound`."""
+        return reprint(conn, ref, now, kind=kind, printer=printer)
+
+    def status(self, conn) -> list[dict]:
+        """Each printer with ok / failing since, queued count and last error: for the store's status."""
+        return printer_states(conn, self.settings.printers)
+
+    def _queue(self, conn: sqlite3.Connection, build: Callable[[], Document], kind: Literal["receipt", "label"],
+               now: datetime, printer: str | None) -> str | None:
+        target = self.printer(kind, printer)
+        if target is None:
+            log.warning("no %s printer %s configured: nothing printed", kind, repr(printer) if printer else "is")
+            return None
+        try:
+            return enqueue_document(conn, build(), target, now)
+        except Exception:  # noqa: BLE001 — never fail the sale, return or shipment for its paper
+            log.exception("could not queue a %s job on printer %s", kind, target.name)
+            return None
+
+    def worker(self, db: Database) -> SpoolWorker:
+        s = self.settings
+        return SpoolWorker(db, {p.name: p.target for p in s.printers},
+                           backoff=Backoff(s.retry_first_seconds, s.retry_limit_seconds),
+                           timeout=s.send_timeout_seconds)
