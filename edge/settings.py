@@ -42,6 +42,8 @@ class EdgeSettings(PartSettings):
     retain_days: int = Field(default=7, ge=0, description="Days a sent event stays in the outbox after central has "
                                                           "applied it, before it is deleted.")
     heartbeat_interval_s: float = Field(default=5.0, gt=0, description="Seconds between heartbeats to central.")
+    timer_interval_s: float = Field(default=5.0, gt=0, description="Seconds between checks of accept_by deadlines, "
+                                                                   "uncollected pickups and unapplied commands.")
     token_idle_minutes: int = Field(default=30, gt=0, description="Minutes without use after which an associate's "
                                                                   "sign-in lapses.")
     print_dir: Path | None = Field(default=None, description="Directory for print previews (accepted; printing comes "

@@ -8,15 +8,19 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import health, login, products, sales, stock, sync
 from edge.api.state import EdgeState
 from edge.auth import Sessions
+from edge.command_inbox import CommandInbox
 from edge.count_service import CountService
 from edge.db import open_database, read_epoch
+from edge.fulfilment_service import Fulfilments
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings, version
 from edge.stock_service import StockService
 from edge.sync.agent import SyncAgent
+from edge.timers import run_timers
 from edge.wakeup import Wakeup
 from shared.clock import utc_now
 from shared.problems import install_problem_handlers
@@ -33,19 +37,26 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         with db.read() as conn:
             epoch = read_epoch(conn)
         wakeup = Wakeup(asyncio.get_running_loop())
-        agent = SyncAgent(settings, db, epoch, wakeup, clock) if with_nats else None
+        fulfilments = Fulfilments(db, wakeup.notify)
+        inbox = CommandInbox(db, fulfilments, wakeup.notify)
+        agent = (SyncAgent(settings, db, epoch, wakeup, clock, carry_out_commands=lambda: inbox.apply_pending(clock()))
+                 if with_nats else None)
         sessions = Sessions(db, timedelta(minutes=settings.token_idle_minutes))
         sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                              online=lambda: agent is not None and agent.online, on_commit=wakeup.notify)
         app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
                                    counts=CountService(db, wakeup.notify),
-                                   sessions=sessions, sales=sales, agent=agent, clock=clock)
+                                   sessions=sessions, sales=sales, fulfilments=fulfilments, agent=agent,
+                                   clock=clock)
         if agent is not None:
             agent.start()
+        timers = asyncio.create_task(run_timers(inbox, fulfilments, clock, settings.timer_interval_s))
         log.info("edge agent for %s serving; database %s, epoch %s", settings.store_id, settings.db_path, epoch)
         try:
             yield
         finally:
+            timers.cancel()
+            await asyncio.gather(timers, return_exceptions=True)
             if agent is not None:
                 await agent.stop()
             db.close()
@@ -54,6 +65,6 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, sync):
+    for module in (login, products, stock, sales, fulfilment_routes, sync):
         app.include_router(module.router, prefix="/v1")
     return app

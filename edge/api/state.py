@@ -6,6 +6,7 @@ from datetime import datetime
 
 from edge.auth import Sessions
 from edge.count_service import CountService
+from edge.fulfilment_service import Fulfilments
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings
 from edge.stock_service import StockService
@@ -22,6 +23,7 @@ class EdgeState:
     counts: CountService
     sessions: Sessions
     sales: SalesService
+    fulfilments: Fulfilments
     agent: SyncAgent | None
     clock: Callable[[], datetime]
 

@@ -28,14 +28,14 @@ PUBLISHER_DRAIN_S = 10.0
 
 class SyncAgent:
     def __init__(self, settings: EdgeSettings, db: Database, epoch: str, wakeup: Wakeup,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, carry_out_commands: Callable[[], object] = lambda: None):
         link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                         inbox_prefix=subjects.store_inbox_prefix(settings.store_id), name=f"edge-{settings.store_id}",
                         on_change=lambda online: wakeup.notify() if online else None)
         self.ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=wakeup, clock=clock)
         self.publisher = Publisher(self.ctx)
         self.catalog = CatalogFollower(self.ctx)
-        self.commands = CommandFollower(self.ctx)
+        self.commands = CommandFollower(self.ctx, carry_out_commands)
         self._loops = {"watermark": WatermarkFollower(self.ctx).run, "heartbeat": HeartbeatSender(self.ctx).run,
                        "catalog": self.catalog.run, "commands": self.commands.run}
         self._publisher_task: asyncio.Task | None = None

@@ -7,6 +7,7 @@ Acting on the commands is the fulfilment module's job; this only makes sure none
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 
 from nats.aio.msg import Msg
 
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 class CommandFollower:
-    def __init__(self, ctx: SyncContext):
+    def __init__(self, ctx: SyncContext, carry_out: Callable[[], object] = lambda: None):
         self._ctx = ctx
+        self._carry_out = carry_out  # applies what was recorded, after the acks
         # max_ack_pending=1 on the consumer: commands come one at a time, in cmd_seq order.
         self.follower = ConsumerFollower(ctx, subjects.COMMANDS_STREAM, subjects.command_consumer(ctx.store_id),
                                          1, self._handle)
@@ -37,6 +39,7 @@ class CommandFollower:
             else:
                 log.error("command #%d is undeliverable and kept aside: %s", msg.metadata.sequence.stream, reason)
                 await msg.term()
+        await asyncio.to_thread(self._carry_out)
 
     def record(self, data: bytes, stream_seq: int) -> str | None:
         """Store the command (once); returns the reason when it can never be carried out."""

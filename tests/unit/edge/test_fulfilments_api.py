@@ -1,0 +1,178 @@
+"""BOPIS and ship-from-store through the real API and database: central's commands as the inbox holds
+them, then each associate step with its stock, tasks and events."""
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from edge.command_inbox import CommandInbox
+from shared.ids import uuid7
+from tests.unit.edge.conftest import assert_problem
+
+CODE = "K7Q2X9"
+NOW = datetime.now(timezone.utc)
+
+
+def deliver(client, type_: str, payload: dict, now: datetime = NOW) -> None:
+    """What the command follower does: record in the inbox in cmd_seq order, then carry out."""
+    edge = client.app.state.edge
+    with edge.db.write() as conn:
+        seq = conn.execute("SELECT COALESCE(MAX(cmd_seq), 0) + 1 FROM commands").fetchone()[0]
+        conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (uuid7(), seq, type_, json.dumps(payload), now.isoformat(),
+                                                   now.isoformat()))
+    CommandInbox(edge.db, edge.fulfilments).apply_pending(now)
+
+
+def assign(client, aid="AL-1", type_="pickup", lines=(("MUG-01", 2),), accept_by=None, **extra):
+    deliver(client, "fulfilment.assign", {
+        "allocation_id": aid, "order_id": f"O-{aid}", "type": type_,
+        "lines": [{"sku": s, "qty": q} for s, q in lines], "customer": {"name": "Kim"},
+        "pickup_code_hash": hashlib.sha256(CODE.encode()).hexdigest(),
+        "accept_by": (accept_by or NOW + timedelta(hours=1)).isoformat(), **extra})
+
+
+def receive(client, sku, qty):
+    client.post("/v1/stock/receive", json={"sku": sku, "qty": qty, "reference": "DN"})
+
+
+def levels(client, sku="MUG-01"):
+    body = client.get(f"/v1/stock/{sku}").json()
+    return body["on_hand"], body["reserved"]
+
+
+def events(client, type_):
+    with client.app.state.edge.db.read() as conn:
+        return [json.loads(r["payload"]) for r in
+                conn.execute("SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (type_,))]
+
+
+def open_tasks(client):
+    with client.app.state.edge.db.read() as conn:
+        return [(r["kind"], r["sku"] or r["allocation_id"]) for r in
+                conn.execute("SELECT kind, sku, allocation_id FROM tasks WHERE status = 'open' ORDER BY id")]
+
+
+def step(client, aid, action, body=None):
+    return client.post(f"/v1/fulfilments/{aid}/{action}", json=body)
+
+
+class TestPickupLifecycle:
+    def test_accept_pick_ready_collect_moves_stock_and_sends_each_event(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in)  # auto-accept is on by default and the stock is there
+        assert signed_in.get("/v1/fulfilments/AL-1").json()["status"] == "accepted"
+        assert levels(signed_in) == (5, 2)
+        assert step(signed_in, "AL-1", "pick").json()["status"] == "picked"
+        ready = step(signed_in, "AL-1", "ready").json()
+        assert ready["status"] == "ready" and ready["pickup_by"]
+        assert_problem(step(signed_in, "AL-1", "collect", {"pickup_code": "WRONG1"}), 422, "wrong_pickup_code")
+        assert step(signed_in, "AL-1", "collect", {"pickup_code": "k7q-2x9"}).json()["status"] == "collected"
+        assert levels(signed_in) == (3, 0)
+        assert events(signed_in, "pickup.collected")[0]["stock"] == [
+            {"sku": "MUG-01", "on_hand": 3, "reserved": 0, "damaged": 0}]
+        for type_ in ("fulfilment.accepted", "fulfilment.picked", "pickup.ready"):
+            assert len(events(signed_in, type_)) == 1
+
+    def test_repeating_a_step_answers_200_and_a_wrong_one_409(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in)
+        assert step(signed_in, "AL-1", "accept").status_code == 200
+        assert_problem(step(signed_in, "AL-1", "ready"), 409, "invalid_transition")
+        assert len(events(signed_in, "fulfilment.accepted")) == 1
+
+    def test_without_stock_it_waits_for_an_associate_who_may_reject_not_found(self, signed_in):
+        receive(signed_in, "MUG-01", 1)
+        assign(signed_in)
+        assert signed_in.get("/v1/fulfilments", params={"status": "assigned"}).json()["items"][0]["allocation_id"] \
+            == "AL-1"
+        assert ("accept", "AL-1") in open_tasks(signed_in)
+        assert_problem(step(signed_in, "AL-1", "accept"), 409, "insufficient_stock")
+        assert step(signed_in, "AL-1", "reject", {"reason": "not_found"}).json()["status"] == "rejected"
+        assert levels(signed_in) == (0, 0)  # the phantom unit left on-hand
+        assert open_tasks(signed_in) == [("count", "MUG-01")]
+        assert events(signed_in, "fulfilment.rejected")[0]["reason"] == "not_found"
+
+    def test_a_short_pick_releases_the_missing_units(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in, lines=(("MUG-01", 3),))
+        picked = step(signed_in, "AL-1", "pick", {"lines": [{"sku": "MUG-01", "qty": 2}]}).json()
+        assert picked["shortages"] == {"MUG-01": 1} and levels(signed_in) == (5, 2)
+        assert events(signed_in, "fulfilment.picked")[0]["shortages"] == [{"sku": "MUG-01", "qty": 1}]
+
+    def test_an_uncollected_pickup_expires_after_the_hold_days_with_a_put_back_task(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in)
+        step(signed_in, "AL-1", "pick")
+        step(signed_in, "AL-1", "ready")
+        assert signed_in.app.state.edge.fulfilments.expire_due(NOW + timedelta(days=8)) == 1
+        assert signed_in.get("/v1/fulfilments/AL-1").json()["status"] == "expired"
+        assert levels(signed_in) == (5, 0) and ("put_back", "AL-1") in open_tasks(signed_in)
+
+
+class TestCommandsFromCentral:
+    def test_a_cancel_that_arrives_before_its_assign_wins(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        deliver(signed_in, "fulfilment.cancel", {"allocation_id": "AL-9", "order_id": "O-AL-9", "reason": "customer"})
+        assign(signed_in, "AL-9")
+        assert signed_in.get("/v1/fulfilments/AL-9").json()["status"] == "cancelled"
+        assert levels(signed_in) == (5, 0)
+
+    def test_a_cancel_after_acceptance_releases_the_reservation(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in)
+        deliver(signed_in, "fulfilment.cancel", {"allocation_id": "AL-1", "order_id": "O-AL-1", "reason": "customer"})
+        assert levels(signed_in) == (5, 0)
+        assert_problem(step(signed_in, "AL-1", "pick"), 409, "invalid_transition")
+
+    def test_an_assign_not_accepted_by_its_deadline_is_rejected_accept_expired(self, signed_in):
+        assign(signed_in, accept_by=NOW + timedelta(seconds=1))  # no stock: waits for an associate
+        signed_in.app.state.edge.fulfilments.expire_due(NOW + timedelta(minutes=1))
+        answer = signed_in.get("/v1/fulfilments/AL-1").json()
+        assert (answer["status"], answer["reason"]) == ("rejected", "accept_expired")
+        assert open_tasks(signed_in) == []
+
+    def test_sync_snapshot_and_resend_are_answered_from_the_outbox(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        db = signed_in.app.state.edge.db
+        with db.write() as conn:
+            conn.execute("UPDATE outbox SET published_at = '2026-01-01T00:00:00Z'")
+        deliver(signed_in, "sync.resend", {"from_seq": 1, "to_seq": 2})
+        deliver(signed_in, "sync.snapshot", {})
+        with db.read() as conn:
+            unsent = [(r["seq"], r["type"]) for r in
+                      conn.execute("SELECT seq, type FROM outbox WHERE published_at IS NULL ORDER BY seq")]
+        assert unsent == [(1, "stock.snapshot"), (2, "stock.received"), (3, "stock.snapshot")]
+
+
+class TestShipFromStore:
+    def test_pack_and_ship_hand_the_units_to_the_carrier(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in, "AL-S", type_="ship", ship_to={"city": "Hamburg"})
+        step(signed_in, "AL-S", "pick")
+        assert_problem(step(signed_in, "AL-S", "pack", {"parcels": []}), 422, "validation_error")
+        assert step(signed_in, "AL-S", "pack", {"parcels": [{"weight_g": 800}]}).json()["status"] == "packed"
+        shipped = step(signed_in, "AL-S", "ship", {"carrier": "DHL", "tracking_number": "JJD0001"}).json()
+        assert shipped["status"] == "shipped" and levels(signed_in) == (3, 0)
+        assert events(signed_in, "shipment.shipped")[0]["tracking_number"] == "JJD0001"
+
+    @pytest.mark.parametrize("action", ["ready", "collect"])
+    def test_pickup_steps_do_not_apply_to_a_shipment(self, signed_in, action):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in, "AL-S", type_="ship")
+        step(signed_in, "AL-S", "pick")
+        body = {"pickup_code": CODE} if action == "collect" else None
+        assert_problem(step(signed_in, "AL-S", action, body), 409, "invalid_transition")
+
+
+class TestSaleIntoReservedUnits:
+    def test_flags_the_accepted_fulfilment_at_risk(self, signed_in):
+        receive(signed_in, "MUG-01", 2)
+        assign(signed_in)
+        answer = signed_in.post("/v1/sales", json={"lines": [{"sku": "MUG-01", "qty": 1}],
+                                                   "tenders": [{"type": "cash", "amount": 890}],
+                                                   "manager": {"id": "M1", "pin": "97531"}}).json()
+        assert answer["at_risk"] == ["AL-1"]
+        assert signed_in.get("/v1/fulfilments/AL-1").json()["at_risk"] is True
