@@ -17,6 +17,8 @@ from edge.printing.documents import (
 from edge.printing.escpos_render import render_escpos
 from edge.printing.printers import PrinterConfig
 from edge.printing.spool import enqueue
+from edge.printing.targets import Job, send
+from shared.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
@@ -92,3 +94,11 @@ def enqueue_document(conn: sqlite3.Connection, doc: Document, printer: PrinterCo
     """Render and queue one document on a printer; the job id. Call inside the caller's write transaction."""
     job = render(doc, printer)
     return enqueue(conn, job.kind, job.ref, printer.name, job.payload, job.text, now)
+
+
+def print_now(doc: Document, printer: PrinterConfig, timeout: float = 5.0) -> RenderedJob:
+    """Send a document straight to a printer, bypassing the spool (a test page from the command line, which wants
+    to say at once whether the printer answered); raises `targets.PrinterUnavailable`."""
+    job = render(doc, printer)
+    send(printer.parsed_target, Job(uuid7(), job.kind, job.payload, job.text), timeout)
+    return job

@@ -7,14 +7,15 @@ import pytest
 from edge.printing.documents import (
     BagTag, CollectionReceipt, EndOfDaySummary, ItemLine, PickList, ReturnReceipt, ReturnReceiptLine, TenderLine,
 )
-from edge.printing.jobs import enqueue_document
+from edge.printing.jobs import enqueue_document, print_now
 from edge.printing.printers import PrinterConfig, test_page
 from edge.printing.spool import Backoff, SpoolWorker, health, jobs_for, reprint
-from edge.printing.targets import BadTarget
+from edge.printing.targets import BadTarget, PrinterUnavailable
 
 from tests.conftest import free_port
 from tests.integration.printing.conftest import LoopbackPrinter, eventually
 from tests.unit.printing.samples import HEADER, NOW, label, receipt
+from tests.waiting import poll
 
 FAST = Backoff(first=0.05, limit=0.2)
 
@@ -158,3 +159,16 @@ class TestPreviewAndReprint:
 def test_a_worker_with_a_bad_target_is_refused_at_start(db, bad):
     with pytest.raises(BadTarget):
         SpoolWorker(db, {"counter-1": bad})
+
+
+class TestPrintingATestPageAtOnce:
+    def test_a_test_page_goes_straight_to_the_printer(self, printer):
+        counter = PrinterConfig(name="counter-1", target=printer.target, width=58)
+        print_now(test_page(counter, NOW), counter)
+        [job] = poll(lambda: printer.jobs, 10, "the test page arriving")
+        assert b"TEST PAGE" in job and job.startswith(b"\x1b@")
+
+    def test_a_printer_that_is_off_says_so_at_once(self):
+        counter = PrinterConfig(name="counter-1", target=f"network:127.0.0.1:{free_port()}")
+        with pytest.raises(PrinterUnavailable, match="network:127.0.0.1"):
+            print_now(test_page(counter, NOW), counter, timeout=2.0)
