@@ -7,6 +7,7 @@ code pages per character run, and a character no page of the printer has prints 
 
 import contextlib
 import io
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -92,8 +93,13 @@ def _escpos():
     cache = Path(tempfile.gettempdir()) / "omnistore-escpos-cache"
     cache.mkdir(exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     import escpos.capabilities
     import escpos.exceptions
     import escpos.printer
 
+    # Its first import calls logging.basicConfig(), which would make the agent's own logging set-up a no-op.
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
     return escpos

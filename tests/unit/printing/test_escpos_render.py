@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from edge.printing import layouts
@@ -45,3 +48,12 @@ class TestEscposJob:
     def test_an_unknown_printer_model_is_a_clear_error(self):
         with pytest.raises(RenderError, match="Unknown printer profile 'TM-NOPE'"):
             render_escpos([Text("x")], "TM-NOPE")
+
+
+def test_loading_python_escpos_leaves_the_logging_set_up_to_the_agent():
+    code = ("import logging; from edge.printing.escpos_render import render_escpos; from edge.printing.commands "
+            "import Text; render_escpos([Text('x')]); assert logging.getLogger().handlers == [], "
+            "logging.getLogger().handlers")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
