@@ -242,6 +242,14 @@ def address(data: dict) -> Address:
                    postcode=data.get("postcode") or data.get("postal_code", ""), country=data.get("country", ""))
 
 
+def shipping_label(fulfilment: dict, ship_from: Address) -> ShippingLabel:
+    """From a shipped fulfilment (ship_to, carrier, tracking_number, parcels [{weight_g}], order_id)."""
+    return ShippingLabel(ship_from=ship_from, ship_to=address(fulfilment.get("ship_to") or {}),
+                         carrier=fulfilment.get("carrier") or "", tracking_number=fulfilment["tracking_number"],
+                         weight_g=sum(p.get("weight_g", 0) for p in fulfilment.get("parcels") or []),
+                         order_number=fulfilment["order_id"])
+
+
 def taxes_included(lines: tuple[ReceiptLine, ...]) -> tuple[TaxIncluded, ...]:
     """Tax included per rate, each rate's gross summed first and rounded once, half up (as the sale rules do)."""
     gross: dict[int, int] = {}

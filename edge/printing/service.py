@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from edge.printing import documents
-from edge.printing.documents import Document, EndOfDaySummary, ShippingLabel, StoreHeader
+from edge.printing.documents import Address, Document, EndOfDaySummary, ShippingLabel, StoreHeader
 from edge.printing.jobs import enqueue_document
 from edge.printing.printers import PrinterConfig, choose_printer, printer_states, test_page
 from edge.printing.spool import Backoff, SpoolWorker, reprint
@@ -77,11 +77,12 @@ class Printing:
                  printer: str | None = None) -> str | None:
         return self._queue(conn, lambda: documents.return_receipt(body, self.header, names), "receipt", now, printer)
 
-    def ready_for_pickup(self, conn, assign: dict, pickup_by: str, now: datetime, printer: str | None = None
-                         ) -> str | None:
-        """The bag tag of an order put on the pickup shelf (`pickup_by` as RFC 3339 text)."""
-        return self._queue(conn, lambda: documents.bag_tag(assign, self.header.name, pickup_by), "receipt", now,
-                           printer)
+    def ready_for_pickup(self, conn, fulfilment: dict, now: datetime, pickup_by: str | None = None,
+                         printer: str | None = None) -> str | None:
+        """The bag tag of an order put on the pickup shelf (`pickup_by` as RFC 3339 text, else the fulfilment's)."""
+        return self._queue(conn, lambda: documents.bag_tag(fulfilment, self.header.name,
+                                                           pickup_by or fulfilment.get("pickup_by") or ""),
+                           "receipt", now, printer)
 
     def pick(self, conn, assign: dict, now: datetime, names: dict[str, str] | None = None,
              printer: str | None = None) -> str | None:
@@ -92,8 +93,10 @@ class Printing:
         return self._queue(conn, lambda: documents.collection_receipt(assign, self.header, to_text(now), names),
                            "receipt", now, printer)
 
-    def shipped(self, conn, label: ShippingLabel, now: datetime, printer: str | None = None) -> str | None:
-        return self.queue(conn, label, now, printer)
+    def shipped(self, conn, fulfilment: dict, now: datetime, printer: str | None = None) -> str | None:
+        """The shipping label of a shipped fulfilment (ship_to, carrier, tracking_number, parcels), from the store."""
+        ship_from = Address(self.header.name, self.header.address)
+        return self._queue(conn, lambda: documents.shipping_label(fulfilment, ship_from), "label", now, printer)
 
     def end_of_day(self, conn, summary: EndOfDaySummary, now: datetime, printer: str | None = None) -> str | None:
         return self.queue(conn, summary, now, printer)

@@ -9,7 +9,12 @@ from shared.sqlite import Database
 from tests.unit.printing.samples import HEADER, NOW, label, sale_body
 
 ASSIGN = {"allocation_id": "AL-1", "order_id": "ORD-1001", "type": "pickup", "customer": {"name": "Zoë"},
-          "lines": [{"sku": "MUG-01", "qty": 2}], "receipt_token": "v1.ORD-1001.sig"}
+          "lines": [{"sku": "MUG-01", "qty": 2}], "receipt_token": "v1.ORD-1001.sig",
+          "pickup_by": "2026-03-09T18:00:00.000Z"}
+SHIPPED = {"allocation_id": "AL-2", "order_id": "ORD-1002", "type": "ship", "customer": {"name": "Ann"},
+           "lines": [{"sku": "MUG-01", "qty": 1}], "carrier": "DHL", "tracking_number": "JJD000999",
+           "parcels": [{"weight_g": 800}, {"weight_g": 450}],
+           "ship_to": {"name": "Ann Lee", "line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"}}
 
 
 @pytest.fixture
@@ -51,17 +56,25 @@ class TestQueueingFromTheStoresWork:
         with db.write() as conn:
             printing.sale(conn, sale_body(), NOW)
             printing.pick(conn, ASSIGN, NOW, {"MUG-01": "Tasse"})
-            printing.ready_for_pickup(conn, ASSIGN, "2026-03-09T18:00:00.000Z", NOW)
+            printing.ready_for_pickup(conn, ASSIGN, NOW)
             printing.collected(conn, ASSIGN, NOW)
-            printing.shipped(conn, label(), NOW)
+            printing.shipped(conn, SHIPPED, NOW)
         assert kinds(db, "S001-000042") == [("receipt", "counter")]
-        assert kinds(db, "ORD-1001") == [("pick-list", "counter"), ("bag-tag", "counter"), ("collection", "counter"),
-                                         ("label", "labels")]
+        assert kinds(db, "ORD-1001") == [("pick-list", "counter"), ("bag-tag", "counter"), ("collection", "counter")]
+        assert kinds(db, "ORD-1002") == [("label", "labels")]
+        with db.read() as conn:
+            tag = jobs_for(conn, "ORD-1001")[1]["preview"]
+            shipping = jobs_for(conn, "ORD-1002")[0]["payload"].decode()
+        assert "2026-03-09 18:00 UTC" in tag
+        assert all(f"^FD{text}^FS" in shipping for text in
+                   ("Ann Lee", "1 High St", "LS1 1AA Leeds", "GB", "Müller & Söhne", "Königstraße 12",
+                    "Weight 1.25 kg", "Order ORD-1002", "JJD000999"))
 
     def test_without_a_label_printer_a_label_is_skipped_and_nothing_fails(self, db):
         printing = Printing(PrintingSettings(printers=[PrinterConfig(name="c", target="file:/dev/null")]), HEADER)
         with db.write() as conn:
-            assert printing.shipped(conn, label(), NOW) is None
+            assert printing.shipped(conn, SHIPPED, NOW) is None
+            assert printing.queue(conn, label(), NOW) is None
             assert printing.sale(conn, sale_body(), NOW) is not None
 
     def test_a_document_that_cannot_be_rendered_is_skipped_without_failing_the_sale(self, db, printing):
