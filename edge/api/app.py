@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from edge.api.routes import fulfilments as fulfilment_routes
-from edge.api.routes import health, login, products, sales, stock, sync
+from edge.api.routes import health, login, products, returns, sales, stock, sync
 from edge.api.state import EdgeState
 from edge.auth import Sessions
 from edge.command_inbox import CommandInbox
 from edge.count_service import CountService
 from edge.db import open_database, read_epoch
 from edge.fulfilment_service import Fulfilments
+from edge.returns_service import ReturnsService
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings, version
 from edge.stock_service import StockService
@@ -46,7 +47,9 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                              online=lambda: agent is not None and agent.online, on_commit=wakeup.notify)
         app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
                                    counts=CountService(db, wakeup.notify),
-                                   sessions=sessions, sales=sales, fulfilments=fulfilments, agent=agent,
+                                   sessions=sessions, sales=sales, fulfilments=fulfilments,
+                                   returns=ReturnsService(db, sessions, store_id=settings.store_id,
+                                                          currency=settings.currency, on_commit=wakeup.notify), agent=agent,
                                    clock=clock)
         if agent is not None:
             agent.start()
@@ -65,6 +68,6 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, fulfilment_routes, sync):
+    for module in (login, products, stock, sales, returns, fulfilment_routes, sync):
         app.include_router(module.router, prefix="/v1")
     return app

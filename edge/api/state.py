@@ -7,6 +7,7 @@ from datetime import datetime
 from edge.auth import Sessions
 from edge.count_service import CountService
 from edge.fulfilment_service import Fulfilments
+from edge.returns_service import ReturnsService
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings
 from edge.stock_service import StockService
@@ -23,6 +24,7 @@ class EdgeState:
     counts: CountService
     sessions: Sessions
     sales: SalesService
+    returns: ReturnsService
     fulfilments: Fulfilments
     agent: SyncAgent | None
     clock: Callable[[], datetime]

@@ -1,0 +1,147 @@
+"""Returns at the counter as units of work: the receipt's lines and tenders, the stock, the ledger, the
+refunds, the `return.recorded` event and the idempotency record in one transaction."""
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from edge.auth import Associate, ManagerApproval, Sessions
+from edge.db import next_number
+from edge.domain import returns as rules
+from edge.domain.stock import Levels, Movement
+from edge.ledger import read_levels, record_movement, stock_level
+from edge.outbox import append_event
+from edge.problems import ReturnExceedsSold
+from edge.stock_service import CREATED, Outcome, known_product
+from shared import idempotency
+from shared.clock import to_text
+from shared.events import Refund, ReturnLine, ReturnRecorded
+from shared.models import Disposition, Role
+from shared.problems import ManagerRequired, NotFound, ValidationProblem
+from shared.sqlite import Database
+
+SCOPE = "return"
+
+
+@dataclass(frozen=True)
+class ReturnLineIn:
+    code: str
+    qty: int
+    reason: str
+    disposition: Disposition
+
+
+@dataclass(frozen=True)
+class ReturnIn:
+    receipt_number: str | None
+    lines: list[ReturnLineIn]
+    refund_to: str  # "original" tenders, or "store_credit"
+    manager: ManagerApproval | None
+    request: dict
+
+
+class ReturnsService:
+    def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
+                 on_commit: Callable[[], None] = lambda: None):
+        self._db, self._sessions = db, sessions
+        self._store_id, self._currency, self._on_commit = store_id, currency, on_commit
+
+    def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
+        with self._db.write() as conn:
+            replayed = idempotency.replay(conn, SCOPE, key, ret.request)
+        if replayed is not None:
+            return Outcome(*replayed)
+        approver = None
+        if ret.receipt_number is None:
+            approver = self._sessions.approve(ret.manager, associate, now, "A return without a receipt")
+        elif ret.manager is not None or associate.role is Role.MANAGER:
+            approver = self._sessions.approve(ret.manager, associate, now, "This return")
+        with self._db.write() as conn:
+            replayed = idempotency.replay(conn, SCOPE, key, ret.request)
+            if replayed is not None:
+                return Outcome(*replayed)
+            body = self._record(conn, ret, associate, approver, now)
+            idempotency.record(conn, SCOPE, key, ret.request, CREATED, body)
+        self._on_commit()
+        return Outcome(CREATED, body)
+
+    def _record(self, conn: sqlite3.Connection, ret: ReturnIn, associate: Associate, approver: Associate | None,
+                now: datetime) -> dict:
+        if ret.receipt_number is not None:
+            sold, tenders = self._receipt(conn, ret.receipt_number)
+        else:
+            if approver is None:
+                raise ManagerRequired("A return without a receipt needs a manager's approval.")
+            sold, tenders = [], []
+        lines, parts_by_line = [], []
+        for line in ret.lines:
+            product = known_product(conn, line.code)
+            sku = product["sku"]
+            if ret.receipt_number is not None:
+                try:
+                    parts = rules.take_back(sold, {sku: line.qty})
+                except rules.ReturnExceedsSold as e:
+                    raise ReturnExceedsSold(str(e)) from e
+                except rules.ReturnRuleBroken as e:
+                    raise ValidationProblem(str(e)) from e
+                taken = {p.line_no: p.qty for p in parts}
+                sold = [replace(s, returned=s.returned + taken.get(s.line_no, 0)) for s in sold]
+            else:
+                parts = [rules.ReturnedPart(0, sku, line.qty, line.qty * product["price"])]
+            parts_by_line.append(parts)
+            lines.append(ReturnLine(sku=sku, qty=line.qty, reason=line.reason, disposition=str(line.disposition),
+                                    refund=sum(p.refund for p in parts)))
+        amount = sum(line.refund for line in lines)
+        if ret.refund_to == "store_credit" or not tenders:
+            refunds = [("store_credit" if ret.refund_to == "store_credit" else "cash", None, amount)]
+        else:
+            try:
+                refunds = [(t.type, t.n, give) for t, give in rules.allocate_refund(amount, tenders)]
+            except rules.ReturnRuleBroken as e:
+                raise ValidationProblem(str(e)) from e
+
+        moves: dict[str, tuple[Movement, Levels]] = {}
+        for line in lines:
+            levels = moves[line.sku][1] if line.sku in moves else read_levels(conn, line.sku)
+            movement, after = rules.return_stock(levels, line.qty, Disposition(line.disposition))
+            before = moves.get(line.sku, (Movement(), levels))[0]
+            moves[line.sku] = (Movement(before.on_hand + movement.on_hand, before.reserved + movement.reserved,
+                                        before.damaged + movement.damaged), after)
+        number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
+        original = {"receipt_number": ret.receipt_number} if ret.receipt_number else {}
+        payload = ReturnRecorded(return_number=number, original=original, currency=self._currency, lines=lines,
+                                 refunds=[Refund(tender=t, amount=a) for t, _, a in refunds if a],
+                                 stock=[stock_level(sku, lv) for sku, (_, lv) in moves.items()])
+        row = append_event(conn, "return.recorded", payload, actor=associate.id, at=now)
+        for sku, (movement, after) in moves.items():
+            record_movement(conn, sku, movement, after, reason="return", reference=number, actor=associate.id,
+                            row=row)
+        for parts in parts_by_line:
+            conn.executemany("UPDATE sale_lines SET returned_qty = returned_qty + ? WHERE receipt_number = ? "
+                             "AND line_no = ?", [(p.qty, ret.receipt_number, p.line_no) for p in parts if p.line_no])
+        conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
+                         [(a, ret.receipt_number, n) for _, n, a in refunds if n is not None])
+        at = to_text(now)
+        body = {"return_number": number, "original": original, "currency": self._currency,
+                "lines": [line.model_dump(mode="json") for line in lines],
+                "refunds": [{"tender": t, "amount": a} for t, _, a in refunds if a], "refund_total": amount,
+                "approved_by": approver.id if approver else None, "cashier": associate.id, "occurred_at": at,
+                "seq": row.seq, "event_id": row.id}
+        conn.execute("INSERT INTO returns (return_number, receipt_number, body, actor, approved_by, event_id, at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (number, ret.receipt_number, json.dumps(body), associate.id,
+                                                      body["approved_by"], row.id, at))
+        return body
+
+    @staticmethod
+    def _receipt(conn: sqlite3.Connection, number: str) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:
+        lines = conn.execute("SELECT line_no, sku, qty, returned_qty, unit_price FROM sale_lines "
+                             "WHERE receipt_number = ? ORDER BY line_no", (number,)).fetchall()
+        if not lines:
+            raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; a receipt from "
+                           "another store needs head office, which this version cannot ask yet.")
+        tenders = conn.execute("SELECT n, type, amount, refunded FROM sale_tenders WHERE receipt_number = ? "
+                               "ORDER BY n", (number,)).fetchall()
+        return ([rules.SoldLine(r["line_no"], r["sku"], r["qty"], r["returned_qty"], r["unit_price"]) for r in lines],
+                [rules.PaidTender(r["n"], r["type"], r["amount"], r["refunded"]) for r in tenders])
