@@ -12,6 +12,7 @@ from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.commands import StoreCommands
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.returns import ReturnsScreen
 from tui.screens.sell import SellScreen
 from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
@@ -55,6 +56,8 @@ class StoreApp(App):
             self.push_screen(SellScreen(self.client))
         elif name == "stock":
             self.push_screen(StockScreen(self.client))
+        elif name == "returns":
+            self.push_screen(ReturnsScreen(self.client))
 
     def sign_out(self, message: str = "Signed out.") -> None:
         self.client.logout()

@@ -83,6 +83,9 @@ class EdgeClient:
     async def record_sale(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
 
+    async def record_return(self, body: dict, idempotency_key: str) -> dict:
+        return await self._request("POST", "/v1/returns", json=body, headers={"Idempotency-Key": idempotency_key})
+
     async def sale(self, receipt_number: str) -> dict:
         return await self._request("GET", f"/v1/sales/{receipt_number}")
 

@@ -11,6 +11,7 @@ class StoreCommands(Provider):
         return [
             ("Sell", "Scan lines and take payment (F2 at home)", lambda: app.open_screen("sell")),
             ("Stock", "Look up, receive, adjust, count (F3 at home)", lambda: app.open_screen("stock")),
+            ("Returns", "Take goods back and refund (F4 at home)", lambda: app.open_screen("returns")),
             ("Home", "Store status and sync backlog", lambda: app.open_screen("home")),
             ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
             ("Sign out", "Leave the counter for the next associate", app.sign_out),

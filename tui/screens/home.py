@@ -31,6 +31,7 @@ class HomeScreen(Screen):
     BINDINGS = [
         Binding("f2", "sell", "Sell"),
         Binding("f3", "stock", "Stock"),
+        Binding("f4", "returns", "Returns"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -51,7 +52,7 @@ class HomeScreen(Screen):
         yield StatusBar()
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
-            yield Static("F2 sell · F3 stock · Ctrl+P every action", id="keys")
+            yield Static("F2 sell · F3 stock · F4 returns · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
         yield Footer()
 
@@ -68,6 +69,9 @@ class HomeScreen(Screen):
 
     def action_stock(self) -> None:
         self.app.open_screen("stock")
+
+    def action_returns(self) -> None:
+        self.app.open_screen("returns")
 
     def action_sign_out(self) -> None:
         self.app.sign_out()

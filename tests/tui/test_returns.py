@@ -1,0 +1,76 @@
+"""Returns at the counter through the real app: by receipt, and without one with a manager's approval."""
+
+from tests.processes import ASSOCIATE, MANAGER
+from tests.tui.conftest import PRODUCTS
+from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tui.app import StoreApp
+from tui.client import EdgeClient
+from tui.screens.form import FormDialog
+from tui.screens.home import HomeScreen
+from tui.screens.manager import ManagerApproval
+from tui.screens.returns import ReturnsScreen
+
+TEE, MUG, TEA = PRODUCTS
+
+
+def sell(shop, sku: str, qty: int, price: int) -> str:
+    answer = shop.api.post("/v1/sales", json={"lines": [{"sku": sku, "qty": qty}],
+                                              "tenders": [{"type": "cash", "amount": qty * price}]})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["receipt_number"]
+
+
+async def open_returns(pilot, app) -> ReturnsScreen:
+    await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+    await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await pilot.press("f4")
+    await until(pilot, lambda: isinstance(app.screen, ReturnsScreen))
+    return app.screen
+
+
+async def test_a_line_of_a_scanned_receipt_is_returned_and_refunded_in_cash(shop):
+    receipt = sell(shop, MUG["sku"], 2, MUG["price"])
+    before = shop.on_hand(MUG["sku"])
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        returns = await open_returns(pilot, app)
+        await scan(pilot, receipt)
+        await until(pilot, lambda: len(returns.lines) == 1)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#qty").value = "1"
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ReturnsScreen) and returns.lines[0]["chosen"])
+        await pilot.press("f10")
+        await until(pilot, lambda: "recorded" in text_of(app, "#message"))
+        assert "€11.99 to cash" in text_of(app, "#message")
+    assert shop.on_hand(MUG["sku"]) == before + 1
+
+
+async def test_more_than_was_sold_is_refused_in_the_dialog(shop):
+    receipt = sell(shop, TEA["sku"], 1, TEA["price"])
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        returns = await open_returns(pilot, app)
+        await scan(pilot, receipt)
+        await until(pilot, lambda: len(returns.lines) == 1)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#qty").value = "3"
+        await pilot.press("f10")
+        await until(pilot, lambda: "Only 1 were sold" in text_of(app, "#error"))
+
+
+async def test_a_return_without_receipt_asks_a_manager_on_the_spot(shop):
+    before = shop.on_hand(TEE["sku"])
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        returns = await open_returns(pilot, app)
+        await pilot.press("f7")
+        await scan(pilot, TEE["gtin"])
+        await until(pilot, lambda: len(returns.lines) == 1)
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ManagerApproval))
+        await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
+        await until(pilot, lambda: "recorded" in text_of(app, "#message"))
+    assert shop.on_hand(TEE["sku"]) == before + 1

@@ -1,0 +1,207 @@
+"""Returns at the counter: scan the receipt, choose lines, reason and condition, refund; or no receipt with a manager."""
+
+import uuid
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui import money
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.screens.form import FormDialog, FormField
+from tui.screens.manager import ManagerApproval
+from tui.screens.sell import parse_scan
+from tui.widgets.status_bar import StatusBar
+
+CONDITIONS = {"r": "restock", "d": "damaged", "w": "write_off"}
+
+
+def line_form(line: dict) -> FormDialog:
+    def build(v: dict) -> dict:
+        if not v["qty"].isdigit() or int(v["qty"]) <= 0:
+            raise ValueError("Quantity must be a whole number above 0.")
+        if int(v["qty"]) > line["sold"]:
+            raise ValueError(f"Only {line['sold']} were sold on this receipt.")
+        condition = CONDITIONS.get(v["condition"][:1].lower())
+        if condition is None:
+            raise ValueError("Condition: r = back on the shelf, d = damaged, w = write off.")
+        if not v["reason"]:
+            raise ValueError("Say why the customer brings it back.")
+        return {"qty": int(v["qty"]), "reason": v["reason"], "disposition": condition}
+    return FormDialog(f"Return {line['name']}", [
+        FormField("qty", f"Quantity (sold {line['sold']})", value=str(line["sold"]), restrict=r"[0-9]*"),
+        FormField("reason", "Reason", value="changed mind"),
+        FormField("condition", "Condition: r back on the shelf · d damaged · w write off", value="r")], build)
+
+
+class ReturnsScreen(Screen):
+    BINDINGS = [
+        Binding("f4", "choose_line", "Return this line"),
+        Binding("f7", "no_receipt", "No receipt"),
+        Binding("f8", "toggle_credit", "Store credit"),
+        Binding("f10", "submit", "Refund", priority=True),
+        Binding("escape", "leave", "Back"),
+    ]
+    DEFAULT_CSS = """
+    ReturnsScreen { layout: vertical; }
+    #scan { margin: 0 1; }
+    #lines { height: 1fr; margin: 0 1; }
+    #summary { height: auto; padding: 0 1; text-style: bold; }
+    #message { height: auto; padding: 0 1; }
+    #message.error { color: $error; }
+    """
+
+    def __init__(self, client: EdgeClient):
+        super().__init__()
+        self.client = client
+        self.receipt: dict | None = None
+        self.lines: list[dict] = []        # {sku, name, sold, price, chosen: {qty, reason, disposition} | None}
+        self.no_receipt = False
+        self.store_credit = False
+        self._pending: tuple[dict, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical():
+            yield Static("[b]Returns[/b] — scan the receipt's barcode (F7: no receipt, scan the items)", id="title")
+            yield Input(id="scan", placeholder="receipt number, e.g. S001-000123")
+            yield DataTable(id="lines", cursor_type="row")
+            yield Static("", id="summary")
+            yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("SKU", "Item", "Sold", "Return", "Reason", "Condition")
+        self.query_one("#scan", Input).focus()
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.set_class(error, "error")
+        message.update(text)
+
+    def redraw(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for line in self.lines:
+            chosen = line["chosen"] or {}
+            table.add_row(line["sku"], line["name"], str(line["sold"]) if not self.no_receipt else "—",
+                          str(chosen.get("qty", "")), chosen.get("reason", ""), chosen.get("disposition", ""),
+                          key=line["sku"])
+        chosen = [line for line in self.lines if line["chosen"]]
+        refund = sum(line["chosen"]["qty"] * line["price"] for line in chosen)
+        target = "store credit" if self.store_credit else "the original payment"
+        where = f"receipt {self.receipt['receipt_number']}" if self.receipt else "no receipt (manager needed)"
+        self.query_one("#summary", Static).update(
+            f"{where} · {len(chosen)} line(s) chosen · about {money.show(refund)} back to {target}"
+            if self.lines else "")
+
+    @on(Input.Submitted, "#scan")
+    def scanned(self, event: Input.Submitted) -> None:
+        _, code = parse_scan(event.value)
+        event.input.value = ""
+        if code:
+            self.add_item(code) if self.no_receipt else self.load_receipt(code)
+
+    @work(exclusive=True, group="load")
+    async def load_receipt(self, number: str) -> None:
+        try:
+            receipt = await self.client.sale(number)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.say(str(e), error=True)
+            return
+        self.receipt, self._pending = receipt, None
+        self.lines = [{"sku": line["sku"], "name": line.get("name", line["sku"]), "sold": line["qty"],
+                       "price": line.get("unit_price", 0), "chosen": None} for line in receipt["lines"]]
+        self.redraw()
+        self.query_one(DataTable).focus()
+        self.say("Pick a line with ↑↓ and press F4 to return it; F10 refunds.")
+
+    @work(group="load")
+    async def add_item(self, code: str) -> None:
+        try:
+            product = await self.client.find_product(code)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.say(str(e), error=True)
+            return
+        if product is None:
+            self.say(f"No product has the barcode or SKU {code!r}.", error=True)
+            return
+        self.lines.append({"sku": product["sku"], "name": product["name"], "sold": 9999, "price": product["price"],
+                           "chosen": {"qty": 1, "reason": "no receipt", "disposition": "restock"}})
+        self._pending = None
+        self.redraw()
+
+    def action_no_receipt(self) -> None:
+        self.no_receipt, self.receipt, self.lines, self._pending = True, None, [], None
+        self.query_one("#scan", Input).placeholder = "scan the returned items"
+        self.query_one("#scan", Input).focus()
+        self.redraw()
+        self.say("No receipt: scan each item; a manager approves the refund.")
+
+    def action_toggle_credit(self) -> None:
+        self.store_credit, self._pending = not self.store_credit, None
+        self.redraw()
+
+    def action_choose_line(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.lines or table.cursor_row is None:
+            self.say("Scan a receipt first.", error=True)
+            return
+        self.choose(min(table.cursor_row, len(self.lines) - 1))
+
+    @work(exclusive=True, group="choose")
+    async def choose(self, index: int) -> None:
+        chosen = await self.app.push_screen_wait(line_form(self.lines[index]))
+        if chosen is not None:
+            self.lines[index]["chosen"], self._pending = chosen, None
+            self.redraw()
+
+    def action_submit(self) -> None:
+        if not any(line["chosen"] for line in self.lines):
+            self.say("Choose at least one line to return (F4).", error=True)
+            return
+        self.submit()
+
+    @work(exclusive=True, group="submit")
+    async def submit(self) -> None:
+        if self._pending is None:
+            body = {"lines": [{"sku": line["sku"], **line["chosen"]} for line in self.lines if line["chosen"]],
+                    "refund_to": "store_credit" if self.store_credit else "original"}
+            if self.receipt:
+                body["receipt_number"] = self.receipt["receipt_number"]
+            self._pending = (body, str(uuid.uuid4()))
+        await self.send()
+
+    async def send(self) -> None:
+        body, key = self._pending
+        try:
+            answer = await self.client.record_return(body, key)
+        except EdgeUnreachable:
+            self.say("The store agent did not answer. F10 sends the same return again (never refunded twice).",
+                     error=True)
+            return
+        except EdgeError as e:
+            if e.code == "manager_required":
+                approval = await self.app.push_screen_wait(ManagerApproval(str(e)))
+                if approval is None:
+                    self._pending = None
+                    self.say("Not refunded: a manager did not approve.", error=True)
+                    return
+                self._pending = ({**body, "manager": approval}, str(uuid.uuid4()))
+                await self.send()
+                return
+            self._pending = None
+            self.say(str(e), error=True)
+            return
+        refunds = ", ".join(f"{money.show(r['amount'], answer.get('currency', 'EUR'))} to {r['tender']}"
+                            for r in answer.get("refunds", []))
+        self.receipt, self.lines, self._pending, self.no_receipt = None, [], None, False
+        self.redraw()
+        self.query_one("#scan", Input).focus()
+        self.say(f"Return {answer['return_number']} recorded. Refund: {refunds or 'nothing'}.")
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
