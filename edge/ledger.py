@@ -6,6 +6,7 @@ import sqlite3
 
 from edge.domain.stock import Levels, Movement
 from edge.outbox import OutboxRow
+from shared.clock import now_text
 from shared.models import StockLevel
 
 
@@ -20,9 +21,15 @@ def stock_level(sku: str, levels: Levels) -> StockLevel:
 
 
 def write_levels(conn: sqlite3.Connection, sku: str, levels: Levels) -> None:
+    """Store a SKU's new levels, and flag what the books cannot be right about (DESIGN §5): negative on-hand
+    opens a count task; fewer units than reserved puts the fulfilments holding them at risk."""
     conn.execute("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
                  "SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
                  (sku, levels.on_hand, levels.reserved, levels.damaged))
+    if levels.on_hand < 0:
+        open_task(conn, "count", sku=sku, at=now_text(), note="on-hand went negative")
+    if levels.reserved > levels.on_hand:
+        flag_at_risk(conn, sku)
 
 
 def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reason: str, reference: str | None,
@@ -60,9 +67,10 @@ def close_tasks(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None
 
 
 def flag_at_risk(conn: sqlite3.Connection, sku: str) -> list[str]:
-    """Mark the accepted fulfilments holding `sku` at risk (a sale took their units); their ids."""
+    """Mark the fulfilments holding `sku` at risk (the shelf has fewer units than they reserve); their ids."""
     flagged = []
-    for row in conn.execute("SELECT allocation_id, held FROM fulfilments WHERE status = 'accepted'").fetchall():
+    for row in conn.execute("SELECT allocation_id, held FROM fulfilments "
+                            "WHERE status IN ('accepted', 'picked', 'ready', 'packed')").fetchall():
         if json.loads(row["held"]).get(sku, 0) > 0:
             flagged.append(row["allocation_id"])
     conn.executemany("UPDATE fulfilments SET at_risk = 1 WHERE allocation_id = ?", [(a,) for a in flagged])

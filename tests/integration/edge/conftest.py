@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 import httpx
-import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
 
@@ -93,9 +92,11 @@ async def stored_events(js, store_id: str, epoch: str) -> list[tuple[EventEnvelo
     try:
         while True:
             try:
-                batch = await sub.fetch(500, timeout=1)
-            except nats.errors.TimeoutError:
-                break
+                batch = await sub.fetch(500, timeout=2)
+            except TimeoutError:  # nats-py raises either its own or asyncio's; only an empty stream ends the read
+                if (await sub.consumer_info()).num_pending == 0:
+                    break
+                continue
             for msg in batch:
                 envelope = EventEnvelope.model_validate_json(msg.data)
                 if envelope.epoch == epoch:
