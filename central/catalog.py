@@ -1,20 +1,24 @@
 """The catalog (DESIGN §4): products kept here and published to CATALOG, one subject per SKU.
 
 A PUT stores the product with `published_at` NULL; a background loop publishes every unpublished
-product when NATS is up, so a product saved during an outage reaches the stores later. It also
-publishes the default `CatalogPolicy` once.
+product when NATS is up, so a product saved during an outage reaches the stores later. The routing
+policy goes the same way: a policy set through the API is published once NATS takes it; until one
+is set, the defaults are published unless CATALOG already holds a policy.
 """
 
 import asyncio
+import json
 import logging
 import sqlite3
 from datetime import datetime
 
 from nats.js.errors import NotFoundError
 
+from central import policy_store
+from central.domain.policy import RoutingPolicy
 from shared import subjects
-from shared.clock import now_text, to_text
-from shared.events import CatalogPolicy, CatalogProduct
+from shared.clock import now_text, to_text, utc_now
+from shared.events import CatalogProduct
 from shared.models import Product
 from shared.nats_link import NatsLink
 from shared.sqlite import Database
@@ -42,8 +46,10 @@ def product_of(row: sqlite3.Row) -> dict:
 
 
 class CatalogPublisher:
-    def __init__(self, db: Database, link: NatsLink, retry_s: float = 1.0):
+    def __init__(self, db: Database, link: NatsLink, retry_s: float = 1.0,
+                 default_policy: RoutingPolicy | None = None):
         self._db, self._link, self._retry_s = db, link, retry_s
+        self._default_policy = default_policy or RoutingPolicy()
         self._wake = asyncio.Event()
         self._policy_done = False
 
@@ -54,8 +60,7 @@ class CatalogPublisher:
         while True:
             try:
                 if self._link.online:
-                    if not self._policy_done:
-                        await self.publish_default_policy()
+                    await self.publish_policy()
                     while await self.publish_pending() > 0:
                         pass
             except Exception as e:
@@ -66,12 +71,26 @@ class CatalogPublisher:
                 pass
             self._wake.clear()
 
-    async def publish_default_policy(self) -> None:
-        """Publish the default policy unless CATALOG already has one (never overwrite a set policy)."""
+    async def publish_policy(self) -> None:
+        """A policy set through the API and not yet published; else, once, the defaults unless CATALOG
+        already has a policy (never overwrite a set one)."""
+        with self._db.read() as conn:
+            stored = policy_store.unpublished(conn)
+            ever_set = conn.execute("SELECT 1 FROM routing_policy").fetchone() is not None
+        if stored is not None:
+            policy, version = stored
+            await self._link.js.publish(subjects.CATALOG_POLICY, json.dumps(policy).encode(), timeout=5,
+                                        stream=subjects.CATALOG_STREAM)
+            with self._db.write() as conn:
+                policy_store.mark_published(conn, version, utc_now())
+            self._policy_done = True
+            return
+        if self._policy_done or ever_set:
+            return
         try:
             await self._link.js.get_last_msg(subjects.CATALOG_STREAM, subjects.CATALOG_POLICY)
         except NotFoundError:
-            await self._link.js.publish(subjects.CATALOG_POLICY, CatalogPolicy().model_dump_json().encode(),
+            await self._link.js.publish(subjects.CATALOG_POLICY, self._default_policy.model_dump_json().encode(),
                                         timeout=5, stream=subjects.CATALOG_STREAM)
         self._policy_done = True
 

@@ -131,7 +131,85 @@ CREATE TABLE tokens (
 CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
 """
 
-MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION]
+# Orders (DESIGN §6, §7). An allocation is a fulfilment at one node (its id is the store's fulfilment id) and
+# has lines; the first schema's one-SKU allocations table was never written to, so it is replaced.
+ORDERS = """
+DROP TABLE allocations;
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,                         -- UUIDv7: time-ordered, so the list pages by id
+    channel TEXT NOT NULL,
+    customer TEXT NOT NULL,                      -- JSON {name, email, phone}
+    delivery TEXT NOT NULL,                      -- JSON: {type: ship, address, lat, lon} | {type: pickup, store_id}
+    delivery_type TEXT NOT NULL,
+    allow_split INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,                          -- why held / backordered / partially allocated
+    pickup_code_hash TEXT,
+    cancel_requested_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX orders_by_status ON orders (status, id);
+CREATE INDEX orders_by_channel ON orders (channel, id);
+CREATE TABLE order_lines (
+    order_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (order_id, sku)
+) WITHOUT ROWID;
+CREATE TABLE allocations (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    node_type TEXT NOT NULL,
+    type TEXT NOT NULL,                          -- pickup | ship
+    status TEXT NOT NULL,
+    accept_by TEXT,                              -- stores: central's clock; NULL for warehouses (accepted at once)
+    cancel_sent_at TEXT,                         -- when central sent fulfilment.cancel for it
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX allocations_by_order ON allocations (order_id);
+CREATE INDEX allocations_by_node ON allocations (node_id, type, created_at);
+CREATE INDEX allocations_waiting ON allocations (accept_by) WHERE status = 'pending';
+CREATE TABLE allocation_lines (
+    allocation_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (allocation_id, sku)
+) WITHOUT ROWID;
+CREATE INDEX allocation_lines_by_sku ON allocation_lines (sku, node_id);
+CREATE TABLE order_history (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    at TEXT NOT NULL,                            -- central's clock
+    kind TEXT NOT NULL,
+    status TEXT,                                 -- the order's status after this entry
+    source TEXT NOT NULL,                        -- api, store:<id>, central:router, central:timer
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX order_history_by_order ON order_history (order_id, id);
+CREATE TABLE routing_decisions (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    explanation TEXT NOT NULL
+);
+CREATE INDEX routing_decisions_by_order ON routing_decisions (order_id, id);
+CREATE TABLE routing_policy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    policy TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    published_at TEXT
+);
+"""
+
+MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
+              ORDERS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -7,6 +7,8 @@ watermarks published on `omni.ack.<store>`. Events above a gap stay un-acked in 
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,8 +97,10 @@ def decode(msg: Msg, received_at: datetime) -> Incoming:
 class Ingest:
     """Consumes EVENTS; `held` keeps, per store, the events waiting above a gap (by epoch and seq)."""
 
-    def __init__(self, db: Database, link: NatsLink):
+    def __init__(self, db: Database, link: NatsLink,
+                 on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None):
         self._db, self._link = db, link
+        self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
         self.held: dict[str, dict[tuple[str, int], list[Incoming]]] = {}
         self._sub = None
         self.applied_batches = 0
@@ -190,8 +194,7 @@ class Ingest:
             self._apply_one(conn, store_id, item, as_of)
             to_ack += copies
 
-    @staticmethod
-    def _apply_one(conn, store_id: str, item: Incoming, as_of: str) -> None:
+    def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
         if item.reason is not None:  # a dead letter fills its place in the order, with its reason kept
             projection.record_dead_letter(conn, store_id=store_id, epoch=envelope.epoch, seq=envelope.seq,
@@ -202,7 +205,8 @@ class Ingest:
             projection.apply_snapshot(conn, store_id, envelope.seq, item.payload, as_of)
         else:
             projection.write_levels(conn, store_id, getattr(item.payload, "stock", []), as_of, envelope.seq)
-        # Orders are not built yet: fulfilment.accepted will also clear its allocation's pending here.
+        if self.on_event is not None:
+            self.on_event(conn, store_id, envelope, item.payload, item.received_at)
 
     def held_arrivals(self, store_id: str) -> list[Arrival]:
         return [copies[0].arrival for copies in self.held.get(store_id, {}).values()]

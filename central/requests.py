@@ -1,42 +1,65 @@
-"""Core request/reply from stores (DESIGN §4): `omni.req.<store>.atp`, answered in queue group "central"."""
+"""Core request/reply from stores (DESIGN §4), answered in queue group "central":
+`omni.req.<store>.atp` (a SKU's network ATP) and `omni.req.<store>.order` (an online order, for a return)."""
 
 import json
 import logging
+from collections.abc import Callable
 
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
+from central import order_store
 from central.atp_query import atp_view
+from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
 from shared import subjects
 from shared.clock import utc_now
-from shared.events import AtpRequest
+from shared.events import AtpRequest, OrderRequest
 from shared.nats_link import NatsLink
-from shared.problems import Problem, ValidationProblem
+from shared.problems import NotFound, Problem, ValidationProblem
 from shared.sqlite import Database
 
 log = logging.getLogger(__name__)
 
 
 class RequestResponder:
-    def __init__(self, db: Database, link: NatsLink, settings: CentralSettings):
-        self._db, self._link, self._settings = db, link, settings
+    def __init__(self, db: Database, link: NatsLink, settings: CentralSettings,
+                 policy: Callable[[], RoutingPolicy] = RoutingPolicy):
+        self._db, self._link, self._settings, self._policy = db, link, settings, policy
 
     async def subscribe(self) -> None:
         await self._link.nc.subscribe("omni.req.*.atp", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_atp)
+        await self._link.nc.subscribe("omni.req.*.order", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_order)
 
     async def _on_atp(self, msg: Msg) -> None:
-        if not msg.reply:
-            return
-        await msg.respond(json.dumps(self.answer_atp(msg.data)).encode())
+        if msg.reply:
+            await msg.respond(json.dumps(self.answer_atp(msg.data)).encode())
+
+    async def _on_order(self, msg: Msg) -> None:
+        if msg.reply:
+            await msg.respond(json.dumps(self.answer_order(msg.data)).encode())
 
     def answer_atp(self, data: bytes) -> dict:
         """The body of GET /v1/atp/{sku}, or a problem body (with its `code`) the store can act on."""
         try:
             request = AtpRequest.model_validate_json(data)
             with self._db.read() as conn:
-                return atp_view(conn, request.sku, utc_now(), self._settings)
+                return atp_view(conn, request.sku, utc_now(), self._settings, self._policy().safety_stock_default)
         except ValidationError as e:
             return ValidationProblem(f"The ATP request is not valid: {e.errors()[0]['msg']}.").body()
+        except Problem as problem:
+            return problem.body()
+
+    def answer_order(self, data: bytes) -> dict:
+        """The order as GET /v1/orders/{id} shows it (without its history), or a problem body."""
+        try:
+            request = OrderRequest.model_validate_json(data)
+            with self._db.read() as conn:
+                view = order_store.order_view(conn, request.order_id)
+            if view is None:
+                raise NotFound(f"No order {request.order_id}.", order_id=request.order_id)
+            return view
+        except ValidationError as e:
+            return ValidationProblem(f"The order request is not valid: {e.errors()[0]['msg']}.").body()
         except Problem as problem:
             return problem.body()

@@ -7,16 +7,21 @@ whatever needs NATS (catalog, commands, consumers) is kept in SQLite or memory u
 import asyncio
 import logging
 
+from central import policy_store
 from central.catalog import CatalogPublisher
 from central.commands import CommandPublisher
 from central.consumers import StoreConsumers
 from central.db import open_database
+from central.domain.policy import RoutingPolicy
+from central.fulfilment import FulfilmentTracker
 from central.heartbeats import HeartbeatRecorder
 from central.ingest import Ingest
+from central.ordering import Orders
 from central.requests import RequestResponder
 from central.resync import Resync
 from central.settings import CentralSettings
 from shared import subjects
+from shared.clock import utc_now
 from shared.nats_link import NatsLink
 from shared.nats_server import ensure_streams
 
@@ -29,13 +34,18 @@ class CentralService:
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                              inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+        with self.db.read() as conn:
+            self.policy, _ = policy_store.load(conn, settings.stale_after_s)
+        settings.stale_after_s = self.policy.stale_after_s  # a policy set through the API wins
         self.commands = CommandPublisher(self.db, self.link)
-        self.catalog = CatalogPublisher(self.db, self.link)
+        self.catalog = CatalogPublisher(self.db, self.link, default_policy=self.policy)
         self.consumers = StoreConsumers(self.db, self.link)
-        self.ingest = Ingest(self.db, self.link)
+        self.orders = Orders(self.db, settings, lambda: self.policy, self.commands.wake)
+        self.fulfilment = FulfilmentTracker(self.db, self.orders, self.commands.wake)
+        self.ingest = Ingest(self.db, self.link, on_event=self.fulfilment.apply)
         self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
-        self.responder = RequestResponder(self.db, self.link, settings)
+        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.policy)
         self.admin_token = settings.admin_secret()
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
@@ -44,6 +54,14 @@ class CentralService:
         self.link.start()
         self.consumers.request_all_registered()
         self._spawn(self._set_up_nats(), "central-setup")
+
+    def set_policy(self, policy: RoutingPolicy) -> None:
+        """Store a new routing policy, use it from now on, and publish it on omni.catalog.policy."""
+        with self.db.write() as conn:
+            policy_store.save(conn, policy, utc_now())
+        self.policy = policy
+        self.settings.stale_after_s = policy.stale_after_s
+        self.catalog.wake()
 
     def _spawn(self, coroutine, name: str) -> None:
         self._tasks.append(asyncio.create_task(coroutine, name=name))
@@ -66,7 +84,9 @@ class CentralService:
         for coroutine, name in ((self.ingest.run(), "central-ingest"), (self.commands.run(), "central-commands"),
                                 (self.catalog.run(), "central-catalog"), (self.consumers.run(), "central-consumers"),
                                 (self.ingest.repeat_watermarks(self.settings.ack_interval_s), "central-watermarks"),
-                                (self.resync.run(tick), "central-resync")):
+                                (self.resync.run(tick), "central-resync"),
+                                # Only while central hears the stores: offline, it cannot know who answered.
+                                (self.fulfilment.run(0.5, lambda: self.link.online), "central-accept-timeouts")):
             self._spawn(coroutine, name)
         self.ready.set()
         log.info("central is connected to NATS and consuming")

@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from central.api.routes import atp, health, nodes, products, stores, tokens
+from central.api.routes import atp, health, nodes, orders, products, routing, stores, tokens
 from central.service import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
@@ -23,8 +23,9 @@ def create_app(settings: CentralSettings) -> FastAPI:
             await service.stop()
 
     app = FastAPI(title="omnistore central", version=VERSION, lifespan=lifespan, docs_url="/docs",
-                  description="Head office: stores, warehouses, catalog, network ATP. Errors are problem+json.")
+                  description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
+                              "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, tokens):
+    for module in (health, stores, nodes, products, atp, orders, routing, tokens):
         app.include_router(module.router)
     return app

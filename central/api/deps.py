@@ -35,6 +35,7 @@ def scope(needed: Scope):
 
 
 AdminDep = Annotated[set[Scope], scope(Scope.ADMIN)]
+OrdersDep = Annotated[set[Scope], scope(Scope.ORDERS)]
 ReadDep = Annotated[set[Scope], scope(Scope.READ)]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]

@@ -135,9 +135,13 @@ class TestWarehouseAtp:
         assert (await self._warehouse_with(central, as_of, {"TEE": 50, "MUG": 0})).status_code == 200
         with central.service.db.write() as conn:
             conn.execute("INSERT INTO safety_stock (node_id, sku, qty) VALUES ('DC1', 'TEE', 5)")
-            conn.execute("INSERT INTO allocations VALUES ('a1', 'o1', 'DC1', 'TEE', 3, 'accepted', ?)", (now_text(),))
-            conn.execute("INSERT INTO allocations VALUES ('a0', 'o0', 'DC1', 'TEE', 9, 'accepted', ?)",
-                         (to_text(as_of - timedelta(minutes=1)),))  # already in the feed's figures
+            for allocation, qty, created in (("a1", 3, now_text()),
+                                             ("a0", 9, to_text(as_of - timedelta(minutes=1)))):  # a0: in the feed
+                conn.execute("INSERT INTO allocations (id, order_id, node_id, node_type, type, status, created_at, "
+                             "updated_at) VALUES (?, 'o1', 'DC1', 'warehouse', 'ship', 'accepted', ?, ?)",
+                             (allocation, created, created))
+                conn.execute("INSERT INTO allocation_lines (allocation_id, sku, node_id, qty) VALUES (?, 'TEE', "
+                             "'DC1', ?)", (allocation, qty))
         body = (await central.client.get("/v1/atp/TEE")).json()
         [node] = body["nodes"]
         assert (node["node_id"], node["type"], node["fresh"]) == ("DC1", "warehouse", True)

@@ -1,0 +1,103 @@
+"""Orders (DESIGN §6–§8): place, list, follow, cancel."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from central import order_store
+from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
+from shared.clock import utc_now
+from shared.models import Line, OrderStatus, Strict
+from shared.problems import NotFound
+from shared.subjects import STORE_ID
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The order's id.")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="The same key and body answer the original result.")]
+
+
+class CustomerBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(None, max_length=40)
+
+
+class ShipDelivery(Strict):
+    type: Literal["ship"]
+    address: str = Field(min_length=1, max_length=500)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class PickupDelivery(Strict):
+    type: Literal["pickup"]
+    store_id: str = Field(pattern=STORE_ID.pattern, description="The store the customer collects from.")
+
+
+Delivery = Annotated[ShipDelivery | PickupDelivery, Field(discriminator="type")]
+
+
+def _one_line_per_sku(lines: list[Line]) -> list[Line]:
+    seen = set()
+    for line in lines:
+        if line.sku in seen:
+            raise ValueError(f"SKU {line.sku!r} appears more than once; put its whole quantity on one line")
+        seen.add(line.sku)
+    return lines
+
+
+class RoutedBody(BaseModel):
+    lines: list[Line] = Field(min_length=1, max_length=100)
+    delivery: Delivery
+    allow_split: bool | None = Field(None, description="May the order ship from several nodes? Default: yes for "
+                                                       "ship, no for pickup.")
+
+    _lines = field_validator("lines")(_one_line_per_sku)
+
+
+class OrderBody(RoutedBody, Strict):
+    channel: str = Field(min_length=1, max_length=50, description="Where the order came from, e.g. web.")
+    customer: CustomerBody
+
+
+class CancelBody(Strict):
+    reason: str = Field("requested by the customer", min_length=1, max_length=200)
+
+
+@router.post("", status_code=201, summary="Place an order; it is routed at once (orders)")
+async def place_order(body: OrderBody, service: ServiceDep, response: Response, _: OrdersDep,
+                      idempotency_key: IdempotencyKey = None) -> dict:
+    status, answer = service.orders.place(body.model_dump(mode="json"), idempotency_key, utc_now())
+    response.status_code = status
+    return answer
+
+
+@router.get("", summary="Orders, newest first (read)")
+async def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
+                      status: Annotated[OrderStatus | None, Query()] = None,
+                      store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
+                      channel: Annotated[str | None, Query()] = None,
+                      created_from: Annotated[AwareDatetime | None, Query(description="Inclusive.")] = None,
+                      created_to: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None) -> dict:
+    filters = {"status": status.value if status else None, "store": store, "channel": channel,
+               "created_from": created_from, "created_to": created_to}
+    with service.db.read() as conn:
+        items, next_cursor = order_store.list_orders(conn, filters, cursor, limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)")
+async def get_order(order_id: OrderIdPath, service: ServiceDep, _: ReadDep) -> dict:
+    with service.db.read() as conn:
+        view = order_store.order_view(conn, order_id, with_history=True)
+    if view is None:
+        raise NotFound(f"No order {order_id}.")
+    return view
+
+
+@router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)")
+async def cancel_order(order_id: OrderIdPath, service: ServiceDep, _: OrdersDep,
+                       body: CancelBody | None = None) -> dict:
+    return service.orders.cancel(order_id, (body or CancelBody()).reason, utc_now())
