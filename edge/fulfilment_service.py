@@ -113,21 +113,22 @@ class Fulfilments:
 
     def act(self, allocation_id: str, target: S, actor: str, now: datetime, **details) -> dict:
         """Move the fulfilment to `target` (200 when it is there already); 409 when the state does not allow it."""
+        if self.expire_due(now, allocation_id):  # committed on its own: a refused step must not undo it
+            with self._db.read() as conn:
+                row = self._row(conn, allocation_id)
+            if target != S(row["status"]):
+                raise InvalidTransition(f"Fulfilment {allocation_id} became {row['status']} ({row['reason']}) "
+                                        "before this step: its deadline had passed.", status=row["status"])
         with self._db.write() as conn:
-            expired = self._expire_due(conn, now, allocation_id)
-            row = self._row(conn, allocation_id)
-            if expired and target != S.REJECTED:
-                raise InvalidTransition(f"Fulfilment {allocation_id} was rejected automatically ({row['reason']}): "
-                                        "it was not accepted in time.", status=row["status"])
             self._move(conn, allocation_id, target, actor, now, **details)
             answer = _public(self._row(conn, allocation_id))
         self._on_commit()
         return answer
 
-    def expire_due(self, now: datetime) -> int:
+    def expire_due(self, now: datetime, only: str | None = None) -> int:
         """Reject what was not accepted by `accept_by`, and expire pickups not collected in time."""
         with self._db.write() as conn:
-            done = self._expire_due(conn, now)
+            done = self._expire_due(conn, now, only)
         if done:
             self._on_commit()
         return done

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from edge.api.routes import fulfilments as fulfilment_routes
-from edge.api.routes import health, login, products, returns, sales, stock, sync
+from edge.api.routes import health, login, products, returns, sales, stock, sync, tasks
 from edge.api.state import EdgeState
 from edge.auth import Sessions
 from edge.command_inbox import CommandInbox
@@ -68,6 +68,6 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, sync):
+    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, sync):
         app.include_router(module.router, prefix="/v1")
     return app

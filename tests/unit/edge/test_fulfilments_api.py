@@ -134,6 +134,20 @@ class TestCommandsFromCentral:
         assert (answer["status"], answer["reason"]) == ("rejected", "accept_expired")
         assert open_tasks(signed_in) == []
 
+    def test_a_step_after_the_deadline_is_refused_and_the_rejection_stays(self, signed_in):
+        receive(signed_in, "MUG-01", 1)
+        assign(signed_in, accept_by=NOW + timedelta(seconds=1))  # 2 wanted, 1 there: waits for an associate
+        signed_in.app.state.edge.clock = lambda: NOW + timedelta(minutes=5)
+        assert_problem(step(signed_in, "AL-1", "accept"), 409, "invalid_transition")
+        assert signed_in.get("/v1/fulfilments/AL-1").json()["reason"] == "accept_expired"
+        assert signed_in.get("/v1/tasks").json()["items"] == []
+
+    def test_tasks_list_what_the_books_opened(self, signed_in):
+        receive(signed_in, "MUG-01", 1)
+        assign(signed_in)
+        assert [(t["kind"], t["allocation_id"]) for t in signed_in.get("/v1/tasks").json()["items"]] == [
+            ("accept", "AL-1")]
+
     def test_sync_snapshot_and_resend_are_answered_from_the_outbox(self, signed_in):
         receive(signed_in, "MUG-01", 5)
         db = signed_in.app.state.edge.db
