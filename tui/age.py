@@ -20,3 +20,15 @@ def describe_age(since: datetime | str | None, now: datetime | None = None) -> s
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days = seconds // 86400
     return f"{days} day{'s' if days > 1 else ''}"
+
+
+def describe_due(moment: datetime | str | None, now: datetime | None = None) -> str:
+    """`in 12 min` for a deadline ahead, `overdue 3 min` for one passed."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    now = now or datetime.now(timezone.utc)
+    if moment >= now:
+        return "in " + describe_age(now, moment)
+    return "overdue " + describe_age(moment, now)

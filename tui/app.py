@@ -10,6 +10,7 @@ from textual.reactive import reactive
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.commands import StoreCommands
+from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
 from tui.screens.returns import ReturnsScreen
@@ -58,6 +59,10 @@ class StoreApp(App):
             self.push_screen(StockScreen(self.client))
         elif name == "returns":
             self.push_screen(ReturnsScreen(self.client))
+        elif name == "pickups":
+            self.push_screen(PickupsScreen(self.client))
+        elif name == "shipments":
+            self.push_screen(ShipmentsScreen(self.client))
 
     def sign_out(self, message: str = "Signed out.") -> None:
         self.client.logout()

@@ -83,6 +83,14 @@ class EdgeClient:
     async def record_sale(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
 
+    async def fulfilments(self, type_: str, status: str | None = None, limit: int = 200) -> list[dict]:
+        params = {"type": type_, "limit": limit, **({"status": status} if status else {})}
+        return (await self._request("GET", "/v1/fulfilments", params=params))["items"]
+
+    async def fulfilment_step(self, allocation_id: str, step: str, body: dict | None = None) -> dict:
+        """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
+        return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
+
     async def record_return(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/returns", json=body, headers={"Idempotency-Key": idempotency_key})
 

@@ -12,6 +12,8 @@ class StoreCommands(Provider):
             ("Sell", "Scan lines and take payment (F2 at home)", lambda: app.open_screen("sell")),
             ("Stock", "Look up, receive, adjust, count (F3 at home)", lambda: app.open_screen("stock")),
             ("Returns", "Take goods back and refund (F4 at home)", lambda: app.open_screen("returns")),
+            ("Pickups", "BOPIS orders: accept, pick, ready, collect (F6 at home)", lambda: app.open_screen("pickups")),
+            ("Ship from store", "Accept, pick, pack, ship (F7 at home)", lambda: app.open_screen("shipments")),
             ("Home", "Store status and sync backlog", lambda: app.open_screen("home")),
             ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
             ("Sign out", "Leave the counter for the next associate", app.sign_out),

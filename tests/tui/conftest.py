@@ -20,13 +20,12 @@ PRODUCTS = [
 class Shop:
     def __init__(self, root, nats):
         self.central = CentralProcess(root, nats).start()
-        head_office = httpx.Client(base_url=self.central.url, timeout=10,
-                                   headers={"Authorization": f"Bearer {self.central.token}"})
+        self.head_office = head_office = httpx.Client(base_url=self.central.url, timeout=10,
+                                                      headers={"Authorization": f"Bearer {self.central.token}"})
         head_office.put(f"/v1/stores/{SHOP}", json={"name": "Ottensen", "address": "Ottenser Hauptstraße 10, Hamburg",
                                                     "lat": 53.5526, "lon": 9.9268}).raise_for_status()
         for product in PRODUCTS:
             head_office.put(f"/v1/products/{product['sku']}", json=product).raise_for_status()
-        head_office.close()
         self.edge = EdgeProcess(root, SHOP, nats, name="Ottensen").start()
         self.api = httpx.Client(base_url=self.edge.url, timeout=10)
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
@@ -42,6 +41,7 @@ class Shop:
 
     def close(self) -> None:
         self.api.close()
+        self.head_office.close()
         self.edge.stop()
         self.central.stop()
 

@@ -32,6 +32,8 @@ class HomeScreen(Screen):
         Binding("f2", "sell", "Sell"),
         Binding("f3", "stock", "Stock"),
         Binding("f4", "returns", "Returns"),
+        Binding("f6", "open('pickups')", "Pickups"),
+        Binding("f7", "open('shipments')", "Ship"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -52,7 +54,7 @@ class HomeScreen(Screen):
         yield StatusBar()
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
-            yield Static("F2 sell · F3 stock · F4 returns · Ctrl+P every action", id="keys")
+            yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
         yield Footer()
 
@@ -72,6 +74,9 @@ class HomeScreen(Screen):
 
     def action_returns(self) -> None:
         self.app.open_screen("returns")
+
+    def action_open(self, name: str) -> None:
+        self.app.open_screen(name)
 
     def action_sign_out(self) -> None:
         self.app.sign_out()

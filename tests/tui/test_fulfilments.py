@@ -1,0 +1,103 @@
+"""A BOPIS order from head office to the customer's hands, worked at the counter through the real app."""
+
+import uuid
+
+from tests.processes import ASSOCIATE
+from tests.tui.conftest import PRODUCTS, SHOP
+from tests.tui.pilot_helpers import sign_in, text_of, until
+from tests.waiting import poll
+from tui.app import StoreApp
+from tui.client import EdgeClient
+from tui.screens.form import FormDialog
+from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
+from tui.screens.home import HomeScreen
+
+TEE, MUG, TEA = PRODUCTS
+
+
+def place_pickup_order(shop) -> dict:
+    answer = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "channel": "web", "customer": {"name": "Hanna Krüger", "email": "hanna@example.com"},
+        "lines": [{"sku": TEE["sku"], "qty": 1}], "delivery": {"type": "pickup", "store_id": SHOP}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def status_at_store(shop, order_id: str) -> str | None:
+    items = shop.api.get("/v1/fulfilments", params={"type": "pickup"}).json()["items"]
+    return next((f["status"] for f in items if f["order_id"] == order_id), None)
+
+
+async def select_order(pilot, screen: PickupsScreen, order_id: str) -> None:
+    await until(pilot, lambda: any(f["order_id"] == order_id for f in screen.items))
+    index = next(i for i, f in enumerate(screen.items) if f["order_id"] == order_id)
+    screen.query_one("#queue").move_cursor(row=index)
+    await pilot.pause(0.1)
+
+
+async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_its_code(shop):
+    order = place_pickup_order(shop)
+    order_id, code = order["id"], order["pickup_code"]
+    poll(lambda: status_at_store(shop, order_id), what="the assignment reaches the store")
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, PickupsScreen))
+        queue = app.screen
+        await select_order(pilot, queue, order_id)
+        await pilot.press("f3")
+        await until(pilot, lambda: status_at_store(shop, order_id) == "accepted")
+        await select_order(pilot, queue, order_id)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("f10")
+        await until(pilot, lambda: status_at_store(shop, order_id) == "picked")
+        await select_order(pilot, queue, order_id)
+        await pilot.press("f7")
+        await until(pilot, lambda: status_at_store(shop, order_id) == "ready")
+
+        await select_order(pilot, queue, order_id)
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press(*"WRONG1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PickupsScreen) and "code" in text_of(app, "#message"))
+        assert status_at_store(shop, order_id) == "ready"
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press(*code.lower(), "enter")
+        await until(pilot, lambda: status_at_store(shop, order_id) == "collected")
+    poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
+         "head office sees the order completed")
+
+
+async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
+    answer = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "channel": "web", "customer": {"name": "Jan Meier"}, "lines": [{"sku": MUG["sku"], "qty": 1}],
+        "delivery": {"type": "ship", "address": "Bahrenfelder Str. 1, 22765 Hamburg", "lat": 53.556, "lon": 9.93}})
+    assert answer.status_code == 201, answer.text
+    order_id = answer.json()["id"]
+
+    def ship_status():
+        items = shop.api.get("/v1/fulfilments", params={"type": "ship"}).json()["items"]
+        return next((f["status"] for f in items if f["order_id"] == order_id), None)
+    poll(ship_status, what="the shipment reaches the store")
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, ShipmentsScreen))
+        queue = app.screen
+        for key, form_keys, status in [("f3", None, "accepted"), ("f6", ["f10"], "picked"),
+                                       ("f7", list("1200,800") + ["enter"], "packed"),
+                                       ("f8", ["enter", *"00340434161234567890", "enter"], "shipped")]:
+            await select_order(pilot, queue, order_id)
+            await pilot.press(key)
+            if form_keys:
+                await until(pilot, lambda: isinstance(app.screen, FormDialog))
+                await pilot.press(*form_keys)
+            await until(pilot, lambda: ship_status() == status)
+    poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
+         "head office sees the order completed")

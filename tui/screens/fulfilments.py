@@ -1,0 +1,205 @@
+"""Work central routed to this store: BOPIS pickups and ship-from-store, step by step, from the keyboard.
+
+At-risk and cancelled fulfilments stand out; every step is one request, and repeating a step the fulfilment
+is already in is harmless (the agent answers 200), so a retry after a timeout is safe.
+"""
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.age import describe_due
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.screens.form import FormDialog, FormField
+from tui.widgets.status_bar import StatusBar
+
+FINISHED = {"collected", "shipped", "rejected", "cancelled", "expired"}
+REJECT_REASONS = {"n": "not_found", "d": "damaged", "c": "no_capacity", "o": "other"}
+
+
+def reject_form(order_id: str) -> FormDialog:
+    def build(v: dict) -> dict:
+        reason = REJECT_REASONS.get(v["reason"][:1].lower())
+        if reason is None:
+            raise ValueError("Reason: n not found · d damaged · c no capacity · o other.")
+        return {"reason": reason}
+    return FormDialog(f"Reject order {order_id}", [FormField("reason", "n not found · d damaged · c no capacity · "
+                                                                        "o other")], build)
+
+
+def pick_form(fulfilment: dict) -> FormDialog:
+    lines = fulfilment["lines"]
+
+    def build(v: dict) -> dict:
+        picked = []
+        for n, line in enumerate(lines):
+            text = v[f"line{n}"]
+            if not text.isdigit() or int(text) > line["qty"]:
+                raise ValueError(f"{line['sku']}: picked must be 0 to {line['qty']}.")
+            picked.append({"sku": line["sku"], "qty": int(text)})
+        return {"lines": picked}
+    return FormDialog(f"Picked for order {fulfilment['order_id']} (fewer = shortage)",
+                      [FormField(f"line{n}", f"{line['sku']} (ordered {line['qty']})", value=str(line["qty"]),
+                                 restrict=r"[0-9]*") for n, line in enumerate(lines)], build)
+
+
+def collect_form(order_id: str) -> FormDialog:
+    def build(v: dict) -> dict:
+        if not v["code"]:
+            raise ValueError("Type the customer's pickup code or scan its QR.")
+        return {"pickup_code": v["code"]}
+    return FormDialog(f"Hand over order {order_id}", [FormField("code", "Pickup code (scan or type)")], build)
+
+
+def pack_form(order_id: str) -> FormDialog:
+    def build(v: dict) -> dict:
+        try:
+            weights = [int(w) for w in v["weights"].replace(" ", "").split(",") if w]
+        except ValueError:
+            raise ValueError("Weights in grams, separated by commas: 1200, 800.") from None
+        if not weights or min(weights) <= 0:
+            raise ValueError("Give each parcel's weight in grams, above 0.")
+        return {"parcels": [{"weight_g": w} for w in weights]}
+    return FormDialog(f"Pack order {order_id}", [FormField("weights", "Parcel weights in grams (1200, 800)")], build)
+
+
+def ship_form(order_id: str) -> FormDialog:
+    def build(v: dict) -> dict:
+        if not v["carrier"] or not v["tracking"]:
+            raise ValueError("Give the carrier and the tracking number.")
+        return {"carrier": v["carrier"], "tracking_number": v["tracking"]}
+    return FormDialog(f"Ship order {order_id}", [FormField("carrier", "Carrier", value="DHL"),
+                                                 FormField("tracking", "Tracking number (scan the label)")], build)
+
+
+class FulfilmentQueue(Screen):
+    """The queue of one fulfilment type; subclasses name the type and its last two steps."""
+
+    fulfilment_type = "pickup"
+    title_text = ""
+    DEFAULT_CSS = """
+    FulfilmentQueue { layout: vertical; }
+    #queue { height: 1fr; margin: 0 1; }
+    #detail { height: auto; padding: 0 1; }
+    #message { height: auto; padding: 0 1; }
+    #message.error { color: $error; }
+    """
+
+    def __init__(self, client: EdgeClient):
+        super().__init__()
+        self.client = client
+        self.items: list[dict] = []
+        self.show_finished = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical():
+            yield Static(self.title_text, id="title")
+            yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail")
+            yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Order", "Customer", "Status", "Items", "Due", "Flags")
+        self.reload()
+        self.set_interval(5, self.reload)
+
+    def say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.set_class(error, "error")
+        message.update(text)
+
+    @property
+    def selected(self) -> dict | None:
+        table = self.query_one(DataTable)
+        if not self.items or table.cursor_row is None:
+            return None
+        return self.items[min(table.cursor_row, len(self.items) - 1)]
+
+    @work(exclusive=True, group="reload")
+    async def reload(self) -> None:
+        try:
+            items = await self.client.fulfilments(self.fulfilment_type)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.say(str(e), error=True)
+            return
+        self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED]
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for f in self.items:
+            due = f.get("pickup_by") if f["status"] == "ready" else f.get("accept_by")
+            flags = []
+            if f.get("at_risk"):
+                flags.append("[b red]AT RISK[/]")
+            if f["status"] == "cancelled":
+                flags.append("[b red]CANCELLED[/]")
+            items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
+            table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], items_text,
+                          describe_due(due), " ".join(flags), key=f["allocation_id"])
+        if row is not None and self.items:
+            table.move_cursor(row=min(row, len(self.items) - 1))
+        self.query_one("#detail", Static).update(
+            f"{len(self.items)} open" + (" (with finished)" if self.show_finished else "") if self.items
+            else "Nothing waiting.")
+
+    def action_toggle_finished(self) -> None:
+        self.show_finished = not self.show_finished
+        self.reload()
+
+    def action_step(self, step: str) -> None:
+        fulfilment = self.selected
+        if fulfilment is None:
+            self.say("Nothing selected.", error=True)
+            return
+        self.run_step(fulfilment, step)
+
+    @work(exclusive=True, group="step")
+    async def run_step(self, fulfilment: dict, step: str) -> None:
+        forms = {"reject": lambda: reject_form(fulfilment["order_id"]), "pick": lambda: pick_form(fulfilment),
+                 "collect": lambda: collect_form(fulfilment["order_id"]),
+                 "pack": lambda: pack_form(fulfilment["order_id"]), "ship": lambda: ship_form(fulfilment["order_id"])}
+        body = None
+        if step in forms:
+            body = await self.app.push_screen_wait(forms[step]())
+            if body is None:
+                return
+        try:
+            answer = await self.client.fulfilment_step(fulfilment["allocation_id"], step, body)
+        except EdgeUnreachable:
+            self.say("The store agent did not answer; press the key again (a repeated step is harmless).", error=True)
+            return
+        except EdgeError as e:
+            self.say(str(e), error=True)
+            return
+        self.say(f"Order {answer['order_id']}: {answer['status']}.")
+        self.reload()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+
+class PickupsScreen(FulfilmentQueue):
+    fulfilment_type = "pickup"
+    title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order"
+    BINDINGS = [
+        Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
+        Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
+        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Finished"),
+        Binding("escape", "leave", "Back"),
+    ]
+
+
+class ShipmentsScreen(FulfilmentQueue):
+    fulfilment_type = "ship"
+    title_text = "[b]Ship from store[/b] — ↑↓ choose an order"
+    BINDINGS = [
+        Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
+        Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),
+        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Finished"),
+        Binding("escape", "leave", "Back"),
+    ]
