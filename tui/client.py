@@ -91,6 +91,9 @@ class EdgeClient:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
 
+    async def open_tasks(self) -> list[dict]:
+        return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
+
     async def record_return(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/returns", json=body, headers={"Idempotency-Key": idempotency_key})
 

@@ -19,7 +19,8 @@ async def settled_home(pilot) -> None:
     app = pilot.app
     await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
     await until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.link_state == "online"
-                and app.sync is not None and app.sync["applied_seq"] == app.sync["last_seq"])
+                and app.sync is not None and app.sync["applied_seq"] == app.sync["last_seq"]
+                and "Pickups to prepare" in text_of(app, "#work"))
     await pilot.pause(0.2)
 
 

@@ -1,5 +1,6 @@
 """The store at a glance: link state, what is waiting to sync and for how long, and where to go next."""
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -7,7 +8,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.age import describe_age
-from tui.client import EdgeClient
+from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.open_work import summarise
 from tui.widgets.status_bar import StatusBar
 
 
@@ -41,7 +43,7 @@ class HomeScreen(Screen):
     DEFAULT_CSS = """
     HomeScreen { layout: vertical; }
     #body { padding: 1 2; height: 1fr; }
-    #sync { border: round $accent; padding: 0 1; height: auto; max-width: 80; }
+    #sync, #work { border: round $accent; padding: 0 1; height: auto; max-width: 80; }
     #keys { margin-top: 1; color: $text-muted; }
     #problem { color: $error; margin-top: 1; height: auto; }
     """
@@ -54,6 +56,7 @@ class HomeScreen(Screen):
         yield StatusBar()
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
+            yield Static("[b]Open work[/b]\n…", id="work")
             yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
         yield Footer()
@@ -62,9 +65,22 @@ class HomeScreen(Screen):
         self.watch(self.app, "sync", lambda sync: self.query_one("#sync", Static).update(describe_sync(sync)),
                    init=True)
         self.watch(self.app, "problem", lambda text: self.query_one("#problem", Static).update(text), init=True)
+        self.load_work()
+        self.set_interval(5, self.load_work)
+
+    @work(exclusive=True, group="work")
+    async def load_work(self) -> None:
+        try:
+            pickups = await self.client.fulfilments("pickup")
+            shipments = await self.client.fulfilments("ship")
+            tasks = await self.client.open_tasks()
+        except (EdgeUnreachable, EdgeError):
+            return  # the status bar already says what is wrong
+        self.query_one("#work", Static).update(summarise(pickups, shipments, tasks))
 
     def action_refresh(self) -> None:
         self.app.poll_status()
+        self.load_work()
 
     def action_sell(self) -> None:
         self.app.open_screen("sell")
