@@ -2,12 +2,14 @@
 
 from textual.widgets import DataTable
 
-from tests.processes import ASSOCIATE
+from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
+from tui.screens.form import FormDialog
 from tui.screens.home import HomeScreen
+from tui.screens.manager import ManagerApproval
 from tui.screens.payment import Payment
 from tui.screens.sell import SellScreen, parse_scan
 
@@ -104,3 +106,25 @@ class TestPaying:
             finally:
                 nats_server.start()
             await until(pilot, lambda: app.link_state == "online" and text_of(app, "#backlog") == "")
+
+
+class TestPriceOverride:
+    async def test_a_price_override_asks_a_manager_and_the_receipt_carries_the_new_price(self, shop):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(100, 30)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, MUG["gtin"])
+            await until(pilot, lambda: len(sell.lines) == 1)
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: isinstance(app.screen, FormDialog))
+            await pilot.press(*"9.00", "enter", *"chipped rim", "enter")
+            await until(pilot, lambda: isinstance(app.screen, SellScreen) and sell.lines[0]["price"] == 900)
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, Payment))
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, ManagerApproval))
+            await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
+            await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
+            receipt_number = text_of(app, "#message").split()[1].rstrip(":")
+        sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
+        assert sale["total"] == 900 and sale["lines"][0]["unit_price"] == 900

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.screens.form import FormDialog, FormField
 from tui.screens.manager import ManagerApproval
 from tui.screens.payment import Payment
 from tui.widgets.status_bar import StatusBar
@@ -33,10 +34,18 @@ def parse_scan(text: str) -> tuple[int, str]:
     return 1, text
 
 
+def sale_line(line: dict) -> dict:
+    body = {"sku": line["sku"], "qty": line["qty"]}
+    if line["price"] != line["catalog_price"]:
+        body.update(price_override=line["price"], override_reason=line.get("override_reason") or "price override")
+    return body
+
+
 class SellScreen(Screen):
     BINDINGS = [
         Binding("f10", "pay", "Pay", priority=True),
         Binding("delete", "remove_line", "Remove line"),
+        Binding("ctrl+o", "override_price", "Price override", priority=True),
         Binding("ctrl+n", "new_sale", "New sale", priority=True),
         Binding("escape", "leave", "Back"),
     ]
@@ -118,7 +127,8 @@ class SellScreen(Screen):
                 line["qty"] += qty
                 break
         else:
-            self.lines.append({"sku": product["sku"], "name": product["name"], "qty": qty, "price": product["price"]})
+            self.lines.append({"sku": product["sku"], "name": product["name"], "qty": qty, "price": product["price"],
+                               "catalog_price": product["price"]})
         self._pending = None
         self.say(f"{qty} × {product['name']}")
         self.refresh_lines()
@@ -131,6 +141,31 @@ class SellScreen(Screen):
         self._pending = None
         self.say(f"Removed {removed['name']}")
         self.refresh_lines()
+
+    def action_override_price(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.lines or table.cursor_row is None:
+            self.say("Scan something first, then choose its line.", "error")
+            return
+        self.override(min(table.cursor_row, len(self.lines) - 1))
+
+    @work(exclusive=True, group="override")
+    async def override(self, index: int) -> None:
+        line = self.lines[index]
+
+        def build(values: dict) -> dict:
+            if not values["reason"]:
+                raise ValueError("Say why the price changes (a manager approves it).")
+            return {"price": money.parse(values["price"]), "reason": values["reason"]}
+        answer = await self.app.push_screen_wait(FormDialog(f"New price for {line['name']}", [
+            FormField("price", f"Unit price (catalog {money.show(line['catalog_price'], self.currency)})"),
+            FormField("reason", "Reason (e.g. damaged packaging)")], build))
+        if answer is None:
+            return
+        line["price"], line["override_reason"] = answer["price"], answer["reason"]
+        self._pending = None
+        self.refresh_lines()
+        self.say(f"{line['name']}: {money.show(answer['price'], self.currency)} — a manager approves at payment.")
 
     def action_new_sale(self) -> None:
         self.lines.clear()
@@ -154,7 +189,7 @@ class SellScreen(Screen):
             tenders = await self.app.push_screen_wait(Payment(self.total, self.currency))
             if tenders is None:
                 return
-            body = {"lines": [{"sku": line["sku"], "qty": line["qty"]} for line in self.lines], "tenders": tenders}
+            body = {"lines": [sale_line(line) for line in self.lines], "tenders": tenders}
             self._pending = (body, str(uuid.uuid4()))
         await self.submit()
 
