@@ -9,7 +9,8 @@ LENGTH = 6
 
 
 def normalise(code: str) -> str:
-    return "".join(code.split()).upper()
+    """Spaces and dashes a customer or associate types in between are ignored; letters compare in upper case."""
+    return "".join(ch for ch in code if not ch.isspace() and ch != "-").upper()
 
 
 def draw_code() -> str:

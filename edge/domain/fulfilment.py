@@ -5,11 +5,11 @@ Ship:   assigned → accepted → picked → packed → shipped.
 Both:   assigned | accepted | picked → rejected; anything not yet handed over → cancelled.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from edge.domain.stock import Levels, Movement
+from shared import pickup
 from shared.models import FulfilmentStatus as S
 from shared.models import FulfilmentType
 
@@ -42,15 +42,8 @@ def transition(type_: FulfilmentType, current: S, target: S) -> bool:
     return True
 
 
-def pickup_code_hash(code: str) -> str:
-    """SHA-256 (hex) of the code as central draws it: spaces and dashes typed in between are ignored,
-    letters compared in upper case."""
-    normal = "".join(ch for ch in code if ch not in " -").upper()
-    return hashlib.sha256(normal.encode()).hexdigest()
-
-
 def pickup_code_matches(code: str, expected_hash: str | None) -> bool:
-    return expected_hash is not None and pickup_code_hash(code) == expected_hash.lower()
+    return expected_hash is not None and pickup.code_hash(code) == expected_hash.lower()
 
 
 def accept_expired(accept_by: datetime, now: datetime) -> bool:

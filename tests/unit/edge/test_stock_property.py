@@ -14,7 +14,7 @@ from edge.auth import Associate, Sessions
 from edge.command_inbox import CommandInbox
 from edge.count_service import CountService
 from edge.db import open_database
-from edge.domain.fulfilment import pickup_code_hash
+from shared.pickup import code_hash as pickup_code_hash
 from edge.domain.sales import TenderIn
 from edge.fulfilment_service import Fulfilments
 from edge.returns_service import ReturnIn, ReturnLineIn, ReturnsService
