@@ -208,8 +208,34 @@ CREATE TABLE routing_policy (
 );
 """
 
+# Webhook subscriptions and their outbox: a delivery row is written in the transaction that changes
+# the order's status, and sent afterwards until the receiver answers 2xx.
+WEBHOOKS = """
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT,                                 -- JSON list of order statuses; NULL = every status
+    secret TEXT NOT NULL,                        -- the HMAC key; kept because every delivery is signed with it
+    created_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE TABLE webhook_deliveries (
+    n INTEGER PRIMARY KEY,                       -- the order deliveries go out in, per webhook
+    id TEXT NOT NULL UNIQUE,                     -- X-Omnistore-Delivery
+    webhook_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    body TEXT NOT NULL,                          -- exactly the bytes that are signed and sent
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    delivered_at TEXT
+);
+CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries (webhook_id, n) WHERE delivered_at IS NULL;
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS]
+              ORDERS, WEBHOOKS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -82,6 +82,7 @@ class FulfilmentTracker:
                                      f"re-route: {why}", now)
             self._wake()
         order_store.refresh_status(conn, order_id, source, now)
+        self._wake()  # a status change may have queued webhook deliveries
 
     def expire_overdue(self, now: datetime) -> int:
         """Time out every store allocation still pending past accept_by + margin, and re-route its lines."""

@@ -4,6 +4,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+from central import webhook_store
 from central.domain.orders import AllocationState, is_live, order_status
 from shared.clock import to_text
 
@@ -90,6 +91,7 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     if status != order["status"]:
         add_history(conn, order_id, "status", source, now, status=status, previous=order["status"],
                     reason=new_reason)
+        webhook_store.enqueue_status_change(conn, order_view(conn, order_id), order["status"], now)
     return status
 
 

@@ -20,6 +20,7 @@ from central.ordering import Orders
 from central.requests import RequestResponder
 from central.resync import Resync
 from central.settings import CentralSettings
+from central.webhook_delivery import WebhookDispatcher
 from shared import subjects
 from shared.clock import utc_now
 from shared.nats_link import NatsLink
@@ -40,8 +41,9 @@ class CentralService:
         self.commands = CommandPublisher(self.db, self.link)
         self.catalog = CatalogPublisher(self.db, self.link, default_policy=self.policy)
         self.consumers = StoreConsumers(self.db, self.link)
-        self.orders = Orders(self.db, settings, lambda: self.policy, self.commands.wake)
-        self.fulfilment = FulfilmentTracker(self.db, self.orders, self.commands.wake)
+        self.webhooks = WebhookDispatcher(self.db, settings)
+        self.orders = Orders(self.db, settings, lambda: self.policy, self._wake_outboxes)
+        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
         self.ingest = Ingest(self.db, self.link, on_event=self.fulfilment.apply)
         self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
@@ -53,6 +55,7 @@ class CentralService:
     async def start(self) -> None:
         self.link.start()
         self.consumers.request_all_registered()
+        self._spawn(self.webhooks.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self._set_up_nats(), "central-setup")
 
     def set_policy(self, policy: RoutingPolicy) -> None:
@@ -62,6 +65,11 @@ class CentralService:
         self.policy = policy
         self.settings.stale_after_s = policy.stale_after_s
         self.catalog.wake()
+
+    def _wake_outboxes(self) -> None:
+        """After a transaction that may have queued commands or webhook deliveries."""
+        self.commands.wake()
+        self.webhooks.wake()
 
     def _spawn(self, coroutine, name: str) -> None:
         self._tasks.append(asyncio.create_task(coroutine, name=name))

@@ -39,6 +39,12 @@ class CentralSettings(PartSettings):
                                                             "server, 3 in a cluster.")
     warehouse_stale_after_s: float = Field(86400, gt=0, description="A warehouse whose last stock feed is older "
                                                                      "is stale (ATP 0).")
+    webhook_timeout_s: float = Field(10, gt=0, description="How long a webhook receiver may take to answer one "
+                                                          "delivery before it counts as failed.")
+    webhook_retry_base_s: float = Field(2, gt=0, description="Wait after a webhook delivery's first failure; it "
+                                                             "doubles with every further failure.")
+    webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
+                                                              "delivery (retries go on until a 2xx answer).")
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":

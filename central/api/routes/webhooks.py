@@ -1,0 +1,55 @@
+"""Webhook subscriptions (admin): order status changes POSTed, HMAC-signed, to a URL."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from pydantic import Field, HttpUrl
+
+from central import webhook_store
+from central.api.deps import AdminDep, ServiceDep
+from shared.clock import utc_now
+from shared.models import OrderStatus, Strict
+from shared.problems import NotFound
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The webhook's id.")]
+
+
+class WebhookBody(Strict):
+    url: HttpUrl = Field(description="Where deliveries are POSTed (http or https).")
+    events: list[OrderStatus] | None = Field(None, min_length=1, description="Order statuses to be told of; "
+                                                                            "omitted: every status change.")
+    secret: str | None = Field(None, min_length=16, max_length=200,
+                               description="HMAC key for X-Omnistore-Signature; omitted: one is made and shown "
+                                           "in this answer only.")
+
+
+@router.post("", status_code=201, summary="Subscribe a URL to order status changes; the secret is shown once "
+                                          "(admin)")
+async def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
+    with service.db.write() as conn:
+        return webhook_store.create(conn, str(body.url), [e.value for e in body.events] if body.events else None,
+                                    body.secret, utc_now())
+
+
+@router.get("", summary="Webhook subscriptions with their delivery state (admin)")
+async def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
+    with service.db.read() as conn:
+        return {"items": webhook_store.list_all(conn), "next_cursor": None}
+
+
+@router.get("/{webhook_id}", summary="One webhook subscription (admin)")
+async def get_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> dict:
+    with service.db.read() as conn:
+        view = webhook_store.view(conn, webhook_id)
+    if view is None:
+        raise NotFound(f"No webhook {webhook_id}.")
+    return view
+
+
+@router.delete("/{webhook_id}", status_code=204, summary="End a subscription; undelivered deliveries are dropped "
+                                                         "(admin)")
+async def delete_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> Response:
+    with service.db.write() as conn:
+        webhook_store.delete(conn, webhook_id, utc_now())
+    return Response(status_code=204)

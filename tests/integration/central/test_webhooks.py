@@ -1,0 +1,182 @@
+"""Webhooks over the real app: subscriptions, the outbox written with the status change, and delivery to
+a receiver on loopback that is down at first and answers later (DESIGN §8)."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import uvicorn
+
+from central.settings import CentralSettings
+from shared.clock import to_text
+from tests.conftest import free_port
+from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, running_central, wait_until
+
+LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+SECRET = "whsec-5d1f0a9b3c7e4d2a"
+
+
+class Receiver:
+    """An HTTP receiver on loopback, started and stopped at will; it keeps every request it got."""
+
+    def __init__(self, port: int):
+        self.port, self.got = port, []
+        self._server = self._task = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/omnistore"
+
+    async def app(self, scope, receive, send):
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        self.got.append(({k.decode().lower(): v.decode() for k, v in scope["headers"]}, body))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def start(self) -> None:
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, lifespan="off", interface="asgi3",
+                                                     log_level="warning"))
+        self._task = asyncio.create_task(self._server.serve())
+        await wait_until(lambda: self._server.started, message="receiver listening")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            await self._task
+
+
+@pytest.fixture
+async def central(tmp_path):
+    # NATS is not needed (a warehouse serves the orders), so central points at a port nobody listens on:
+    # deliveries go out while central is offline from the hub, too.
+    settings = CentralSettings(db_path=tmp_path / "central.db", nats_url=f"nats://127.0.0.1:{free_port()}",
+                               admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1, webhook_retry_cap_s=0.4)
+    async with running_central(settings, wait_ready=False) as running:
+        assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
+        body = {"type": "warehouse", "name": "DC1", "address": "Unit 1", "lat": 51.45, "lon": -0.3}
+        assert (await running.client.put("/v1/nodes/DC1", json=body)).status_code == 201
+        feed = {"as_of": to_text(datetime.now(timezone.utc) - timedelta(seconds=1)),
+                "items": [{"sku": "TEE", "available": 10}]}
+        assert (await running.client.put("/v1/nodes/DC1/stock", json=feed)).status_code == 200
+        yield running
+
+
+async def place(central) -> dict:
+    response = await central.client.post("/v1/orders", json={
+        "channel": "web", "customer": {"name": "Ada"}, "lines": [{"sku": "TEE", "qty": 1}], "delivery": LONDON})
+    assert response.status_code == 201
+    return response.json()
+
+
+class TestSubscriptions:
+    async def test_a_subscription_without_a_secret_gets_one_shown_only_in_the_answer(self, central):
+        response = await central.client.post("/v1/webhooks", json={"url": "https://example.com/hook"})
+        assert response.status_code == 201
+        made = response.json()
+        assert len(made["secret"]) == 64 and made["events"] is None
+        listed = (await central.client.get("/v1/webhooks")).json()["items"]
+        assert [w["id"] for w in listed] == [made["id"]] and "secret" not in listed[0]
+        assert "secret" not in (await central.client.get(f"/v1/webhooks/{made['id']}")).json()
+
+    async def test_a_deleted_subscription_is_gone_and_a_second_delete_is_not_found(self, central):
+        made = (await central.client.post("/v1/webhooks", json={"url": "https://example.com/h"})).json()
+        assert (await central.client.delete(f"/v1/webhooks/{made['id']}")).status_code == 204
+        assert (await central.client.get("/v1/webhooks")).json()["items"] == []
+        again = await central.client.delete(f"/v1/webhooks/{made['id']}")
+        assert (again.status_code, again.json()["code"]) == (404, "not_found")
+
+    @pytest.mark.parametrize("body", [{"url": "ftp://example.com/x"}, {"url": "not a url"},
+                                      {"url": "https://example.com/h", "events": ["shipped_to_mars"]},
+                                      {"url": "https://example.com/h", "secret": "short"}])
+    async def test_a_bad_subscription_is_refused_and_nothing_is_stored(self, central, body):
+        response = await central.client.post("/v1/webhooks", json=body)
+        assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+        assert central.query("SELECT COUNT(*) FROM webhooks")[0][0] == 0
+
+    async def test_only_an_admin_may_manage_subscriptions(self, central):
+        token = (await central.client.post("/v1/tokens", json={"name": "shop", "scopes": ["orders"]})).json()["token"]
+        response = await central.client.get("/v1/webhooks", headers={"Authorization": f"Bearer {token}"})
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+
+    async def test_a_status_change_writes_a_delivery_only_for_subscriptions_that_want_that_status(self, central):
+        every = (await central.client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/a"})).json()
+        only = (await central.client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/b",
+                                                                "events": ["cancelled"]})).json()
+        order = await place(central)
+        rows = central.query("SELECT webhook_id, body FROM webhook_deliveries WHERE order_id=?", order["id"])
+        assert [r[0] for r in rows] == [every["id"]]
+        body = json.loads(rows[0][1])
+        assert (body["type"], body["status"], body["previous"]) == ("order.status_changed", "in_fulfilment",
+                                                                     "created")
+        await central.client.post(f"/v1/orders/{order['id']}/cancel", json={})
+        rows = central.query("SELECT webhook_id FROM webhook_deliveries WHERE order_id=? ORDER BY n", order["id"])
+        assert [r[0] for r in rows] == [every["id"], every["id"], only["id"]]
+
+
+class TestDelivery:
+    async def test_reaches_a_receiver_that_was_down_for_a_while_once_each_signed_and_in_order(self, central):
+        receiver = Receiver(free_port())
+        hook = (await central.client.post("/v1/webhooks", json={"url": receiver.url, "secret": SECRET})).json()
+        order = await place(central)
+        await central.client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "changed mind"})
+
+        # Nobody listens yet: the first delivery is tried again and again, with growing waits.
+        await wait_until(lambda: central.query("SELECT MAX(attempts) FROM webhook_deliveries")[0][0] >= 3,
+                         message="failed attempts")
+        view = (await central.client.get(f"/v1/webhooks/{hook['id']}")).json()
+        assert view["waiting"] == 2 and view["attempts"] >= 3 and "Connect" in view["last_error"]
+
+        await receiver.start()
+        try:
+            await wait_until(lambda: len(receiver.got) >= 2, message="both deliveries received")
+            await wait_until(lambda: central.query("SELECT COUNT(*) FROM webhook_deliveries "
+                                                   "WHERE delivered_at IS NULL")[0][0] == 0,
+                             message="deliveries marked delivered")
+            assert (await central.client.get(f"/v1/webhooks/{hook['id']}")).json()["waiting"] == 0
+        finally:
+            await receiver.stop()
+
+        delivery_ids = [headers["x-omnistore-delivery"] for headers, _ in receiver.got]
+        assert len(delivery_ids) == len(set(delivery_ids)) == 2  # each delivery arrived once
+        statuses = []
+        for headers, body in receiver.got:
+            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(headers["x-omnistore-signature"], expected)
+            assert headers["content-type"] == "application/json"
+            payload = json.loads(body)
+            assert payload["delivery_id"] == headers["x-omnistore-delivery"]
+            assert payload["order_id"] == order["id"] == payload["order"]["id"]
+            statuses.append(payload["status"])
+        assert statuses == ["in_fulfilment", "cancelled"]
+
+    async def test_a_receiver_answering_an_error_is_tried_again_until_it_answers_2xx(self, central):
+        failures = {"left": 2}
+        got = []
+
+        async def flaky(scope, receive, send):
+            message = await receive()
+            got.append(message.get("body", b""))
+            status = 503 if failures["left"] > 0 else 200
+            failures["left"] -= 1
+            await send({"type": "http.response.start", "status": status, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        receiver = Receiver(free_port())
+        receiver.app = flaky
+        await receiver.start()
+        try:
+            await central.client.post("/v1/webhooks", json={"url": receiver.url, "events": ["in_fulfilment"]})
+            await place(central)
+            await wait_until(lambda: central.query("SELECT delivered_at FROM webhook_deliveries")[0][0],
+                             message="delivered after two 503s")
+        finally:
+            await receiver.stop()
+        assert len(got) == 3 and len(set(got)) == 1  # the same body each time
+        assert tuple(central.query("SELECT attempts, last_error FROM webhook_deliveries")[0]) == (3, None)
