@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.demo_data import STORES, WAREHOUSES
-from shared.demo_seed import seed_central, seed_store, wait_until_fresh
+from shared.demo_seed import place_sample_orders, seed_central, seed_store, wait_until_fresh
 from shared.nats_cli import create_streams
 from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, write_deployment
 from shared.processes import Child, python_module, run_to_end, wait_http
@@ -106,12 +106,15 @@ class Demo:
         stale = wait_until_fresh(central_url, token, store_ids)
         if stale:
             self._say(f"warning: central does not count {', '.join(stale)} as fresh yet (see {self.logs})")
+        orders = place_sample_orders(central_url, token)
+        self._say(f"{len(orders)} sample online orders placed")
 
         summary = {
             "nats": {"url": nats_url, "pid": self.nats.pid, "monitor": f"http://127.0.0.1:{self.ports.nats_monitor}"},
             "central": {"url": central_url, "pid": central.pid, "token": token, "docs": f"{central_url}/docs"},
             "stores": summary_stores,
             "warehouses": [w["id"] for w in WAREHOUSES],
+            "orders": orders,
             "dir": str(self.root),
         }
         _secret_file(self.root / "demo.json", json.dumps(summary, indent=2))
@@ -169,7 +172,11 @@ def print_summary(summary: dict) -> None:
     for store_id, store in summary["stores"].items():
         staff = ", ".join(f"{a['role']} {a['id']} PIN {a['pin']}" for a in store["associates"])
         print(f"  {store_id} {store['name']:<9} {store['url']}   {staff}")
-    print(f"  warehouses {', '.join(summary['warehouses'])}", flush=True)
+    print(f"  warehouses {', '.join(summary['warehouses'])}")
+    for order in summary["orders"]:
+        code = f", pickup code {order['pickup_code']}" if order.get("pickup_code") else ""
+        print(f"  sample {order['delivery']} order {order['id']} ({order['status']}{code})")
+    print(flush=True)
 
 
 def _run_ui(summary: dict) -> None:

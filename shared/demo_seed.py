@@ -76,6 +76,29 @@ def seed_store(edge_url: str, store_id: str, manager_id: str, manager_pin: str,
                    f"receiving opening stock of {product['sku']} at {store_id}")
 
 
+SAMPLE_ORDERS = [
+    ("demo-order-pickup", {"channel": "web", "customer": {"name": "Hanna Krüger", "email": "hanna@example.com"},
+                           "lines": [{"sku": "MUG-HH", "qty": 1}, {"sku": "TEA-OSTF", "qty": 2}],
+                           "delivery": {"type": "pickup", "store_id": "S001"}}),
+    ("demo-order-ship", {"channel": "marketplace", "customer": {"name": "Jan Meier"},
+                         "lines": [{"sku": "HOOD-GRY-M", "qty": 1}],
+                         "delivery": {"type": "ship", "address": "Lange Reihe 50, 20099 Hamburg",
+                                      "lat": 53.5571, "lon": 10.0133}}),
+]
+
+
+def place_sample_orders(central_url: str, token: str) -> list[dict]:
+    """Two online orders so the stores' pickup and shipping queues have work (the keys make reruns no-ops)."""
+    placed = []
+    with httpx.Client(base_url=central_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        for key, body in SAMPLE_ORDERS:
+            order = _check(http.post("/v1/orders", json=body, headers={"Idempotency-Key": key}),
+                           f"placing the sample order {key}")
+            placed.append({"id": order["id"], "status": order.get("status"), "delivery": body["delivery"]["type"],
+                           **({"pickup_code": order["pickup_code"]} if order.get("pickup_code") else {})})
+    return placed
+
+
 def wait_until_fresh(central_url: str, token: str, store_ids: list[str], timeout: float = 60.0) -> list[str]:
     """The stores central does not yet count as fresh after `timeout` (empty when all caught up)."""
     deadline = time.monotonic() + timeout

@@ -79,6 +79,8 @@ def test_the_summary_names_every_part_with_fresh_credentials(demo):
         assert sorted(a["role"] for a in store["associates"]) == ["associate", "manager"]
         assert all(a["pin"].isdigit() for a in store["associates"])
     assert len(summary["central"]["token"]) >= 32
+    pickup = next(o for o in summary["orders"] if o["delivery"] == "pickup")
+    assert len(pickup["pickup_code"]) == 6
     assert oct((root / "data" / "demo.json").stat().st_mode)[-3:] == "600"
 
 
