@@ -234,8 +234,27 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries (webhook_id, n) WHERE delivered_at IS NULL;
 """
 
+# Returns of online orders recorded at stores, and the flag for a line refunded more often than sold.
+RETURNS = """
+ALTER TABLE orders ADD COLUMN refund_conflict INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE order_returns (
+    event_id TEXT NOT NULL,                      -- the store's return.recorded
+    line_no INTEGER NOT NULL,
+    order_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    return_number TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL,
+    refund INTEGER NOT NULL,                     -- minor units
+    conflict INTEGER NOT NULL DEFAULT 0,         -- units of this line refunded beyond what was left to return
+    at TEXT NOT NULL,                            -- central's clock
+    PRIMARY KEY (event_id, line_no)
+) WITHOUT ROWID;
+CREATE INDEX order_returns_by_order ON order_returns (order_id, sku);
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS]
+              ORDERS, WEBHOOKS, RETURNS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from central import webhook_store
 from central.domain.orders import AllocationState, is_live, order_status
+from central.domain.returns import return_flag
 from shared.clock import to_text
 
 
@@ -111,13 +112,16 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
                       "status": a["status"], "lines": [{"sku": s, "qty": q} for s, q in lines.items()],
                       "accept_by": a["accept_by"], "cancel_sent_at": a["cancel_sent_at"], "reason": a["reason"],
                       "created_at": a["created_at"], "updated_at": a["updated_at"]})
+    returned = {r["sku"]: r["qty"] for r in conn.execute(
+        "SELECT sku, SUM(qty) AS qty FROM order_returns WHERE order_id=? GROUP BY sku", (order_id,))}
     lines = [{"sku": r["sku"], "qty": r["qty"], "allocated": allocated.get(r["sku"], 0),
-              "unfilled": max(0, r["qty"] - allocated.get(r["sku"], 0))}
+              "unfilled": max(0, r["qty"] - allocated.get(r["sku"], 0)), "returned": returned.get(r["sku"], 0)}
              for r in conn.execute("SELECT sku, qty FROM order_lines WHERE order_id=? ORDER BY sku", (order_id,))]
     view = {"id": order["id"], "channel": order["channel"], "status": order["status"],
             "status_reason": order["status_reason"], "customer": json.loads(order["customer"]),
             "delivery": json.loads(order["delivery"]), "allow_split": bool(order["allow_split"]), "lines": lines,
-            "allocations": views, "cancel_requested_at": order["cancel_requested_at"],
+            "allocations": views, "return_flag": return_flag(allocated, returned),
+            "refund_conflict": bool(order["refund_conflict"]), "cancel_requested_at": order["cancel_requested_at"],
             "created_at": order["created_at"], "updated_at": order["updated_at"]}
     if with_history:
         view["history"] = [{"at": h["at"], "kind": h["kind"], "status": h["status"], "source": h["source"],

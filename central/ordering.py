@@ -154,12 +154,8 @@ class Orders:
         """Route these lines of an order (all of them, or a re-route), excluding every node that already
         rejected or ignored it; allocations, assigns, the decision and the history in this transaction."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
-        excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
-                    if a["status"] in ("rejected", "timed_out")
-                    or (a["status"] == "cancelled" and a["cancel_sent_at"] is None)}
-        request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
         policy = self.policy()
-        plan = route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
+        plan = self.plan_lines(conn, order_id, lines, now, policy)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
         created = [self._allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]
@@ -169,6 +165,18 @@ class Orders:
                                    reason=plan.explanation.get("why") if plan.unfilled else None,
                                    held=plan.outcome == "held")
         return plan
+
+    def plan_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
+                   policy: RoutingPolicy | None = None) -> RoutingPlan:
+        """Where these lines of an order would go now, excluding every node that already rejected or ignored
+        it; nothing is written."""
+        order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+        excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
+                    if a["status"] in ("rejected", "timed_out")
+                    or (a["status"] == "cancelled" and a["cancel_sent_at"] is None)}
+        request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
+        policy = policy or self.policy()
+        return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
 
     def _allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
                   now: datetime) -> str:

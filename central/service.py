@@ -6,6 +6,7 @@ whatever needs NATS (catalog, commands, consumers) is kept in SQLite or memory u
 
 import asyncio
 import logging
+from datetime import datetime
 
 from central import policy_store
 from central.catalog import CatalogPublisher
@@ -20,9 +21,12 @@ from central.ordering import Orders
 from central.requests import RequestResponder
 from central.resync import Resync
 from central.settings import CentralSettings
+from central.returns import apply_return
+from central.waiting_orders import WaitingOrders
 from central.webhook_delivery import WebhookDispatcher
 from shared import subjects
 from shared.clock import utc_now
+from shared.events import EventEnvelope, ReturnRecorded
 from shared.nats_link import NatsLink
 from shared.nats_server import ensure_streams
 
@@ -44,7 +48,8 @@ class CentralService:
         self.webhooks = WebhookDispatcher(self.db, settings)
         self.orders = Orders(self.db, settings, lambda: self.policy, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
-        self.ingest = Ingest(self.db, self.link, on_event=self.fulfilment.apply)
+        self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
         self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.responder = RequestResponder(self.db, self.link, settings, lambda: self.policy)
@@ -56,6 +61,7 @@ class CentralService:
         self.link.start()
         self.consumers.request_all_registered()
         self._spawn(self.webhooks.run(), "central-webhooks")  # HTTP only: it needs no NATS
+        self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
         self._spawn(self._set_up_nats(), "central-setup")
 
     def set_policy(self, policy: RoutingPolicy) -> None:
@@ -65,6 +71,14 @@ class CentralService:
         self.policy = policy
         self.settings.stale_after_s = policy.stale_after_s
         self.catalog.wake()
+
+    def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
+        """Ingest's hook, inside its batch transaction: orders follow the stores' events."""
+        self.fulfilment.apply(conn, store_id, envelope, payload, now)
+        if isinstance(payload, ReturnRecorded):
+            apply_return(conn, store_id, envelope, payload, now)
+        if getattr(payload, "stock", None) or getattr(payload, "levels", None):
+            self.waiting.stock_changed()  # the pass runs after this batch commits
 
     def _wake_outboxes(self) -> None:
         """After a transaction that may have queued commands or webhook deliveries."""

@@ -45,6 +45,9 @@ class CentralSettings(PartSettings):
                                                              "doubles with every further failure.")
     webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
                                                               "delivery (retries go on until a 2xx answer).")
+    waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
+                                                                "central tries again to route orders waiting for "
+                                                                "stock (backordered, held, unfilled lines).")
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":

@@ -71,4 +71,5 @@ async def put_stock(node_id: NodeIdPath, body: StockFeed, service: ServiceDep, _
                                   current_as_of=node["stock_as_of"])
         projection.replace_warehouse_levels(conn, node_id, {i.sku: i.available for i in body.items}, body.as_of, now)
         node = nodes.get_node(conn, node_id)
+    service.waiting.stock_changed()  # orders waiting for stock may get it from this warehouse now
     return {**nodes.warehouse_view(node, now, service.settings), "items": len(body.items)}
