@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", help="list the associates (never their PINs)",
                                  description="Print the store's associates, one a line: id, role, name.")
     _common(listing)
+
+    printers = commands.add_parser(
+        "printers", help="list the store's printers with their state; --test NAME prints a test page",
+        description="List the printers of the store's settings (or the preview printers of print_dir) with their "
+                    "spool state: ok or failing since when, jobs waiting, last error. With --test NAME, send a test "
+                    "page straight to that printer and say whether it took it (exit status 1 if not).")
+    _common(printers)
+    printers.add_argument("--test", metavar="NAME", help="print a test page on the printer of this name")
     return parser
 
 
@@ -102,11 +110,50 @@ def _associates_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printers(args: argparse.Namespace) -> int:
+    from edge.printing.jobs import print_now
+    from edge.printing.printers import printer_states, test_page
+    from edge.printing.targets import PrinterUnavailable
+
+    settings = _settings(args)
+    printing = settings.printing_settings()
+    if args.test is not None:
+        printer = next((p for p in printing.printers if p.name == args.test), None)
+        if printer is None:
+            names = ", ".join(p.name for p in printing.printers) or "none is configured"
+            print(f"error: no printer named {args.test!r} (printers: {names})", file=sys.stderr)
+            return 2
+        try:
+            print_now(test_page(printer, utc_now()), printer, timeout=printing.send_timeout_seconds)
+        except PrinterUnavailable as e:
+            print(f"error: printer {printer.name} ({printer.target}) did not take the test page: {e}",
+                  file=sys.stderr)
+            return 1
+        print(f"test page sent to {printer.name} ({printer.target})")
+        return 0
+    db = open_database(settings.db_path)
+    try:
+        with db.read() as conn:
+            states = printer_states(conn, printing.printers)
+    finally:
+        db.close()
+    if not states:
+        print("no printers configured (add [[printing.printers]] to the settings, or set print_dir)")
+    for state in states:
+        since = f" since {state['failing_since']}" if state["failing_since"] else ""
+        error = f"\t{state['last_error']}" if state["last_error"] else ""
+        print(f"{state['name']}\t{state['kind']}\t{state['target']}\t{state['state']}{since}\t"
+              f"queued {state['queued']}{error}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "printers":
+            return _printers(args)
         if args.action == "add":
             return _associates_add(args)
         return _associates_list(args)

@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from edge.outbox import append_snapshot
+from edge.printing import spool
 from shared import idempotency
 from shared.clock import now_text
 from shared.ids import uuid7
@@ -198,7 +199,16 @@ ALTER TABLE commands ADD COLUMN applied_at TEXT;
 ALTER TABLE commands ADD COLUMN outcome TEXT;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3]
+# Central's last answer per SKU to a network ATP lookup, for when it cannot be asked.
+SCHEMA_V5 = """
+CREATE TABLE network_atp (
+    sku TEXT PRIMARY KEY,
+    body TEXT NOT NULL,                 -- central's answer as received: {sku, network, nodes}
+    as_of TEXT NOT NULL                 -- when central gave it
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5]
 
 
 def open_database(path: str | Path) -> Database:

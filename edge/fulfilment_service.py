@@ -10,6 +10,8 @@ from edge.domain import fulfilment as rules
 from edge.domain.stock import Levels, Movement
 from edge.ledger import close_tasks, open_task, read_levels, record_movement, stock_level
 from edge.outbox import append_event
+from edge.fulfilment_printing import queue_step_paper
+from edge.printing.service import Printing
 from edge.problems import WrongPickupCode
 from shared.clock import from_text, to_text
 from shared.events import (
@@ -36,7 +38,7 @@ def read_policy(conn: sqlite3.Connection) -> CatalogPolicy:
     return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
 
 
-def _public(row: sqlite3.Row) -> dict:
+def fulfilment_view(row: sqlite3.Row) -> dict:
     loads = lambda v: json.loads(v) if v else None  # noqa: E731
     return {"allocation_id": row["allocation_id"], "order_id": row["order_id"], "type": row["type"],
             "status": row["status"], "lines": loads(row["lines"]), "held": loads(row["held"]),
@@ -48,8 +50,8 @@ def _public(row: sqlite3.Row) -> dict:
 
 
 class Fulfilments:
-    def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None):
-        self._db, self._on_commit = db, on_commit
+    def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None, printing: Printing | None = None):
+        self._db, self._on_commit, self._printing = db, on_commit, printing
 
     # ---- central's commands (inside the inbox's transaction) -------------------------------------------
 
@@ -96,14 +98,14 @@ class Fulfilments:
         rows = self._db_read("SELECT * FROM fulfilments WHERE (? IS NULL OR type = ?) AND (? IS NULL OR status = ?) "
                              "AND allocation_id > ? ORDER BY allocation_id LIMIT ?",
                              (type_, type_, status, status, after or "", limit + 1))
-        items = [_public(r) for r in rows[:limit]]
+        items = [fulfilment_view(r) for r in rows[:limit]]
         return {"items": items, "next_cursor": items[-1]["allocation_id"] if len(rows) > limit else None}
 
     def get(self, allocation_id: str) -> dict:
         rows = self._db_read("SELECT * FROM fulfilments WHERE allocation_id = ?", (allocation_id,))
         if not rows:
             raise NotFound(f"No fulfilment {allocation_id!r} has reached this store; check the order on the list.")
-        return _public(rows[0])
+        return fulfilment_view(rows[0])
 
     def _db_read(self, sql: str, params: tuple) -> list[sqlite3.Row]:
         with self._db.read() as conn:
@@ -121,7 +123,7 @@ class Fulfilments:
                                         "before this step: its deadline had passed.", status=row["status"])
         with self._db.write() as conn:
             self._move(conn, allocation_id, target, actor, now, **details)
-            answer = _public(self._row(conn, allocation_id))
+            answer = fulfilment_view(self._row(conn, allocation_id))
         self._on_commit()
         return answer
 
@@ -297,3 +299,5 @@ class Fulfilments:
                 columns[name] = json.dumps(fields[name])
         assignments = ", ".join(f"{name} = ?" for name in columns)
         conn.execute(f"UPDATE fulfilments SET {assignments} WHERE allocation_id = ?", (*columns.values(), aid))
+        if self._printing is not None:
+            queue_step_paper(self._printing, conn, target, fulfilment_view(self._row(conn, aid)), now)

@@ -13,6 +13,7 @@ from edge.domain import returns as rules
 from edge.domain.stock import Levels, Movement
 from edge.ledger import read_levels, record_movement, stock_level
 from edge.outbox import append_event
+from edge.printing.service import Printing
 from edge.problems import ReturnExceedsSold
 from edge.stock_service import CREATED, Outcome, known_product
 from shared import idempotency
@@ -44,9 +45,10 @@ class ReturnIn:
 
 class ReturnsService:
     def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
-                 on_commit: Callable[[], None] = lambda: None):
+                 on_commit: Callable[[], None] = lambda: None, printing: Printing | None = None):
         self._db, self._sessions = db, sessions
         self._store_id, self._currency, self._on_commit = store_id, currency, on_commit
+        self._printing = printing
 
     def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
@@ -75,10 +77,11 @@ class ReturnsService:
             if approver is None:
                 raise ManagerRequired("A return without a receipt needs a manager's approval.")
             sold, tenders = [], []
-        lines, parts_by_line = [], []
+        lines, parts_by_line, names = [], [], {}
         for line in ret.lines:
             product = known_product(conn, line.code)
             sku = product["sku"]
+            names[sku] = product["name"]
             if ret.receipt_number is not None:
                 try:
                     parts = rules.take_back(sold, {sku: line.qty})
@@ -132,6 +135,8 @@ class ReturnsService:
         conn.execute("INSERT INTO returns (return_number, receipt_number, body, actor, approved_by, event_id, at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)", (number, ret.receipt_number, json.dumps(body), associate.id,
                                                       body["approved_by"], row.id, at))
+        if self._printing is not None:
+            self._printing.returned(conn, body, now, names)
         return body
 
     @staticmethod

@@ -23,6 +23,7 @@ from edge.domain.sales import (
 )
 from edge.ledger import flag_at_risk, open_task, read_levels, record_movement, stock_level
 from edge.outbox import append_event
+from edge.printing.service import Printing
 from edge.problems import CurrencyMismatch, TenderMismatch
 from edge.stock_service import CREATED, Outcome, known_product
 from shared import idempotency
@@ -57,10 +58,11 @@ def receipt_number(store_id: str, n: int) -> str:
 
 class SalesService:
     def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
-                 online: Callable[[], bool], on_commit: Callable[[], None] = lambda: None):
+                 online: Callable[[], bool], on_commit: Callable[[], None] = lambda: None,
+                 printing: Printing | None = None):
         self._db, self._sessions = db, sessions
         self._store_id, self._currency = store_id, currency
-        self._online, self._on_commit = online, on_commit
+        self._online, self._on_commit, self._printing = online, on_commit, printing
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
@@ -158,6 +160,8 @@ class SalesService:
         conn.executemany("INSERT INTO sale_tenders (receipt_number, n, type, amount, reference) VALUES (?, ?, ?, ?, ?)",
                          [(number, i, t.type, amount, t.reference)
                           for i, (t, amount) in enumerate(zip(sale.tenders, paid, strict=True), 1)])
+        if self._printing is not None:  # the receipt job commits with the sale; printing it never fails the sale
+            self._printing.sale(conn, body, now)
         return body
 
     @staticmethod

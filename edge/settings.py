@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from edge.printing.service import PrintingSettings, preview_printers
 from shared.config import PartSettings, read_secret
 from shared.models import Currency, StoreId
 
@@ -46,8 +47,19 @@ class EdgeSettings(PartSettings):
                                                                    "uncollected pickups and unapplied commands.")
     token_idle_minutes: int = Field(default=30, gt=0, description="Minutes without use after which an associate's "
                                                                   "sign-in lapses.")
-    print_dir: Path | None = Field(default=None, description="Directory for print previews (accepted; printing comes "
-                                                             "in a later version).")
+    store_address: list[str] = Field(default_factory=list, description="The store's address, one line each, printed "
+                                                                       "under its name on receipts and as the "
+                                                                       "ship-from of shipping labels.")
+    tax_id: str | None = Field(default=None, description="The store's VAT or tax number, printed on receipts.")
+    printing: PrintingSettings = Field(default_factory=PrintingSettings,
+                                       description="The counter's printers ([[printing.printers]]) and how the print "
+                                                   "spool retries them.")
+    print_dir: Path | None = Field(default=None, description="When no printers are configured: a directory where every "
+                                                             "job is written as .bin (the bytes) and .txt (readable), "
+                                                             "as if printed.")
+    atp_timeout_s: float = Field(default=2.0, gt=0, description="Seconds to wait for central's answer to a network "
+                                                                "ATP or online-order lookup before answering from "
+                                                                "what the store last heard.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
 
     @model_validator(mode="after")
@@ -59,6 +71,12 @@ class EdgeSettings(PartSettings):
         db_path = self.db_path if self.db_path is not None else Path(f"edge-{self.store_id}.db")
         self.db_path = db_path.expanduser().resolve()
         return self
+
+    def printing_settings(self) -> PrintingSettings:
+        """The configured printers; with none but a `print_dir`, a receipt and a label printer previewing there."""
+        if self.printing.printers or self.print_dir is None:
+            return self.printing
+        return self.printing.model_copy(update={"printers": preview_printers(self.print_dir)})
 
     @property
     def nats_servers(self) -> list[str]:

@@ -7,6 +7,9 @@ from datetime import datetime
 from edge.auth import Sessions
 from edge.count_service import CountService
 from edge.fulfilment_service import Fulfilments
+from edge.network_atp import NetworkAtp
+from edge.printing.service import Printing
+from edge.printing.spool import SpoolWorker
 from edge.returns_service import ReturnsService
 from edge.sales_service import SalesService
 from edge.settings import EdgeSettings
@@ -28,6 +31,9 @@ class EdgeState:
     fulfilments: Fulfilments
     agent: SyncAgent | None
     clock: Callable[[], datetime]
+    printing: Printing
+    spool: SpoolWorker
+    network_atp: NetworkAtp
 
     @property
     def online(self) -> bool:

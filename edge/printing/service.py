@@ -24,7 +24,7 @@ from edge.printing.documents import Address, Document, EndOfDaySummary, Shipping
 from edge.printing.jobs import enqueue_document
 from edge.printing.printers import PrinterConfig, choose_printer, printer_states, test_page
 from edge.printing.spool import Backoff, SpoolWorker, reprint
-from shared.clock import to_text
+from shared.clock import to_text, utc_now
 from shared.sqlite import Database
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,9 @@ class Printing:
             log.exception("could not queue a %s job on printer %s", kind, target.name)
             return None
 
-    def worker(self, db: Database) -> SpoolWorker:
+    def worker(self, db: Database, clock: Callable[[], datetime] = utc_now) -> SpoolWorker:
+        """The background sender; `clock` must be the one jobs are queued with (their due times come from it)."""
         s = self.settings
         return SpoolWorker(db, {p.name: p.target for p in s.printers},
                            backoff=Backoff(s.retry_first_seconds, s.retry_limit_seconds),
-                           timeout=s.send_timeout_seconds)
+                           timeout=s.send_timeout_seconds, clock=clock)

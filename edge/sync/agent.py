@@ -5,6 +5,7 @@ Everything reconnects by itself; NATS being down only grows the backlog, never s
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
@@ -28,11 +29,13 @@ PUBLISHER_DRAIN_S = 10.0
 
 class SyncAgent:
     def __init__(self, settings: EdgeSettings, db: Database, epoch: str, wakeup: Wakeup,
-                 clock: Callable[[], datetime] = utc_now, carry_out_commands: Callable[[], object] = lambda: None):
+                 clock: Callable[[], datetime] = utc_now, carry_out_commands: Callable[[], object] = lambda: None,
+                 printer_states: Callable[[sqlite3.Connection], list[dict]] = lambda conn: []):
         link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                         inbox_prefix=subjects.store_inbox_prefix(settings.store_id), name=f"edge-{settings.store_id}",
                         on_change=lambda online: wakeup.notify() if online else None)
-        self.ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=wakeup, clock=clock)
+        self.ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=wakeup, clock=clock,
+                               printer_states=printer_states)
         self.publisher = Publisher(self.ctx)
         self.catalog = CatalogFollower(self.ctx)
         self.commands = CommandFollower(self.ctx, carry_out_commands)

@@ -1,6 +1,7 @@
 """What every sync loop of one agent shares: the store, its database, its NATS link, its clock."""
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,8 @@ class SyncContext:
     wakeup: Wakeup
     clock: Callable[[], datetime]
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Each printer's spool state ({name, state, …}) for the heartbeat, read inside the heartbeat's transaction.
+    printer_states: Callable[[sqlite3.Connection], list[dict]] = lambda conn: []
 
     @property
     def store_id(self) -> str:

@@ -8,7 +8,7 @@ from edge.settings import version
 from edge.sync.context import SyncContext
 from shared import subjects
 from shared.clock import from_text
-from shared.events import Heartbeat
+from shared.events import Heartbeat, PrinterState
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class HeartbeatSender:
         ctx = self._ctx
         with ctx.db.read() as conn:
             counts = outbox.counters(conn)
+            printers = [PrinterState(name=p["name"], state=p["state"]) for p in ctx.printer_states(conn)]
         oldest = from_text(counts.oldest_unsent_at) if counts.oldest_unsent_at else None
         return Heartbeat(store_id=ctx.store_id, epoch=ctx.epoch, last_seq=counts.last_seq, backlog=counts.backlog,
-                         oldest_unsent_at=oldest, clock=ctx.clock(), printers=[], version=self._version)
+                         oldest_unsent_at=oldest, clock=ctx.clock(), printers=printers, version=self._version)

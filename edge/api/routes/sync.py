@@ -12,6 +12,7 @@ router = APIRouter(tags=["sync"])
 def get_sync_status(edge: EdgeDep, _: AssociateDep) -> dict:
     with edge.db.read() as conn:
         counts = outbox.counters(conn)
+        printers = edge.printing.status(conn)
     return {"store_id": edge.settings.store_id, "epoch": edge.epoch, "online": edge.online,
             "backlog": counts.backlog, "oldest_unsent_at": counts.oldest_unsent_at, "last_seq": counts.last_seq,
-            "last_acked_seq": counts.last_acked_seq, "applied_seq": counts.applied_seq, "printers": []}
+            "last_acked_seq": counts.last_acked_seq, "applied_seq": counts.applied_seq, "printers": printers}

@@ -54,9 +54,9 @@ async def _applied(http, seq: int) -> bool:
 
 
 class TestHeartbeat:
-    async def test_the_heartbeat_says_what_the_store_has_written_and_not_yet_sent(self, tmp_path, nats_up,
-                                                                                central_nats):
-        settings = store_settings(tmp_path, nats_up, STORE, heartbeat_interval_s=0.2)
+    async def test_the_heartbeat_says_what_the_store_has_written_and_not_yet_sent_and_how_its_printers_are(
+            self, tmp_path, nats_up, central_nats):
+        settings = store_settings(tmp_path, nats_up, STORE, heartbeat_interval_s=0.2, print_dir=tmp_path / "prints")
         beats: asyncio.Queue[Heartbeat] = asyncio.Queue()
 
         async def on_beat(msg):
@@ -72,7 +72,8 @@ class TestHeartbeat:
         finally:
             await sub.unsubscribe()
         assert (beat.store_id, beat.epoch, beat.last_seq, beat.backlog) == (STORE, current["epoch"], 1, 0)
-        assert beat.oldest_unsent_at is None and beat.version and beat.printers == []
+        assert beat.oldest_unsent_at is None and beat.version
+        assert [(p.name, p.state) for p in beat.printers] == [("counter", "ok"), ("labels", "ok")]
         assert abs((beat.clock - datetime.now(timezone.utc)).total_seconds()) < 60
 
     async def test_the_first_heartbeat_goes_out_as_soon_as_the_link_is_up(self, tmp_path, nats_up, central_nats):

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from edge.cli import build_parser, main
 from edge.settings import EdgeSettings
+from tests.conftest import free_port
 
 
 class TestSettings:
@@ -91,3 +92,40 @@ class TestCommandLine:
         assert main(["associates", "list"]) == 2
         assert "store_id" in capsys.readouterr().err
         assert not Path(tmp_path / "edge-None.db").exists()
+
+
+class TestPrintersCommand:
+    """`omnistore edge printers`: the printers with their state, and a test page straight to one of them."""
+
+    @staticmethod
+    def _config(tmp_path, target: str) -> Path:
+        config = tmp_path / "edge.toml"
+        config.write_text(f'store_id = "S001"\ndb_path = "{tmp_path / "edge.db"}"\n\n[printing]\n'
+                          'send_timeout_seconds = 2\n\n[[printing.printers]]\nname = "counter-1"\n'
+                          f'target = "{target}"\n')
+        return config
+
+    def test_it_lists_each_printer_with_its_state(self, tmp_path, capsys):
+        assert main(["printers", "--config", str(self._config(tmp_path, "file:/dev/null"))]) == 0
+        assert capsys.readouterr().out.split("\t")[:4] == ["counter-1", "receipt", "file:/dev/null", "ok"]
+
+    def test_with_only_a_print_dir_it_lists_the_preview_printers(self, tmp_path, capsys, monkeypatch):
+        monkeypatch.setenv("OMNISTORE_EDGE_PRINT_DIR", str(tmp_path / "prints"))
+        assert main(["printers", "--store", "S001", "--db", str(tmp_path / "edge.db")]) == 0
+        assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["counter", "labels"]
+
+    def test_a_test_page_goes_straight_to_the_printer(self, tmp_path, capsys):
+        preview = tmp_path / "prints"
+        assert main(["printers", "--test", "counter-1", "--config",
+                     str(self._config(tmp_path, f"preview:{preview}"))]) == 0
+        assert "test page sent to counter-1" in capsys.readouterr().out
+        assert "TEST PAGE" in next(preview.glob("*-test-page.txt")).read_text()
+
+    def test_a_printer_that_does_not_answer_is_reported_with_exit_status_1(self, tmp_path, capsys):
+        config = self._config(tmp_path, f"network:127.0.0.1:{free_port()}")
+        assert main(["printers", "--test", "counter-1", "--config", str(config)]) == 1
+        assert "did not take the test page" in capsys.readouterr().err
+
+    def test_an_unknown_printer_name_is_refused(self, tmp_path, capsys):
+        assert main(["printers", "--test", "labels", "--config", str(self._config(tmp_path, "file:/dev/null"))]) == 2
+        assert "no printer named 'labels'" in capsys.readouterr().err

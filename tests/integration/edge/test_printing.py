@@ -1,0 +1,220 @@
+"""Counter printing through the real agent: the API's sales, returns and fulfilment steps queue their paper in the
+same transaction, the spool worker sends it to printers on loopback sockets, and a printer outage never touches a
+sale."""
+
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge.api.app import create_app
+from edge.auth import AssociateIn, save_associates
+from edge.command_inbox import CommandInbox
+from edge.db import open_database
+from edge.printing.printers import PrinterConfig
+from edge.printing.service import PrintingSettings
+from edge.products import upsert_product
+from edge.settings import EdgeSettings
+from shared.events import CatalogProduct
+from shared.ids import uuid7
+from tests.conftest import free_port
+from tests.integration.printing.conftest import LoopbackPrinter
+
+ESC_INIT, BARCODE, QR, CUT = b"\x1b@", b"\x1dk", b"\x1d(k", b"\x1dV"
+CODE = "K7Q2X9"
+SALE = {"lines": [{"sku": "MUG-01", "qty": 2}], "tenders": [{"type": "cash", "amount": 2000}]}
+
+
+def wait_until(condition, what: str, timeout: float = 20.0):
+    """The first truthy value of `condition()`, polled while the agent runs; fails naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+
+
+@contextmanager
+def agent(tmp_path, printers: list[PrinterConfig] | None = None, **settings):
+    """The real app running (offline: no NATS) with a small catalog, these printers, and associate A1 signed in."""
+    printing = PrintingSettings(printers=printers or [], retry_first_seconds=0.1, retry_limit_seconds=0.3,
+                                send_timeout_seconds=2)
+    config = EdgeSettings(store_id="S001", store_name="Main Street", db_path=tmp_path / "edge.db",
+                          store_address=["1 Market Square", "20095 Hamburg"], printing=printing, **settings)
+    db = open_database(config.db_path)
+    with db.write() as conn:
+        upsert_product(conn, CatalogProduct(sku="MUG-01", name="Mug 'Morning'", price=890, currency="EUR",
+                                            tax_rate_bp=1900))
+    save_associates(db, [AssociateIn(id="A1", name="Ana", pin="2468")], datetime.now(timezone.utc))
+    db.close()
+    with TestClient(create_app(config, with_nats=False)) as client:
+        token = client.post("/v1/login", json={"associate_id": "A1", "pin": "2468"}).json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+def deliver(client, type_: str, payload: dict) -> None:
+    """What the command follower does with central's command: into the inbox, then carried out."""
+    edge, now = client.app.state.edge, datetime.now(timezone.utc)
+    with edge.db.write() as conn:
+        seq = conn.execute("SELECT COALESCE(MAX(cmd_seq), 0) + 1 FROM commands").fetchone()[0]
+        conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (uuid7(), seq, type_, json.dumps(payload), now.isoformat(),
+                                                   now.isoformat()))
+    CommandInbox(edge.db, edge.fulfilments, edge.spool.wake).apply_pending(now)
+
+
+def assign(client, aid: str, type_: str, **extra) -> None:
+    deliver(client, "fulfilment.assign", {
+        "allocation_id": aid, "order_id": f"O-{aid}", "type": type_, "lines": [{"sku": "MUG-01", "qty": 1}],
+        "customer": {"name": "Zoë Łukasz"}, "accept_by": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+        **extra})
+
+
+def journal(client, ref: str | None = None) -> list[dict]:
+    return client.get("/v1/print/jobs", params={"ref": ref} if ref else {}).json()["items"]
+
+
+@pytest.fixture
+def counter():
+    printer = LoopbackPrinter()
+    yield printer
+    printer.close()
+
+
+@pytest.fixture
+def labels():
+    printer = LoopbackPrinter()
+    yield printer
+    printer.close()
+
+
+def receipt_printer(target: str) -> PrinterConfig:
+    return PrinterConfig(name="counter-1", target=target, kind="receipt", width=80)
+
+
+class TestReceipts:
+    def test_a_sale_through_the_api_puts_its_receipt_on_the_counter_printer(self, tmp_path, counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            sale = client.post("/v1/sales", json=SALE).json()
+            job = wait_until(lambda: counter.jobs, "the receipt reached the printer")[0]
+            assert job.startswith(ESC_INIT) and BARCODE in job and CUT in job
+            for text in (sale["receipt_number"], "Main Street", "1 Market Square", "Mug 'Morning'", "17.80",
+                         "Change"):
+                assert text.encode() in job, text
+            assert [(j["kind"], j["ref"], j["status"]) for j in wait_until(
+                lambda: [j for j in journal(client) if j["status"] == "sent"], "the job marked sent")] == [
+                ("receipt", sale["receipt_number"], "sent")]
+
+    def test_a_printer_that_refuses_connections_never_fails_a_sale_and_the_receipt_prints_when_it_is_back(
+            self, tmp_path):
+        port = free_port()  # nothing listens there yet: the printer is off
+        with agent(tmp_path, [receipt_printer(f"network:127.0.0.1:{port}")]) as client:
+            sale = client.post("/v1/sales", json=SALE)
+            assert sale.status_code == 201
+            failing = wait_until(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
+                                          if p["state"] == "failing"], "the printer reported failing")
+            assert failing[0]["name"] == "counter-1" and failing[0]["queued"] == 1 and failing[0]["last_error"]
+            assert client.post("/v1/sales", json=SALE).status_code == 201  # still selling while it is off
+            printer = LoopbackPrinter(port)  # switched back on
+            try:
+                jobs = wait_until(lambda: len(printer.jobs) == 2 and printer.jobs, "both receipts printed")
+                assert sale.json()["receipt_number"].encode() in jobs[0]  # in the order they were sold
+                state = wait_until(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
+                                            if p["state"] == "ok"], "the printer ok again")[0]
+                assert state["queued"] == 0 and state["last_sent_at"]
+            finally:
+                printer.close()
+
+    def test_a_receipt_is_reprinted_by_its_number_with_the_same_bytes(self, tmp_path, counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            wait_until(lambda: counter.jobs, "the receipt printed")
+            again = client.post(f"/v1/print/receipt/{number}")
+            assert again.status_code == 202 and again.json()["jobs"][0]["reprint_of"]
+            jobs = wait_until(lambda: len(counter.jobs) == 2 and counter.jobs, "the copy printed")
+            assert jobs[0] == jobs[1]
+            assert [j["kind"] for j in journal(client, number)] == ["receipt", "receipt"]
+            missing = client.post("/v1/print/receipt/S001-999999")
+            assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+            assert client.post(f"/v1/print/receipt/{number}", json={"printer": "nope"}).status_code == 422
+
+    def test_a_sale_recorded_without_a_printer_prints_later_from_its_record(self, tmp_path, counter):
+        with agent(tmp_path) as client:
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            assert journal(client) == []
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            assert client.post(f"/v1/print/receipt/{number}").status_code == 202
+            assert number.encode() in wait_until(lambda: counter.jobs, "the receipt printed")[0]
+
+    def test_a_return_prints_a_return_receipt(self, tmp_path, counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            ret = client.post("/v1/returns", json={"receipt_number": number, "lines": [
+                {"sku": "MUG-01", "qty": 1, "reason": "chipped", "disposition": "damaged"}]}).json()
+            jobs = wait_until(lambda: len(counter.jobs) == 2 and counter.jobs, "sale and return printed")
+            assert ret["return_number"].encode() in jobs[1] and b"chipped" in jobs[1] and CUT in jobs[1]
+
+    def test_the_end_of_day_summary_counts_the_days_takings(self, tmp_path, counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            client.post("/v1/returns", json={"receipt_number": number, "lines": [
+                {"sku": "MUG-01", "qty": 1, "reason": "chipped", "disposition": "damaged"}]})
+            summary = client.post("/v1/print/end-of-day").json()
+            assert (summary["sales_count"], summary["sales_total"], summary["returns_total"]) == (1, 1780, 890)
+            assert summary["tenders"] == [{"type": "cash", "amount": 890}]
+            assert summary["jobs"][0]["ref"] == f"EOD-S001-{summary['business_date']}"
+            eod = wait_until(lambda: len(counter.jobs) == 3 and counter.jobs[2], "the summary printed")
+            assert b"END OF DAY" in eod
+
+
+class TestFulfilmentPaper:
+    def test_accept_ready_and_collect_print_pick_list_bag_tag_and_collection_receipt(self, tmp_path, counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+            assign(client, "AL-1", "pickup", pickup_code_hash=hashlib.sha256(CODE.encode()).hexdigest(),
+                   receipt_token="v1.O-AL-1.c2lnbmF0dXJl")  # accepted automatically: the pick list prints
+            pick_list = wait_until(lambda: counter.jobs, "the pick list printed")[0]
+            assert b"O-AL-1" in pick_list and b"Mug 'Morning'" in pick_list
+            client.post("/v1/fulfilments/AL-1/pick")
+            client.post("/v1/fulfilments/AL-1/ready")
+            tag = wait_until(lambda: len(counter.jobs) == 2 and counter.jobs[1], "the bag tag printed")
+            assert tag.startswith(ESC_INIT) and QR in tag and b"O-AL-1" in tag and CUT in tag
+            client.post("/v1/fulfilments/AL-1/collect", json={"pickup_code": CODE})
+            receipt = wait_until(lambda: len(counter.jobs) == 3 and counter.jobs[2], "the collection receipt")
+            assert QR in receipt and b"v1.O-AL-1.c2lnbmF0dXJl" in receipt
+            assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
+                                                                                 "collection"]
+
+    def test_shipping_prints_a_zpl_label_on_the_label_printer(self, tmp_path, counter, labels):
+        printers = [receipt_printer(counter.target),
+                    PrinterConfig(name="labels", target=labels.target, kind="label")]
+        with agent(tmp_path, printers) as client:
+            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+            assign(client, "AL-2", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
+                                                    "postcode": "LS1 1AA", "country": "GB"})
+            client.post("/v1/fulfilments/AL-2/pick")
+            client.post("/v1/fulfilments/AL-2/pack", json={"parcels": [{"weight_g": 800}]})
+            client.post("/v1/fulfilments/AL-2/ship", json={"carrier": "DHL", "tracking_number": "JJD0001234"})
+            label = wait_until(lambda: labels.jobs, "the label printed")[0].decode()
+            assert label.startswith("^XA") and label.rstrip().endswith("^XZ")
+            for field in ("JJD0001234", "Ann Lee", "LS1 1AA", "Main Street", "O-AL-2", "^BC"):
+                assert field in label, field
+            assert client.post("/v1/print/label/O-AL-2").status_code == 202
+            assert wait_until(lambda: len(labels.jobs) == 2 and labels.jobs, "the label again")[1] == label.encode()
+
+
+class TestPreview:
+    def test_with_only_a_print_dir_every_job_is_written_as_bin_and_readable_txt(self, tmp_path):
+        prints = tmp_path / "prints" / "S001"
+        with agent(tmp_path, print_dir=prints) as client:
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            text = wait_until(lambda: list(prints.glob("*-receipt.txt")), "the preview written")[0].read_text()
+            assert number in text and "Mug 'Morning'" in text
+            assert list(prints.glob("*-receipt.bin"))[0].read_bytes().startswith(ESC_INIT)
+            assert [p["name"] for p in client.get("/v1/print/printers").json()["items"]] == ["counter", "labels"]
