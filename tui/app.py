@@ -4,9 +4,13 @@ The app polls the agent every two seconds for every screen, so the ONLINE/OFFLIN
 backlog are always in sight, and a lapsed session brings the associate back to the sign-in.
 """
 
+import logging
+
 from textual import work
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.commands import StoreCommands
@@ -19,6 +23,7 @@ from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
 
 POLL_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 
 class StoreApp(App):
@@ -70,7 +75,7 @@ class StoreApp(App):
             self.pop_screen()
         self.ask_for_login(message)
 
-    @work(exclusive=True, group="status")
+    @work(exit_on_error=False, exclusive=True, group="status")
     async def poll_status(self) -> None:
         if self.associate is None:
             return
@@ -91,6 +96,12 @@ class StoreApp(App):
         self.store_label = f"{health['store_name']} · {health['store_id']}"
         self.link_state = ONLINE if sync["online"] else OFFLINE
         self.sync = sync
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers never take the counter down (exit_on_error=False); a surprise is shown, logged, and work goes on.
+        if event.state == WorkerState.ERROR and not isinstance(event.worker.error, NoMatches):
+            log.error("%s failed: %r", event.worker.name, event.worker.error)
+            self.notify(f"Something went wrong ({type(event.worker.error).__name__}); try again.", severity="error")
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

@@ -120,12 +120,14 @@ class FulfilmentQueue(Screen):
             return None
         return self.items[min(table.cursor_row, len(self.items) - 1)]
 
-    @work(exclusive=True, group="reload")
+    @work(exit_on_error=False, exclusive=True, group="reload")
     async def reload(self) -> None:
         try:
             items = await self.client.fulfilments(self.fulfilment_type)
         except (EdgeUnreachable, EdgeError) as e:
             self.say(str(e), error=True)
+            return
+        if not self.is_attached:
             return
         self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED]
         table = self.query_one(DataTable)
@@ -158,7 +160,7 @@ class FulfilmentQueue(Screen):
             return
         self.run_step(fulfilment, step)
 
-    @work(exclusive=True, group="step")
+    @work(exit_on_error=False, exclusive=True, group="step")
     async def run_step(self, fulfilment: dict, step: str) -> None:
         forms = {"reject": lambda: reject_form(fulfilment["order_id"]), "pick": lambda: pick_form(fulfilment),
                  "collect": lambda: collect_form(fulfilment["order_id"]),

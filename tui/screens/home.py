@@ -68,7 +68,7 @@ class HomeScreen(Screen):
         self.load_work()
         self.set_interval(5, self.load_work)
 
-    @work(exclusive=True, group="work")
+    @work(exit_on_error=False, exclusive=True, group="work")
     async def load_work(self) -> None:
         try:
             pickups = await self.client.fulfilments("pickup")
@@ -76,7 +76,8 @@ class HomeScreen(Screen):
             tasks = await self.client.open_tasks()
         except (EdgeUnreachable, EdgeError):
             return  # the status bar already says what is wrong
-        self.query_one("#work", Static).update(summarise(pickups, shipments, tasks))
+        if self.is_attached:  # the associate may have moved on while the agent answered
+            self.query_one("#work", Static).update(summarise(pickups, shipments, tasks))
 
     def action_refresh(self) -> None:
         self.app.poll_status()

@@ -46,7 +46,7 @@ class LoginScreen(Screen):
         self.query_one("#associate", Input).focus()
         self.load_store_name()
 
-    @work(exclusive=True, group="store-name")
+    @work(exit_on_error=False, exclusive=True, group="store-name")
     async def load_store_name(self) -> None:
         # Keep asking: the agent may still be starting, and the screen should recover by itself.
         unreachable = False
@@ -82,7 +82,7 @@ class LoginScreen(Screen):
             return
         self.sign_in(associate, pin)
 
-    @work(exclusive=True, group="login")
+    @work(exit_on_error=False, exclusive=True, group="login")
     async def sign_in(self, associate: str, pin: str) -> None:
         self.show("Signing in …")
         try:

@@ -105,7 +105,7 @@ class ReturnsScreen(Screen):
         if code:
             self.add_item(code) if self.no_receipt else self.load_receipt(code)
 
-    @work(exclusive=True, group="load")
+    @work(exit_on_error=False, exclusive=True, group="load")
     async def load_receipt(self, number: str) -> None:
         try:
             receipt = await self.client.sale(number)
@@ -119,7 +119,7 @@ class ReturnsScreen(Screen):
         self.query_one(DataTable).focus()
         self.say("Pick a line with ↑↓ and press F4 to return it; F10 refunds.")
 
-    @work(group="load")
+    @work(exit_on_error=False, group="load")
     async def add_item(self, code: str) -> None:
         try:
             product = await self.client.find_product(code)
@@ -152,7 +152,7 @@ class ReturnsScreen(Screen):
             return
         self.choose(min(table.cursor_row, len(self.lines) - 1))
 
-    @work(exclusive=True, group="choose")
+    @work(exit_on_error=False, exclusive=True, group="choose")
     async def choose(self, index: int) -> None:
         chosen = await self.app.push_screen_wait(line_form(self.lines[index]))
         if chosen is not None:
@@ -165,7 +165,7 @@ class ReturnsScreen(Screen):
             return
         self.submit()
 
-    @work(exclusive=True, group="submit")
+    @work(exit_on_error=False, exclusive=True, group="submit")
     async def submit(self) -> None:
         if self._pending is None:
             body = {"lines": [{"sku": line["sku"], **line["chosen"]} for line in self.lines if line["chosen"]],

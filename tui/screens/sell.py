@@ -111,7 +111,7 @@ class SellScreen(Screen):
         if code:
             self.add_line(code, qty)
 
-    @work(group="scan")
+    @work(exit_on_error=False, group="scan")
     async def add_line(self, code: str, qty: int) -> None:
         try:
             product = await self.client.find_product(code)
@@ -149,7 +149,7 @@ class SellScreen(Screen):
             return
         self.override(min(table.cursor_row, len(self.lines) - 1))
 
-    @work(exclusive=True, group="override")
+    @work(exit_on_error=False, exclusive=True, group="override")
     async def override(self, index: int) -> None:
         line = self.lines[index]
 
@@ -183,7 +183,7 @@ class SellScreen(Screen):
             return
         self.pay()
 
-    @work(exclusive=True, group="pay")
+    @work(exit_on_error=False, exclusive=True, group="pay")
     async def pay(self) -> None:
         if self._pending is None:
             tenders = await self.app.push_screen_wait(Payment(self.total, self.currency))

@@ -116,7 +116,7 @@ class StockScreen(Screen):
         if code:
             self.search(code)
 
-    @work(exclusive=True, group="lookup")
+    @work(exit_on_error=False, exclusive=True, group="lookup")
     async def search(self, code: str) -> None:
         try:
             items = await self.client.search_products(code)
@@ -145,7 +145,7 @@ class StockScreen(Screen):
         self.query_one("#lookup", Input).focus()
         self.show_worker(event.row_key.value)
 
-    @work(exclusive=True, group="lookup")
+    @work(exit_on_error=False, exclusive=True, group="lookup")
     async def show_worker(self, sku: str) -> None:
         await self.show(sku)
 
@@ -188,7 +188,7 @@ class StockScreen(Screen):
             return
         self.change(action)
 
-    @work(exclusive=True, group="change")
+    @work(exit_on_error=False, exclusive=True, group="change")
     async def change(self, action: str) -> None:
         body = await self.app.push_screen_wait(FORMS[action](self.sku))
         if body is None:
@@ -200,7 +200,7 @@ class StockScreen(Screen):
         if self._pending is not None:
             self.retry_worker()
 
-    @work(exclusive=True, group="change")
+    @work(exit_on_error=False, exclusive=True, group="change")
     async def retry_worker(self) -> None:
         await self.send()
 
