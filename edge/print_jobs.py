@@ -9,6 +9,8 @@ from edge.domain.end_of_day import summarize
 from edge.fulfilment_printing import product_names
 from edge.fulfilment_service import fulfilment_view
 from edge.printing.documents import EndOfDaySummary
+from edge.printing.jobs import enqueue_document
+from edge.printing.printers import test_page
 from edge.printing.service import Printing
 from edge.printing.spool import JobNotFound
 from shared.clock import to_text
@@ -73,6 +75,10 @@ def _from_record(printing: Printing, conn: sqlite3.Connection, kind: str, ref: s
             return printing.collected(conn, fulfilment, now, names, printer)
         if kind == "label" and fulfilment["tracking_number"]:
             return printing.shipped(conn, fulfilment, now, printer)
+    if kind == "test-page" and ref.startswith("TEST-"):
+        # A first test page from the counter: there is no record to print again, so make one.
+        target = next((p for p in printing.settings.printers if p.name == (printer or ref[len("TEST-"):])), None)
+        return enqueue_document(conn, test_page(target, now), target, now) if target else None
     return None
 
 

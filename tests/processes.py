@@ -14,8 +14,9 @@ MANAGER = {"id": "M1", "name": "Max Roth", "pin": "1357", "role": "manager"}
 class EdgeProcess:
     """`omnistore edge serve` for one store, with an associate and a manager provisioned."""
 
-    def __init__(self, root: Path, store_id: str, nats, name: str = "Test store"):
+    def __init__(self, root: Path, store_id: str, nats, name: str = "Test store", env: dict[str, str] | None = None):
         self.root, self.store_id, self.nats, self.name = root, store_id, nats, name
+        self.env = env or {}
         self.db = root / f"edge-{store_id}.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -35,7 +36,7 @@ class EdgeProcess:
             "edge", "serve", "--store", self.store_id, "--port", str(self.port), "--db", str(self.db),
             "--nats-url", self.nats.url), self.root / f"edge-{self.store_id}.log", {
             "OMNISTORE_EDGE_NATS_PASSWORD_FILE": str(self.password_file),
-            "OMNISTORE_EDGE_STORE_NAME": self.name})
+            "OMNISTORE_EDGE_STORE_NAME": self.name, **self.env})
         wait_http(f"{self.url}/healthz", self.child)
         return self
 

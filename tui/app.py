@@ -17,6 +17,7 @@ from tui.commands import StoreCommands
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.printing import PrintersScreen, ReprintScreen
 from tui.screens.returns import ReturnsScreen
 from tui.screens.sell import SellScreen
 from tui.screens.stock import StockScreen
@@ -68,6 +69,10 @@ class StoreApp(App):
             self.push_screen(PickupsScreen(self.client))
         elif name == "shipments":
             self.push_screen(ShipmentsScreen(self.client))
+        elif name == "reprint":
+            self.push_screen(ReprintScreen(self.client))
+        elif name == "printers":
+            self.push_screen(PrintersScreen(self.client))
 
     def sign_out(self, message: str = "Signed out.") -> None:
         self.client.logout()

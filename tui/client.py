@@ -94,6 +94,19 @@ class EdgeClient:
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
 
+    async def print_jobs(self, ref: str | None = None, limit: int = 50) -> list[dict]:
+        params = {"limit": limit, **({"ref": ref} if ref else {})}
+        return (await self._request("GET", "/v1/print/jobs", params=params))["items"]
+
+    async def print_again(self, kind: str, ref: str) -> dict:
+        return await self._request("POST", f"/v1/print/{kind}/{ref}")
+
+    async def printers(self) -> list[dict]:
+        return (await self._request("GET", "/v1/print/printers"))["items"]
+
+    async def print_end_of_day(self) -> dict:
+        return await self._request("POST", "/v1/print/end-of-day")
+
     async def record_return(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/returns", json=body, headers={"Idempotency-Key": idempotency_key})
 

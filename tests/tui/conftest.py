@@ -26,7 +26,9 @@ class Shop:
                                                     "lat": 53.5526, "lon": 9.9268}).raise_for_status()
         for product in PRODUCTS:
             head_office.put(f"/v1/products/{product['sku']}", json=product).raise_for_status()
-        self.edge = EdgeProcess(root, SHOP, nats, name="Ottensen").start()
+        self.prints = root / "prints"
+        self.edge = EdgeProcess(root, SHOP, nats, name="Ottensen",
+                                env={"OMNISTORE_EDGE_PRINT_DIR": str(self.prints)}).start()
         self.api = httpx.Client(base_url=self.edge.url, timeout=10)
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
         self.api.headers["Authorization"] = f"Bearer {token['token']}"

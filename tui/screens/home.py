@@ -36,6 +36,8 @@ class HomeScreen(Screen):
         Binding("f4", "returns", "Returns"),
         Binding("f6", "open('pickups')", "Pickups"),
         Binding("f7", "open('shipments')", "Ship"),
+        Binding("f8", "open('reprint')", "Reprint"),
+        Binding("f9", "open('printers')", "Printers"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -57,7 +59,7 @@ class HomeScreen(Screen):
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
             yield Static("[b]Open work[/b]\n…", id="work")
-            yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · Ctrl+P every action", id="keys")
+            yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · F9 printers · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
         yield Footer()
 
