@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from edge.central_requests import NoAnswer, ask_central
 from shared import subjects
 from shared.clock import to_text
 from shared.events import AtpRequest
@@ -35,10 +36,6 @@ class CentralAtp(Lenient):
     nodes: list[dict] = []
 
 
-class NoAnswer(Exception):
-    """Central could not be asked, or did not answer usefully."""
-
-
 class NetworkAtp:
     def __init__(self, db: Database, link: Callable[[], NatsLink | None], store_id: str, timeout: float,
                  clock: Callable[[], datetime]):
@@ -56,18 +53,8 @@ class NetworkAtp:
         return {"sku": sku, "source": "central", "as_of": as_of, **answer.model_dump(mode="json", exclude={"sku"})}
 
     async def _ask(self, sku: str) -> CentralAtp:
-        link = self._link()
-        if link is None or not link.online:
-            raise NoAnswer("the NATS link is down")
-        try:
-            msg = await link.nc.request(subjects.atp_request(self._store_id),
-                                        AtpRequest(sku=sku).model_dump_json().encode(), timeout=self._timeout)
-        except Exception as e:  # no responders, a timeout, a link that dropped meanwhile: all mean "not now"
-            raise NoAnswer(f"central did not answer: {type(e).__name__} {e}") from e
-        try:
-            body = json.loads(msg.data)
-        except ValueError as e:
-            raise NoAnswer("central's answer is not JSON") from e
+        body = await ask_central(self._link(), subjects.atp_request(self._store_id),
+                                 AtpRequest(sku=sku).model_dump_json().encode(), self._timeout)
         if isinstance(body, dict) and body.get("code") == "unknown_sku":
             raise UnknownSku(f"Head office does not know the product {sku!r}; check the SKU.", sku=sku)
         try:

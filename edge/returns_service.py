@@ -35,12 +35,23 @@ class ReturnLineIn:
 
 
 @dataclass(frozen=True)
+class OrderedLine:
+    """A line of an online order as central knows it: units sold (live allocations) and already returned."""
+
+    sku: str
+    sold: int
+    returned: int
+
+
+@dataclass(frozen=True)
 class ReturnIn:
     receipt_number: str | None
     lines: list[ReturnLineIn]
-    refund_to: str  # "original" tenders, or "store_credit"
+    refund_to: str  # "original" tenders (an online order: its online payment), or "store_credit"
     manager: ManagerApproval | None
     request: dict
+    order_id: str | None = None
+    order_lines: tuple[OrderedLine, ...] = ()  # from central, for a return of an online order
 
 
 class ReturnsService:
@@ -50,13 +61,17 @@ class ReturnsService:
         self._store_id, self._currency, self._on_commit = store_id, currency, on_commit
         self._printing = printing
 
-    def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
+    def replay(self, key: str | None, request: dict) -> Outcome | None:
+        """The answer already given to this Idempotency-Key, if any (before asking central anything)."""
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, ret.request)
-        if replayed is not None:
-            return Outcome(*replayed)
+            replayed = idempotency.replay(conn, SCOPE, key, request)
+        return Outcome(*replayed) if replayed is not None else None
+
+    def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
+        if (replayed := self.replay(key, ret.request)) is not None:
+            return replayed
         approver = None
-        if ret.receipt_number is None:
+        if ret.receipt_number is None and ret.order_id is None:
             approver = self._sessions.approve(ret.manager, associate, now, "A return without a receipt")
         elif ret.manager is not None or associate.role is Role.MANAGER:
             approver = self._sessions.approve(ret.manager, associate, now, "This return")
@@ -73,6 +88,8 @@ class ReturnsService:
                 now: datetime) -> dict:
         if ret.receipt_number is not None:
             sold, tenders = self._receipt(conn, ret.receipt_number)
+        elif ret.order_id is not None:
+            sold, tenders = self._order(conn, ret.order_id, ret.order_lines), []
         else:
             if approver is None:
                 raise ManagerRequired("A return without a receipt needs a manager's approval.")
@@ -82,7 +99,7 @@ class ReturnsService:
             product = known_product(conn, line.code)
             sku = product["sku"]
             names[sku] = product["name"]
-            if ret.receipt_number is not None:
+            if ret.receipt_number is not None or ret.order_id is not None:
                 try:
                     parts = rules.take_back(sold, {sku: line.qty})
                 except rules.ReturnExceedsSold as e:
@@ -97,8 +114,12 @@ class ReturnsService:
             lines.append(ReturnLine(sku=sku, qty=line.qty, reason=line.reason, disposition=str(line.disposition),
                                     refund=sum(p.refund for p in parts)))
         amount = sum(line.refund for line in lines)
-        if ret.refund_to == "store_credit" or not tenders:
-            refunds = [("store_credit" if ret.refund_to == "store_credit" else "cash", None, amount)]
+        if ret.refund_to == "store_credit":
+            refunds = [("store_credit", None, amount)]
+        elif ret.order_id is not None:  # paid online: head office refunds the order's payment
+            refunds = [("online", None, amount)]
+        elif not tenders:
+            refunds = [("cash", None, amount)]
         else:
             try:
                 refunds = [(t.type, t.n, give) for t, give in rules.allocate_refund(amount, tenders)]
@@ -113,7 +134,8 @@ class ReturnsService:
             moves[line.sku] = (Movement(before.on_hand + movement.on_hand, before.reserved + movement.reserved,
                                         before.damaged + movement.damaged), after)
         number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
-        original = {"receipt_number": ret.receipt_number} if ret.receipt_number else {}
+        original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
+                    else {"order_id": ret.order_id} if ret.order_id else {})
         payload = ReturnRecorded(return_number=number, original=original, currency=self._currency, lines=lines,
                                  refunds=[Refund(tender=t, amount=a) for t, _, a in refunds if a],
                                  stock=[stock_level(sku, lv) for sku, (_, lv) in moves.items()])
@@ -121,7 +143,7 @@ class ReturnsService:
         for sku, (movement, after) in moves.items():
             record_movement(conn, sku, movement, after, reason="return", reference=number, actor=associate.id,
                             row=row)
-        for parts in parts_by_line:
+        for parts in parts_by_line if ret.receipt_number is not None else []:
             conn.executemany("UPDATE sale_lines SET returned_qty = returned_qty + ? WHERE receipt_number = ? "
                              "AND line_no = ?", [(p.qty, ret.receipt_number, p.line_no) for p in parts if p.line_no])
         conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
@@ -138,6 +160,23 @@ class ReturnsService:
         if self._printing is not None:
             self._printing.returned(conn, body, now, names)
         return body
+
+    @staticmethod
+    def _order(conn: sqlite3.Connection, order_id: str, lines: tuple[OrderedLine, ...]) -> list[rules.SoldLine]:
+        """The order's lines as central sees them, plus this store's returns of it that central has not applied
+        yet (after the watermark), so a quick second return cannot take back the same units twice."""
+        applied = conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
+        pending: dict[str, int] = {}
+        for row in conn.execute("SELECT body FROM returns WHERE receipt_number IS NULL AND "
+                                "json_extract(body, '$.original.order_id') = ? AND json_extract(body, '$.seq') > ?",
+                                (order_id, applied)):
+            for line in json.loads(row["body"])["lines"]:
+                pending[line["sku"]] = pending.get(line["sku"], 0) + line["qty"]
+        skus = [line.sku for line in lines]
+        prices = {r["sku"]: r["price"] for r in conn.execute(
+            f"SELECT sku, price FROM products WHERE sku IN ({', '.join('?' * len(skus))})", skus)}
+        return [rules.SoldLine(n, line.sku, line.sold, line.returned + pending.get(line.sku, 0),
+                               prices.get(line.sku, 0)) for n, line in enumerate(lines, 1)]
 
     @staticmethod
     def _receipt(conn: sqlite3.Connection, number: str) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:

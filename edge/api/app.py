@@ -18,6 +18,7 @@ from edge.count_service import CountService
 from edge.db import open_database, read_epoch
 from edge.fulfilment_service import Fulfilments
 from edge.network_atp import NetworkAtp
+from edge.online_orders import OnlineOrders
 from edge.printing.documents import StoreHeader
 from edge.printing.service import Printing
 from edge.returns_service import ReturnsService
@@ -57,6 +58,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         agent = (SyncAgent(settings, db, epoch, wakeup, clock, carry_out_commands=lambda: inbox.apply_pending(clock()),
                            printer_states=printer.status)
                  if with_nats else None)
+        link = lambda: agent.link if agent is not None else None  # noqa: E731 — central's requests go over it
         sessions = Sessions(db, timedelta(minutes=settings.token_idle_minutes))
         sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                              online=lambda: agent is not None and agent.online, on_commit=committed,
@@ -68,8 +70,8 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                                                           currency=settings.currency, on_commit=committed,
                                                           printing=printer),
                                    agent=agent, clock=clock, printing=printer, spool=spool,
-                                   network_atp=NetworkAtp(db, lambda: agent.link if agent is not None else None,
-                                                          settings.store_id, settings.atp_timeout_s, clock))
+                                   network_atp=NetworkAtp(db, link, settings.store_id, settings.atp_timeout_s, clock),
+                                   online_orders=OnlineOrders(link, settings.store_id, settings.atp_timeout_s))
         if agent is not None:
             agent.start()
         timers = asyncio.create_task(run_timers(inbox, fulfilments, clock, settings.timer_interval_s))

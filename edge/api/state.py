@@ -8,6 +8,7 @@ from edge.auth import Sessions
 from edge.count_service import CountService
 from edge.fulfilment_service import Fulfilments
 from edge.network_atp import NetworkAtp
+from edge.online_orders import OnlineOrders
 from edge.printing.service import Printing
 from edge.printing.spool import SpoolWorker
 from edge.returns_service import ReturnsService
@@ -34,6 +35,7 @@ class EdgeState:
     printing: Printing
     spool: SpoolWorker
     network_atp: NetworkAtp
+    online_orders: OnlineOrders
 
     @property
     def online(self) -> bool:

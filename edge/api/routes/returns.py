@@ -1,5 +1,7 @@
 """`POST /v1/returns`: goods coming back over the counter, with a store receipt or (with a manager) without."""
 
+import asyncio
+from dataclasses import replace
 from typing import Literal
 
 from fastapi import APIRouter
@@ -8,7 +10,7 @@ from pydantic import Field, model_validator
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.auth import ManagerApproval
-from edge.returns_service import ReturnIn, ReturnLineIn
+from edge.returns_service import OrderedLine, ReturnIn, ReturnLineIn
 from shared.models import Disposition, PositiveQty, Strict
 
 router = APIRouter(tags=["returns"])
@@ -29,20 +31,44 @@ class ReturnLineBody(Strict):
 
 
 class ReturnBody(Strict):
-    receipt_number: str | None = Field(default=None, max_length=40, description="The store receipt; omitted = no "
-                                                                                "receipt (needs a manager)")
+    receipt_number: str | None = Field(default=None, max_length=40, description="The store receipt; neither this "
+                                                                                "nor order_id = no receipt (needs "
+                                                                                "a manager)")
+    order_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="An online order instead of a store receipt; its lines come from head "
+                                             "office")
+    receipt_token: str | None = Field(default=None, max_length=4000,
+                                      description="The signed receipt token the customer shows for an online order "
+                                                  "(for offline returns; not checked by this version)")
     lines: list[ReturnLineBody] = Field(min_length=1, max_length=200)
-    refund_to: Literal["original", "store_credit"] = "original"
+    refund_to: Literal["original", "store_credit"] = Field(
+        default="original", description="original: the sale's tenders (an online order: its online payment)")
     manager: ManagerApproval | None = None
+
+    @model_validator(mode="after")
+    def _one_original(self) -> "ReturnBody":
+        if self.receipt_number is not None and self.order_id is not None:
+            raise ValueError("give either receipt_number or order_id, not both")
+        return self
 
 
 @router.post("/returns", summary="Take a return and refund it", status_code=201,
              responses={403: {"description": "manager_required"}, 404: {"description": "not_found, unknown_sku"},
+                        503: {"description": "central_unreachable: an online order while head office is away"},
                         422: {"description": "return_exceeds_sold, validation_error, idempotency_mismatch"}})
-def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
+async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
+                      key: IdempotencyKey = None) -> JSONResponse:
     ret = ReturnIn(receipt_number=body.receipt_number, refund_to=body.refund_to, manager=body.manager,
                    lines=[ReturnLineIn(line.sku or line.barcode, line.qty, line.reason, line.disposition)
                           for line in body.lines],
-                   request=body.model_dump(mode="json"))
-    outcome = edge.returns.record(ret, associate, key, edge.clock())
+                   request=body.model_dump(mode="json"), order_id=body.order_id)
+    if body.order_id is not None:
+        # A retry answers what was recorded, even if head office cannot be asked any more.
+        replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)
+        if replayed is not None:
+            return JSONResponse(replayed.body, status_code=replayed.status)
+        order = await edge.online_orders.fetch(body.order_id, body.receipt_token)
+        ret = replace(ret, order_lines=tuple(OrderedLine(line.sku, line.allocated, line.returned)
+                                             for line in order.lines))
+    outcome = await asyncio.to_thread(edge.returns.record, ret, associate, key, edge.clock())
     return JSONResponse(outcome.body, status_code=outcome.status)

@@ -73,3 +73,21 @@ class TestReturnsWithoutAReceipt:
         assert answer.status_code == 201, answer.text
         assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1990}]
         assert answer.json()["approved_by"] == "M1"
+
+
+class TestReturnsOfAnOnlineOrderWithoutHeadOffice:
+    LINES = [{"sku": "MUG-01", "qty": 1, "reason": "unwanted", "disposition": "restock"}]
+
+    def test_offline_an_online_order_is_503_central_unreachable_and_nothing_changes(self, signed_in):
+        body = assert_problem(give_back(signed_in, order_id="ORD-1", lines=self.LINES), 503, "central_unreachable")
+        assert body["order_id"] == "ORD-1"
+        assert "receipt tokens" in assert_problem(
+            give_back(signed_in, order_id="ORD-1", receipt_token="v1.x.y", lines=self.LINES), 503,
+            "central_unreachable")["detail"]
+        assert levels(signed_in) == (0, 0)
+        with signed_in.app.state.edge.db.read() as conn:
+            assert conn.execute("SELECT count(*) FROM returns").fetchone()[0] == 0
+
+    def test_a_receipt_number_and_an_order_id_together_are_refused(self, signed_in):
+        assert_problem(give_back(signed_in, receipt_number="S001-000001", order_id="ORD-1", lines=self.LINES), 422,
+                       "validation_error")
