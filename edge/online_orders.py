@@ -1,8 +1,7 @@
 """An online order's lines for a return at the counter, asked of central over `omni.req.<store>.order`.
 
-Offline, the order would come from the signed receipt token the customer shows, verified with the keys of
-`omni.catalog.keys`; central does not issue such tokens yet, so an offline return of an online order is refused
-with a sentence saying to try again once head office is reachable."""
+Offline, the order comes from its signed receipt token instead (`edge.order_tokens`); this module only says
+that central could not be asked, and the route falls back to the token when there is one."""
 
 import logging
 from collections.abc import Callable
@@ -22,6 +21,7 @@ log = logging.getLogger(__name__)
 class OrderLine(Lenient):
     sku: str
     qty: int
+    unit_price: int | None = None  # what the customer paid a unit (older centrals do not say)
     allocated: int = 0  # units of the order's live allocations: what central counts as sold
     returned: int = 0   # units central has recorded as returned
 
@@ -30,6 +30,7 @@ class CentralOrder(Lenient):
     """The part of central's order view a return needs."""
 
     id: str
+    currency: str | None = None
     lines: list[OrderLine]
 
 
@@ -37,17 +38,16 @@ class OnlineOrders:
     def __init__(self, link: Callable[[], NatsLink | None], store_id: str, timeout: float):
         self._link, self._store_id, self._timeout = link, store_id, timeout
 
-    async def fetch(self, order_id: str, receipt_token: str | None = None) -> CentralOrder:
+    async def fetch(self, order_id: str) -> CentralOrder:
         try:
             body = await ask_central(self._link(), subjects.order_request(self._store_id),
                                      OrderRequest(order_id=order_id).model_dump_json().encode(), self._timeout)
         except NoAnswer as e:
             log.info("order %s for a return: %s", order_id, e)
             raise CentralUnreachable(
-                f"Head office cannot be reached to look up order {order_id}"
-                + (", and receipt tokens cannot be checked at the store yet" if receipt_token else "")
-                + "; take the return once the store is back online, or as a return without a receipt.",
-                order_id=order_id) from e
+                f"Head office cannot be reached to look up order {order_id}; scan the receipt token (the QR code "
+                "on the customer's order confirmation) to take the return offline, or try again once the store "
+                "is back online.", order_id=order_id) from e
         if isinstance(body, dict) and body.get("code") == "not_found":
             raise NotFound(f"Head office has no order {order_id!r}; check the order number on the customer's "
                            "confirmation.", order_id=order_id)

@@ -17,3 +17,7 @@ class ReturnExceedsSold(Problem):
 
 class CurrencyMismatch(Problem):
     status, code, title = 422, "currency_mismatch", "Another currency"
+
+
+class InvalidReceiptToken(Problem):
+    status, code, title = 422, "invalid_receipt_token", "The receipt token does not check out"

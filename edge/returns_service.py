@@ -36,22 +36,33 @@ class ReturnLineIn:
 
 @dataclass(frozen=True)
 class OrderedLine:
-    """A line of an online order as central knows it: units sold (live allocations) and already returned."""
+    """A line of an online order: units sold, units already returned as far as the source knows, the price paid."""
 
     sku: str
     sold: int
     returned: int
+    unit_price: int | None = None  # None: the source does not say, the catalog price stands in
+
+
+@dataclass(frozen=True)
+class OrderForReturn:
+    """An online order as a return needs it: from central (online) or from its signed receipt token (offline)."""
+
+    lines: tuple[OrderedLine, ...]
+    currency: str | None = None
+    paid: tuple[tuple[str, int], ...] = ()  # (tender, amount) the token names; empty: refunded "online"
+    from_token: bool = False  # a token knows no returns: every return of the order made here counts against it
 
 
 @dataclass(frozen=True)
 class ReturnIn:
     receipt_number: str | None
     lines: list[ReturnLineIn]
-    refund_to: str  # "original" tenders (an online order: its online payment), or "store_credit"
+    refund_to: str  # "original" tenders (an online order: what paid it), or "store_credit"
     manager: ManagerApproval | None
     request: dict
     order_id: str | None = None
-    order_lines: tuple[OrderedLine, ...] = ()  # from central, for a return of an online order
+    order: OrderForReturn | None = None  # for a return of an online order
 
 
 class ReturnsService:
@@ -89,7 +100,7 @@ class ReturnsService:
         if ret.receipt_number is not None:
             sold, tenders = self._receipt(conn, ret.receipt_number)
         elif ret.order_id is not None:
-            sold, tenders = self._order(conn, ret.order_id, ret.order_lines), []
+            sold, tenders = self._order(conn, ret.order_id, ret.order)
         else:
             if approver is None:
                 raise ManagerRequired("A return without a receipt needs a manager's approval.")
@@ -116,7 +127,7 @@ class ReturnsService:
         amount = sum(line.refund for line in lines)
         if ret.refund_to == "store_credit":
             refunds = [("store_credit", None, amount)]
-        elif ret.order_id is not None:  # paid online: head office refunds the order's payment
+        elif ret.order_id is not None and not tenders:  # paid online: head office refunds the order's payment
             refunds = [("online", None, amount)]
         elif not tenders:
             refunds = [("cash", None, amount)]
@@ -134,9 +145,10 @@ class ReturnsService:
             moves[line.sku] = (Movement(before.on_hand + movement.on_hand, before.reserved + movement.reserved,
                                         before.damaged + movement.damaged), after)
         number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
+        currency = (ret.order.currency if ret.order is not None else None) or self._currency
         original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
                     else {"order_id": ret.order_id} if ret.order_id else {})
-        payload = ReturnRecorded(return_number=number, original=original, currency=self._currency, lines=lines,
+        payload = ReturnRecorded(return_number=number, original=original, currency=currency, lines=lines,
                                  refunds=[Refund(tender=t, amount=a) for t, _, a in refunds if a],
                                  stock=[stock_level(sku, lv) for sku, (_, lv) in moves.items()])
         row = append_event(conn, "return.recorded", payload, actor=associate.id, at=now)
@@ -146,10 +158,11 @@ class ReturnsService:
         for parts in parts_by_line if ret.receipt_number is not None else []:
             conn.executemany("UPDATE sale_lines SET returned_qty = returned_qty + ? WHERE receipt_number = ? "
                              "AND line_no = ?", [(p.qty, ret.receipt_number, p.line_no) for p in parts if p.line_no])
-        conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
-                         [(a, ret.receipt_number, n) for _, n, a in refunds if n is not None])
+        if ret.receipt_number is not None:
+            conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
+                             [(a, ret.receipt_number, n) for _, n, a in refunds if n is not None])
         at = to_text(now)
-        body = {"return_number": number, "original": original, "currency": self._currency,
+        body = {"return_number": number, "original": original, "currency": currency,
                 "lines": [line.model_dump(mode="json") for line in lines],
                 "refunds": [{"tender": t, "amount": a} for t, _, a in refunds if a], "refund_total": amount,
                 "approved_by": approver.id if approver else None, "cashier": associate.id, "occurred_at": at,
@@ -162,21 +175,43 @@ class ReturnsService:
         return body
 
     @staticmethod
-    def _order(conn: sqlite3.Connection, order_id: str, lines: tuple[OrderedLine, ...]) -> list[rules.SoldLine]:
-        """The order's lines as central sees them, plus this store's returns of it that central has not applied
-        yet (after the watermark), so a quick second return cannot take back the same units twice."""
-        applied = conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
-        pending: dict[str, int] = {}
+    def _order(conn: sqlite3.Connection, order_id: str,
+               order: OrderForReturn | None) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:
+        """The order's lines less what came back. Central's counts miss only this store's returns it has not
+        applied yet (after the watermark); a token knows no returns at all, so every return of the order made
+        here counts. Either way a quick second return cannot take back the same units twice."""
+        if order is None:
+            raise ValidationProblem(f"The lines of order {order_id} are not known; try again.")
+        after = -1 if order.from_token else conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
+        returned_here: dict[str, int] = {}
+        refunded_here: dict[str, int] = {}
         for row in conn.execute("SELECT body FROM returns WHERE receipt_number IS NULL AND "
-                                "json_extract(body, '$.original.order_id') = ? AND json_extract(body, '$.seq') > ?",
-                                (order_id, applied)):
-            for line in json.loads(row["body"])["lines"]:
-                pending[line["sku"]] = pending.get(line["sku"], 0) + line["qty"]
-        skus = [line.sku for line in lines]
+                                "json_extract(body, '$.original.order_id') = ?", (order_id,)):
+            body = json.loads(row["body"])
+            for refund in body["refunds"]:
+                refunded_here[refund["tender"]] = refunded_here.get(refund["tender"], 0) + refund["amount"]
+            if body["seq"] > after:
+                for line in body["lines"]:
+                    returned_here[line["sku"]] = returned_here.get(line["sku"], 0) + line["qty"]
+        skus = [line.sku for line in order.lines]
         prices = {r["sku"]: r["price"] for r in conn.execute(
             f"SELECT sku, price FROM products WHERE sku IN ({', '.join('?' * len(skus))})", skus)}
-        return [rules.SoldLine(n, line.sku, line.sold, line.returned + pending.get(line.sku, 0),
-                               prices.get(line.sku, 0)) for n, line in enumerate(lines, 1)]
+        sold = []
+        for n, line in enumerate(order.lines, 1):
+            # An order may name a SKU on two lines: what came back here fills the earliest line first.
+            here = min(returned_here.get(line.sku, 0), max(0, line.sold - line.returned))
+            returned_here[line.sku] = returned_here.get(line.sku, 0) - here
+            price = line.unit_price if line.unit_price is not None else prices.get(line.sku, 0)
+            sold.append(rules.SoldLine(n, line.sku, line.sold, line.returned + here, price))
+        for sku in skus:  # more came back here than the lines hold: nothing is left of them
+            if returned_here.get(sku, 0) > 0:
+                sold = [replace(s, returned=s.qty) if s.sku == sku else s for s in sold]
+        tenders = []
+        for n, (tender, amount) in enumerate(order.paid, 1):
+            back = min(amount, refunded_here.get(tender, 0))
+            refunded_here[tender] = refunded_here.get(tender, 0) - back
+            tenders.append(rules.PaidTender(n, tender, amount, back))
+        return sold, tenders
 
     @staticmethod
     def _receipt(conn: sqlite3.Connection, number: str) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:

@@ -1,4 +1,5 @@
-"""`POST /v1/returns`: goods coming back over the counter, with a store receipt or (with a manager) without."""
+"""`POST /v1/returns`: goods coming back over the counter, with a store receipt, an online order (from central,
+or offline from its signed receipt token) or (with a manager) without."""
 
 import asyncio
 from dataclasses import replace
@@ -10,8 +11,10 @@ from pydantic import Field, model_validator
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.auth import ManagerApproval
-from edge.returns_service import OrderedLine, ReturnIn, ReturnLineIn
+from edge.order_tokens import offline_order
+from edge.returns_service import OrderedLine, OrderForReturn, ReturnIn, ReturnLineIn
 from shared.models import Disposition, PositiveQty, Strict
+from shared.problems import CentralUnreachable
 
 router = APIRouter(tags=["returns"])
 
@@ -38,8 +41,9 @@ class ReturnBody(Strict):
                                  description="An online order instead of a store receipt; its lines come from head "
                                              "office")
     receipt_token: str | None = Field(default=None, max_length=4000,
-                                      description="The signed receipt token the customer shows for an online order "
-                                                  "(for offline returns; not checked by this version)")
+                                      description="The signed receipt token (QR code) of an online order: used "
+                                                  "when head office cannot be asked; the store's own fulfilment of "
+                                                  "the order keeps one too")
     lines: list[ReturnLineBody] = Field(min_length=1, max_length=200)
     refund_to: Literal["original", "store_credit"] = Field(
         default="original", description="original: the sale's tenders (an online order: its online payment)")
@@ -54,8 +58,10 @@ class ReturnBody(Strict):
 
 @router.post("/returns", summary="Take a return and refund it", status_code=201,
              responses={403: {"description": "manager_required"}, 404: {"description": "not_found, unknown_sku"},
-                        503: {"description": "central_unreachable: an online order while head office is away"},
-                        422: {"description": "return_exceeds_sold, validation_error, idempotency_mismatch"}})
+                        503: {"description": "central_unreachable: an online order while head office is away, "
+                                              "and no receipt token"},
+                        422: {"description": "return_exceeds_sold, invalid_receipt_token, validation_error, "
+                                             "idempotency_mismatch"}})
 async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
                       key: IdempotencyKey = None) -> JSONResponse:
     ret = ReturnIn(receipt_number=body.receipt_number, refund_to=body.refund_to, manager=body.manager,
@@ -67,8 +73,14 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
         replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)
         if replayed is not None:
             return JSONResponse(replayed.body, status_code=replayed.status)
-        order = await edge.online_orders.fetch(body.order_id, body.receipt_token)
-        ret = replace(ret, order_lines=tuple(OrderedLine(line.sku, line.allocated, line.returned)
-                                             for line in order.lines))
+        try:
+            known = await edge.online_orders.fetch(body.order_id)
+            order = OrderForReturn(lines=tuple(OrderedLine(line.sku, line.allocated, line.returned, line.unit_price)
+                                               for line in known.lines), currency=known.currency)
+        except CentralUnreachable:
+            order = await asyncio.to_thread(offline_order, edge.db, body.order_id, body.receipt_token)
+            if order is None:
+                raise
+        ret = replace(ret, order=order)
     outcome = await asyncio.to_thread(edge.returns.record, ret, associate, key, edge.clock())
     return JSONResponse(outcome.body, status_code=outcome.status)

@@ -78,12 +78,9 @@ class TestReturnsWithoutAReceipt:
 class TestReturnsOfAnOnlineOrderWithoutHeadOffice:
     LINES = [{"sku": "MUG-01", "qty": 1, "reason": "unwanted", "disposition": "restock"}]
 
-    def test_offline_an_online_order_is_503_central_unreachable_and_nothing_changes(self, signed_in):
+    def test_offline_an_online_order_without_a_token_is_503_central_unreachable_and_nothing_changes(self, signed_in):
         body = assert_problem(give_back(signed_in, order_id="ORD-1", lines=self.LINES), 503, "central_unreachable")
-        assert body["order_id"] == "ORD-1"
-        assert "receipt tokens" in assert_problem(
-            give_back(signed_in, order_id="ORD-1", receipt_token="v1.x.y", lines=self.LINES), 503,
-            "central_unreachable")["detail"]
+        assert body["order_id"] == "ORD-1" and "receipt token" in body["detail"]
         assert levels(signed_in) == (0, 0)
         with signed_in.app.state.edge.db.read() as conn:
             assert conn.execute("SELECT count(*) FROM returns").fetchone()[0] == 0
