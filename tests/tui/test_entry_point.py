@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -27,6 +28,7 @@ def test_the_entry_point_draws_the_sign_in_and_reaches_home(tmp_path, nats_up):
                      what="the sign-in screen in the terminal")
         assert "^q Quit" in first
         subprocess.run(["tmux", "send-keys", "-t", session, ASSOCIATE["id"], "Enter"], check=True)
+        time.sleep(1)  # a person looks up before typing the PIN; the PIN field has focus by then
         subprocess.run(["tmux", "send-keys", "-t", session, ASSOCIATE["pin"], "Enter"], check=True)
         home = poll(lambda: (text := screen(session)) and "ONLINE" in text and text, what="home, online")
         assert "F2 sell" in home or "Sell" in home

@@ -2,7 +2,10 @@
 
 from datetime import datetime, timedelta, timezone
 
+from shared.receipt_tokens import new_keypair, sign
 from tui.open_work import summarise
+from tui.order_token import peek
+from tui.screens.home import describe_printers
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
 
@@ -32,3 +35,19 @@ def test_it_counts_what_waits_and_flags_what_is_urgent():
 def test_a_quiet_store_says_so_plainly():
     text = summarise([], [], [], NOW)
     assert "to accept" not in text and "at risk" not in text
+
+
+def test_printer_trouble_stands_out_on_home():
+    text = describe_printers([{"name": "counter", "state": "failing", "queued": 2, "last_error": "connection refused"},
+                              {"name": "labels", "state": "ok", "queued": 0}])
+    assert "counter FAILING" in text and "2 waiting: connection refused" in text and "labels ok" in text
+    assert describe_printers([]) == "Printers: none configured"
+
+
+def test_an_order_token_is_read_for_display_and_anything_else_is_not():
+    private, _ = new_keypair()
+    token = sign({"order_id": "O-1", "currency": "EUR", "lines": [{"sku": "MUG", "qty": 2, "unit_price": 1199}],
+                  "total": 2398, "paid": [{"tender": "online", "amount": 2398}], "issued_at": "2026-06-01T12:00:00Z"},
+                 private, "k1")
+    assert peek(token)["lines"][0]["qty"] == 2
+    assert peek("S001-000123") is None and peek("v1.a.b.c") is None

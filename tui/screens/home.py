@@ -13,6 +13,18 @@ from tui.open_work import summarise
 from tui.widgets.status_bar import StatusBar
 
 
+def describe_printers(printers: list[dict]) -> str:
+    if not printers:
+        return "Printers: none configured"
+    parts = []
+    for p in printers:
+        if p.get("state") == "failing":
+            parts.append(f"[b red]{p['name']} FAILING[/] ({p.get('queued', 0)} waiting: {p.get('last_error') or '?'})")
+        else:
+            parts.append(f"{p['name']} ok" + (f" ({p['queued']} printing)" if p.get("queued") else ""))
+    return "Printers: " + " · ".join(parts)
+
+
 def describe_sync(status: dict | None) -> str:
     if status is None:
         return "[b]Sync[/b]\nAsking the store agent …"
@@ -26,7 +38,8 @@ def describe_sync(status: dict | None) -> str:
     return (f"[b]Sync[/b]\n{waiting}\n"
             f"Last event written: #{status.get('last_seq', 0)}   "
             f"sent: #{status.get('last_acked_seq', 0)}   "
-            f"applied at head office: #{status.get('applied_seq', 0)}")
+            f"applied at head office: #{status.get('applied_seq', 0)}\n"
+            + describe_printers(status.get("printers") or []))
 
 
 class HomeScreen(Screen):

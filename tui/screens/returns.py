@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.order_token import peek
 from tui.screens.form import FormDialog, FormField
 from tui.screens.manager import ManagerApproval
 from tui.screens.sell import parse_scan
@@ -66,7 +67,7 @@ class ReturnsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical():
-            yield Static("[b]Returns[/b] — scan the receipt's barcode (F7: no receipt, scan the items)", id="title")
+            yield Static("[b]Returns[/b] — scan the receipt's barcode or the online order's QR (F7: no receipt, scan the items)", id="title")
             yield Input(id="scan", placeholder="receipt number, e.g. S001-000123")
             yield DataTable(id="lines", cursor_type="row")
             yield Static("", id="summary")
@@ -93,7 +94,12 @@ class ReturnsScreen(Screen):
         chosen = [line for line in self.lines if line["chosen"]]
         refund = sum(line["chosen"]["qty"] * line["price"] for line in chosen)
         target = "store credit" if self.store_credit else "the original payment"
-        where = f"receipt {self.receipt['receipt_number']}" if self.receipt else "no receipt (manager needed)"
+        if self.receipt and "order_id" in self.receipt:
+            where = f"online order {self.receipt['order_id']}"
+        elif self.receipt:
+            where = f"receipt {self.receipt['receipt_number']}"
+        else:
+            where = "no receipt (manager needed)"
         self.query_one("#summary", Static).update(
             f"{where} · {len(chosen)} line(s) chosen · about {money.show(refund)} back to {target}"
             if self.lines else "")
@@ -102,8 +108,25 @@ class ReturnsScreen(Screen):
     def scanned(self, event: Input.Submitted) -> None:
         _, code = parse_scan(event.value)
         event.input.value = ""
-        if code:
-            self.add_item(code) if self.no_receipt else self.load_receipt(code)
+        if not code:
+            return
+        claims = peek(code)
+        if claims is not None:
+            self.load_order(code, claims)
+        elif self.no_receipt:
+            self.add_item(code)
+        else:
+            self.load_receipt(code)
+
+    def load_order(self, token: str, claims: dict) -> None:
+        """An online order's receipt token (its QR): the lines as the token states them; the agent checks it."""
+        self.receipt = {"order_id": claims["order_id"], "receipt_token": token}
+        self.no_receipt, self._pending = False, None
+        self.lines = [{"sku": line["sku"], "name": line["sku"], "sold": line["qty"], "price": line.get("unit_price", 0),
+                       "chosen": None} for line in claims["lines"]]
+        self.redraw()
+        self.query_one(DataTable).focus()
+        self.say(f"Online order {claims['order_id']}: pick a line and press F4; F10 refunds.")
 
     @work(exit_on_error=False, exclusive=True, group="load")
     async def load_receipt(self, number: str) -> None:
@@ -170,7 +193,9 @@ class ReturnsScreen(Screen):
         if self._pending is None:
             body = {"lines": [{"sku": line["sku"], **line["chosen"]} for line in self.lines if line["chosen"]],
                     "refund_to": "store_credit" if self.store_credit else "original"}
-            if self.receipt:
+            if self.receipt and "order_id" in self.receipt:
+                body.update(order_id=self.receipt["order_id"], receipt_token=self.receipt["receipt_token"])
+            elif self.receipt:
                 body["receipt_number"] = self.receipt["receipt_number"]
             self._pending = (body, str(uuid.uuid4()))
         await self.send()

@@ -47,6 +47,7 @@ class SellScreen(Screen):
         Binding("delete", "remove_line", "Remove line"),
         Binding("ctrl+o", "override_price", "Price override", priority=True),
         Binding("ctrl+n", "new_sale", "New sale", priority=True),
+        Binding("ctrl+r", "reprint", "Reprint last receipt", priority=True),
         Binding("escape", "leave", "Back"),
     ]
     DEFAULT_CSS = """
@@ -66,6 +67,7 @@ class SellScreen(Screen):
         self.lines: list[dict] = []
         self.currency = "EUR"
         self._pending: tuple[dict, str] | None = None  # the sale being recorded and its Idempotency-Key
+        self.last_receipt: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -217,7 +219,23 @@ class SellScreen(Screen):
             return
         self.finished(receipt)
 
+    def action_reprint(self) -> None:
+        if self.last_receipt is None:
+            self.say("No receipt yet at this screen; F8 at home reprints any.", "error")
+            return
+        self.reprint(self.last_receipt)
+
+    @work(exit_on_error=False, exclusive=True, group="reprint")
+    async def reprint(self, number: str) -> None:
+        try:
+            await self.client.print_again("receipt", number)
+        except (EdgeUnreachable, EdgeError) as e:
+            self.say(str(e), "error")
+            return
+        self.say(f"Receipt {number} printing again.", "done")
+
     def finished(self, receipt: dict) -> None:
+        self.last_receipt = receipt["receipt_number"]
         currency = receipt.get("currency", self.currency)
         change = receipt.get("change_due", 0)
         self.lines.clear()
@@ -225,5 +243,5 @@ class SellScreen(Screen):
         self.refresh_lines()
         self.say(f"Receipt {receipt['receipt_number']}: {money.show(receipt['total'], currency)} paid"
                  + (f" — change due [b]{money.show(change, currency)}[/b]" if change else "")
-                 + ".   Ctrl+N or scan for the next customer.", "done")
+                 + ".   Ctrl+R prints it again; scan for the next customer.", "done")
         self.query_one("#scan", Input).focus()
