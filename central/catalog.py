@@ -3,7 +3,9 @@
 A PUT stores the product with `published_at` NULL; a background loop publishes every unpublished
 product when NATS is up, so a product saved during an outage reaches the stores later. The routing
 policy goes the same way: a policy set through the API is published once NATS takes it; until one
-is set, the defaults are published unless CATALOG already holds a policy.
+is set, the defaults are published unless CATALOG already holds a policy. The public keys of the
+receipt tokens go on `omni.catalog.keys` once after every start and again whenever they change (a
+rotation through the API or the command line), retried the same way.
 """
 
 import asyncio
@@ -14,7 +16,7 @@ from datetime import datetime
 
 from nats.js.errors import NotFoundError
 
-from central import policy_store
+from central import policy_store, signing_keys
 from central.domain.policy import RoutingPolicy
 from shared import subjects
 from shared.clock import now_text, to_text, utc_now
@@ -52,6 +54,7 @@ class CatalogPublisher:
         self._default_policy = default_policy or RoutingPolicy()
         self._wake = asyncio.Event()
         self._policy_done = False
+        self._keys_sent: bytes | None = None  # the keys message CATALOG took last, since this start
 
     def wake(self) -> None:
         self._wake.set()
@@ -61,6 +64,7 @@ class CatalogPublisher:
             try:
                 if self._link.online:
                     await self.publish_policy()
+                    await self.publish_keys()
                     while await self.publish_pending() > 0:
                         pass
             except Exception as e:
@@ -93,6 +97,18 @@ class CatalogPublisher:
             await self._link.js.publish(subjects.CATALOG_POLICY, self._default_policy.model_dump_json().encode(),
                                         timeout=5, stream=subjects.CATALOG_STREAM)
         self._policy_done = True
+
+    async def publish_keys(self) -> bool:
+        """Publish the public keys when CATALOG has not had this set from us since this start."""
+        with self._db.read() as conn:
+            keys = signing_keys.published(conn)
+        data = keys.model_dump_json().encode()
+        if not keys.keys or data == self._keys_sent:
+            return False
+        await self._link.js.publish(subjects.CATALOG_KEYS, data, timeout=5, stream=subjects.CATALOG_STREAM)
+        self._keys_sent = data
+        log.info("published %d receipt key(s) on %s, current %s", len(keys.keys), subjects.CATALOG_KEYS, keys.current)
+        return True
 
     async def publish_pending(self, limit: int = 500) -> int:
         with self._db.read() as conn:

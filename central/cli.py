@@ -1,4 +1,4 @@
-"""`omnistore central …`: run the head-office service, manage its API tokens."""
+"""`omnistore central …`: run the head-office service, manage its API tokens and receipt signing keys."""
 
 import argparse
 import contextlib
@@ -40,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="admin, orders (includes read) or read; repeat for several")
     create.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
     create.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+
+    keys = commands.add_parser("keys", help="manage the receipt token signing keys",
+                               description="Manage the Ed25519 keys that sign receipt tokens.")
+    key_commands = keys.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    rotate = key_commands.add_parser(
+        "rotate", help="make a new signing key and print its id",
+        description="Sign receipt tokens with a new key from now on. Old public keys stay published, so "
+                    "tokens already issued still verify; a running central publishes the new set within a second.")
+    rotate.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    rotate.add_argument("--config", type=Path, help="TOML settings file, to find the database")
     return parser
 
 
@@ -48,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "keys":
+            return _rotate_key(args)
         return _create_token(args)
     except (ValidationError, FileNotFoundError) as e:
         print(f"omnistore central: {_explain(e)}", file=sys.stderr)
@@ -104,4 +116,20 @@ def _create_token(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(token)
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from central import signing_keys
+    from central.db import open_database
+    from shared.clock import utc_now
+
+    db = open_database(args.db or CentralSettings.load(args.config).db_path)
+    try:
+        with db.write() as conn:
+            signing_keys.ensure_key(conn, utc_now())  # a database never served still gets its first key
+            kid = signing_keys.rotate(conn, utc_now())
+    finally:
+        db.close()
+    print(kid)
     return 0

@@ -253,8 +253,26 @@ CREATE TABLE order_returns (
 CREATE INDEX order_returns_by_order ON order_returns (order_id, sku);
 """
 
+# Receipt tokens (DESIGN §6): central's Ed25519 signing keys — the private keys are stored here, so the
+# database file is a secret — and each order's prices, payment and signed token. Orders placed before
+# this schema keep NULL prices and no token.
+RECEIPTS = """
+CREATE TABLE signing_keys (
+    n INTEGER PRIMARY KEY,                       -- the newest key is the current one
+    kid TEXT NOT NULL UNIQUE,
+    private_key BLOB NOT NULL,                   -- 32 raw Ed25519 bytes
+    public_key TEXT NOT NULL,                    -- standard base64 of the 32 raw public bytes
+    created_at TEXT NOT NULL
+);
+ALTER TABLE orders ADD COLUMN currency TEXT;
+ALTER TABLE orders ADD COLUMN total INTEGER;     -- minor units
+ALTER TABLE orders ADD COLUMN paid TEXT;         -- JSON [{tender, amount, reference?}]
+ALTER TABLE orders ADD COLUMN receipt_token TEXT;
+ALTER TABLE order_lines ADD COLUMN unit_price INTEGER;
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -5,20 +5,23 @@ import sqlite3
 from datetime import datetime
 
 from central import webhook_store
+from central.receipts import Sale
 from central.domain.orders import AllocationState, is_live, order_status
 from central.domain.returns import return_flag
 from shared.clock import to_text
 
 
 def insert_order(conn: sqlite3.Connection, order_id: str, body: dict, allow_split: bool, code_hash: str | None,
-                 now: datetime) -> None:
+                 sale: Sale, receipt_token: str, now: datetime) -> None:
     delivery = body["delivery"]
     conn.execute("INSERT INTO orders (id, channel, customer, delivery, delivery_type, allow_split, status, "
-                 "pickup_code_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?)",
+                 "pickup_code_hash, currency, total, paid, receipt_token, created_at, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)",
                  (order_id, body["channel"], json.dumps(body["customer"]), json.dumps(delivery), delivery["type"],
-                  int(allow_split), code_hash, to_text(now), to_text(now)))
-    conn.executemany("INSERT INTO order_lines (order_id, sku, qty) VALUES (?, ?, ?)",
-                     [(order_id, line["sku"], line["qty"]) for line in body["lines"]])
+                  int(allow_split), code_hash, sale.currency, sale.total, json.dumps(sale.paid), receipt_token,
+                  to_text(now), to_text(now)))
+    conn.executemany("INSERT INTO order_lines (order_id, sku, qty, unit_price) VALUES (?, ?, ?, ?)",
+                     [(order_id, line["sku"], line["qty"], line["unit_price"]) for line in sale.lines])
 
 
 def insert_allocation(conn: sqlite3.Connection, allocation_id: str, order_id: str, node_id: str, node_type: str,
@@ -114,12 +117,15 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
                       "created_at": a["created_at"], "updated_at": a["updated_at"]})
     returned = {r["sku"]: r["qty"] for r in conn.execute(
         "SELECT sku, SUM(qty) AS qty FROM order_returns WHERE order_id=? GROUP BY sku", (order_id,))}
-    lines = [{"sku": r["sku"], "qty": r["qty"], "allocated": allocated.get(r["sku"], 0),
+    lines = [{"sku": r["sku"], "qty": r["qty"], "unit_price": r["unit_price"], "allocated": allocated.get(r["sku"], 0),
               "unfilled": max(0, r["qty"] - allocated.get(r["sku"], 0)), "returned": returned.get(r["sku"], 0)}
-             for r in conn.execute("SELECT sku, qty FROM order_lines WHERE order_id=? ORDER BY sku", (order_id,))]
+             for r in conn.execute("SELECT sku, qty, unit_price FROM order_lines WHERE order_id=? ORDER BY sku",
+                                   (order_id,))]
     view = {"id": order["id"], "channel": order["channel"], "status": order["status"],
             "status_reason": order["status_reason"], "customer": json.loads(order["customer"]),
-            "delivery": json.loads(order["delivery"]), "allow_split": bool(order["allow_split"]), "lines": lines,
+            "delivery": json.loads(order["delivery"]), "allow_split": bool(order["allow_split"]),
+            "currency": order["currency"], "lines": lines, "total": order["total"],
+            "paid": json.loads(order["paid"]) if order["paid"] else None, "receipt_token": order["receipt_token"],
             "allocations": views, "return_flag": return_flag(allocated, returned),
             "refund_conflict": bool(order["refund_conflict"]), "cancel_requested_at": order["cancel_requested_at"],
             "created_at": order["created_at"], "updated_at": order["updated_at"]}

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from central import commands, order_store
+from central import commands, order_store, receipts
 from central.domain.orders import cancel_refusal, is_live
 from central.domain.policy import RoutingPolicy
 from central.domain.routing import RouteRequest, RoutingPlan, route
@@ -30,13 +30,16 @@ class UnknownStore(Problem):
     status, code, title = 422, "unknown_store", "No such pickup store"
 
 
-def check_request(conn: sqlite3.Connection, body: dict) -> None:
-    """Every SKU in the catalog and active; a pickup store that is registered and offers pickup."""
+def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, str]]:
+    """Every SKU in the catalog and active (a catalog product always has a price); a pickup store that is
+    registered and offers pickup. Returns each SKU's (price, currency)."""
+    catalog = {}
     for line in body["lines"]:
-        product = conn.execute("SELECT active FROM products WHERE sku=?", (line["sku"],)).fetchone()
+        product = conn.execute("SELECT active, price, currency FROM products WHERE sku=?", (line["sku"],)).fetchone()
         if product is None or not product["active"]:
             raise UnknownSku(f"No active product has the SKU {line['sku']!r}; check the SKU or the catalog.",
                              sku=line["sku"])
+        catalog[line["sku"]] = (product["price"], product["currency"])
     delivery = body["delivery"]
     if delivery["type"] == "pickup":
         node = get_node(conn, delivery["store_id"])
@@ -44,6 +47,7 @@ def check_request(conn: sqlite3.Connection, body: dict) -> None:
             raise UnknownStore(f"No store {delivery['store_id']} is registered; choose a registered pickup store.")
         if "pickup" not in json.loads(node["capabilities"]):
             raise UnknownStore(f"Store {delivery['store_id']} does not offer pickup; choose another store.")
+    return catalog
 
 
 def route_request(delivery: dict, lines: dict[str, int], allow_split: bool, excluded=frozenset()) -> RouteRequest:
@@ -76,13 +80,15 @@ class Orders:
             replayed = idempotency.replay(conn, "orders", key, body)
             if replayed is not None:
                 return replayed
-            check_request(conn, body)
+            sale = receipts.price(body["lines"], check_request(conn, body), body.get("payment"))
             order_id = uuid7()
             is_pickup = body["delivery"]["type"] == "pickup"
             code = pickup.draw_code() if is_pickup else None
             allow_split = body.get("allow_split")
             allow_split = (not is_pickup) if allow_split is None else allow_split
-            order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None, now)
+            token = receipts.sign_receipt(conn, order_id, sale, now)
+            order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
+                                     sale, token, now)
             order_store.add_history(conn, order_id, "created", "api", now, status="created", channel=body["channel"])
             self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
                              now)
@@ -196,7 +202,8 @@ class Orders:
                 "allocation_id": allocation_id, "order_id": order["id"], "type": delivery["type"],
                 "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],
                 "customer": json.loads(order["customer"]), "ship_to": ship_to,
-                "pickup_code_hash": order["pickup_code_hash"], "accept_by": accept_by}, now)
+                "pickup_code_hash": order["pickup_code_hash"], "receipt_token": order["receipt_token"],
+                "accept_by": accept_by}, now)
         order_store.add_history(conn, order["id"], "allocated", ROUTER, now, allocation_id=allocation_id,
                                 node_id=node_id, lines=[{"sku": s, "qty": q} for s, q in lines],
                                 accept_by=to_text(accept_by) if accept_by else None)

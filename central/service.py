@@ -8,7 +8,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from central import policy_store
+from central import policy_store, signing_keys
 from central.catalog import CatalogPublisher
 from central.commands import CommandPublisher
 from central.consumers import StoreConsumers
@@ -41,6 +41,8 @@ class CentralService:
                              inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
         with self.db.read() as conn:
             self.policy, _ = policy_store.load(conn, settings.stale_after_s)
+        with self.db.write() as conn:
+            signing_keys.ensure_key(conn, utc_now())  # the first start makes central's receipt signing key
         settings.stale_after_s = self.policy.stale_after_s  # a policy set through the API wins
         self.commands = CommandPublisher(self.db, self.link)
         self.catalog = CatalogPublisher(self.db, self.link, default_policy=self.policy)
@@ -71,6 +73,13 @@ class CentralService:
         self.policy = policy
         self.settings.stale_after_s = policy.stale_after_s
         self.catalog.wake()
+
+    def rotate_keys(self) -> str:
+        """A new receipt signing key from now on; the old public keys stay published. Returns its key id."""
+        with self.db.write() as conn:
+            kid = signing_keys.rotate(conn, utc_now())
+        self.catalog.wake()
+        return kid
 
     def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
         """Ingest's hook, inside its batch transaction: orders follow the stores' events."""

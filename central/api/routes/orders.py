@@ -57,9 +57,18 @@ class RoutedBody(BaseModel):
     _lines = field_validator("lines")(_one_line_per_sku)
 
 
+class PaymentBody(Strict):
+    tender: str = Field(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$",
+                        description="How the customer paid, e.g. card or gift_card.")
+    amount: int = Field(ge=0, description="Minor units; must be the order's total at catalog prices.")
+    reference: str | None = Field(None, max_length=100, description="The payment provider's reference.")
+
+
 class OrderBody(RoutedBody, Strict):
     channel: str = Field(min_length=1, max_length=50, description="Where the order came from, e.g. web.")
     customer: CustomerBody
+    payment: PaymentBody | None = Field(None, description="What was paid; default: the whole total, tender "
+                                                          "`online`.")
 
 
 class CancelBody(Strict):

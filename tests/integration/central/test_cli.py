@@ -31,7 +31,7 @@ class TestTokensCreate:
 
 class TestHelp:
     @pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["tokens", "--help"],
-                                      ["tokens", "create", "--help"]])
+                                      ["tokens", "create", "--help"], ["keys", "--help"], ["keys", "rotate", "--help"]])
     def test_every_command_explains_itself(self, argv, capsys):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
