@@ -208,7 +208,13 @@ CREATE TABLE network_atp (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5]
+# Wrong pickup codes in a row per fulfilment, and the lockout they caused (guessing a code is not an option).
+SCHEMA_V6 = """
+ALTER TABLE fulfilments ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE fulfilments ADD COLUMN code_locked_until TEXT;
+"""
+
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6]
 
 
 def open_database(path: str | Path) -> Database:

@@ -10,6 +10,7 @@ from edge.domain import fulfilment as rules
 from edge.domain.stock import Levels, Movement
 from edge.ledger import close_tasks, open_task, read_levels, record_movement, stock_level
 from edge.outbox import append_event
+from edge import pickup_codes
 from edge.fulfilment_printing import queue_step_paper
 from edge.printing.service import Printing
 from edge.problems import WrongPickupCode
@@ -121,9 +122,14 @@ class Fulfilments:
             if target != S(row["status"]):
                 raise InvalidTransition(f"Fulfilment {allocation_id} became {row['status']} ({row['reason']}) "
                                         "before this step: its deadline had passed.", status=row["status"])
-        with self._db.write() as conn:
-            self._move(conn, allocation_id, target, actor, now, **details)
-            answer = fulfilment_view(self._row(conn, allocation_id))
+        try:
+            with self._db.write() as conn:
+                self._move(conn, allocation_id, target, actor, now, **details)
+                answer = fulfilment_view(self._row(conn, allocation_id))
+        except WrongPickupCode as wrong:
+            with self._db.write() as conn:  # its own transaction: the step's was rolled back
+                problem = pickup_codes.count_wrong_code(conn, allocation_id, now, wrong)
+            raise problem from None
         self._on_commit()
         return answer
 
@@ -214,6 +220,7 @@ class Fulfilments:
         self._finish(conn, row, S.READY, actor, now, "pickup.ready", {}, "", pickup_by=to_text(pickup_by))
 
     def _to_collected(self, conn, row, actor, now, code: str = "") -> None:
+        pickup_codes.refuse_while_locked(row, now)
         if not rules.pickup_code_matches(code, row["pickup_code_hash"]):
             raise WrongPickupCode("That pickup code does not match this order; ask the customer for the code in "
                                   "their confirmation message.")

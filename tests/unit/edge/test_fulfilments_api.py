@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from edge.command_inbox import CommandInbox
+from shared.models import FulfilmentStatus
 from shared.ids import uuid7
 from tests.unit.edge.conftest import assert_problem
 
@@ -75,6 +76,28 @@ class TestPickupLifecycle:
             {"sku": "MUG-01", "on_hand": 3, "reserved": 0, "damaged": 0}]
         for type_ in ("fulfilment.accepted", "fulfilment.picked", "pickup.ready"):
             assert len(events(signed_in, type_)) == 1
+
+    def test_five_wrong_pickup_codes_lock_that_fulfilment_for_five_minutes_even_offline(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        for aid in ("AL-1", "AL-2"):
+            assign(signed_in, aid, lines=(("MUG-01", 1),))
+            step(signed_in, aid, "pick")
+            step(signed_in, aid, "ready")
+        for left in (4, 3, 2, 1):
+            wrong = assert_problem(step(signed_in, "AL-1", "collect", {"pickup_code": "WRONG1"}), 422,
+                                   "wrong_pickup_code")
+            assert wrong["attempts_left"] == left
+        locked = assert_problem(step(signed_in, "AL-1", "collect", {"pickup_code": "WRONG1"}), 429,
+                                "too_many_attempts")
+        assert "5 minutes" in locked["detail"] and 290 <= locked["retry_after_s"] <= 301
+        # while locked even the right code is refused; another order's code is not affected
+        assert_problem(step(signed_in, "AL-1", "collect", {"pickup_code": CODE}), 429, "too_many_attempts")
+        assert step(signed_in, "AL-2", "collect", {"pickup_code": CODE}).json()["status"] == "collected"
+        assert signed_in.get("/v1/fulfilments/AL-1").json()["status"] == "ready"
+        later = datetime.now(timezone.utc) + timedelta(minutes=5, seconds=5)
+        collected = signed_in.app.state.edge.fulfilments.act("AL-1", FulfilmentStatus.COLLECTED, "A1", later,
+                                                              code=CODE)
+        assert collected["status"] == "collected"
 
     def test_repeating_a_step_answers_200_and_a_wrong_one_409(self, signed_in):
         receive(signed_in, "MUG-01", 5)
