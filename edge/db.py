@@ -3,12 +3,13 @@
 import sqlite3
 from pathlib import Path
 
-from edge.outbox import append_snapshot
+from edge import epochs
+from edge.epochs import read_epoch
 from edge.printing import spool
 from shared import idempotency
-from shared.clock import now_text
-from shared.ids import uuid7
 from shared.sqlite import Database
+
+__all__ = ["MIGRATIONS", "next_number", "open_database", "read_epoch"]
 
 SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -214,7 +215,7 @@ ALTER TABLE fulfilments ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fulfilments ADD COLUMN code_locked_until TEXT;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6]
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:
@@ -222,7 +223,7 @@ def open_database(path: str | Path) -> Database:
     db = Database(path, MIGRATIONS)
     with db.write() as conn:
         if read_epoch(conn) is None:
-            _start_epoch(conn)
+            epochs.open_first_epoch(conn)
     return db
 
 
@@ -230,15 +231,3 @@ def next_number(conn: sqlite3.Connection, counter: str) -> int:
     """The next value of a named counter (receipts, returns), taken inside the caller's transaction."""
     return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
                         "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]
-
-
-def read_epoch(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
-    return row["value"] if row else None
-
-
-def _start_epoch(conn: sqlite3.Connection) -> None:
-    conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                     [("epoch", uuid7()), ("created_at", now_text())])
-    # Central learns the epoch from seq 1, which is always a snapshot of the current levels (DESIGN §3).
-    append_snapshot(conn, actor="system")

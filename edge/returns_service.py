@@ -182,15 +182,17 @@ class ReturnsService:
         here counts. Either way a quick second return cannot take back the same units twice."""
         if order is None:
             raise ValidationProblem(f"The lines of order {order_id} are not known; try again.")
-        after = -1 if order.from_token else conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
+        applied = conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
         returned_here: dict[str, int] = {}
         refunded_here: dict[str, int] = {}
-        for row in conn.execute("SELECT body FROM returns WHERE receipt_number IS NULL AND "
-                                "json_extract(body, '$.original.order_id') = ?", (order_id,)):
+        # Not yet applied by central = its event is still in this epoch's outbox above the watermark.
+        for row in conn.execute("SELECT r.body, o.seq FROM returns r LEFT JOIN outbox o ON o.id = r.event_id "
+                                "WHERE r.receipt_number IS NULL AND json_extract(r.body, '$.original.order_id') = ?",
+                                (order_id,)):
             body = json.loads(row["body"])
             for refund in body["refunds"]:
                 refunded_here[refund["tender"]] = refunded_here.get(refund["tender"], 0) + refund["amount"]
-            if body["seq"] > after:
+            if order.from_token or (row["seq"] is not None and row["seq"] > applied):
                 for line in body["lines"]:
                     returned_here[line["sku"]] = returned_here.get(line["sku"], 0) + line["qty"]
         skus = [line.sku for line in order.lines]

@@ -63,7 +63,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                              online=lambda: agent is not None and agent.online, on_commit=committed,
                              printing=printer)
-        app.state.edge = EdgeState(settings=settings, db=db, epoch=epoch, stock=StockService(db, wakeup.notify),
+        app.state.edge = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify),
                                    counts=CountService(db, wakeup.notify),
                                    sessions=sessions, sales=sales, fulfilments=fulfilments,
                                    returns=ReturnsService(db, sessions, store_id=settings.store_id,

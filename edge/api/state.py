@@ -6,6 +6,7 @@ from datetime import datetime
 
 from edge.auth import Sessions
 from edge.count_service import CountService
+from edge.epochs import read_epoch
 from edge.fulfilment_service import Fulfilments
 from edge.network_atp import NetworkAtp
 from edge.online_orders import OnlineOrders
@@ -23,7 +24,6 @@ from shared.sqlite import Database
 class EdgeState:
     settings: EdgeSettings
     db: Database
-    epoch: str
     stock: StockService
     counts: CountService
     sessions: Sessions
@@ -36,6 +36,12 @@ class EdgeState:
     spool: SpoolWorker
     network_atp: NetworkAtp
     online_orders: OnlineOrders
+
+    @property
+    def epoch(self) -> str:
+        """The database's current epoch (a restored database opens a new one while the agent runs)."""
+        with self.db.read() as conn:
+            return read_epoch(conn)
 
     @property
     def online(self) -> bool:

@@ -15,7 +15,7 @@ from shared.sqlite import Database
 @dataclass
 class SyncContext:
     settings: EdgeSettings
-    epoch: str
+    epoch: str  # the epoch at start, updated when a new one opens; loops read it with their rows from `meta`
     db: Database
     link: NatsLink
     wakeup: Wakeup

@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 from edge import outbox
+from edge.epochs import read_epoch
 from edge.settings import version
 from edge.sync.context import SyncContext
 from shared import subjects
@@ -40,7 +41,8 @@ class HeartbeatSender:
         ctx = self._ctx
         with ctx.db.read() as conn:
             counts = outbox.counters(conn)
+            epoch = read_epoch(conn)  # with the counts: a new epoch restarts seq
             printers = [PrinterState(name=p["name"], state=p["state"]) for p in ctx.printer_states(conn)]
         oldest = from_text(counts.oldest_unsent_at) if counts.oldest_unsent_at else None
-        return Heartbeat(store_id=ctx.store_id, epoch=ctx.epoch, last_seq=counts.last_seq, backlog=counts.backlog,
+        return Heartbeat(store_id=ctx.store_id, epoch=epoch, last_seq=counts.last_seq, backlog=counts.backlog,
                          oldest_unsent_at=oldest, clock=ctx.clock(), printers=printers, version=self._version)

@@ -9,6 +9,7 @@ import logging
 import time
 
 from edge import outbox
+from edge.epochs import read_epoch
 from edge.sync.context import SyncContext
 from shared import subjects
 
@@ -32,35 +33,36 @@ class Publisher:
         ctx = self._ctx
         while not ctx.stopping.is_set():
             try:
-                rows = await asyncio.to_thread(self._pending)
+                epoch, rows = await asyncio.to_thread(self._pending)
                 if not rows or not ctx.link.online:
                     await ctx.wakeup.wait(IDLE_WAKE_S)
                     continue
-                acked = await self._publish_batch(rows)
+                acked = await self._publish_batch(epoch, rows)
                 if acked:
-                    await asyncio.to_thread(self._mark, acked)
+                    await asyncio.to_thread(self._mark, epoch, acked)
                 if len(acked) < len(rows):
                     await ctx.pause(RETRY_AFTER_S)
             except Exception:  # the publisher must outlive any surprise; the rows wait in the outbox
                 log.exception("outbox publisher hit an error; retrying")
                 await ctx.pause(RETRY_AFTER_S)
 
-    def _pending(self) -> list[outbox.OutboxRow]:
+    def _pending(self) -> tuple[str, list[outbox.OutboxRow]]:
+        # The epoch is read with the rows: a new epoch (a restored database) may start between two batches.
         with self._ctx.db.read() as conn:
-            return outbox.unpublished(conn, BATCH)
+            return read_epoch(conn), outbox.unpublished(conn, BATCH)
 
-    async def _publish_batch(self, rows: list[outbox.OutboxRow]) -> list[int]:
+    async def _publish_batch(self, epoch: str, rows: list[outbox.OutboxRow]) -> list[int]:
         """Publish a batch pipelined (one connection keeps seq order); the seqs whose PubAck came back.
 
         A row that failed is retried on the next round with the same id; if a later row got through meanwhile,
         central holds it until the gap fills, so nothing is skipped.
         """
-        results = await asyncio.gather(*(self._publish(row) for row in rows))
+        results = await asyncio.gather(*(self._publish(epoch, row) for row in rows))
         return [row.seq for row, ok in zip(rows, results) if ok]
 
-    async def _publish(self, row: outbox.OutboxRow) -> bool:
+    async def _publish(self, epoch: str, row: outbox.OutboxRow) -> bool:
         ctx = self._ctx
-        envelope = row.envelope(ctx.store_id, ctx.epoch)
+        envelope = row.envelope(ctx.store_id, epoch)
         try:
             ack = await ctx.link.js.publish(
                 subjects.events(ctx.store_id), envelope.to_bytes(), timeout=PUBLISH_TIMEOUT_S,
@@ -84,9 +86,12 @@ class Publisher:
             self._last_warned = now
             log.warning("event seq %d not acknowledged (%s); retrying with the same Nats-Msg-Id", seq, reason)
 
-    def _mark(self, seqs: list[int]) -> None:
+    def _mark(self, epoch: str, seqs: list[int]) -> None:
         # One durable transaction per batch, not per event: the fsync is the cost that matters here.
         with self._ctx.db.write() as conn:
+            if read_epoch(conn) != epoch:  # superseded meanwhile: these seqs now name other rows
+                log.info("a new epoch started while seq %d-%d were in flight; not marking them", seqs[0], seqs[-1])
+                return
             at = self._ctx.clock()
             for seq in seqs:
                 outbox.mark_published(conn, seq, at)

@@ -1,16 +1,33 @@
-"""Central's applied watermark on `omni.ack.<store>`: remember it, and prune what central has and is old."""
+"""Central's applied watermark on `omni.ack.<store>`: remember it, and prune what central has and is old.
+
+A watermark of our own epoch above the last seq this database ever wrote means the database is older than what
+central heard from it (restored from a backup): the store then opens a new epoch (DESIGN §3) and carries on."""
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from edge import outbox
+from edge.domain.epochs import restored_from_backup
+from edge.epochs import EpochChange, open_new_epoch, read_epoch
 from edge.sync.context import SyncContext
 from shared import subjects
 from shared.events import AppliedWatermark
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What one watermark did: nothing (another epoch), pruned rows, or a new epoch."""
+
+    our_epoch: str
+    last_seq: int = 0
+    pruned: int = 0
+    other_epoch: bool = False
+    change: EpochChange | None = None
 
 
 class WatermarkFollower:
@@ -29,18 +46,38 @@ class WatermarkFollower:
         except ValidationError as e:
             log.warning("ignoring a malformed watermark: %s", e.errors()[0]["msg"])
             return
-        if mark.epoch != self._ctx.epoch:
-            log.info("ignoring a watermark of epoch %s (ours is %s)", mark.epoch, self._ctx.epoch)
-            return
         try:
-            deleted = await asyncio.to_thread(self.apply, mark.applied_seq)
+            taken = await asyncio.to_thread(self.apply, mark)
         except Exception:
             log.exception("could not record the watermark")
             return
-        if deleted:
-            log.info("central has applied up to seq %d; pruned %d old events", mark.applied_seq, deleted)
+        if taken.other_epoch:
+            log.info("ignoring a watermark of epoch %s (ours is %s)", mark.epoch, taken.our_epoch)
+        elif taken.change is not None:
+            change = taken.change
+            self._ctx.epoch = change.new
+            self._ctx.wakeup.notify()  # send the new epoch's snapshot now
+            log.error("THIS DATABASE IS OLDER THAN WHAT HEAD OFFICE HAS: central applied seq %d of epoch %s, but "
+                      "this database only reached seq %d (restored from a backup?). Started epoch %s with a stock "
+                      "snapshot (%d event(s)); the old epoch's %d outbox rows (%d never sent) are kept in "
+                      "superseded_events. Sales, returns and receipt numbers made on the newer copy are not in this "
+                      "database: check them with head office.", mark.applied_seq, change.old, taken.last_seq,
+                      change.new, change.snapshot_events, change.kept_events, change.unsent_events)
+        elif taken.pruned:
+            log.info("central has applied up to seq %d; pruned %d old events", mark.applied_seq, taken.pruned)
 
-    def apply(self, applied_seq: int) -> int:
+    def apply(self, mark: AppliedWatermark) -> Taken:
+        """One transaction: check the epoch and our last seq, then prune or open a new epoch."""
         ctx = self._ctx
         with ctx.db.write() as conn:
-            return outbox.apply_watermark(conn, applied_seq, retain_days=ctx.settings.retain_days, now=ctx.clock())
+            epoch = read_epoch(conn)
+            if mark.epoch != epoch:
+                return Taken(epoch, other_epoch=True)
+            last_seq = outbox.counters(conn).last_seq
+            if restored_from_backup(mark.applied_seq, last_seq):
+                reason = f"restored database: central had applied seq {mark.applied_seq} of {epoch}, ours ended at " \
+                         f"{last_seq}"
+                return Taken(epoch, last_seq, change=open_new_epoch(conn, reason))
+            pruned = outbox.apply_watermark(conn, mark.applied_seq, retain_days=ctx.settings.retain_days,
+                                            now=ctx.clock())
+            return Taken(epoch, last_seq, pruned=pruned)
