@@ -3,6 +3,7 @@
 from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.screens.form import FormDialog
@@ -74,3 +75,33 @@ async def test_a_return_without_receipt_asks_a_manager_on_the_spot(shop):
         await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
         await until(pilot, lambda: "recorded" in text_of(app, "#message"))
     assert shop.on_hand(TEE["sku"]) == before + 1
+
+
+async def test_an_online_order_is_returned_by_scanning_its_receipt_token(shop):
+    order = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": f"ui-return-{TEA['sku']}"}, json={
+        "channel": "web", "customer": {"name": "Ole Hansen"}, "lines": [{"sku": TEA["sku"], "qty": 2}],
+        "delivery": {"type": "pickup", "store_id": "S005"}}).json()
+    poll(lambda: any(f["order_id"] == order["id"] for f in
+                     shop.api.get("/v1/fulfilments", params={"type": "pickup"}).json()["items"]),
+         what="the order reaches the store")
+    allocation = next(f for f in shop.api.get("/v1/fulfilments", params={"type": "pickup"}).json()["items"]
+                      if f["order_id"] == order["id"])["allocation_id"]
+    for step, body in [("accept", None), ("pick", None), ("ready", None),
+                       ("collect", {"pickup_code": order["pickup_code"]})]:
+        assert shop.api.post(f"/v1/fulfilments/{allocation}/{step}", json=body).status_code == 200
+    before = shop.on_hand(TEA["sku"])
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        returns = await open_returns(pilot, app)
+        app.screen.query_one("#scan").value = order["receipt_token"]  # a scanner types the QR's text
+        await pilot.press("enter")
+        await until(pilot, lambda: len(returns.lines) == 1 and returns.lines[0]["sold"] == 2)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#qty").value = "1"
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ReturnsScreen) and returns.lines[0]["chosen"])
+        await pilot.press("f10")
+        await until(pilot, lambda: "recorded" in text_of(app, "#message"))
+        assert "to online" in text_of(app, "#message")
+    assert shop.on_hand(TEA["sku"]) == before + 1
