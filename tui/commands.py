@@ -1,13 +1,13 @@
-"""The command palette (Ctrl+P) reaches every screen and action of the counter."""
+"""The command palette (Ctrl+P) reaches every screen and action of the counter: the screens from anywhere, and
+every key of the screen it was opened from."""
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class StoreCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, object]]:
+    def _screens(self) -> list[tuple[str, str, object]]:
         app = self.app
-        if getattr(app, "associate", None) is None:
-            return []
         return [
             ("Sell", "Scan lines and take payment (F2 at home)", lambda: app.open_screen("sell")),
             ("Stock", "Look up, receive, adjust, count (F3 at home)", lambda: app.open_screen("stock")),
@@ -20,6 +20,22 @@ class StoreCommands(Provider):
             ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
             ("Sign out", "Leave the counter for the next associate", app.sign_out),
         ]
+
+    def _actions(self) -> list[tuple[str, str, object]]:
+        """The keys of the screen the palette was opened from, so nothing depends on remembering a key."""
+        screen = self.screen
+        actions = []
+        for binding in getattr(type(screen), "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.show and binding.description:
+                def run(action: str = binding.action) -> None:
+                    self.app.call_later(screen.run_action, action)
+                actions.append((binding.description, f"key {binding.key} on this screen", run))
+        return actions
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        if getattr(self.app, "associate", None) is None:
+            return []
+        return self._actions() + self._screens()
 
     async def discover(self) -> Hits:
         for name, help_text, run in self._commands():

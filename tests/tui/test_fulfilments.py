@@ -101,3 +101,19 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
             await until(pilot, lambda: ship_status() == status)
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
          "head office sees the order completed")
+
+
+async def test_the_palette_offers_the_keys_of_the_screen_it_was_opened_from(shop):
+    app = StoreApp(EdgeClient(shop.edge.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, PickupsScreen))
+        queue = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Finished")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: queue.show_finished)
