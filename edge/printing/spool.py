@@ -87,12 +87,16 @@ def enqueue(conn: sqlite3.Connection, kind: str, ref: str, printer: str, payload
 
 def due(conn: sqlite3.Connection, now: datetime, printer: str | None = None) -> list[sqlite3.Row]:
     """Pending jobs whose time has come, oldest first (per printer, the order they were queued)."""
-    sql = f"SELECT * FROM print_jobs WHERE {PENDING} AND next_attempt_at <= ?"
-    args: list = [to_text(now)]
+    # A job waits while an earlier one for the same printer is still backing off: receipts come out in the order
+    # they were queued, even when a printer returns between a failed job's retries.
+    sql = (f"SELECT * FROM print_jobs AS p WHERE p.{PENDING} AND p.next_attempt_at <= ? AND NOT EXISTS ("
+           f"SELECT 1 FROM print_jobs AS e WHERE e.printer = p.printer AND e.{PENDING} AND e.rowid < p.rowid "
+           "AND e.next_attempt_at > ?)")
+    args: list = [to_text(now), to_text(now)]
     if printer is not None:
-        sql += " AND printer = ?"
+        sql += " AND p.printer = ?"
         args.append(printer)
-    return conn.execute(sql + " ORDER BY rowid", args).fetchall()
+    return conn.execute(sql + " ORDER BY p.rowid", args).fetchall()
 
 
 def next_due_at(conn: sqlite3.Connection) -> str | None:

@@ -71,6 +71,16 @@ class TestRetrying:
             assert [row["id"] for row in due(conn, NOW + timedelta(seconds=5))] == [first, second, other]
 
 
+    def test_a_job_queued_while_an_earlier_one_backs_off_waits_behind_it(self, db):
+        first = queue(db, "S001-000001")
+        with db.write() as conn:
+            mark_failed(conn, first, "refused", NOW, Backoff(5, 60))
+        second = queue(db, "S001-000002", at=NOW + timedelta(seconds=1))  # sold while the printer is off
+        with db.write() as conn:
+            assert due(conn, NOW + timedelta(seconds=2)) == []
+            assert [row["id"] for row in due(conn, NOW + timedelta(seconds=5))] == [first, second]
+
+
 class TestReprinting:
     def test_a_receipt_number_reprints_its_latest_job_with_the_same_bytes(self, db):
         original = queue(db)
