@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from central.domain.policy import RoutingPolicy
 
 EARTH_RADIUS_KM = 6371.0088
+# An order's stored explanation lists this many candidates and excluded nodes (and says how many there were),
+# so that a network of thousands of nodes does not store a long list with every order.
+EXPLAINED_CANDIDATES = 50
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -109,36 +112,55 @@ def route(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy)
     return _route_ship(request, nodes, policy)
 
 
-def _screen(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy):
-    """Candidates per line (ATP ≥ qty among usable nodes), each node's cost, and why others are out."""
-    excluded, costs = [], {}
-    per_line: dict[str, list[str]] = {sku: [] for sku in request.lines}
+@dataclass
+class _Screened:
+    """The usable nodes: which lines each can cover (ATP ≥ qty), what its shipment costs, and why others are out."""
+
+    per_line: dict[str, list[str]]
+    covers: dict[str, frozenset[str]]
+    costs: dict[str, float]
+    excluded: list[dict]
+
+
+def _screen(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy) -> _Screened:
+    screened = _Screened({sku: [] for sku in request.lines}, {}, {}, [])
     for node in sorted(nodes, key=lambda n: n.node_id):
         reason = _exclusion(node, request)
         if reason is None:
-            covers = [sku for sku, qty in request.lines.items() if node.atp.get(sku, 0) >= qty]
+            covers = frozenset(sku for sku, qty in request.lines.items() if node.atp.get(sku, 0) >= qty)
             if not covers:
                 reason = "not enough ATP for any line"
             else:
-                costs[node.node_id] = shipment_cost(node, request, policy)
+                screened.costs[node.node_id] = shipment_cost(node, request, policy)
+                screened.covers[node.node_id] = covers
                 for sku in covers:
-                    per_line[sku].append(node.node_id)
+                    screened.per_line[sku].append(node.node_id)
         if reason is not None:
-            excluded.append({"node_id": node.node_id, "reason": reason})
-    return per_line, costs, excluded
+            screened.excluded.append({"node_id": node.node_id, "reason": reason})
+    return screened
 
 
-def _candidates_view(per_line, costs, nodes: list[NodeOption], request: RouteRequest) -> list[dict]:
+def _candidates_view(screened: _Screened, nodes: list[NodeOption], request: RouteRequest) -> list[dict]:
+    """The cheapest candidates, cheapest first; a network of thousands lists only the first EXPLAINED_CANDIDATES."""
     by_id = {n.node_id: n for n in nodes}
     view = []
-    for node_id, cost in sorted(costs.items(), key=lambda kv: (kv[1], kv[0])):
+    ranked = sorted(screened.costs.items(), key=lambda kv: (kv[1], kv[0]))
+    for node_id, cost in ranked[:EXPLAINED_CANDIDATES]:
         node = by_id[node_id]
         distance = 0.0 if request.delivery_type == "pickup" else _distance(node, request)
         view.append({"node_id": node_id, "type": node.node_type, "distance_km": round(distance, 2),
                      "shipment_cost": round(cost, 4),
-                     "covers": [sku for sku, ids in per_line.items() if node_id in ids],
+                     "covers": [sku for sku in request.lines if sku in screened.covers[node_id]],
                      "atp": {sku: node.atp.get(sku, 0) for sku in request.lines}})
     return view
+
+
+def _excluded_view(excluded: list[dict]) -> dict:
+    by_reason: dict[str, int] = {}
+    for entry in excluded:
+        by_reason[entry["reason"]] = by_reason.get(entry["reason"], 0) + 1
+    return {"excluded": excluded[:EXPLAINED_CANDIDATES], "excluded_total": len(excluded),
+            "excluded_by_reason": by_reason}
 
 
 def _assign(chosen: set[str], per_line: dict[str, list[str]], costs: dict[str, float]) -> dict[str, str]:
@@ -162,9 +184,8 @@ def _exhaustive(per_line, costs, policy) -> tuple[set[str], int]:
     return best or set(), tried
 
 
-def _bounded(per_line, costs, policy) -> tuple[set[str], int]:
+def _bounded(per_line, covers, costs, policy) -> tuple[set[str], int]:
     coverable = {sku for sku, ids in per_line.items() if ids}
-    covers = {n: {sku for sku, ids in per_line.items() if n in ids} for n in costs}
     singles = [n for n in costs if covers[n] >= coverable]
     best_single = {min(singles, key=lambda n: (costs[n], n))} if singles else None
     # The top K by cost per line covered, plus each line's cheapest node so every line stays coverable.
@@ -191,12 +212,13 @@ def _bounded(per_line, costs, policy) -> tuple[set[str], int]:
 
 
 def _route_ship(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy) -> RoutingPlan:
-    per_line, costs, excluded = _screen(request, nodes, policy)
-    candidates = _candidates_view(per_line, costs, nodes, request)
-    explanation = {"delivery": "ship", "allow_split": request.allow_split, "candidates": candidates,
-                   "excluded": excluded}
+    screened = _screen(request, nodes, policy)
+    per_line, costs = screened.per_line, screened.costs
+    explanation = {"delivery": "ship", "allow_split": request.allow_split,
+                   "candidates": _candidates_view(screened, nodes, request), "candidates_total": len(costs),
+                   **_excluded_view(screened.excluded)}
     if not request.allow_split:
-        singles = [n for n in costs if all(n in ids for ids in per_line.values())]
+        singles = [n for n in costs if screened.covers[n] == set(request.lines)]
         if not singles:
             reason = "no single node can supply every line and the order may not be split"
             unfilled = tuple(Unfilled(sku, qty, reason) for sku, qty in request.lines.items())
@@ -208,7 +230,7 @@ def _route_ship(request: RouteRequest, nodes: list[NodeOption], policy: RoutingP
         if size <= policy.exhaustive_limit:
             (chosen, tried), strategy = _exhaustive(per_line, costs, policy), "exhaustive"
         else:
-            (chosen, tried), strategy = _bounded(per_line, costs, policy), "bounded"
+            (chosen, tried), strategy = _bounded(per_line, screened.covers, costs, policy), "bounded"
     assignment = _assign(chosen, per_line, costs)
     unfilled = tuple(Unfilled(sku, qty, "no usable node has enough ATP")
                      for sku, qty in request.lines.items() if sku not in assignment)
@@ -217,12 +239,13 @@ def _route_ship(request: RouteRequest, nodes: list[NodeOption], policy: RoutingP
 
 
 def _route_pickup(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy) -> RoutingPlan:
-    per_line, costs, excluded = _screen(request, nodes, policy)
+    screened = _screen(request, nodes, policy)
+    per_line, costs, excluded = screened.per_line, screened.costs, screened.excluded
     store = request.pickup_store
     explanation = {"delivery": "pickup", "pickup_store": store, "allow_split": request.allow_split,
-                   "strategy": "pickup", "candidates": _candidates_view(per_line, costs, nodes, request),
-                   "excluded": excluded}
-    at_store = {sku for sku, ids in per_line.items() if store in ids}
+                   "strategy": "pickup", "candidates": _candidates_view(screened, nodes, request),
+                   "candidates_total": len(costs), **_excluded_view(excluded)}
+    at_store = set(screened.covers.get(store, ()))
     if at_store == set(request.lines) or (at_store and request.allow_split):
         assignment = {sku: store for sku in at_store}
         unfilled = tuple(Unfilled(sku, qty, f"pickup store {store} has not enough ATP")
@@ -233,7 +256,7 @@ def _route_pickup(request: RouteRequest, nodes: list[NodeOption], policy: Routin
          if any(n.node_id == store for n in nodes) else "not a known store")
     by_id = {n.node_id: n for n in nodes}
     origin = by_id.get(store)
-    alternatives = [n for n in costs if n != store and all(n in ids for ids in per_line.values())]
+    alternatives = [n for n in costs if n != store and screened.covers[n] == set(request.lines)]
     explanation["alternatives"] = sorted(
         ({"node_id": n, "distance_km": round(haversine_km(origin.lat, origin.lon, by_id[n].lat, by_id[n].lon), 2)
           if origin else None} for n in alternatives),

@@ -213,3 +213,17 @@ def test_pickup_and_unsplit_plans_use_one_node_at_most(case, pickup):
         assert not plan.unfilled and plan.outcome == "allocated"
     else:
         assert plan.outcome == "held" and len(plan.unfilled) == len(request.lines)
+
+
+def test_a_large_network_keeps_a_short_explanation_that_still_counts_every_node():
+    nodes = [store(f"S{i:04}", LONDON[0] + i / 10_000, LONDON[1], {"A": 3}) for i in range(300)]
+    nodes += [store(f"T{i:04}", 51.5, -0.12, {"A": 0}) for i in range(80)]
+    nodes += [store(f"U{i:04}", 51.5, -0.12, {"A": 3}, fresh=False) for i in range(20)]
+    plan = route(ship({"A": 1}), nodes, POLICY)
+    explanation = plan.explanation
+    assert plan.shipments[0].node_id == "S0000"  # the nearest
+    assert len(explanation["candidates"]) == 50 and explanation["candidates_total"] == 300
+    assert explanation["candidates"][0]["node_id"] == "S0000"
+    assert len(explanation["excluded"]) == 50 and explanation["excluded_total"] == 100
+    assert explanation["excluded_by_reason"] == {"not enough ATP for any line": 80,
+                                                 "stale: central cannot vouch for its stock": 20}
