@@ -100,5 +100,5 @@ def print_now(doc: Document, printer: PrinterConfig, timeout: float = 5.0) -> Re
     """Send a document straight to a printer, bypassing the spool (a test page from the command line, which wants
     to say at once whether the printer answered); raises `targets.PrinterUnavailable`."""
     job = render(doc, printer)
-    send(printer.parsed_target, Job(uuid7(), job.kind, job.payload, job.text), timeout)
+    send(printer.parsed_target, Job(uuid7(), job.kind, job.payload, job.text), timeout, printer.status_protocol)
     return job

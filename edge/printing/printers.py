@@ -10,7 +10,8 @@ from edge.printing.documents import TestPage
 from edge.printing.escpos_render import DEFAULT_CODEPAGE, DEFAULT_PROFILE, known_profiles
 from edge.printing.layouts import columns_for_width
 from edge.printing.spool import health
-from edge.printing.targets import Target, parse_target
+from edge.printing.printer_status import StatusProtocol
+from edge.printing.targets import NetworkTarget, Target, parse_target
 from shared.clock import to_text
 
 
@@ -35,6 +36,11 @@ class PrinterConfig(BaseModel):
                                 description="Characters per line; by default 32 on 58 mm and 48 on 80 mm paper "
                                             "(some models, e.g. TM-T88V, print 42).")
 
+    status_check: bool = Field(default=True,
+                               description="Ask a network printer before each job whether it can print (paper, "
+                                           "cover, print head) and keep the job queued while it cannot; a printer "
+                                           "that does not answer is printed to without asking.")
+
     @field_validator("target")
     @classmethod
     def _target_parses(cls, value: str) -> str:
@@ -52,6 +58,13 @@ class PrinterConfig(BaseModel):
     @property
     def parsed_target(self) -> Target:
         return parse_target(self.target)
+
+    @property
+    def status_protocol(self) -> StatusProtocol | None:
+        """How to ask this printer whether it can print; None when it is not asked (off, or not on the network)."""
+        if not self.status_check or not isinstance(self.parsed_target, NetworkTarget):
+            return None
+        return "escpos" if self.kind == "receipt" else "zpl"
 
     @property
     def line_columns(self) -> int:

@@ -131,4 +131,5 @@ class Printing:
         s = self.settings
         return SpoolWorker(db, {p.name: p.target for p in s.printers},
                            backoff=Backoff(s.retry_first_seconds, s.retry_limit_seconds),
-                           timeout=s.send_timeout_seconds, clock=clock)
+                           timeout=s.send_timeout_seconds, clock=clock,
+                           status_checks={p.name: p.status_protocol for p in s.printers if p.status_protocol})

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from edge.printing.printer_status import StatusProtocol
 from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target, send
 from shared.clock import from_text, to_text, utc_now
 from shared.ids import uuid7
@@ -188,9 +189,15 @@ class SpoolWorker:
     its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""
 
     def __init__(self, db: Database, targets: Mapping[str, Target | str], *, backoff: Backoff = Backoff(),
-                 timeout: float = 5.0, idle: float = 1.0, clock: Callable[[], datetime] = utc_now):
+                 timeout: float = 5.0, idle: float = 1.0, clock: Callable[[], datetime] = utc_now,
+                 status_checks: Mapping[str, StatusProtocol] | None = None, status_wait: float = 1.0):
         self._db, self._backoff, self._timeout, self._idle, self._clock = db, backoff, timeout, idle, clock
         self._targets = {name: parse_target(t) if isinstance(t, str) else t for name, t in targets.items()}
+        # Printers asked before each job whether they can print; one that never answers is no longer asked, so a
+        # model that ignores status queries does not wait `status_wait` on every receipt.
+        self._status_checks = dict(status_checks or {})
+        self._status_answered: set[str] = set()
+        self._status_wait = status_wait
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
@@ -242,8 +249,10 @@ class SpoolWorker:
             try:
                 if target is None:
                     raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
-                await asyncio.to_thread(send, target, Job(row["id"], row["kind"], row["payload"], row["preview"]),
-                                        self._timeout)
+                answered = await asyncio.to_thread(
+                    send, target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
+                    self._status_checks.get(name), self._status_wait)
+                self._remember_status_answer(name, answered)
             except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
                 with self._db.write() as conn:
                     retry_at = mark_failed(conn, row["id"], str(e), self._clock(), self._backoff)
@@ -254,6 +263,13 @@ class SpoolWorker:
                 mark_sent(conn, row["id"], self._clock())
             sent += 1
         return sent
+
+    def _remember_status_answer(self, name: str, answered: bool | None) -> None:
+        if answered:
+            self._status_answered.add(name)
+        elif answered is False and name not in self._status_answered:
+            del self._status_checks[name]
+            log.info("printer %s does not answer status queries: printing without asking first", name)
 
     def _until_next_due(self) -> float:
         with self._db.read() as conn:

@@ -8,6 +8,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.printing.printer_status import StatusProtocol, StatusUnknown, ask
+
 DEFAULT_PORT = 9100
 FORMS = "network:HOST:PORT, usb:VID:PID, serial:DEV, file:PATH or preview:DIR"
 
@@ -122,12 +124,20 @@ def _network(text: str, rest: str) -> NetworkTarget:
     return NetworkTarget(host, int(port_text))
 
 
-def send(target: Target, job: Job, timeout: float = 5.0) -> None:
-    """Deliver the whole job or raise `PrinterUnavailable`; blocking, so the spool calls it in a thread."""
+def send(target: Target, job: Job, timeout: float = 5.0, status: StatusProtocol | None = None,
+         status_wait: float = 1.0) -> bool | None:
+    """Deliver the whole job or raise `PrinterUnavailable`; blocking, so the spool calls it in a thread.
+
+    With `status`, a network printer is first asked whether it can print (paper, cover, head): a problem raises
+    `PrinterUnavailable` and nothing is sent. Returns whether the printer answered that question (None: not asked).
+    """
+    answered = None
     try:
         match target:
             case NetworkTarget(host=host, port=port):
                 with socket.create_connection((host, port), timeout=timeout) as connection:
+                    if status is not None:
+                        answered = _can_print(target, connection, status, status_wait)
                     connection.sendall(job.payload)
                     connection.shutdown(socket.SHUT_WR)  # tell the printer the job is complete
             case FileTarget(path=path):
@@ -141,6 +151,17 @@ def send(target: Target, job: Job, timeout: float = 5.0) -> None:
         raise
     except OSError as e:
         raise PrinterUnavailable(f"{target}: {e.strerror or e}") from e
+    return answered
+
+
+def _can_print(target: NetworkTarget, connection: socket.socket, status: StatusProtocol, wait: float) -> bool:
+    try:
+        problem = ask(connection, status, wait)
+    except StatusUnknown:
+        return False
+    if problem is not None:
+        raise PrinterUnavailable(f"{target}: {problem}")
+    return True
 
 
 def preview_paths(directory: Path, job: Job) -> tuple[Path, Path]:

@@ -22,7 +22,9 @@ FAST = Backoff(first=0.05, limit=0.2)
 
 @contextlib.asynccontextmanager
 async def running(db, printers: list[PrinterConfig]):
-    worker = SpoolWorker(db, {p.name: p.target for p in printers}, backoff=FAST, timeout=2.0, idle=0.1)
+    worker = SpoolWorker(db, {p.name: p.target for p in printers}, backoff=FAST, timeout=2.0, idle=0.1,
+                         status_checks={p.name: p.status_protocol for p in printers if p.status_protocol},
+                         status_wait=0.3)
     worker.start()
     try:
         yield worker
@@ -130,6 +132,61 @@ class TestPrinterOutages:
             assert "no printer named 'old-counter'" in jobs_for(conn, "S001-000042")[0]["last_error"]
 
 
+class TestPrintersThatCannotPrint:
+    """A network printer without paper still accepts bytes: the spool asks first and keeps the job queued."""
+
+    async def test_a_receipt_printer_out_of_paper_keeps_its_jobs_until_a_roll_is_loaded(self, db, printer):
+        printer.condition = "paper_out"
+        counter = PrinterConfig(name="counter-1", target=printer.target)
+        queue(db, receipt(), counter)
+        async with running(db, [counter]):
+            def failing():
+                with db.read() as conn:
+                    [state] = health(conn)
+                return state.state == "failing" and printer.status_queries >= 2 and state
+            state = await eventually(failing, "the spool asking a printer without paper again")
+            assert "out of paper" in state.last_error and state.queued == 1
+            assert printer.jobs == [b""] * len(printer.jobs)  # asked, but no receipt sent into an empty printer
+            printer.condition = "ok"
+            await eventually(lambda: any(printer.jobs), "the receipt printing once paper is loaded")
+            await eventually(lambda: status(db, "S001-000042") == ["sent"], "the job marked sent")
+        [job] = [job for job in printer.jobs if job]
+        assert job.startswith(b"\x1b@") and b"S001-000042" in job
+
+    async def test_a_label_printer_with_its_head_open_keeps_the_label_queued(self, db, printer):
+        printer.condition = "cover_open"
+        labels = PrinterConfig(name="labels", target=printer.target, kind="label")
+        queue(db, label(), labels)
+        async with running(db, [labels]):
+            def failing():
+                with db.read() as conn:
+                    [state] = health(conn)
+                return state.state == "failing" and state
+            state = await eventually(failing, "the label printer reported as failing")
+            assert "print head open" in state.last_error
+            printer.condition = "ok"
+            [job] = await eventually(lambda: [job for job in printer.jobs if job], "the label printing")
+        assert job.startswith(b"^XA") and job.rstrip().endswith(b"^XZ")
+
+    async def test_a_printer_that_ignores_status_queries_is_printed_to_and_asked_only_once(self, db, printer):
+        printer.condition = "silent"
+        counter = PrinterConfig(name="counter-1", target=printer.target)
+        for n in (1, 2):
+            doc = receipt()
+            queue(db, type(doc)(**{**doc.__dict__, "receipt_number": f"S001-00000{n}"}), counter)
+        async with running(db, [counter]):
+            await eventually(lambda: len(printer.jobs) == 2, "both receipts printing")
+        assert printer.status_queries == 1
+        assert [b"S001-000001" in printer.jobs[0], b"S001-000002" in printer.jobs[1]] == [True, True]
+
+    async def test_with_status_check_off_the_printer_is_never_asked(self, db, printer):
+        counter = PrinterConfig(name="counter-1", target=printer.target, status_check=False)
+        queue(db, receipt(), counter)
+        async with running(db, [counter]):
+            await eventually(lambda: printer.jobs, "the receipt printing")
+        assert printer.status_queries == 0
+
+
 class TestPreviewAndReprint:
     async def test_a_preview_printer_writes_the_raw_job_and_a_readable_text(self, db, tmp_path):
         prints = tmp_path / "prints" / "S001"
@@ -167,6 +224,12 @@ class TestPrintingATestPageAtOnce:
         print_now(test_page(counter, NOW), counter)
         [job] = poll(lambda: printer.jobs, 10, "the test page arriving")
         assert b"TEST PAGE" in job and job.startswith(b"\x1b@")
+
+    def test_a_printer_without_paper_says_so_at_once(self, printer):
+        printer.condition = "paper_out"
+        counter = PrinterConfig(name="counter-1", target=printer.target)
+        with pytest.raises(PrinterUnavailable, match="out of paper"):
+            print_now(test_page(counter, NOW), counter, timeout=2.0)
 
     def test_a_printer_that_is_off_says_so_at_once(self):
         counter = PrinterConfig(name="counter-1", target=f"network:127.0.0.1:{free_port()}")
