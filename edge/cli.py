@@ -124,7 +124,8 @@ def _printers(args: argparse.Namespace) -> int:
             print(f"error: no printer named {args.test!r} (printers: {names})", file=sys.stderr)
             return 2
         try:
-            print_now(test_page(printer, utc_now()), printer, timeout=printing.send_timeout_seconds)
+            print_now(test_page(printer, utc_now()), printer, timeout=printing.send_timeout_seconds,
+                      timezone=settings.timezone)
         except PrinterUnavailable as e:
             print(f"error: printer {printer.name} ({printer.target}) did not take the test page: {e}",
                   file=sys.stderr)

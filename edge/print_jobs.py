@@ -3,7 +3,7 @@ journal of jobs, and the end-of-day summary."""
 
 import json
 import sqlite3
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 
 from edge.domain.end_of_day import summarize
 from edge.fulfilment_printing import product_names
@@ -13,7 +13,7 @@ from edge.printing.jobs import enqueue_document
 from edge.printing.printers import test_page
 from edge.printing.service import Printing
 from edge.printing.spool import JobNotFound
-from shared.clock import to_text
+from shared.clock import local_day_span, to_text
 from shared.problems import NotFound, ValidationProblem
 
 FULFILMENT_KINDS = ("pick-list", "bag-tag", "collection", "label")
@@ -78,15 +78,14 @@ def _from_record(printing: Printing, conn: sqlite3.Connection, kind: str, ref: s
     if kind == "test-page" and ref.startswith("TEST-"):
         # A first test page from the counter: there is no record to print again, so make one.
         target = next((p for p in printing.settings.printers if p.name == (printer or ref[len("TEST-"):])), None)
-        return enqueue_document(conn, test_page(target, now), target, now) if target else None
+        return enqueue_document(conn, test_page(target, now), target, now, printing.header.timezone) if target else None
     return None
 
 
 def day_summary(printing: Printing, conn: sqlite3.Connection, currency: str, day: date,
                 now: datetime) -> EndOfDaySummary:
-    """The business day `day` (UTC) from the sales and returns recorded in it."""
-    start = datetime.combine(day, time(), tzinfo=timezone.utc)
-    span = (to_text(start), to_text(start + timedelta(days=1)))
+    """The business day `day` (midnight to midnight in the store's time zone) from the sales and returns in it."""
+    span = local_day_span(day, printing.header.timezone)
     sales = [json.loads(r["body"]) for r in
              conn.execute("SELECT body FROM sales WHERE at >= ? AND at < ? ORDER BY at", span)]
     returns = [json.loads(r["body"]) for r in

@@ -4,10 +4,11 @@ import importlib.metadata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from edge.printing.service import PrintingSettings, preview_printers
+from shared.clock import zone
 from shared.config import PartSettings, read_secret
 from shared.models import Currency, StoreId
 
@@ -51,6 +52,9 @@ class EdgeSettings(PartSettings):
                                                                        "under its name on receipts and as the "
                                                                        "ship-from of shipping labels.")
     tax_id: str | None = Field(default=None, description="The store's VAT or tax number, printed on receipts.")
+    timezone: str = Field(default="UTC", description="The store's IANA time zone, e.g. Europe/Berlin: receipts, tags "
+                                                     "and pick lists show its wall-clock time, and the end-of-day "
+                                                     "summary covers its midnight to midnight.")
     printing: PrintingSettings = Field(default_factory=PrintingSettings,
                                        description="The counter's printers ([[printing.printers]]) and how the print "
                                                    "spool retries them.")
@@ -61,6 +65,12 @@ class EdgeSettings(PartSettings):
                                                                 "ATP or online-order lookup before answering from "
                                                                 "what the store last heard.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        zone(value)  # a ValueError that names the zone and gives examples
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "EdgeSettings":

@@ -1,6 +1,7 @@
-"""UTC time, written as RFC 3339 everywhere it leaves a process."""
+"""UTC time, written as RFC 3339 everywhere it leaves a process; a store's local time only for people to read."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utc_now() -> datetime:
@@ -21,3 +22,32 @@ def from_text(text: str) -> datetime:
 
 def now_text() -> str:
     return to_text(utc_now())
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name (`Europe/Berlin`); ValueError with a sentence when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin, America/New_York "
+                         "or UTC.") from None
+
+
+def local_text(text: str, zone_name: str) -> str:
+    """An RFC 3339 time as wall-clock time in a zone, with its offset: "2026-03-02T09:00:00.000Z" in Europe/Berlin
+    → "2026-03-02T10:00:00+01:00". UTC stays as it is."""
+    if zone_name == "UTC":
+        return text
+    return from_text(text).astimezone(zone(zone_name)).isoformat(timespec="seconds")
+
+
+def local_day_span(day: date, zone_name: str) -> tuple[str, str]:
+    """From local midnight of `day` to the next, as RFC 3339 UTC texts (23 or 25 hours on a clock change)."""
+    place = zone(zone_name)
+    start = datetime.combine(day, time(), tzinfo=place)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=place)
+    return to_text(start), to_text(end)
+
+
+def local_today(zone_name: str, now: datetime | None = None) -> date:
+    return (now or utc_now()).astimezone(zone(zone_name)).date()

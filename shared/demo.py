@@ -133,6 +133,8 @@ class Demo:
             "--nats-url", nats_url), {
             "OMNISTORE_EDGE_NATS_PASSWORD_FILE": str(layout.password_file(store_id)),
             "OMNISTORE_EDGE_STORE_NAME": store["name"],
+            "OMNISTORE_EDGE_STORE_ADDRESS": json.dumps(store["address"].split(", ", 1)),
+            "OMNISTORE_EDGE_TIMEZONE": store["timezone"],
             "OMNISTORE_EDGE_PRINT_DIR": str(self.root / "prints" / store_id)})
         wait_http(f"{url}/healthz", child)
         self._say(f"store {store_id} {store['name']} up at {url}")

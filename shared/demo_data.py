@@ -6,9 +6,11 @@ CURRENCY = "EUR"
 
 STORES = [
     {"id": "S001", "name": "Downtown", "address": "Mönckebergstraße 7, 20095 Hamburg, Germany",
-     "lat": 53.5509, "lon": 10.0003, "capabilities": ["pickup", "ship_from_store"], "ship_capacity_per_day": 40},
+     "lat": 53.5509, "lon": 10.0003, "capabilities": ["pickup", "ship_from_store"], "ship_capacity_per_day": 40,
+     "timezone": "Europe/Berlin"},
     {"id": "S002", "name": "Harbour", "address": "Große Elbstraße 39, 22767 Hamburg, Germany",
-     "lat": 53.5447, "lon": 9.9372, "capabilities": ["pickup", "ship_from_store"], "ship_capacity_per_day": 25},
+     "lat": 53.5447, "lon": 9.9372, "capabilities": ["pickup", "ship_from_store"], "ship_capacity_per_day": 25,
+     "timezone": "Europe/Berlin"},
 ]
 
 WAREHOUSES = [

@@ -27,7 +27,7 @@ def seed_central(central_url: str, token: str) -> None:
     """Stores, the warehouse, the catalog and the warehouse's stock feed."""
     with httpx.Client(base_url=central_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
         for store in STORES:
-            body = {k: v for k, v in store.items() if k != "id"}
+            body = {k: v for k, v in store.items() if k not in ("id", "timezone")}  # the zone is the edge's own
             _check(http.put(f"/v1/stores/{store['id']}", json=body), f"registering store {store['id']}")
         for warehouse in WAREHOUSES:
             body = {k: v for k, v in warehouse.items() if k != "id"}

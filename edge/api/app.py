@@ -45,7 +45,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         wakeup = Wakeup(asyncio.get_running_loop())
         printer = Printing(settings.printing_settings(),
                            StoreHeader(settings.store_name, settings.store_id, tuple(settings.store_address),
-                                       settings.tax_id))
+                                       settings.tax_id, timezone=settings.timezone))
         spool = printer.worker(db, clock)
         spool.start()
 

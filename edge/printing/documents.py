@@ -4,7 +4,10 @@ The `from_*` builders accept the dicts the API returns (a sale body, a return bo
 tolerate missing optional keys, so a document can always be printed from what was recorded.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
+
+from shared.clock import local_text
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,7 @@ class StoreHeader:
     address: tuple[str, ...] = ()
     tax_id: str | None = None
     footer: tuple[str, ...] = ("Thank you for shopping with us",)
+    timezone: str = "UTC"  # IANA name: the times on this store's papers are its wall-clock times
 
 
 @dataclass(frozen=True)
@@ -267,3 +271,14 @@ def _tax_in(gross: int, rate_bp: int) -> int:
 
 def _tender(data: dict) -> TenderLine:
     return TenderLine(data["type"], data["amount"], data.get("reference"))
+
+
+# The times a document carries (RFC 3339 UTC, as stored); papers show them as the store's wall-clock time.
+TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at")
+
+
+def in_local_time(doc: Document, zone_name: str) -> Document:
+    """The document with its times as wall-clock times of the store's zone (with their offset)."""
+    changes = {name: local_text(getattr(doc, name), zone_name) for name in TIME_FIELDS
+               if getattr(doc, name, "")}
+    return dataclasses.replace(doc, **changes) if changes else doc

@@ -12,7 +12,7 @@ from edge.printing import layouts, zpl
 from edge.printing.commands import Command, as_text
 from edge.printing.documents import (
     BagTag, CollectionReceipt, Document, EndOfDaySummary, PickList, ReturnReceipt, SaleReceipt, ShippingLabel,
-    TestPage,
+    TestPage, in_local_time,
 )
 from edge.printing.escpos_render import render_escpos
 from edge.printing.printers import PrinterConfig
@@ -76,9 +76,11 @@ def layout(doc: Document, columns: int) -> list[Command]:
                        "printer.")
 
 
-def render(doc: Document, printer: PrinterConfig) -> RenderedJob:
-    """The bytes for this printer (ESC/POS or ZPL) and the readable text kept for previews and reprints."""
+def render(doc: Document, printer: PrinterConfig, timezone: str = "UTC") -> RenderedJob:
+    """The bytes for this printer (ESC/POS or ZPL) and the readable text kept for previews and reprints; times
+    as the wall-clock time of the store's `timezone`."""
     kind, ref = KINDS[type(doc)], reference(doc)
+    doc = in_local_time(doc, timezone)
     if printer.kind == "label":
         if isinstance(doc, ShippingLabel):
             return RenderedJob(kind, ref, zpl.shipping_label(doc).encode(), zpl.label_text(doc))
@@ -90,15 +92,16 @@ def render(doc: Document, printer: PrinterConfig) -> RenderedJob:
                        as_text(commands, printer.line_columns))
 
 
-def enqueue_document(conn: sqlite3.Connection, doc: Document, printer: PrinterConfig, now: datetime) -> str:
+def enqueue_document(conn: sqlite3.Connection, doc: Document, printer: PrinterConfig, now: datetime,
+                     timezone: str = "UTC") -> str:
     """Render and queue one document on a printer; the job id. Call inside the caller's write transaction."""
-    job = render(doc, printer)
+    job = render(doc, printer, timezone)
     return enqueue(conn, job.kind, job.ref, printer.name, job.payload, job.text, now)
 
 
-def print_now(doc: Document, printer: PrinterConfig, timeout: float = 5.0) -> RenderedJob:
+def print_now(doc: Document, printer: PrinterConfig, timeout: float = 5.0, timezone: str = "UTC") -> RenderedJob:
     """Send a document straight to a printer, bypassing the spool (a test page from the command line, which wants
     to say at once whether the printer answered); raises `targets.PrinterUnavailable`."""
-    job = render(doc, printer)
+    job = render(doc, printer, timezone)
     send(printer.parsed_target, Job(uuid7(), job.kind, job.payload, job.text), timeout, printer.status_protocol)
     return job

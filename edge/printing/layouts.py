@@ -21,7 +21,8 @@ def columns_for_width(width_mm: int) -> int:
 
 
 def moment(text: str) -> str:
-    """RFC 3339 as a receipt shows it: "2026-03-02T09:00:00.000Z" → "2026-03-02 09:00 UTC"."""
+    """RFC 3339 as a receipt shows it: the store's wall-clock "2026-03-02T10:00:00+01:00" → "2026-03-02 10:00";
+    a UTC time says so: "2026-03-02T09:00:00.000Z" → "2026-03-02 09:00 UTC"."""
     if len(text) >= 16 and text[10] == "T":
         return f"{text[:10]} {text[11:16]}" + (" UTC" if text.endswith("Z") else "")
     return text

@@ -103,7 +103,8 @@ class Printing:
 
     def test_page(self, conn, name: str, now: datetime) -> str | None:
         printer = self.printer("receipt", name)
-        return None if printer is None else enqueue_document(conn, test_page(printer, now), printer, now)
+        return None if printer is None else enqueue_document(conn, test_page(printer, now), printer, now,
+                                                             self.header.timezone)
 
     def reprint(self, conn, ref: str, now: datetime, kind: str | None = None, printer: str | None = None
                 ) -> list[str]:
@@ -121,7 +122,7 @@ class Printing:
             log.warning("no %s printer %s configured: nothing printed", kind, repr(printer) if printer else "is")
             return None
         try:
-            return enqueue_document(conn, build(), target, now)
+            return enqueue_document(conn, build(), target, now, self.header.timezone)
         except Exception:  # noqa: BLE001 — never fail the sale, return or shipment for its paper
             log.exception("could not queue a %s job on printer %s", kind, target.name)
             return None

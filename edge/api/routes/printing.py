@@ -9,6 +9,7 @@ from pydantic import Field
 
 from edge import print_jobs
 from edge.api.deps import AssociateDep, EdgeDep
+from shared.clock import local_today
 from shared.models import Strict
 
 router = APIRouter(tags=["printing"])
@@ -22,7 +23,8 @@ class PrintIn(Strict):
 
 
 class EndOfDayIn(Strict):
-    date: dt.date | None = Field(default=None, description="The business day (UTC), YYYY-MM-DD; today when omitted")
+    date: dt.date | None = Field(default=None, description="The business day (midnight to midnight in the store's time zone), "
+                                                       "YYYY-MM-DD; the store's today when omitted")
     printer: str | None = Field(default=None, max_length=100, description="Print on this printer")
 
 
@@ -39,7 +41,7 @@ def print_end_of_day(edge: EdgeDep, _: AssociateDep, body: EndOfDayIn | None = N
     body = body or EndOfDayIn()
     now = edge.clock()
     with edge.db.write() as conn:
-        summary = print_jobs.day_summary(edge.printing, conn, edge.settings.currency, body.date or now.date(), now)
+        summary = print_jobs.day_summary(edge.printing, conn, edge.settings.currency, body.date or local_today(edge.printing.header.timezone, now), now)
         job = edge.printing.end_of_day(conn, summary, now, body.printer)
     edge.spool.wake()
     return {"business_date": summary.business_date, "currency": summary.currency,

@@ -7,6 +7,7 @@ import json
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -174,6 +175,22 @@ class TestReceipts:
             assert summary["jobs"][0]["ref"] == f"EOD-S001-{summary['business_date']}"
             eod = wait_until(lambda: [j for j in counter.jobs if b"END OF DAY" in j], "the summary printed")[0]
             assert summary["business_date"].encode() in eod
+
+
+    def test_papers_show_the_stores_wall_clock_time_and_the_day_is_its_midnight_to_midnight(self, tmp_path, counter):
+        place = ZoneInfo("Pacific/Auckland")  # far from UTC: its day and UTC's differ for half of every day
+        with agent(tmp_path, [receipt_printer(counter.target)], timezone="Pacific/Auckland") as client:
+            before = datetime.now(place)
+            client.post("/v1/sales", json=SALE)
+            after = datetime.now(place)
+            job = wait_until(lambda: counter.jobs, "the receipt printed")[0]
+            shown = {moment.strftime("%Y-%m-%d %H:%M").encode() for moment in (before, after)}
+            assert any(text in job for text in shown) and b"UTC" not in job
+            today = after.date()
+            summary = client.post("/v1/print/end-of-day").json()
+            assert (summary["business_date"], summary["sales_count"]) == (today.isoformat(), 1)
+            yesterday = client.post("/v1/print/end-of-day", json={"date": (today - timedelta(days=1)).isoformat()})
+            assert yesterday.json()["sales_count"] == 0
 
 
 class TestFulfilmentPaper:

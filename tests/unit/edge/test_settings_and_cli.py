@@ -41,6 +41,11 @@ class TestSettings:
         with pytest.raises(ValidationError):
             EdgeSettings(store_id="store one")
 
+    def test_an_unknown_time_zone_is_refused_with_examples(self):
+        with pytest.raises(ValidationError, match="Unknown time zone 'Hamburg'.*Europe/Berlin"):
+            EdgeSettings(store_id="S001", timezone="Hamburg")
+        assert EdgeSettings(store_id="S001", timezone="Europe/Berlin").timezone == "Europe/Berlin"
+
     def test_every_setting_is_documented(self):
         assert all(field.description for field in EdgeSettings.model_fields.values())
 
