@@ -4,10 +4,12 @@ The app polls the agent every two seconds for every screen, so the ONLINE/OFFLIN
 backlog are always in sight, and a lapsed session brings the associate back to the sign-in.
 """
 
+import dataclasses
 import logging
 
 from textual import work
 from textual.app import App
+from textual.theme import BUILTIN_THEMES
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
@@ -24,11 +26,19 @@ from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
 
 POLL_SECONDS = 2.0
+# Textual paints its own colours; pick the set that suits the room (a bright shop floor reads light better).
+# The light one is Textual's with darker footer keys: its blue keys on grey fall short of 3:1 contrast.
+LIGHT = dataclasses.replace(BUILTIN_THEMES["textual-light"], name="omnistore-light",
+                            variables={**BUILTIN_THEMES["textual-light"].variables,
+                                       "footer-key-foreground": "#004578"})
+THEMES = {"dark": "textual-dark", "light": LIGHT.name}
 log = logging.getLogger(__name__)
 
 
 class StoreApp(App):
     TITLE = "omnistore"
+    # A hint in an empty field is read at arm's length at a counter: muted, not faint.
+    CSS = "Input > .input--placeholder { color: $text-muted; }"
     COMMANDS = App.COMMANDS | {StoreCommands}
 
     link_state: reactive[str] = reactive(UNKNOWN)
@@ -36,8 +46,10 @@ class StoreApp(App):
     store_label: reactive[str] = reactive("")
     problem: reactive[str] = reactive("")
 
-    def __init__(self, client: EdgeClient, login_hint: str | None = None):
+    def __init__(self, client: EdgeClient, login_hint: str | None = None, theme: str = "dark"):
         super().__init__()
+        self.register_theme(LIGHT)
+        self.theme = THEMES[theme]
         self.client = client
         self.login_hint = login_hint
         self.associate: dict | None = None

@@ -1,9 +1,10 @@
 """`omnistore tui`: the counter UI of one store."""
 
 import argparse
+import os
 import sys
 
-from tui.app import StoreApp
+from tui.app import THEMES, StoreApp
 from tui.client import EdgeClient
 
 
@@ -13,6 +14,9 @@ def parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--store", metavar="SNNN", help="store id on this machine: S001 → http://127.0.0.1:8101, S002 → 8102 …")
     where.add_argument("--edge", metavar="URL", help="address of the store's edge agent (default http://127.0.0.1:8101)")
+    p.add_argument("--theme", choices=sorted(THEMES), default=os.environ.get("OMNISTORE_TUI_THEME", "dark"),
+                   help="colours for a dark or a light room (default dark, or OMNISTORE_TUI_THEME); "
+                        "ctrl+p → 'theme' switches while running")
     p.add_argument("--login-hint", help=argparse.SUPPRESS)
     return p
 
@@ -30,7 +34,10 @@ def edge_url(store: str | None, edge: str | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    StoreApp(EdgeClient(edge_url(args.store, args.edge)), login_hint=args.login_hint).run()
+    if args.theme not in THEMES:
+        raise SystemExit(f"omnistore tui: OMNISTORE_TUI_THEME must be one of {', '.join(sorted(THEMES))}, "
+                         f"not {args.theme!r}")
+    StoreApp(EdgeClient(edge_url(args.store, args.edge)), login_hint=args.login_hint, theme=args.theme).run()
     return 0
 
 

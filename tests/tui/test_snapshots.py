@@ -34,6 +34,11 @@ def test_the_home_screen(shop, snap_compare):
     assert snap_compare(StoreApp(EdgeClient(shop.edge.url)), terminal_size=(80, 24), run_before=settled_home)
 
 
+def test_the_home_screen_in_the_light_theme(shop, snap_compare):
+    app = StoreApp(EdgeClient(shop.edge.url), theme="light")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled_home)
+
+
 def test_the_sell_screen_with_two_lines(shop, snap_compare):
     async def two_lines(pilot):
         await settled_home(pilot)
