@@ -271,8 +271,29 @@ ALTER TABLE orders ADD COLUMN receipt_token TEXT;
 ALTER TABLE order_lines ADD COLUMN unit_price INTEGER;
 """
 
+STORE_RECEIPTS = """
+CREATE TABLE store_receipts (
+    receipt_number TEXT PRIMARY KEY,
+    store_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    body TEXT NOT NULL                           -- JSON {total, lines: [{sku, qty, unit_price}], tenders: [{type, paid}]}
+);
+CREATE TABLE receipt_returns (
+    event_id TEXT PRIMARY KEY,                   -- the store's return.recorded
+    receipt_number TEXT NOT NULL,
+    store_id TEXT NOT NULL,                      -- where it came back
+    return_number TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    body TEXT NOT NULL,                          -- JSON {lines: [{sku, qty, refund}], refunds: [{tender, amount}]}
+    told_seller INTEGER NOT NULL DEFAULT 0       -- receipt.returned queued for the selling store
+);
+CREATE INDEX receipt_returns_by_receipt ON receipt_returns (receipt_number);  -- rows in rowid order within it
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from central import policy_store, signing_keys
+from central import policy_store, signing_keys, store_receipts
 from central.catalog import CatalogPublisher
 from central.commands import CommandPublisher
 from central.consumers import StoreConsumers
@@ -26,7 +26,7 @@ from central.waiting_orders import WaitingOrders
 from central.webhook_delivery import WebhookDispatcher
 from shared import subjects
 from shared.clock import utc_now
-from shared.events import EventEnvelope, ReturnRecorded
+from shared.events import EventEnvelope, ReturnRecorded, SaleRecorded
 from shared.nats_link import NatsLink
 from shared.nats_server import ensure_streams
 
@@ -86,6 +86,9 @@ class CentralService:
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
+            store_receipts.record_return(conn, store_id, envelope, payload, now)
+        elif isinstance(payload, SaleRecorded):
+            store_receipts.record_sale(conn, store_id, envelope, payload, now)
         if getattr(payload, "stock", None) or getattr(payload, "levels", None):
             self.waiting.stock_changed()  # the pass runs after this batch commits
 

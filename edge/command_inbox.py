@@ -10,8 +10,9 @@ from datetime import datetime
 
 from edge.fulfilment_service import Fulfilments
 from edge.outbox import append_snapshot
+from edge.returns_service import count_returned_elsewhere
 from shared.clock import to_text
-from shared.events import COMMAND_PAYLOADS, FulfilmentAssign, FulfilmentCancel, SyncResend
+from shared.events import COMMAND_PAYLOADS, FulfilmentAssign, FulfilmentCancel, ReceiptReturned, SyncResend
 from shared.sqlite import Database
 
 log = logging.getLogger(__name__)
@@ -71,5 +72,7 @@ class CommandInbox:
             return self._fulfilments.cancel(conn, payload, now)
         if isinstance(payload, SyncResend):
             return resend(conn, payload.from_seq, payload.to_seq)
+        if isinstance(payload, ReceiptReturned):
+            return count_returned_elsewhere(conn, payload)
         rows = append_snapshot(conn, actor="system")
         return f"snapshot sent in {len(rows)} chunk{'s' if len(rows) != 1 else ''}"

@@ -5,7 +5,7 @@ follower keeps in `catalog_settings`."""
 import sqlite3
 
 from edge.problems import InvalidReceiptToken
-from edge.returns_service import OrderedLine, OrderForReturn
+from edge.returns_service import OrderedLine, KeptElsewhere
 from shared import receipt_tokens
 from shared.events import CatalogKeys
 from shared.sqlite import Database
@@ -24,7 +24,7 @@ def token_on_file(conn: sqlite3.Connection, order_id: str) -> str | None:
     return row["receipt_token"] if row else None
 
 
-def order_from_token(conn: sqlite3.Connection, order_id: str, token: str) -> OrderForReturn:
+def order_from_token(conn: sqlite3.Connection, order_id: str, token: str) -> KeptElsewhere:
     """The order's lines, prices, currency and payments as the token states them; 422 invalid_receipt_token when
     it does not verify with the stored keys or belongs to another order."""
     keys = stored_keys(conn)
@@ -37,11 +37,11 @@ def order_from_token(conn: sqlite3.Connection, order_id: str, token: str) -> Ord
         raise InvalidReceiptToken(f"This receipt token belongs to order {claims['order_id']}, not {order_id}; scan "
                                   "the token of the order being returned.", order_id=order_id)
     lines = tuple(OrderedLine(line["sku"], line["qty"], 0, line["unit_price"]) for line in claims["lines"])
-    paid = tuple((p["tender"], p["amount"]) for p in claims["paid"])
-    return OrderForReturn(lines=lines, currency=claims["currency"], paid=paid, from_token=True)
+    paid = tuple((p["tender"], p["amount"], 0) for p in claims["paid"])
+    return KeptElsewhere(lines=lines, currency=claims["currency"], paid=paid, from_token=True)
 
 
-def offline_order(db: Database, order_id: str, token: str | None) -> OrderForReturn | None:
+def offline_order(db: Database, order_id: str, token: str | None) -> KeptElsewhere | None:
     """The order from the token shown, else from the token on file here; None when there is neither."""
     with db.read() as conn:
         token = token or token_on_file(conn, order_id)

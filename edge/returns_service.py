@@ -18,7 +18,7 @@ from edge.problems import ReturnExceedsSold
 from edge.stock_service import CREATED, Outcome, known_product
 from shared import idempotency
 from shared.clock import to_text
-from shared.events import Refund, ReturnLine, ReturnRecorded
+from shared.events import ReceiptReturned, Refund, ReturnLine, ReturnRecorded
 from shared.models import Disposition, Role
 from shared.problems import ManagerRequired, NotFound, ValidationProblem
 from shared.sqlite import Database
@@ -45,12 +45,13 @@ class OrderedLine:
 
 
 @dataclass(frozen=True)
-class OrderForReturn:
-    """An online order as a return needs it: from central (online) or from its signed receipt token (offline)."""
+class KeptElsewhere:
+    """What a return needs of an original this store does not hold: an online order (from central, or offline from
+    its signed receipt token) or another store's walk-in receipt (from central)."""
 
     lines: tuple[OrderedLine, ...]
     currency: str | None = None
-    paid: tuple[tuple[str, int], ...] = ()  # (tender, amount) the token names; empty: refunded "online"
+    paid: tuple[tuple[str, int, int], ...] = ()  # (tender, amount, refunded); empty: an order refunded "online"
     from_token: bool = False  # a token knows no returns: every return of the order made here counts against it
 
 
@@ -62,7 +63,7 @@ class ReturnIn:
     manager: ManagerApproval | None
     request: dict
     order_id: str | None = None
-    order: OrderForReturn | None = None  # for a return of an online order
+    elsewhere: KeptElsewhere | None = None  # an online order, or a receipt of another store
 
 
 class ReturnsService:
@@ -97,10 +98,12 @@ class ReturnsService:
 
     def _record(self, conn: sqlite3.Connection, ret: ReturnIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:
-        if ret.receipt_number is not None:
+        if ret.receipt_number is not None and ret.elsewhere is not None:
+            sold, tenders = self._elsewhere(conn, "receipt_number", ret.receipt_number, ret.elsewhere)
+        elif ret.receipt_number is not None:
             sold, tenders = self._receipt(conn, ret.receipt_number)
         elif ret.order_id is not None:
-            sold, tenders = self._order(conn, ret.order_id, ret.order)
+            sold, tenders = self._elsewhere(conn, "order_id", ret.order_id, ret.elsewhere)
         else:
             if approver is None:
                 raise ManagerRequired("A return without a receipt needs a manager's approval.")
@@ -145,7 +148,7 @@ class ReturnsService:
             moves[line.sku] = (Movement(before.on_hand + movement.on_hand, before.reserved + movement.reserved,
                                         before.damaged + movement.damaged), after)
         number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
-        currency = (ret.order.currency if ret.order is not None else None) or self._currency
+        currency = (ret.elsewhere.currency if ret.elsewhere is not None else None) or self._currency
         original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
                     else {"order_id": ret.order_id} if ret.order_id else {})
         payload = ReturnRecorded(return_number=number, original=original, currency=currency, lines=lines,
@@ -155,10 +158,10 @@ class ReturnsService:
         for sku, (movement, after) in moves.items():
             record_movement(conn, sku, movement, after, reason="return", reference=number, actor=associate.id,
                             row=row)
-        for parts in parts_by_line if ret.receipt_number is not None else []:
+        for parts in parts_by_line if ret.receipt_number is not None and ret.elsewhere is None else []:
             conn.executemany("UPDATE sale_lines SET returned_qty = returned_qty + ? WHERE receipt_number = ? "
                              "AND line_no = ?", [(p.qty, ret.receipt_number, p.line_no) for p in parts if p.line_no])
-        if ret.receipt_number is not None:
+        if ret.receipt_number is not None and ret.elsewhere is None:
             conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
                              [(a, ret.receipt_number, n) for _, n, a in refunds if n is not None])
         at = to_text(now)
@@ -175,32 +178,33 @@ class ReturnsService:
         return body
 
     @staticmethod
-    def _order(conn: sqlite3.Connection, order_id: str,
-               order: OrderForReturn | None) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:
-        """The order's lines less what came back. Central's counts miss only this store's returns it has not
-        applied yet (after the watermark); a token knows no returns at all, so every return of the order made
-        here counts. Either way a quick second return cannot take back the same units twice."""
-        if order is None:
-            raise ValidationProblem(f"The lines of order {order_id} are not known; try again.")
+    def _elsewhere(conn: sqlite3.Connection, key: str, number: str,
+                   original: KeptElsewhere | None) -> tuple[list[rules.SoldLine], list[rules.PaidTender]]:
+        """The lines less what came back, by `key` (order_id or receipt_number). Central's counts miss only this
+        store's returns it has not applied yet (after the watermark); a token knows no returns at all, so every
+        return of the order made here counts. Either way a quick second return cannot take back the same units
+        twice."""
+        if original is None:
+            raise ValidationProblem(f"The lines of {number} are not known; try again.")
         applied = conn.execute("SELECT applied_seq FROM sync_state WHERE id = 1").fetchone()[0]
         returned_here: dict[str, int] = {}
         refunded_here: dict[str, int] = {}
         # Not yet applied by central = its event is still in this epoch's outbox above the watermark.
         for row in conn.execute("SELECT r.body, o.seq FROM returns r LEFT JOIN outbox o ON o.id = r.event_id "
-                                "WHERE r.receipt_number IS NULL AND json_extract(r.body, '$.original.order_id') = ?",
-                                (order_id,)):
+                                "WHERE json_extract(r.body, ?) = ?", (f"$.original.{key}", number)):
+            if not (original.from_token or (row["seq"] is not None and row["seq"] > applied)):
+                continue
             body = json.loads(row["body"])
             for refund in body["refunds"]:
                 refunded_here[refund["tender"]] = refunded_here.get(refund["tender"], 0) + refund["amount"]
-            if order.from_token or (row["seq"] is not None and row["seq"] > applied):
-                for line in body["lines"]:
-                    returned_here[line["sku"]] = returned_here.get(line["sku"], 0) + line["qty"]
-        skus = [line.sku for line in order.lines]
+            for line in body["lines"]:
+                returned_here[line["sku"]] = returned_here.get(line["sku"], 0) + line["qty"]
+        skus = [line.sku for line in original.lines]
         prices = {r["sku"]: r["price"] for r in conn.execute(
             f"SELECT sku, price FROM products WHERE sku IN ({', '.join('?' * len(skus))})", skus)}
         sold = []
-        for n, line in enumerate(order.lines, 1):
-            # An order may name a SKU on two lines: what came back here fills the earliest line first.
+        for n, line in enumerate(original.lines, 1):
+            # A SKU may be on two lines: what came back here fills the earliest line first.
             here = min(returned_here.get(line.sku, 0), max(0, line.sold - line.returned))
             returned_here[line.sku] = returned_here.get(line.sku, 0) - here
             price = line.unit_price if line.unit_price is not None else prices.get(line.sku, 0)
@@ -209,10 +213,10 @@ class ReturnsService:
             if returned_here.get(sku, 0) > 0:
                 sold = [replace(s, returned=s.qty) if s.sku == sku else s for s in sold]
         tenders = []
-        for n, (tender, amount) in enumerate(order.paid, 1):
-            back = min(amount, refunded_here.get(tender, 0))
+        for n, (tender, amount, refunded) in enumerate(original.paid, 1):
+            back = min(amount - refunded, refunded_here.get(tender, 0))
             refunded_here[tender] = refunded_here.get(tender, 0) - back
-            tenders.append(rules.PaidTender(n, tender, amount, back))
+            tenders.append(rules.PaidTender(n, tender, amount, refunded + back))
         return sold, tenders
 
     @staticmethod
@@ -220,9 +224,38 @@ class ReturnsService:
         lines = conn.execute("SELECT line_no, sku, qty, returned_qty, unit_price FROM sale_lines "
                              "WHERE receipt_number = ? ORDER BY line_no", (number,)).fetchall()
         if not lines:
-            raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; a receipt from "
-                           "another store needs head office, which this version cannot ask yet.")
+            raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; check the number "
+                           "on the receipt.")
         tenders = conn.execute("SELECT n, type, amount, refunded FROM sale_tenders WHERE receipt_number = ? "
                                "ORDER BY n", (number,)).fetchall()
         return ([rules.SoldLine(r["line_no"], r["sku"], r["qty"], r["returned_qty"], r["unit_price"]) for r in lines],
                 [rules.PaidTender(r["n"], r["type"], r["amount"], r["refunded"]) for r in tenders])
+
+
+def count_returned_elsewhere(conn: sqlite3.Connection, returned: ReceiptReturned) -> str:
+    """Units of one of this store's receipts taken back at another store (central's `receipt.returned`): counted as
+    returned here, earliest line first, and the refunds against the receipt's tenders of the same type, so the same
+    units or money cannot go back twice. Beyond what is left (both stores were offline), the last line takes it."""
+    lines = conn.execute("SELECT line_no, sku, qty, returned_qty FROM sale_lines WHERE receipt_number = ? "
+                         "ORDER BY line_no", (returned.receipt_number,)).fetchall()
+    if not lines:
+        return f"receipt {returned.receipt_number} is not one of this store's"
+    for unit in returned.lines:
+        _spread(conn, "sale_lines", "returned_qty", "qty", "line_no",
+                [r for r in lines if r["sku"] == unit.sku], unit.qty, returned.receipt_number)
+    tenders = conn.execute("SELECT n, type, amount, refunded FROM sale_tenders WHERE receipt_number = ? ORDER BY n",
+                           (returned.receipt_number,)).fetchall()
+    for refund in returned.refunds:
+        _spread(conn, "sale_tenders", "refunded", "amount", "n", [t for t in tenders if t["type"] == refund.tender],
+                refund.amount, returned.receipt_number)
+    return f"{returned.return_number} at {returned.returned_at_store} counted against {returned.receipt_number}"
+
+
+def _spread(conn: sqlite3.Connection, table: str, used: str, limit: str, key: str, rows: list[sqlite3.Row],
+            amount: int, receipt_number: str) -> None:
+    for i, row in enumerate(rows):
+        take = amount if i == len(rows) - 1 else min(amount, max(0, row[limit] - row[used]))
+        if take:
+            conn.execute(f"UPDATE {table} SET {used} = {used} + ? WHERE receipt_number = ? AND {key} = ?",
+                         (take, receipt_number, row[key]))
+        amount -= take

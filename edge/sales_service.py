@@ -86,13 +86,25 @@ class SalesService:
         self._on_commit()
         return Outcome(CREATED, body)
 
+    def is_other_stores(self, number: str) -> bool:
+        """Whether a receipt number is another store's (only central knows it), not this store's own."""
+        return not number.startswith(f"{self._store_id}-")
+
     def receipt(self, number: str) -> dict:
+        """The receipt as recorded, with what came back of each line and tender so far (here or elsewhere)."""
         with self._db.read() as conn:
             row = conn.execute("SELECT body FROM sales WHERE receipt_number = ?", (number,)).fetchone()
-        if row is None:
-            raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; check the number "
-                           "on the receipt.")
-        return json.loads(row["body"])
+            if row is None:
+                raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; check the "
+                               "number on the receipt.")
+            returned = [r[0] for r in conn.execute("SELECT returned_qty FROM sale_lines WHERE receipt_number = ? "
+                                                   "ORDER BY line_no", (number,))]
+            refunded = [r[0] for r in conn.execute("SELECT refunded FROM sale_tenders WHERE receipt_number = ? "
+                                                   "ORDER BY n", (number,))]
+        body = json.loads(row["body"])
+        body["lines"] = [{**line, "returned": back} for line, back in zip(body["lines"], returned, strict=True)]
+        body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
+        return body
 
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:

@@ -231,11 +231,28 @@ class SyncSnapshot(Lenient):
     pass
 
 
+class ReturnedUnits(Lenient):
+    sku: Sku
+    qty: int = Field(ge=1)
+
+
+class ReceiptReturned(Lenient):
+    """Units of this store's receipt taken back at another store: the selling store counts them as returned, so the
+    same units cannot come back twice."""
+
+    receipt_number: str
+    return_number: str
+    returned_at_store: str
+    lines: list[ReturnedUnits]
+    refunds: list[Refund]
+
+
 COMMAND_PAYLOADS: dict[str, type[BaseModel]] = {
     "fulfilment.assign": FulfilmentAssign,
     "fulfilment.cancel": FulfilmentCancel,
     "sync.resend": SyncResend,
     "sync.snapshot": SyncSnapshot,
+    "receipt.returned": ReceiptReturned,
 }
 
 # ---- core-NATS messages --------------------------------------------------------------------------
@@ -291,6 +308,10 @@ class AtpRequest(Lenient):
 
 class OrderRequest(Lenient):
     order_id: str
+
+
+class ReceiptRequest(Lenient):
+    receipt_number: str
 
 
 # ---- reading the wire --------------------------------------------------------------------------

@@ -52,6 +52,11 @@ def order_request(store_id: str) -> str:
     return f"omni.req.{store_id}.order"
 
 
+def receipt_request(store_id: str) -> str:
+    """Another store's walk-in receipt, for a return here."""
+    return f"omni.req.{store_id}.receipt"
+
+
 def catalog_product(sku: str) -> str:
     return f"omni.catalog.product.{sku_token(sku)}"
 

@@ -4,7 +4,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from central.api.routes import atp, health, keys, nodes, orders, products, routing, stores, tokens, webhooks
+from central.api.routes import (
+    atp, health, keys, nodes, orders, products, receipts, routing, stores, tokens, webhooks,
+)
 from central.service import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
@@ -26,6 +28,6 @@ def create_app(settings: CentralSettings) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, orders, routing, tokens, keys, webhooks):
+    for module in (health, stores, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
         app.include_router(module.router)
     return app

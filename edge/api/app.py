@@ -19,6 +19,7 @@ from edge.db import open_database, read_epoch
 from edge.fulfilment_service import Fulfilments
 from edge.network_atp import NetworkAtp
 from edge.online_orders import OnlineOrders
+from edge.other_receipts import OtherStoreReceipts
 from edge.printing.documents import StoreHeader
 from edge.printing.service import Printing
 from edge.returns_service import ReturnsService
@@ -71,7 +72,8 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                                                           printing=printer),
                                    agent=agent, clock=clock, printing=printer, spool=spool,
                                    network_atp=NetworkAtp(db, link, settings.store_id, settings.atp_timeout_s, clock),
-                                   online_orders=OnlineOrders(link, settings.store_id, settings.atp_timeout_s))
+                                   online_orders=OnlineOrders(link, settings.store_id, settings.atp_timeout_s),
+                                   other_receipts=OtherStoreReceipts(link, settings.store_id, settings.atp_timeout_s))
         if agent is not None:
             agent.start()
         timers = asyncio.create_task(run_timers(inbox, fulfilments, clock, settings.timer_interval_s))

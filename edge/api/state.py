@@ -10,6 +10,7 @@ from edge.epochs import read_epoch
 from edge.fulfilment_service import Fulfilments
 from edge.network_atp import NetworkAtp
 from edge.online_orders import OnlineOrders
+from edge.other_receipts import OtherStoreReceipts
 from edge.printing.service import Printing
 from edge.printing.spool import SpoolWorker
 from edge.returns_service import ReturnsService
@@ -36,6 +37,7 @@ class EdgeState:
     spool: SpoolWorker
     network_atp: NetworkAtp
     online_orders: OnlineOrders
+    other_receipts: OtherStoreReceipts
 
     @property
     def epoch(self) -> str:

@@ -7,6 +7,7 @@ Money is integer minor units; prices include tax.
 from dataclasses import dataclass
 
 from edge.domain.stock import MAX_QTY, Levels, Movement
+from shared.tenders import paid_per_tender  # noqa: F401 — part of the sale's rules, shared with central
 
 CASH, CARD, STORE_CREDIT = "cash", "card", "store_credit"
 
@@ -102,19 +103,6 @@ def settle(total: int, tenders: list[TenderIn]) -> int:
         raise TendersDoNotCover(f"The tenders come to {non_cash + cash}, short of the total {total} by "
                                 f"{total - non_cash - cash}.")
     return non_cash + cash - total
-
-
-def paid_per_tender(tenders: list[TenderIn], change_due: int) -> list[int]:
-    """What each tender actually paid (the change is taken off the cash tenders, last first): refunds
-    never give a tender back more than this."""
-    paid = [t.amount for t in tenders]
-    left = change_due
-    for i in reversed(range(len(tenders))):
-        if tenders[i].type == CASH and left:
-            taken = min(left, paid[i])
-            paid[i] -= taken
-            left -= taken
-    return paid
 
 
 @dataclass(frozen=True)

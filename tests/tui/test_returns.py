@@ -59,7 +59,7 @@ async def test_more_than_was_sold_is_refused_in_the_dialog(shop):
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
         app.screen.query_one("#qty").value = "3"
         await pilot.press("f10")
-        await until(pilot, lambda: "Only 1 were sold" in text_of(app, "#error"))
+        await until(pilot, lambda: "Only 1 can come back" in text_of(app, "#error"))
 
 
 async def test_a_return_without_receipt_asks_a_manager_on_the_spot(shop):

@@ -25,7 +25,7 @@ def line_form(line: dict) -> FormDialog:
         if not v["qty"].isdigit() or int(v["qty"]) <= 0:
             raise ValueError("Quantity must be a whole number above 0.")
         if int(v["qty"]) > line["sold"]:
-            raise ValueError(f"Only {line['sold']} were sold on this receipt.")
+            raise ValueError(f"Only {line['sold']} can come back on this receipt (sold, less those returned).")
         condition = CONDITIONS.get(v["condition"][:1].lower())
         if condition is None:
             raise ValueError("Condition: r = back on the shelf, d = damaged, w = write off.")
@@ -33,7 +33,7 @@ def line_form(line: dict) -> FormDialog:
             raise ValueError("Say why the customer brings it back.")
         return {"qty": int(v["qty"]), "reason": v["reason"], "disposition": condition}
     return FormDialog(f"Return {line['name']}", [
-        FormField("qty", f"Quantity (sold {line['sold']})", value=str(line["sold"]), restrict=r"[0-9]*"),
+        FormField("qty", f"Quantity (up to {line['sold']})", value=str(line["sold"]), restrict=r"[0-9]*"),
         FormField("reason", "Reason", value="changed mind"),
         FormField("condition", "Condition: r back on the shelf · d damaged · w write off", value="r")], build)
 
@@ -75,7 +75,7 @@ class ReturnsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("SKU", "Item", "Sold", "Return", "Reason", "Condition")
+        self.query_one(DataTable).add_columns("SKU", "Item", "Can return", "Return", "Reason", "Condition")
         self.query_one("#scan", Input).focus()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -136,11 +136,14 @@ class ReturnsScreen(Screen):
             self.say(str(e), error=True)
             return
         self.receipt, self._pending = receipt, None
-        self.lines = [{"sku": line["sku"], "name": line.get("name", line["sku"]), "sold": line["qty"],
-                       "price": line.get("unit_price", 0), "chosen": None} for line in receipt["lines"]]
+        # What may still come back: the receipt's units less those already returned, here or at another store.
+        self.lines = [{"sku": line["sku"], "name": line.get("name", line["sku"]),
+                       "sold": line["qty"] - line.get("returned", 0), "price": line.get("unit_price", 0),
+                       "chosen": None} for line in receipt["lines"]]
         self.redraw()
         self.query_one(DataTable).focus()
-        self.say("Pick a line with ↑↓ and press F4 to return it; F10 refunds.")
+        where = f"Receipt of store {receipt['sold_at']}. " if receipt.get("sold_at") else ""
+        self.say(where + "Pick a line with ↑↓ and press F4 to return it; F10 refunds.")
 
     @work(exit_on_error=False, group="load")
     async def add_item(self, code: str) -> None:

@@ -12,7 +12,9 @@ from pydantic import Field, model_validator
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.auth import ManagerApproval
 from edge.order_tokens import offline_order
-from edge.returns_service import OrderedLine, OrderForReturn, ReturnIn, ReturnLineIn
+from edge.other_receipts import CentralReceipt
+from edge.problems import CurrencyMismatch
+from edge.returns_service import KeptElsewhere, OrderedLine, ReturnIn, ReturnLineIn
 from shared.models import Disposition, PositiveQty, Strict
 from shared.problems import CentralUnreachable
 
@@ -59,9 +61,10 @@ class ReturnBody(Strict):
 @router.post("/returns", summary="Take a return and refund it", status_code=201,
              responses={403: {"description": "manager_required"}, 404: {"description": "not_found, unknown_sku"},
                         503: {"description": "central_unreachable: an online order while head office is away, "
-                                              "and no receipt token"},
+                                              "and no receipt token; another store's receipt while head office "
+                                              "is away"},
                         422: {"description": "return_exceeds_sold, invalid_receipt_token, validation_error, "
-                                             "idempotency_mismatch"}})
+                                             "idempotency_mismatch, currency_mismatch"}})
 async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
                       key: IdempotencyKey = None) -> JSONResponse:
     ret = ReturnIn(receipt_number=body.receipt_number, refund_to=body.refund_to, manager=body.manager,
@@ -75,12 +78,30 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
             return JSONResponse(replayed.body, status_code=replayed.status)
         try:
             known = await edge.online_orders.fetch(body.order_id)
-            order = OrderForReturn(lines=tuple(OrderedLine(line.sku, line.allocated, line.returned, line.unit_price)
+            order = KeptElsewhere(lines=tuple(OrderedLine(line.sku, line.allocated, line.returned, line.unit_price)
                                                for line in known.lines), currency=known.currency)
         except CentralUnreachable:
             order = await asyncio.to_thread(offline_order, edge.db, body.order_id, body.receipt_token)
             if order is None:
                 raise
-        ret = replace(ret, order=order)
+        ret = replace(ret, elsewhere=order)
+    elif body.receipt_number is not None and edge.sales.is_other_stores(body.receipt_number):
+        replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)
+        if replayed is not None:
+            return JSONResponse(replayed.body, status_code=replayed.status)
+        ret = replace(ret, elsewhere=kept_elsewhere(await edge.other_receipts.fetch(body.receipt_number),
+                                                    edge.settings.currency))
     outcome = await asyncio.to_thread(edge.returns.record, ret, associate, key, edge.clock())
     return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+def kept_elsewhere(receipt: CentralReceipt, currency: str) -> KeptElsewhere:
+    """Another store's receipt as a return here needs it; refused when it was paid in another currency."""
+    if receipt.currency != currency:
+        raise CurrencyMismatch(f"Receipt {receipt.receipt_number} was paid in {receipt.currency} at store "
+                                f"{receipt.store_id}; this store refunds in {currency}. Return it at a store that "
+                                f"sells in {receipt.currency}.", receipt_number=receipt.receipt_number)
+    return KeptElsewhere(lines=tuple(OrderedLine(line.sku, line.qty, line.returned, line.unit_price)
+                                     for line in receipt.lines),
+                         currency=receipt.currency,
+                         paid=tuple((t.type, t.paid, t.refunded) for t in receipt.tenders))

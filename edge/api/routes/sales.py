@@ -1,5 +1,6 @@
 """`/v1/sales`: walk-in sales at the counter, and their receipts."""
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
@@ -9,6 +10,7 @@ from pydantic import Field, model_validator
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.auth import ManagerApproval
 from edge.domain.sales import TenderIn
+from edge.fulfilment_printing import product_names
 from edge.sales_service import SaleIn, SaleLineIn
 from shared.models import Minor, PositiveQty, Strict
 
@@ -57,6 +59,17 @@ def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: Idemp
     return JSONResponse(outcome.body, status_code=outcome.status)
 
 
-@router.get("/sales/{receipt}", summary="A sale's receipt by its number")
-def get_sale(edge: EdgeDep, _: AssociateDep, receipt: Annotated[str, Path(max_length=40)]) -> dict:
-    return edge.sales.receipt(receipt)
+@router.get("/sales/{receipt}", summary="A sale's receipt by its number (another store's from head office)",
+            responses={404: {"description": "not_found"},
+                       503: {"description": "central_unreachable: another store's receipt while head office is "
+                                            "away"}})
+async def get_sale(edge: EdgeDep, _: AssociateDep, receipt: Annotated[str, Path(max_length=40)]) -> dict:
+    if not edge.sales.is_other_stores(receipt):
+        return await asyncio.to_thread(edge.sales.receipt, receipt)
+    other = await edge.other_receipts.fetch(receipt)
+    with edge.db.read() as conn:
+        names = product_names(conn, [line.model_dump() for line in other.lines])
+    return {"receipt_number": other.receipt_number, "sold_at": other.store_id, "currency": other.currency,
+            "occurred_at": other.occurred_at, "total": other.total,
+            "lines": [{**line.model_dump(), "name": names.get(line.sku, line.sku)} for line in other.lines],
+            "tenders": [{"type": t.type, "amount": t.paid, "refunded": t.refunded} for t in other.tenders]}

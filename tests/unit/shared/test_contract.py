@@ -65,7 +65,8 @@ class TestEventCatalogue:
             "stock.snapshot", "fulfilment.accepted", "fulfilment.rejected", "fulfilment.picked",
             "fulfilment.cancelled", "pickup.ready", "pickup.collected", "pickup.expired",
             "shipment.packed", "shipment.shipped"}
-        assert set(COMMAND_PAYLOADS) == {"fulfilment.assign", "fulfilment.cancel", "sync.resend", "sync.snapshot"}
+        assert set(COMMAND_PAYLOADS) == {"fulfilment.assign", "fulfilment.cancel", "sync.resend", "sync.snapshot",
+                                         "receipt.returned"}
 
     def test_the_envelope_goes_on_the_wire_with_its_schema_field(self):
         wire = json.loads(envelope("stock.snapshot", {"chunk": 1, "chunks": 1, "levels": []}))
