@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.demo_data import STORES, WAREHOUSES
-from shared.demo_seed import place_sample_orders, seed_central, seed_store, wait_until_fresh
+from shared.demo_seed import place_sample_orders, ring_up_sample_sale, seed_central, seed_store, wait_until_fresh
 from shared.nats_cli import create_streams
 from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, write_deployment
 from shared.processes import Child, python_module, run_to_end, wait_http
@@ -108,6 +108,9 @@ class Demo:
             self._say(f"warning: central does not count {', '.join(stale)} as fresh yet (see {self.logs})")
         orders = place_sample_orders(central_url, token)
         self._say(f"{len(orders)} sample online orders placed")
+        harbour = summary_stores["S002"]
+        harbour_manager = next(a for a in harbour["associates"] if a["role"] == "manager")
+        receipt = ring_up_sample_sale(harbour["url"], "S002", harbour_manager["id"], harbour_manager["pin"])
 
         summary = {
             "nats": {"url": nats_url, "pid": self.nats.pid, "monitor": f"http://127.0.0.1:{self.ports.nats_monitor}"},
@@ -115,6 +118,7 @@ class Demo:
             "stores": summary_stores,
             "warehouses": [w["id"] for w in WAREHOUSES],
             "orders": orders,
+            "sample_receipt": {"number": receipt, "store": "S002"},
             "dir": str(self.root),
         }
         _secret_file(self.root / "demo.json", json.dumps(summary, indent=2))
@@ -178,6 +182,8 @@ def print_summary(summary: dict) -> None:
     for order in summary["orders"]:
         code = f", pickup code {order['pickup_code']}" if order.get("pickup_code") else ""
         print(f"  sample {order['delivery']} order {order['id']} ({order['status']}{code})")
+    receipt = summary["sample_receipt"]
+    print(f"  sample receipt {receipt['number']} of {receipt['store']}: return it at S001 (F4, type the number)")
     print(flush=True)
 
 

@@ -99,6 +99,21 @@ def place_sample_orders(central_url: str, token: str) -> list[dict]:
     return placed
 
 
+SAMPLE_SALE = {"lines": [{"sku": "BOTL-750", "qty": 2}], "tenders": [{"type": "card", "amount": 5598,
+                                                                     "reference": "DEMO-TERMINAL-1"}]}
+
+
+def ring_up_sample_sale(edge_url: str, store_id: str, manager_id: str, manager_pin: str) -> str:
+    """A walk-in sale at a store, whose receipt can be returned at the other one; its receipt number."""
+    with httpx.Client(base_url=edge_url, timeout=30) as http:
+        login = _check(http.post("/v1/login", json={"associate_id": manager_id, "pin": manager_pin}),
+                       f"signing in at {store_id}")
+        http.headers["Authorization"] = f"Bearer {login['token']}"
+        sale = _check(http.post("/v1/sales", json=SAMPLE_SALE, headers={"Idempotency-Key": f"demo-sale-{store_id}"}),
+                      f"ringing up the sample sale at {store_id}")
+    return sale["receipt_number"]
+
+
 def wait_until_fresh(central_url: str, token: str, store_ids: list[str], timeout: float = 60.0) -> list[str]:
     """The stores central does not yet count as fresh after `timeout` (empty when all caught up)."""
     deadline = time.monotonic() + timeout

@@ -117,6 +117,24 @@ def test_a_receipt_at_a_store_reaches_central(demo):
         poll(risen, 30, "central sees the receipt at S001")
 
 
+def test_the_sample_receipt_of_harbour_can_be_returned_at_downtown(demo):
+    _, summary, _ = demo
+    receipt = summary["sample_receipt"]
+    assert receipt["store"] == "S002" and receipt["number"].startswith("S002-")
+    store = summary["stores"]["S001"]
+    associate = next(a for a in store["associates"] if a["role"] == "associate")
+    with httpx.Client(base_url=store["url"], timeout=10) as edge:
+        token = edge.post("/v1/login", json={"associate_id": associate["id"], "pin": associate["pin"]}).json()["token"]
+        edge.headers["Authorization"] = f"Bearer {token}"
+        shown = poll(lambda: (answer := edge.get(f"/v1/sales/{receipt['number']}")).status_code == 200 and answer,
+                     30, "the Harbour receipt known at Downtown")
+        assert shown.json()["sold_at"] == "S002"
+        returned = edge.post("/v1/returns", json={"receipt_number": receipt["number"], "lines": [
+            {"sku": "BOTL-750", "qty": 1, "reason": "wrong colour", "disposition": "restock"}]})
+        assert returned.status_code == 201, returned.text
+        assert returned.json()["refunds"] == [{"tender": "card", "amount": 2799}]
+
+
 def test_interrupting_the_demo_stops_every_process(demo):
     process, summary, _ = demo
     pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
