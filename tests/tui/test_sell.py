@@ -42,6 +42,23 @@ class TestScanning:
             assert sell.query_one(DataTable).row_count == 2
             assert "€63.96" in text_of(app, "#total")
 
+    async def test_the_arrows_choose_a_line_from_the_scan_field_and_f8_removes_it(self, shop):
+        app = StoreApp(EdgeClient(shop.edge.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            for product in (TEE, MUG, TEA):
+                await scan(pilot, product["gtin"])
+                await until(pilot, lambda p=product: sell.lines and sell.lines[-1]["sku"] == p["sku"])
+            table = sell.query_one(DataTable)
+            assert table.cursor_row == 2  # the line just scanned
+            await pilot.press("f8")  # scanned one too many
+            await until(pilot, lambda: [line["sku"] for line in sell.lines] == [TEE["sku"], MUG["sku"]])
+            await pilot.press("up")
+            await pilot.press("f8")
+            await until(pilot, lambda: [line["sku"] for line in sell.lines] == [MUG["sku"]])
+            assert "Removed" in text_of(app, "#message") and "€11.99" in text_of(app, "#total")
+            assert app.focused is sell.query_one("#scan")  # the scanner can go on at once
+
     async def test_an_unknown_code_says_so_and_the_sale_goes_on(self, shop):
         app = StoreApp(EdgeClient(shop.edge.url))
         async with app.run_test(size=(80, 24)) as pilot:

@@ -35,7 +35,7 @@ def line_form(line: dict) -> FormDialog:
     return FormDialog(f"Return {line['name']}", [
         FormField("qty", f"Quantity (up to {line['sold']})", value=str(line["sold"]), restrict=r"[0-9]*"),
         FormField("reason", "Reason", value="changed mind"),
-        FormField("condition", "Condition: r back on the shelf · d damaged · w write off", value="r")], build)
+        FormField("condition", "Condition: r restock · d damaged · w write off", value="r")], build)
 
 
 class ReturnsScreen(Screen):

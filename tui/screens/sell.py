@@ -44,7 +44,11 @@ def sale_line(line: dict) -> dict:
 class SellScreen(Screen):
     BINDINGS = [
         Binding("f10", "pay", "Pay", priority=True),
-        Binding("delete", "remove_line", "Remove line"),
+        Binding("f8", "remove_line", "Remove line", priority=True),
+        Binding("delete", "remove_line", "Remove line", show=False),
+        # The scan field keeps the focus; the arrows still choose the line F8 or Ctrl+O acts on.
+        Binding("up", "choose_line(-1)", "Line up", show=False),
+        Binding("down", "choose_line(1)", "Line down", show=False),
         Binding("ctrl+o", "override_price", "Price override", priority=True),
         Binding("ctrl+n", "new_sale", "New sale", priority=True),
         Binding("ctrl+r", "reprint", "Reprint last receipt", priority=True),
@@ -96,12 +100,16 @@ class SellScreen(Screen):
         message.set_class(kind == "done", "done")
         message.update(text)
 
-    def refresh_lines(self) -> None:
+    def refresh_lines(self, chosen: int | None = None) -> None:
+        """Redraw the lines, keeping the chosen one (or choosing `chosen`, e.g. the line just scanned)."""
         table = self.query_one(DataTable)
+        row = table.cursor_row if chosen is None else chosen
         table.clear()
         for line in self.lines:
             table.add_row(line["sku"], line["name"], str(line["qty"]), money.show(line["price"], self.currency),
                           money.show(line["qty"] * line["price"], self.currency), key=line["sku"])
+        if self.lines:
+            table.move_cursor(row=max(0, min(row or 0, len(self.lines) - 1)))
         count = sum(line["qty"] for line in self.lines)
         self.query_one("#total", Static).update(
             f"{count} item{'s' if count != 1 else ''}   Total {money.show(self.total, self.currency)}")
@@ -124,16 +132,22 @@ class SellScreen(Screen):
             self.say(f"No product has the barcode or SKU {code!r}. Check the label, or type the SKU.", "error")
             return
         self.currency = product["currency"]
-        for line in self.lines:
+        for index, line in enumerate(self.lines):
             if line["sku"] == product["sku"]:
                 line["qty"] += qty
                 break
         else:
+            index = len(self.lines)
             self.lines.append({"sku": product["sku"], "name": product["name"], "qty": qty, "price": product["price"],
                                "catalog_price": product["price"]})
         self._pending = None
         self.say(f"{qty} × {product['name']}")
-        self.refresh_lines()
+        self.refresh_lines(chosen=index)
+
+    def action_choose_line(self, step: int) -> None:
+        if self.lines:
+            table = self.query_one(DataTable)
+            table.move_cursor(row=max(0, min((table.cursor_row or 0) + step, len(self.lines) - 1)))
 
     def action_remove_line(self) -> None:
         table = self.query_one(DataTable)
