@@ -136,7 +136,7 @@ CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL
 ORDERS = """
 DROP TABLE allocations;
 CREATE TABLE orders (
-    id TEXT PRIMARY KEY,                         -- UUIDv7: time-ordered, so the list pages by id
+    id TEXT PRIMARY KEY,                         -- ORD-XXXXX-XXXXX (older: UUIDv7): time-ordered, the list pages by id
     channel TEXT NOT NULL,
     customer TEXT NOT NULL,                      -- JSON {name, email, phone}
     delivery TEXT NOT NULL,                      -- JSON: {type: ship, address, lat, lon} | {type: pickup, store_id}

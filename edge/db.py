@@ -1,6 +1,5 @@
 """The store's SQLite database: schema, and the epoch every new database starts with (DESIGN §3)."""
 
-import sqlite3
 from pathlib import Path
 
 from edge import epochs
@@ -9,7 +8,7 @@ from edge.printing import spool
 from shared import idempotency
 from shared.sqlite import Database
 
-__all__ = ["MIGRATIONS", "next_number", "open_database", "read_epoch"]
+__all__ = ["MIGRATIONS", "open_database", "read_epoch"]
 
 SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -225,9 +224,3 @@ def open_database(path: str | Path) -> Database:
         if read_epoch(conn) is None:
             epochs.open_first_epoch(conn)
     return db
-
-
-def next_number(conn: sqlite3.Connection, counter: str) -> int:
-    """The next value of a named counter (receipts, returns), taken inside the caller's transaction."""
-    return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
-                        "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]

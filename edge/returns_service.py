@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from edge.auth import Associate, ManagerApproval, Sessions
-from edge.db import next_number
+from shared.sqlite import next_number
 from edge.domain import returns as rules
 from edge.domain.stock import Levels, Movement
 from edge.ledger import read_levels, record_movement, stock_level

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from edge.auth import Associate, ManagerApproval, Sessions
-from edge.db import next_number
+from shared.sqlite import next_number
 from edge.domain.sales import (
     STORE_CREDIT,
     PricedLine,

@@ -84,3 +84,18 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+COUNTERS = """
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def next_number(conn: sqlite3.Connection, counter: str) -> int:
+    """The next value of a named counter (receipts, returns, orders), taken inside the caller's transaction, so a
+    number is never given twice and a rolled-back change gives its number back. Needs the `COUNTERS` table."""
+    return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
+                        "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]

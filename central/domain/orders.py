@@ -87,3 +87,14 @@ def cancel_refusal(allocation_statuses: Iterable[str]) -> str | None:
     """Why an order can no longer be cancelled, or None."""
     done = sorted({s for s in allocation_statuses if s in DONE})
     return f"part of it is already {' and '.join(done)}" if done else None
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread over the phone
+
+
+def order_number(unix_ms: int, random_byte: int) -> str:
+    """The order's id as people read it out: ORD-XXXXX-XXXXX, 42 bits of milliseconds and 8 random bits in
+    Crockford base32. Ids sort in time order (the list pages by id) and never repeat after a rebuilt central."""
+    value = ((unix_ms & (2**42 - 1)) << 8) | (random_byte & 0xFF)
+    chars = "".join(CROCKFORD[(value >> shift) & 31] for shift in range(45, -5, -5))
+    return f"ORD-{chars[:5]}-{chars[5:]}"

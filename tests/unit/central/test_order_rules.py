@@ -1,8 +1,10 @@
 """An allocation's reaction to store events and the order status derived from its allocations (DESIGN §6)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from central.domain.orders import AllocationState, cancel_refusal, on_event, order_status
+from central.domain.orders import AllocationState, cancel_refusal, on_event, order_number, order_status
 
 
 class TestStoreEvents:
@@ -57,3 +59,15 @@ class TestOrderStatus:
     def test_a_cancel_is_refused_once_anything_left_the_store(self):
         assert cancel_refusal(["accepted", "shipped"]) == "part of it is already shipped"
         assert cancel_refusal(["pending", "ready"]) is None
+
+
+class TestOrderNumbers:
+    @given(st.integers(0, 2**42 - 2), st.integers(0, 255), st.integers(1, 10**6), st.integers(0, 255))
+    def test_later_orders_sort_after_earlier_ones(self, ms, one, later_by, other):
+        first, second = order_number(ms, one), order_number(min(ms + later_by, 2**42 - 1), other)
+        assert first < second
+
+    def test_a_number_is_short_and_has_nothing_to_misread(self):
+        number = order_number(1_795_000_000_000, 77)
+        assert len(number) == 15 and number.startswith("ORD-") and number[9] == "-"
+        assert not set(number[4:].replace("-", "")) & set("ILOU")
