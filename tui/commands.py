@@ -29,7 +29,9 @@ class StoreCommands(Provider):
             if isinstance(binding, Binding) and binding.show and binding.description:
                 def run(action: str = binding.action) -> None:
                     self.app.call_later(screen.run_action, action)
-                actions.append((binding.description, f"key {binding.key} on this screen", run))
+                help_text = f"{binding.tooltip} (key {binding.key})" if binding.tooltip else \
+                    f"key {binding.key} on this screen"
+                actions.append((binding.description, help_text, run))
         return actions
 
     def _commands(self) -> list[tuple[str, str, object]]:
@@ -44,6 +46,7 @@ class StoreCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, run in self._commands():
-            score = matcher.match(name)
+            # The help counts at a lower score, so "finished" finds the key whose footer label is "Done".
+            score = matcher.match(name) or matcher.match(help_text) * 0.5
             if score > 0:
                 yield Hit(score, matcher.highlight(name), run, help=help_text)

@@ -42,7 +42,7 @@ class FormDialog(ModalScreen[dict | None]):
                 yield Label(field.label)
                 yield Input(id=field.id, placeholder=field.placeholder, value=field.value, restrict=field.restrict)
             yield Static("", id="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:

@@ -101,10 +101,11 @@ class FulfilmentQueue(Screen):
             yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Order", "Customer", "Status", "Items", "Due", "Flags")
+        # Items last: on a narrow terminal a long list is what gets cut, never an AT RISK or CANCELLED flag.
+        self.query_one(DataTable).add_columns("Order", "Customer", "Status", "Flags", "Due", "Items")
         self.reload()
         self.set_interval(5, self.reload)
 
@@ -141,8 +142,8 @@ class FulfilmentQueue(Screen):
             if f["status"] == "cancelled":
                 flags.append("[b red]CANCELLED[/]")
             items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
-            table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], items_text,
-                          describe_due(due), " ".join(flags), key=f["allocation_id"])
+            table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], " ".join(flags),
+                          describe_due(due), items_text, key=f["allocation_id"])
         if row is not None and self.items:
             table.move_cursor(row=min(row, len(self.items) - 1))
         self.query_one("#detail", Static).update(
@@ -191,7 +192,7 @@ class PickupsScreen(FulfilmentQueue):
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
-        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Finished"),
+        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -202,6 +203,6 @@ class ShipmentsScreen(FulfilmentQueue):
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),
-        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Finished"),
+        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]

@@ -72,9 +72,11 @@ class HomeScreen(Screen):
         with Vertical(id="body"):
             yield Static(describe_sync(None), id="sync")
             yield Static("[b]Open work[/b]\n…", id="work")
-            yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · F9 printers · Ctrl+P every action", id="keys")
+            # Every key in full here: on an 80-column terminal the footer cannot hold them all.
+            yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · "
+                         "F9 printers · F5 refresh · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "sync", lambda sync: self.query_one("#sync", Static).update(describe_sync(sync)),

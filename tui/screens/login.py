@@ -40,7 +40,7 @@ class LoginScreen(Screen):
             yield Static(self.initial_message, id="message")
             if self.hint:
                 yield Static(self.hint, id="hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#associate", Input).focus()

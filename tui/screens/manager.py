@@ -29,7 +29,7 @@ class ManagerApproval(ModalScreen[dict | None]):
             yield Input(id="manager-id", placeholder="scan or type the manager's id")
             yield Label("PIN")
             yield Input(id="manager-pin", password=True, restrict=r"[0-9]*", max_length=8)
-        yield Footer()
+        yield Footer(compact=True)
 
     @on(Input.Submitted, "#manager-id")
     def id_entered(self) -> None:

@@ -37,7 +37,7 @@ class Payment(ModalScreen[list[dict] | None]):
             yield Input(id="cash", value=f"{self.total / 100:.2f}")
             yield Static("", id="change")
             yield Static("", id="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#cash", Input).focus()

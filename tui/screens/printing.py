@@ -49,7 +49,7 @@ class ReprintScreen(_PrintScreen):
             yield Input(id="ref", placeholder="S001-000123")
             yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Number", "What", "Printer", "State", "When")
@@ -116,7 +116,7 @@ class PrintersScreen(_PrintScreen):
             yield Static("[b]Printers[/b]", id="title")
             yield DataTable(id="printers", cursor_type="row")
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Printer", "For", "Where", "State", "Waiting", "Last problem")

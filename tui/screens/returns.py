@@ -40,9 +40,9 @@ def line_form(line: dict) -> FormDialog:
 
 class ReturnsScreen(Screen):
     BINDINGS = [
-        Binding("f4", "choose_line", "Return this line"),
+        Binding("f4", "choose_line", "Return line", tooltip="Return the chosen line: quantity, reason, condition"),
         Binding("f7", "no_receipt", "No receipt"),
-        Binding("f8", "toggle_credit", "Store credit"),
+        Binding("f8", "toggle_credit", "Credit", tooltip="Refund as store credit instead of the original payment (press again to undo)"),
         Binding("f10", "submit", "Refund", priority=True),
         Binding("escape", "leave", "Back"),
     ]
@@ -72,7 +72,7 @@ class ReturnsScreen(Screen):
             yield DataTable(id="lines", cursor_type="row")
             yield Static("", id="summary")
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("SKU", "Item", "Can return", "Return", "Reason", "Condition")

@@ -49,9 +49,10 @@ class SellScreen(Screen):
         # The scan field keeps the focus; the arrows still choose the line F8 or Ctrl+O acts on.
         Binding("up", "choose_line(-1)", "Line up", show=False),
         Binding("down", "choose_line(1)", "Line down", show=False),
-        Binding("ctrl+o", "override_price", "Price override", priority=True),
+        Binding("ctrl+o", "override_price", "Price", priority=True,
+                tooltip="Override the chosen line's price (a manager approves)"),
         Binding("ctrl+n", "new_sale", "New sale", priority=True),
-        Binding("ctrl+r", "reprint", "Reprint last receipt", priority=True),
+        Binding("ctrl+r", "reprint", "Reprint", priority=True, tooltip="Print the last receipt again"),
         Binding("escape", "leave", "Back"),
     ]
     DEFAULT_CSS = """
@@ -82,7 +83,7 @@ class SellScreen(Screen):
             with Horizontal(id="bottom"):
                 yield Static("", id="total")
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -97,7 +97,7 @@ class StockScreen(Screen):
             yield Static("", id="levels")
             yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
             yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#matches", DataTable).add_columns("SKU", "Name", "Barcode")
