@@ -193,6 +193,14 @@ def _run_ui(summary: dict) -> None:
     subprocess.run(python_module("tui", "--edge", store["url"], "--login-hint", f"Demo sign-in: {hint}"))
 
 
+def _tell(text: str) -> None:
+    """Print, unless the terminal is gone (closed window): stopping must go on regardless."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     stop = threading.Event()
@@ -205,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)  # the terminal closed: stop everything as for Ctrl+C
     demo = Demo(args.dir, Ports(args.port_offset))
     try:
         summary = demo.start()
@@ -222,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The demo could not start: {e}\nLogs: {demo.logs}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        print("stopping the demo …", flush=True)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        _tell("stopping the demo …")
         demo.stop()
-        print("stopped.", flush=True)
+        _tell("stopped.")
     return 0

@@ -18,6 +18,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from shared import subjects
+from shared.processes import die_with_parent
 
 CENTRAL_USER = "central"
 THIRTY_DAYS_S = 30 * 24 * 3600
@@ -150,7 +151,8 @@ class NatsServer:
     def start(self, timeout: float = 20.0) -> None:
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen([server_binary(), "-c", str(self.config)], stdout=out, stderr=subprocess.STDOUT,
-                                        cwd=self.config.parent)
+                                        cwd=self.config.parent,
+                                        preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 20.0) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     # Linux: the kernel signals the child when the launcher dies, even by SIGKILL, so nothing is left running.
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -37,7 +37,7 @@ class Child:
             self.process = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
                 stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         if stdin_text is not None:
             self.process.stdin.write(stdin_text.encode())
             self.process.stdin.close()

@@ -44,18 +44,28 @@ def alive(pid: int) -> bool:
         return False
 
 
+def launch(root, log) -> subprocess.Popen:
+    """`omnistore demo --headless` in its own session, its data under `root/data`, its output in `log`."""
+    return subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--headless", "--dir", str(root / "data"),
+                             "--port-offset", str(free_offset())], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def summary_of(root, process: subprocess.Popen) -> dict:
+    """demo.json once the demo has written it (every part answers)."""
+    summary_file = root / "data" / "demo.json"
+    poll(lambda: summary_file.exists() or process.poll() is not None, 150, "demo.json written")
+    assert process.poll() is None, (root / "demo.out").read_text()
+    return json.loads(summary_file.read_text())
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     log = open(root / "demo.out", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--headless", "--dir", str(root / "data"),
-                                "--port-offset", str(free_offset())], stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    summary_file = root / "data" / "demo.json"
+    process = launch(root, log)
     try:
-        poll(lambda: summary_file.exists() or process.poll() is not None, 150, "demo.json written")
-        assert process.poll() is None, (root / "demo.out").read_text()
-        summary = json.loads(summary_file.read_text())
+        summary = summary_of(root, process)
         yield process, summary, root
     finally:
         if process.poll() is None:
@@ -141,3 +151,19 @@ def test_interrupting_the_demo_stops_every_process(demo):
     process.send_signal(signal.SIGINT)
     process.wait(60)
     poll(lambda: not any(alive(pid) for pid in pids), 10, "no process of the demo left running")
+
+
+@pytest.mark.parametrize("how", [signal.SIGHUP, signal.SIGKILL], ids=["terminal-closed", "killed"])
+def test_a_demo_whose_terminal_closes_or_that_is_killed_leaves_nothing_running(tmp_path, how):
+    log = open(tmp_path / "demo.out", "wb")
+    process = launch(tmp_path, log)
+    try:
+        summary = summary_of(tmp_path, process)
+        pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
+        process.send_signal(how)
+        process.wait(60)
+        poll(lambda: not any(alive(pid) for pid in pids), 30, "every part of the demo gone")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
