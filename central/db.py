@@ -292,8 +292,17 @@ CREATE TABLE receipt_returns (
 CREATE INDEX receipt_returns_by_receipt ON receipt_returns (receipt_number);  -- rows in rowid order within it
 """
 
+STORE_NUMBERS = """
+CREATE TABLE store_numbers (                     -- highest receipt / return number seen from each store
+    store_id TEXT NOT NULL,
+    kind TEXT NOT NULL,                          -- receipt | return
+    high INTEGER NOT NULL,
+    PRIMARY KEY (store_id, kind)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS]
 
 
 def open_database(path: str | Path) -> Database:

@@ -17,7 +17,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
 
-from central import projection
+from central import projection, store_receipts
 from central.domain.sequencing import Arrival, Plan, Position, Verdict, plan
 from shared import subjects
 from shared.clock import to_text, utc_now
@@ -214,8 +214,10 @@ class Ingest:
     async def publish_watermarks(self, positions: dict[str, Position]) -> None:
         if not self._link.online:
             return
+        with self._db.read() as conn:
+            numbers = {store_id: store_receipts.store_numbers(conn, store_id) for store_id in positions}
         for store_id, position in positions.items():
-            mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq)
+            mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq, numbers=numbers[store_id])
             try:
                 await self._link.nc.publish(subjects.applied_ack(store_id), mark.model_dump_json().encode())
             except Exception as e:

@@ -87,8 +87,10 @@ class CentralService:
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
             store_receipts.record_return(conn, store_id, envelope, payload, now)
+            store_receipts.note_number(conn, store_id, "return", payload.return_number)
         elif isinstance(payload, SaleRecorded):
             store_receipts.record_sale(conn, store_id, envelope, payload, now)
+            store_receipts.note_number(conn, store_id, "receipt", payload.receipt_number)
         if getattr(payload, "stock", None) or getattr(payload, "levels", None):
             self.waiting.stock_changed()  # the pass runs after this batch commits
 

@@ -79,3 +79,18 @@ def receipt_view(conn: sqlite3.Connection, number: str) -> dict | None:
                         for n, (tender, back) in enumerate(zip(body["tenders"], state.refunded, strict=True), 1)],
             "returns": returned,
             "refund_conflicts": [{"return_number": number_, **c.as_detail()} for number_, c in state.conflicts]}
+
+
+def note_number(conn: sqlite3.Connection, store_id: str, kind: str, number: str) -> None:
+    """Remember the highest receipt or return number of a store (`S001-000345`, `S001-R000012`), for its
+    watermark: a database restored from a backup then carries on above it."""
+    digits = number.rsplit("-", 1)[-1].lstrip("R")
+    if not digits.isdigit():
+        return
+    conn.execute("INSERT INTO store_numbers (store_id, kind, high) VALUES (?, ?, ?) ON CONFLICT (store_id, kind) "
+                 "DO UPDATE SET high = max(high, excluded.high)", (store_id, kind, int(digits)))
+
+
+def store_numbers(conn: sqlite3.Connection, store_id: str) -> dict[str, int]:
+    return {row["kind"]: row["high"] for row in conn.execute(
+        "SELECT kind, high FROM store_numbers WHERE store_id=?", (store_id,))}

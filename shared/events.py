@@ -277,10 +277,14 @@ class Heartbeat(Lenient):
 
 
 class AppliedWatermark(Lenient):
-    """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`."""
+    """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`.
+
+    `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
+    a database restored from a backup carries on above them, so it never gives a customer a number twice."""
 
     epoch: str
     applied_seq: int = Field(ge=0)
+    numbers: dict[str, int] = {}
 
 
 class CatalogPolicy(Lenient):

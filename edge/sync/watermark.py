@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from edge import outbox
 from edge.domain.epochs import restored_from_backup
-from edge.epochs import EpochChange, open_new_epoch, read_epoch
+from edge.epochs import EpochChange, carry_on_above, open_new_epoch, read_epoch
 from edge.sync.context import SyncContext
 from shared import subjects
 from shared.events import AppliedWatermark
@@ -74,6 +74,7 @@ class WatermarkFollower:
             if mark.epoch != epoch:
                 return Taken(epoch, other_epoch=True)
             last_seq = outbox.counters(conn).last_seq
+            carry_on_above(conn, mark.numbers)
             if restored_from_backup(mark.applied_seq, last_seq):
                 reason = f"restored database: central had applied seq {mark.applied_seq} of {epoch}, ours ended at " \
                          f"{last_seq}"

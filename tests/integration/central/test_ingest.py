@@ -126,6 +126,19 @@ class TestWatermark:
             count = len(marks)
             await wait_until(lambda: len(marks) > count, message="the watermark repeated every ack_interval")
             assert marks[-1].epoch == store.epoch and marks[-1].applied_seq == 2
+
+            # The highest receipt and return numbers come back too (a restored database carries on above them).
+            level = [{"sku": tee, "on_hand": 1, "reserved": 0, "damaged": 0}]
+            await store.publish(store.event(3, "sale.recorded", {
+                "receipt_number": f"{STORE}-000345", "currency": "EUR", "total": 100, "change_due": 0,
+                "lines": [{"sku": tee, "qty": 1, "unit_price": 100, "tax_rate_bp": 0, "line_total": 100}],
+                "tenders": [{"type": "cash", "amount": 100}], "stock": level}))
+            await store.publish(store.event(4, "return.recorded", {
+                "return_number": f"{STORE}-R000012", "original": {}, "currency": "EUR", "refunds": [],
+                "lines": [{"sku": tee, "qty": 1, "reason": "x", "disposition": "restock", "refund": 100}],
+                "stock": level}))
+            await wait_until(lambda: marks[-1].applied_seq == 4 and marks[-1].numbers == {"receipt": 345, "return": 12},
+                             message="the numbers in the watermark")
             await asyncio.sleep(0)
 
 

@@ -54,20 +54,25 @@ class TestRestoredDatabase:
         async with running_edge(settings) as (app, http):
             assert (await status(http))["last_seq"] == 2 and app.state.edge.epoch == epoch
             await eventually(lambda: app.state.edge.online, what="store online")
-            mark = AppliedWatermark(epoch=epoch, applied_seq=4)  # what central has of this epoch
+            # What central has of this epoch, and the numbers the newer copy gave (sales and returns not in this file)
+            mark = AppliedWatermark(epoch=epoch, applied_seq=4, numbers={"receipt": 41, "return": 3})
             await central_nats.nc.publish(subjects.applied_ack(STORE), mark.model_dump_json().encode())
             new_epoch = await eventually(lambda: app.state.edge.epoch != epoch and app.state.edge.epoch,
                                          what="a new epoch")
             await receive(http, sku)  # business as usual, in the new epoch
-            current = await eventually(lambda: all_sent(http, 2), what="new epoch's events sent")
+            sale = await http.post("/v1/sales", json={"lines": [{"sku": sku, "qty": 1}],
+                                                      "tenders": [{"type": "cash", "amount": 100}]})
+            assert sale.json()["receipt_number"] == f"{STORE}-000042"  # never one the newer copy gave
+            current = await eventually(lambda: all_sent(http, 3), what="new epoch's events sent")
             assert current["epoch"] == new_epoch and current["applied_seq"] == 0
             stock = (await http.get(f"/v1/stock/{sku}")).json()
-            assert stock["on_hand"] == 2  # the restored file's 1, plus the one received since
+            assert stock["on_hand"] == 1  # the restored file's 1, plus the one received since, less the one sold
             with app.state.edge.db.read() as conn:
                 kept = conn.execute("SELECT COUNT(*) FROM superseded_events WHERE epoch = ?", (epoch,)).fetchone()[0]
             assert kept == 2
         events = await stored_events(central_nats.js, STORE, new_epoch)
-        assert [(e.seq, e.type) for e, _ in events] == [(1, "stock.snapshot"), (2, "stock.received")]
+        assert [(e.seq, e.type) for e, _ in events] == [(1, "stock.snapshot"), (2, "stock.received"),
+                                                        (3, "sale.recorded")]
         snapshot = events[0][0].payload
         assert (snapshot["chunk"], snapshot["chunks"]) == (1, 1)
         assert [(lv["sku"], lv["on_hand"]) for lv in snapshot["levels"]] == [(sku, 1)]
