@@ -160,7 +160,7 @@ class NatsServer:
         url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"nats-server exited with code {self.process.returncode}")
+                raise RuntimeError(f"nats-server exited with code {self.process.returncode}{self._last_words()}")
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
@@ -169,6 +169,15 @@ class NatsServer:
                 pass
             time.sleep(0.05)
         raise TimeoutError(f"nats-server not ready within {timeout} s")
+
+    def _last_words(self) -> str:
+        """The server's last error line (e.g. a port already in use), to say why it stopped."""
+        try:
+            lines = self.log_file.read_text(errors="replace").splitlines() if self.log_file else []
+        except OSError:
+            return ""
+        errors = [line for line in lines if "[FTL]" in line or "[ERR]" in line]
+        return f": {errors[-1].split('] ', 2)[-1]}" if errors else ""
 
     @property
     def pid(self) -> int | None:
