@@ -29,6 +29,7 @@ from shared.clock import utc_now
 from shared.events import EventEnvelope, ReturnRecorded, SaleRecorded
 from shared.nats_link import NatsLink
 from shared.nats_server import ensure_streams
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,7 @@ class CentralService:
         log.info("central is connected to NATS and consuming")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         await self.link.close()
         self.db.close()

@@ -31,6 +31,7 @@ from edge.timers import run_timers
 from edge.wakeup import Wakeup
 from shared.clock import utc_now
 from shared.problems import install_problem_handlers
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
         try:
             yield
         finally:
-            timers.cancel()
-            await asyncio.gather(timers, return_exceptions=True)
+            await cancel_and_wait([timers])
             if agent is not None:
                 await agent.stop()
             await spool.stop()

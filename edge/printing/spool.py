@@ -19,6 +19,7 @@ from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target,
 from shared.clock import from_text, to_text, utc_now
 from shared.ids import uuid7
 from shared.sqlite import Database
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -209,9 +210,7 @@ class SpoolWorker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
             self._task = None
 
     def wake(self) -> None:

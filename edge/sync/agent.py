@@ -21,6 +21,7 @@ from shared import subjects
 from shared.clock import utc_now
 from shared.nats_link import NatsLink
 from shared.sqlite import Database
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,5 @@ class SyncAgent:
             except (TimeoutError, asyncio.CancelledError):
                 log.warning("publisher did not finish within %.0f s; unsent rows wait for the next start",
                             PUBLISHER_DRAIN_S)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         await self.ctx.link.close()
