@@ -88,27 +88,29 @@ class Orders:
 
     def place(self, body: dict, key: str | None, now: datetime) -> tuple[int, dict]:
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, "orders", key, body)
-            if replayed is not None:
-                return replayed
-            sale = receipts.price(body["lines"], check_request(conn, body), body.get("payment"))
-            order_id = new_order_id(conn, now)
-            is_pickup = body["delivery"]["type"] == "pickup"
-            code = pickup.draw_code() if is_pickup else None
-            allow_split = body.get("allow_split")
-            allow_split = (not is_pickup) if allow_split is None else allow_split
-            token = receipts.sign_receipt(conn, order_id, sale, now)
-            order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
-                                     sale, token, now)
-            order_store.add_history(conn, order_id, "created", "api", now, status="created", channel=body["channel"])
-            self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
-                             now)
-            response = order_store.order_view(conn, order_id)
-            if code:
-                response["pickup_code"] = code  # shown here only; stores get its hash
-            idempotency.record(conn, "orders", key, body, 201, response)
-        self._wake()
-        return 201, response
+            status, view, made = idempotency.once(conn, "orders", key, body, 201, lambda: self._place(conn, body, now))
+        if made:
+            self._wake()
+        return status, view
+
+    def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
+        """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
+        sale = receipts.price(body["lines"], check_request(conn, body), body.get("payment"))
+        order_id = new_order_id(conn, now)
+        is_pickup = body["delivery"]["type"] == "pickup"
+        code = pickup.draw_code() if is_pickup else None
+        allow_split = body.get("allow_split")
+        allow_split = (not is_pickup) if allow_split is None else allow_split
+        token = receipts.sign_receipt(conn, order_id, sale, now)
+        order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
+                                 sale, token, now)
+        order_store.add_history(conn, order_id, "created", "api", now, status="created", channel=body["channel"])
+        self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
+                         now)
+        response = order_store.order_view(conn, order_id)
+        if code:
+            response["pickup_code"] = code  # shown here only; stores get its hash
+        return response
 
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:

@@ -45,13 +45,11 @@ class CountService:
               now) -> Outcome:
         request = {"counts": [{"sku": s, "counted": c} for s, c in counts], "reference": reference}
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, request)
-            if replayed is not None:
-                return Outcome(*replayed)
-            body = self._count(conn, counts, reference, actor, now)
-            idempotency.record(conn, SCOPE, key, request, CREATED, body)
-        self._on_commit()
-        return Outcome(CREATED, body)
+            status, body, made = idempotency.once(conn, SCOPE, key, request, CREATED,
+                                                      lambda: self._count(conn, counts, reference, actor, now))
+        if made:
+            self._on_commit()
+        return Outcome(status, body)
 
     def _count(self, conn: sqlite3.Connection, counts: list[tuple[str, int]], reference: str | None, actor: str,
                now) -> dict:

@@ -88,13 +88,11 @@ class ReturnsService:
         elif ret.manager is not None or associate.role is Role.MANAGER:
             approver = self._sessions.approve(ret.manager, associate, now, "This return")
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, ret.request)
-            if replayed is not None:
-                return Outcome(*replayed)
-            body = self._record(conn, ret, associate, approver, now)
-            idempotency.record(conn, SCOPE, key, ret.request, CREATED, body)
-        self._on_commit()
-        return Outcome(CREATED, body)
+            status, body, made = idempotency.once(conn, SCOPE, key, ret.request, CREATED,
+                                                      lambda: self._record(conn, ret, associate, approver, now))
+        if made:
+            self._on_commit()
+        return Outcome(status, body)
 
     def _record(self, conn: sqlite3.Connection, ret: ReturnIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:

@@ -78,13 +78,11 @@ class SalesService:
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, sale.request)
-            if replayed is not None:
-                return Outcome(*replayed)
-            body = self._record(conn, sale, associate, approver, now)
-            idempotency.record(conn, SCOPE, key, sale.request, CREATED, body)
-        self._on_commit()
-        return Outcome(CREATED, body)
+            status, body, made = idempotency.once(conn, SCOPE, key, sale.request, CREATED,
+                                                      lambda: self._record(conn, sale, associate, approver, now))
+        if made:
+            self._on_commit()
+        return Outcome(status, body)
 
     def is_other_stores(self, number: str) -> bool:
         """Whether a receipt number is another store's (only central knows it), not this store's own."""

@@ -76,10 +76,7 @@ class StockService:
 
     def _change(self, scope: str, request: dict, key: str | None, sku_or_gtin: str, actor: str, *,
                 rule: Callable[[Levels], Change], event: Callable, reason: str, reference: str | None) -> Outcome:
-        with self._db.write() as conn:
-            replayed = idempotency.replay(conn, scope, key, request)
-            if replayed is not None:
-                return Outcome(*replayed)
+        def apply(conn: sqlite3.Connection) -> dict:
             product = known_product(conn, sku_or_gtin)
             sku = product["sku"]
             try:
@@ -91,8 +88,11 @@ class StockService:
             row = append_event(conn, type_, payload, actor=actor, at=now)
             write_levels(conn, sku, change.levels)
             write_ledger(conn, sku, change.movement, reason=reason, reference=reference, actor=actor, row=row)
-            body = {**levels_body(sku, product["name"], change.levels), "seq": row.seq, "event_id": row.id,
+            return {**levels_body(sku, product["name"], change.levels), "seq": row.seq, "event_id": row.id,
                     "occurred_at": to_text(now)}
-            idempotency.record(conn, scope, key, request, CREATED, body)
-        self._on_commit()
-        return Outcome(CREATED, body)
+
+        with self._db.write() as conn:
+            status, body, made = idempotency.once(conn, scope, key, request, CREATED, lambda: apply(conn))
+        if made:
+            self._on_commit()
+        return Outcome(status, body)

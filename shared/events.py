@@ -331,28 +331,22 @@ class Undeliverable(Exception):
 
 def parse_event(data: bytes) -> tuple[EventEnvelope, BaseModel]:
     """An event envelope and its typed payload, or `Undeliverable` with the reason."""
-    try:
-        envelope = EventEnvelope.model_validate_json(data)
-    except ValidationError as e:
-        raise Undeliverable(f"malformed envelope: {e.errors()[0]['msg']}") from e
-    model = EVENT_PAYLOADS.get(envelope.type)
-    if model is None:
-        raise Undeliverable(f"unknown event type {envelope.type!r}")
-    try:
-        return envelope, model.model_validate(envelope.payload)
-    except ValidationError as e:
-        raise Undeliverable(f"malformed {envelope.type} payload: {e.errors()[0]['msg']}") from e
+    return _parse(data, EventEnvelope, EVENT_PAYLOADS, "event", "envelope")
 
 
 def parse_command(data: bytes) -> tuple[CommandEnvelope, BaseModel]:
     """A command envelope and its typed payload, or `Undeliverable` with the reason."""
+    return _parse(data, CommandEnvelope, COMMAND_PAYLOADS, "command", "command envelope")
+
+
+def _parse(data: bytes, envelope_model: type, payloads: dict[str, type[BaseModel]], kind: str, envelope_name: str):
     try:
-        envelope = CommandEnvelope.model_validate_json(data)
+        envelope = envelope_model.model_validate_json(data)
     except ValidationError as e:
-        raise Undeliverable(f"malformed command envelope: {e.errors()[0]['msg']}") from e
-    model = COMMAND_PAYLOADS.get(envelope.type)
+        raise Undeliverable(f"malformed {envelope_name}: {e.errors()[0]['msg']}") from e
+    model = payloads.get(envelope.type)
     if model is None:
-        raise Undeliverable(f"unknown command type {envelope.type!r}")
+        raise Undeliverable(f"unknown {kind} type {envelope.type!r}")
     try:
         return envelope, model.model_validate(envelope.payload)
     except ValidationError as e:

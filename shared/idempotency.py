@@ -7,6 +7,7 @@ crash leaves either both or neither: a retry after a timeout replays the answer,
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 
 from shared.clock import now_text
 from shared.problems import IdempotencyMismatch
@@ -50,3 +51,16 @@ def record(conn: sqlite3.Connection, scope: str, key: str | None, body: object, 
     conn.execute("INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) "
                  "VALUES (?, ?, ?, ?, ?, ?)",
                  (scope, key, request_hash(body), status, json.dumps(response, default=str), now_text()))
+
+
+def once(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int,
+         make: Callable[[], dict]) -> tuple[int, dict, bool]:
+    """Inside the caller's write transaction: the answer already recorded for this key and body, or `make()`'s
+    answer, recorded with the change it made, so a retried request is carried out once. The flag says whether
+    `make()` ran (a change to publish) or the answer is a replay."""
+    replayed = replay(conn, scope, key, body)
+    if replayed is not None:
+        return (*replayed, False)
+    response = make()
+    record(conn, scope, key, body, status, response)
+    return status, response, True
