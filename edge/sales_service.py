@@ -16,7 +16,6 @@ from edge.domain.sales import (
     TenderIn,
     TendersDoNotCover,
     check_lines,
-    paid_per_tender,
     sell,
     settle,
     taxes,
@@ -32,6 +31,7 @@ from shared.events import SaleLine, SaleRecorded, Tender
 from shared.models import Role
 from shared.problems import CentralUnreachable, ManagerRequired, NotFound, ValidationProblem
 from shared.sqlite import Database
+from shared.tenders import paid_per_tender
 
 SCOPE = "sale"
 

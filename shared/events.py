@@ -14,7 +14,6 @@ from shared.models import (
     Lenient,
     Line,
     Product,
-    RejectReason,
     Sku,
     StockLevel,
 )

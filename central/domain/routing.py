@@ -240,7 +240,7 @@ def _route_ship(request: RouteRequest, nodes: list[NodeOption], policy: RoutingP
 
 def _route_pickup(request: RouteRequest, nodes: list[NodeOption], policy: RoutingPolicy) -> RoutingPlan:
     screened = _screen(request, nodes, policy)
-    per_line, costs, excluded = screened.per_line, screened.costs, screened.excluded
+    costs, excluded = screened.costs, screened.excluded
     store = request.pickup_store
     explanation = {"delivery": "pickup", "pickup_store": store, "allow_split": request.allow_split,
                    "strategy": "pickup", "candidates": _candidates_view(screened, nodes, request),

@@ -7,7 +7,6 @@ Money is integer minor units; prices include tax.
 from dataclasses import dataclass
 
 from edge.domain.stock import MAX_QTY, Levels, Movement
-from shared.tenders import paid_per_tender  # noqa: F401 — part of the sale's rules, shared with central
 
 CASH, CARD, STORE_CREDIT = "cash", "card", "store_credit"
 

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
@@ -75,7 +76,7 @@ def ship_form(order_id: str) -> FormDialog:
                                                  FormField("tracking", "Tracking number (scan the label)")], build)
 
 
-class FulfilmentQueue(Screen):
+class FulfilmentQueue(SaysMessages, Screen):
     """The queue of one fulfilment type; subclasses name the type and its last two steps."""
 
     fulfilment_type = "pickup"
@@ -84,8 +85,6 @@ class FulfilmentQueue(Screen):
     FulfilmentQueue { layout: vertical; }
     #queue { height: 1fr; margin: 0 1; }
     #detail { height: auto; padding: 0 1; }
-    #message { height: auto; padding: 0 1; }
-    #message.error { color: $error; }
     """
 
     def __init__(self, client: EdgeClient):
@@ -100,7 +99,7 @@ class FulfilmentQueue(Screen):
             yield Static(self.title_text, id="title")
             yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -108,11 +107,6 @@ class FulfilmentQueue(Screen):
         self.query_one(DataTable).add_columns("Order", "Customer", "Status", "Flags", "Due", "Items")
         self.reload()
         self.set_interval(5, self.reload)
-
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.set_class(error, "error")
-        message.update(text)
 
     @property
     def selected(self) -> dict | None:

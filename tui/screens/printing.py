@@ -7,28 +7,22 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.sell import parse_scan
 from tui.widgets.status_bar import StatusBar
 
 
-class _PrintScreen(Screen):
+class _PrintScreen(SaysMessages, Screen):
     DEFAULT_CSS = """
     _PrintScreen { layout: vertical; }
     DataTable { height: 1fr; margin: 0 1; }
-    #message { height: auto; padding: 0 1; }
-    #message.error { color: $error; }
     """
 
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client
-
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.set_class(error, "error")
-        message.update(text)
 
     def action_leave(self) -> None:
         self.dismiss(None)
@@ -48,7 +42,7 @@ class ReprintScreen(_PrintScreen):
                          id="title")
             yield Input(id="ref", placeholder="S001-000123")
             yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -115,7 +109,7 @@ class PrintersScreen(_PrintScreen):
         with Vertical():
             yield Static("[b]Printers[/b]", id="title")
             yield DataTable(id="printers", cursor_type="row")
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.order_token import peek
 from tui.screens.form import FormDialog, FormField
@@ -38,7 +39,7 @@ def line_form(line: dict) -> FormDialog:
         FormField("condition", "Condition: r restock · d damaged · w write off", value="r")], build)
 
 
-class ReturnsScreen(Screen):
+class ReturnsScreen(SaysMessages, Screen):
     BINDINGS = [
         Binding("f4", "choose_line", "Return line", tooltip="Return the chosen line: quantity, reason, condition"),
         Binding("f7", "no_receipt", "No receipt"),
@@ -51,8 +52,6 @@ class ReturnsScreen(Screen):
     #scan { margin: 0 1; }
     #lines { height: 1fr; margin: 0 1; }
     #summary { height: auto; padding: 0 1; text-style: bold; }
-    #message { height: auto; padding: 0 1; }
-    #message.error { color: $error; }
     """
 
     def __init__(self, client: EdgeClient):
@@ -71,17 +70,12 @@ class ReturnsScreen(Screen):
             yield Input(id="scan", placeholder="receipt number, e.g. S001-000123")
             yield DataTable(id="lines", cursor_type="row")
             yield Static("", id="summary")
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("SKU", "Item", "Can return", "Return", "Reason", "Condition")
         self.query_one("#scan", Input).focus()
-
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.set_class(error, "error")
-        message.update(text)
 
     def redraw(self) -> None:
         table = self.query_one(DataTable)

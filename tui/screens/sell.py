@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
 from tui.screens.manager import ManagerApproval
@@ -41,7 +42,7 @@ def sale_line(line: dict) -> dict:
     return body
 
 
-class SellScreen(Screen):
+class SellScreen(SaysMessages, Screen):
     BINDINGS = [
         Binding("f10", "pay", "Pay", priority=True),
         Binding("f8", "remove_line", "Remove line", priority=True),
@@ -61,9 +62,6 @@ class SellScreen(Screen):
     #lines { height: 1fr; margin: 0 1; }
     #bottom { height: auto; padding: 0 1; }
     #total { width: 1fr; text-style: bold; }
-    #message { height: auto; padding: 0 1; }
-    #message.error { color: $error; }
-    #message.done { color: $success; }
     """
 
     def __init__(self, client: EdgeClient):
@@ -82,7 +80,7 @@ class SellScreen(Screen):
             yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="bottom"):
                 yield Static("", id="total")
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -94,12 +92,6 @@ class SellScreen(Screen):
     @property
     def total(self) -> int:
         return sum(line["qty"] * line["price"] for line in self.lines)
-
-    def say(self, text: str, kind: str = "") -> None:
-        message = self.query_one("#message", Static)
-        message.set_class(kind == "error", "error")
-        message.set_class(kind == "done", "done")
-        message.update(text)
 
     def refresh_lines(self, chosen: int | None = None) -> None:
         """Redraw the lines, keeping the chosen one (or choosing `chosen`, e.g. the line just scanned)."""
@@ -127,10 +119,10 @@ class SellScreen(Screen):
         try:
             product = await self.client.find_product(code)
         except (EdgeUnreachable, EdgeError) as e:
-            self.say(str(e), "error")
+            self.say(str(e), error=True)
             return
         if product is None:
-            self.say(f"No product has the barcode or SKU {code!r}. Check the label, or type the SKU.", "error")
+            self.say(f"No product has the barcode or SKU {code!r}. Check the label, or type the SKU.", error=True)
             return
         self.currency = product["currency"]
         for index, line in enumerate(self.lines):
@@ -162,7 +154,7 @@ class SellScreen(Screen):
     def action_override_price(self) -> None:
         table = self.query_one(DataTable)
         if not self.lines or table.cursor_row is None:
-            self.say("Scan something first, then choose its line.", "error")
+            self.say("Scan something first, then choose its line.", error=True)
             return
         self.override(min(table.cursor_row, len(self.lines) - 1))
 
@@ -196,7 +188,7 @@ class SellScreen(Screen):
 
     def action_pay(self) -> None:
         if not self.lines:
-            self.say("Scan something first.", "error")
+            self.say("Scan something first.", error=True)
             return
         self.pay()
 
@@ -217,26 +209,26 @@ class SellScreen(Screen):
             receipt = await self.client.record_sale(body, key)
         except EdgeUnreachable:
             self.say("The store agent did not answer. Press F10 to try again: the same sale will not be "
-                     "recorded twice.", "error")
+                     "recorded twice.", error=True)
             return
         except EdgeError as e:
             if e.code == "manager_required":
                 approval = await self.app.push_screen_wait(ManagerApproval(str(e)))
                 if approval is None:
                     self._pending = None
-                    self.say("Not recorded: a manager did not approve.", "error")
+                    self.say("Not recorded: a manager did not approve.", error=True)
                     return
                 self._pending = ({**body, "manager": approval}, str(uuid.uuid4()))
                 await self.submit()
                 return
             self._pending = None
-            self.say(str(e), "error")
+            self.say(str(e), error=True)
             return
         self.finished(receipt)
 
     def action_reprint(self) -> None:
         if self.last_receipt is None:
-            self.say("No receipt yet at this screen; F8 at home reprints any.", "error")
+            self.say("No receipt yet at this screen; F8 at home reprints any.", error=True)
             return
         self.reprint(self.last_receipt)
 
@@ -245,9 +237,9 @@ class SellScreen(Screen):
         try:
             await self.client.print_again("receipt", number)
         except (EdgeUnreachable, EdgeError) as e:
-            self.say(str(e), "error")
+            self.say(str(e), error=True)
             return
-        self.say(f"Receipt {number} printing again.", "done")
+        self.say(f"Receipt {number} printing again.", done=True)
 
     def finished(self, receipt: dict) -> None:
         self.last_receipt = receipt["receipt_number"]
@@ -258,5 +250,5 @@ class SellScreen(Screen):
         self.refresh_lines()
         self.say(f"Receipt {receipt['receipt_number']}: {money.show(receipt['total'], currency)} paid"
                  + (f" — change due [b]{money.show(change, currency)}[/b]" if change else "")
-                 + ".   Ctrl+R prints it again; scan for the next customer.", "done")
+                 + ".   Ctrl+R prints it again; scan for the next customer.", done=True)
         self.query_one("#scan", Input).focus()

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
@@ -64,7 +65,7 @@ def count_form(sku: str) -> FormDialog:
 FORMS = {"receive": receive_form, "adjust": adjust_form, "count": count_form}
 
 
-class StockScreen(Screen):
+class StockScreen(SaysMessages, Screen):
     BINDINGS = [
         Binding("f3", "change('receive')", "Receive"),
         Binding("f4", "change('adjust')", "Adjust"),
@@ -78,8 +79,6 @@ class StockScreen(Screen):
     #matches { height: auto; max-height: 8; margin: 0 1; }
     #levels { height: auto; padding: 0 2; }
     #ledger { height: 1fr; margin: 0 1; }
-    #message { height: auto; padding: 0 1; }
-    #message.error { color: $error; }
     """
 
     def __init__(self, client: EdgeClient):
@@ -96,7 +95,7 @@ class StockScreen(Screen):
             yield DataTable(id="matches", cursor_type="row")
             yield Static("", id="levels")
             yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="message")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -104,11 +103,6 @@ class StockScreen(Screen):
         self.query_one("#matches", DataTable).display = False
         self.query_one("#ledger", DataTable).add_columns("When", "Why", "On hand", "Reserved", "Damaged", "Who")
         self.query_one("#lookup", Input).focus()
-
-    def say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.set_class(error, "error")
-        message.update(text)
 
     @on(Input.Submitted, "#lookup")
     def looked_up(self, event: Input.Submitted) -> None:

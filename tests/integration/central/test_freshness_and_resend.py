@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from shared import subjects

@@ -10,13 +10,13 @@ from edge.domain.sales import (
     TenderIn,
     TendersDoNotCover,
     check_lines,
-    paid_per_tender,
     sell,
     settle,
     tax_included,
     taxes,
 )
 from edge.domain.stock import Levels
+from shared.tenders import paid_per_tender
 
 
 def line(sku="A", qty=1, price=1000, rate=1900):
