@@ -301,8 +301,12 @@ CREATE TABLE store_numbers (                     -- highest receipt / return num
 ) WITHOUT ROWID;
 """
 
+SHIP_CAPACITY = """
+CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's ship-from-store allocations
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
 
 
 def open_database(path: str | Path) -> Database:
