@@ -170,6 +170,21 @@ class TestAnOrderAcceptedByItsStore:
                              message="collected")
 
 
+class TestDailyShipCapacity:
+    async def test_a_store_that_shipped_its_days_capacity_is_passed_over_with_the_reason(self, make_settings, nats_up):
+        async with network(make_settings, nats_up) as (central, stores, sku):
+            lat, lon = PLACES[NEAR]
+            body = {**STORE_BODY, "lat": lat, "lon": lon, "ship_capacity_per_day": 1}
+            assert (await central.client.put(f"/v1/stores/{NEAR}", json=body)).status_code == 200
+            first = await place(central, sku, 1)
+            assert [a["node_id"] for a in first["allocations"]] == [NEAR]
+            second = await place(central, sku, 1)
+            assert [a["node_id"] for a in second["allocations"]] == [FAR]
+            [decision] = (await order_of(central, second["id"]))["decisions"]
+            assert {"node_id": NEAR, "reason": "daily ship-from-store capacity reached"} in \
+                decision["explanation"]["excluded"]
+
+
 class TestReRouting:
     async def test_a_rejection_sends_the_lines_to_the_next_node(self, make_settings, nats_up):
         async with network(make_settings, nats_up) as (central, stores, sku):
