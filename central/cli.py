@@ -101,9 +101,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _create_token(args: argparse.Namespace) -> int:
-    from central import auth
-    from central.db import open_database
-    from shared.clock import utc_now
+    from central.services import tokens as auth
+    from central.store.schema import open_database
+    from shared.runtime.clock import utc_now
 
     db_path = args.db or CentralSettings.load(args.config).db_path
     db = open_database(db_path)
@@ -120,9 +120,9 @@ def _create_token(args: argparse.Namespace) -> int:
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
-    from central import signing_keys
-    from central.db import open_database
-    from shared.clock import utc_now
+    from central.store import signing_keys
+    from central.store.schema import open_database
+    from shared.runtime.clock import utc_now
 
     db = open_database(args.db or CentralSettings.load(args.config).db_path)
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import PartSettings, read_secret
+from shared.runtime.config import PartSettings, read_secret
 
 # Values people paste from examples; a head-office admin token must never be one of them.
 PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "password", "admin", "token", "example",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from edge.auth import AssociateIn, list_associates, save_associates
-from edge.db import open_database
+from edge.services.access import AssociateIn, list_associates, save_associates
 from edge.settings import EdgeSettings
-from shared.clock import utc_now
+from edge.store.schema import open_database
+from shared.runtime.clock import utc_now
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
 

@@ -8,9 +8,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from edge.printing.service import PrintingSettings, preview_printers
-from shared.clock import zone
-from shared.config import PartSettings, read_secret
-from shared.models import Currency, StoreId
+from shared.contract.models import Currency, StoreId
+from shared.runtime.clock import zone
+from shared.runtime.config import PartSettings, read_secret
 
 
 def version() -> str:

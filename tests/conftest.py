@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.nats_cli import create_streams
-from shared.nats_link import NatsLink
-from shared.nats_server import CENTRAL_USER, NatsLayout, NatsServer, ensure_streams, write_deployment
+from shared.contract.permissions import CENTRAL_USER
+from shared.launcher.nats_cli import create_streams
+from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
+from shared.runtime.nats_link import NatsLink
+from shared.runtime.streams import ensure_streams
 
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
 

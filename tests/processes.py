@@ -4,7 +4,7 @@ import json
 import secrets
 from pathlib import Path
 
-from shared.processes import Child, python_module, run_to_end, wait_http
+from shared.launcher.processes import Child, python_module, run_to_end, wait_http
 from tests.conftest import free_port
 
 ASSOCIATE = {"id": "A1", "name": "Ana Lange", "pin": "2468", "role": "associate"}

@@ -9,9 +9,9 @@ import logging
 
 from textual import work
 from textual.app import App
-from textual.theme import BUILTIN_THEMES
 from textual.css.query import NoMatches
 from textual.reactive import reactive
+from textual.theme import BUILTIN_THEMES
 from textual.worker import Worker, WorkerState
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable

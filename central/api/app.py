@@ -5,12 +5,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from central.api.routes import (
-    atp, health, keys, nodes, orders, products, receipts, routing, stores, tokens, webhooks,
+    atp,
+    health,
+    keys,
+    nodes,
+    orders,
+    products,
+    receipts,
+    routing,
+    stores,
+    tokens,
+    webhooks,
 )
-from central.service import CentralService
+from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
-from shared.problems import install_problem_handlers
+from shared.web.problems import install_problem_handlers
 
 
 def create_app(settings: CentralSettings) -> FastAPI:

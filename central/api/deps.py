@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from central import auth
+from central.bootstrap import CentralService
 from central.domain.scopes import Scope
-from central.service import CentralService
+from central.services import tokens as auth
 
 _bearer = HTTPBearer(auto_error=False, description="A token made with `omnistore central tokens create` or "
                                                    "POST /v1/tokens, or the admin token.")

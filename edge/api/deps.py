@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from edge.api.state import EdgeState
-from edge.auth import Associate
+from edge.bootstrap import EdgeState
+from edge.services.access import Associate
 
 
 def get_edge(request: Request) -> EdgeState:

@@ -1,6 +1,11 @@
 """The takings of one business day from the day's receipts and returns: what the end-of-day summary prints."""
 
-from edge.printing.documents import EndOfDaySummary, StoreHeader, TaxIncluded, TenderLine
+from edge.printing.documents import (
+    EndOfDaySummary,
+    StoreHeader,
+    TaxIncluded,
+    TenderLine,
+)
 
 
 def summarize(header: StoreHeader, business_date: str, currency: str, sales: list[dict], returns: list[dict],

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from edge.domain.stock import Levels, Movement
-from shared import pickup
-from shared.models import FulfilmentStatus as S
-from shared.models import FulfilmentType
+from shared.contract import pickup_codes as pickup
+from shared.contract.models import FulfilmentStatus as S
+from shared.contract.models import FulfilmentType
 
 _BEFORE_HANDOVER = {S.ASSIGNED, S.ACCEPTED, S.PICKED}
 ALLOWED: dict[FulfilmentType, dict[S, set[S]]] = {

@@ -5,7 +5,7 @@ the disposition does to stock."""
 from dataclasses import dataclass
 
 from edge.domain.stock import Levels, Movement
-from shared.models import Disposition
+from shared.contract.models import Disposition
 
 # Card first (the money goes back where it came from without the drawer), then store credit, cash last.
 REFUND_ORDER = {"card": 0, "store_credit": 1, "cash": 2}

@@ -5,7 +5,7 @@ Negative on-hand is recorded, never refused: the shelf is the truth, the books c
 
 from dataclasses import dataclass
 
-from shared.models import AdjustReason
+from shared.contract.models import AdjustReason
 
 # damaged: units leave the shelf for the damaged pile; shrink: units are gone (theft, loss);
 # found: units turned up; other: a correction either way, explained in the note.

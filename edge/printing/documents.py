@@ -7,7 +7,7 @@ tolerate missing optional keys, so a document can always be printed from what wa
 import dataclasses
 from dataclasses import dataclass, field
 
-from shared.clock import local_text
+from shared.runtime.clock import local_text
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,22 @@ from datetime import datetime
 from edge.printing import layouts, zpl
 from edge.printing.commands import Command, as_text
 from edge.printing.documents import (
-    BagTag, CollectionReceipt, Document, EndOfDaySummary, PickList, ReturnReceipt, SaleReceipt, ShippingLabel,
-    TestPage, in_local_time,
+    BagTag,
+    CollectionReceipt,
+    Document,
+    EndOfDaySummary,
+    PickList,
+    ReturnReceipt,
+    SaleReceipt,
+    ShippingLabel,
+    TestPage,
+    in_local_time,
 )
 from edge.printing.escpos_render import render_escpos
 from edge.printing.printers import PrinterConfig
 from edge.printing.spool import enqueue
 from edge.printing.targets import Job, send
-from shared.ids import uuid7
+from shared.runtime.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {

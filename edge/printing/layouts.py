@@ -5,11 +5,31 @@ long names wrap, and any Unicode text is passed through for the renderer's code 
 """
 
 from edge.printing.commands import (
-    Barcode, Command, Cut, Feed, QrCode, Text, lines, money, rate, rule, two_columns, wrap,
+    Barcode,
+    Command,
+    Cut,
+    Feed,
+    QrCode,
+    Text,
+    lines,
+    money,
+    rate,
+    rule,
+    two_columns,
+    wrap,
 )
 from edge.printing.documents import (
-    BagTag, CollectionReceipt, EndOfDaySummary, ItemLine, PickList, ReturnReceipt, SaleReceipt, StoreHeader,
-    TaxIncluded, TenderLine, TestPage,
+    BagTag,
+    CollectionReceipt,
+    EndOfDaySummary,
+    ItemLine,
+    PickList,
+    ReturnReceipt,
+    SaleReceipt,
+    StoreHeader,
+    TaxIncluded,
+    TenderLine,
+    TestPage,
 )
 
 COLUMNS_58MM = 32

@@ -7,12 +7,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge.printing.documents import TestPage
-from edge.printing.escpos_render import DEFAULT_CODEPAGE, DEFAULT_PROFILE, known_profiles
+from edge.printing.escpos_render import (
+    DEFAULT_CODEPAGE,
+    DEFAULT_PROFILE,
+    known_profiles,
+)
 from edge.printing.layouts import columns_for_width
-from edge.printing.spool import health
 from edge.printing.printer_status import StatusProtocol
+from edge.printing.spool import health
 from edge.printing.targets import NetworkTarget, Target, parse_target
-from shared.clock import to_text
+from shared.runtime.clock import to_text
 
 
 class PrinterConfig(BaseModel):

@@ -20,12 +20,23 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from edge.printing import documents
-from edge.printing.documents import Address, Document, EndOfDaySummary, ShippingLabel, StoreHeader
+from edge.printing.documents import (
+    Address,
+    Document,
+    EndOfDaySummary,
+    ShippingLabel,
+    StoreHeader,
+)
 from edge.printing.jobs import enqueue_document
-from edge.printing.printers import PrinterConfig, choose_printer, printer_states, test_page
+from edge.printing.printers import (
+    PrinterConfig,
+    choose_printer,
+    printer_states,
+    test_page,
+)
 from edge.printing.spool import Backoff, SpoolWorker, reprint
-from shared.clock import to_text, utc_now
-from shared.sqlite import Database
+from shared.runtime.clock import to_text, utc_now
+from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
 

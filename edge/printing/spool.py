@@ -3,7 +3,7 @@
 Functions take a `sqlite3.Connection`, so a sale enqueues its receipt inside the sale's own transaction: the sale
 and its job commit together. A job is `queued` until sent, `failed` (still pending, with `next_attempt_at`) after
 a failed attempt, `sent` once the printer took it; it is never dropped. A reprint is a new job with the same bytes,
-so the table is also the journal of everything printed. Times are RFC 3339 text (`shared.clock.to_text`).
+so the table is also the journal of everything printed. Times are RFC 3339 text (`shared.runtime.clock.to_text`).
 """
 
 import asyncio
@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from edge.printing.printer_status import StatusProtocol
 from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target, send
-from shared.clock import from_text, to_text, utc_now
-from shared.ids import uuid7
-from shared.sqlite import Database
-from shared.tasks import cancel_and_wait
+from shared.runtime.clock import from_text, to_text, utc_now
+from shared.runtime.ids import uuid7
+from shared.runtime.sqlite import Database
+from shared.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ import logging
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
-from edge.products import put_catalog_setting, upsert_product
+from edge.store.products import put_catalog_setting, upsert_product
 from edge.sync.consumer import ConsumerFollower
 from edge.sync.context import SyncContext
-from shared import subjects
-from shared.events import CatalogKeys, CatalogPolicy, CatalogProduct
+from shared.contract import subjects
+from shared.contract.events import CatalogKeys, CatalogPolicy, CatalogProduct
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from nats.aio.msg import Msg
 
 from edge.sync.consumer import ConsumerFollower
 from edge.sync.context import SyncContext
-from shared import subjects
-from shared.clock import to_text
-from shared.events import Undeliverable, parse_command
+from shared.contract import subjects
+from shared.contract.events import Undeliverable, parse_command
+from shared.runtime.clock import to_text
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,13 @@
 import asyncio
 import logging
 
-from edge import outbox
-from edge.epochs import read_epoch
 from edge.settings import version
+from edge.store import outbox
+from edge.store.epochs import read_epoch
 from edge.sync.context import SyncContext
-from shared import subjects
-from shared.clock import from_text
-from shared.events import Heartbeat, PrinterState
+from shared.contract import subjects
+from shared.contract.events import Heartbeat, PrinterState
+from shared.runtime.clock import from_text
 
 log = logging.getLogger(__name__)
 

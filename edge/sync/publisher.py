@@ -8,10 +8,10 @@ import asyncio
 import logging
 import time
 
-from edge import outbox
-from edge.epochs import read_epoch
+from edge.store import outbox
+from edge.store.epochs import read_epoch
 from edge.sync.context import SyncContext
-from shared import subjects
+from shared.contract import subjects
 
 log = logging.getLogger(__name__)
 

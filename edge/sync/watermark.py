@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from edge import outbox
 from edge.domain.epochs import restored_from_backup
-from edge.epochs import EpochChange, carry_on_above, open_new_epoch, read_epoch
+from edge.store import outbox
+from edge.store.epochs import EpochChange, carry_on_above, open_new_epoch, read_epoch
 from edge.sync.context import SyncContext
-from shared import subjects
-from shared.events import AppliedWatermark
+from shared.contract import subjects
+from shared.contract.events import AppliedWatermark
 
 log = logging.getLogger(__name__)
 

@@ -14,19 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from edge.db import open_database, read_epoch
-from edge.outbox import counters
-from edge.products import upsert_product
+from edge.services.stock import StockService
 from edge.settings import EdgeSettings
-from edge.stock_service import StockService
+from edge.store.outbox import counters
+from edge.store.products import upsert_product
+from edge.store.schema import open_database, read_epoch
 from edge.sync.context import SyncContext
 from edge.sync.publisher import Publisher
-from edge.wakeup import Wakeup
-from shared import subjects
-from shared.clock import utc_now
-from shared.events import CatalogProduct
-from shared.nats_link import NatsLink
-from shared.sqlite import connect
+from edge.sync.wakeup import Wakeup
+from shared.contract import subjects
+from shared.contract.events import CatalogProduct
+from shared.runtime.clock import utc_now
+from shared.runtime.nats_link import NatsLink
+from shared.runtime.sqlite import connect
 from tests.conftest import RunningNats
 
 STORE = "S009"

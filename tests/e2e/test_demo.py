@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from shared.demo_data import products, seed_quantity
+from shared.launcher.demo_data import products, seed_quantity
 from tests.waiting import poll
 
 
@@ -46,7 +46,7 @@ def alive(pid: int) -> bool:
 
 def launch(root, log) -> subprocess.Popen:
     """`omnistore demo --headless` in its own session, its data under `root/data`, its output in `log`."""
-    return subprocess.Popen([sys.executable, "-m", "shared.cli", "demo", "--headless", "--dir", str(root / "data"),
+    return subprocess.Popen([sys.executable, "-m", "shared.launcher.cli", "demo", "--headless", "--dir", str(root / "data"),
                              "--port-offset", str(free_offset())], stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 

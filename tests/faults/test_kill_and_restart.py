@@ -7,7 +7,7 @@ import httpx
 import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
-from shared import subjects
+from shared.contract import subjects
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
 from tests.waiting import poll
 

@@ -6,8 +6,8 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from shared import subjects
-from shared.nats_link import NatsLink
+from shared.contract import subjects
+from shared.runtime.nats_link import NatsLink
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 
-from shared import subjects
+from shared.contract import subjects
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
 from tests.waiting import poll
 

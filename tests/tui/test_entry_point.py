@@ -21,7 +21,7 @@ def screen(session: str) -> str:
 def test_the_entry_point_draws_the_sign_in_and_reaches_home(tmp_path, nats_up):
     edge = EdgeProcess(tmp_path, "S007", nats_up, name="Eppendorf").start()
     session = f"omnistore-{uuid.uuid4().hex[:8]}"
-    command = f"{sys.executable} -m shared.cli tui --edge {edge.url}"
+    command = f"{sys.executable} -m shared.launcher.cli tui --edge {edge.url}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
     try:
         first = poll(lambda: (text := screen(session)) and "Associate id" in text and "Eppendorf" in text and text,

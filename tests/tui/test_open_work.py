@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from shared.receipt_tokens import new_keypair, sign
+from shared.contract.receipt_tokens import new_keypair, sign
 from tui.open_work import summarise
 from tui.order_token import peek
 from tui.screens.home import describe_printers

@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
 FINISHED = {"collected", "shipped", "rejected", "cancelled", "expired"}

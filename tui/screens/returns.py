@@ -10,12 +10,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
-from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.order_token import peek
 from tui.screens.form import FormDialog, FormField
 from tui.screens.manager import ManagerApproval
 from tui.screens.sell import parse_scan
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
 CONDITIONS = {"r": "restock", "d": "damaged", "w": "write_off"}

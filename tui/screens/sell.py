@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import money
-from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
 from tui.screens.manager import ManagerApproval
 from tui.screens.payment import Payment
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
 _QTY_PREFIX = re.compile(r"^(\d{1,4})\s*[*xX]\s*(.+)$")

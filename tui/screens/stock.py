@@ -10,11 +10,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.screens.form import FormDialog, FormField
 from tui.screens.sell import parse_scan
+from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
 ADJUST_REASONS = {"d": "damaged", "s": "shrink", "f": "found", "o": "other"}

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from central.api.deps import ReadDep, ServiceDep
-from central.atp_query import atp_view
-from shared.clock import utc_now
-from shared.models import Sku, Strict
-from shared.problems import UnknownSku
+from central.store.atp import atp_view
+from shared.contract.errors import UnknownSku
+from shared.contract.models import Sku, Strict
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/atp", tags=["atp"])
 

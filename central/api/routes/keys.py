@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from central import signing_keys
 from central.api.deps import AdminDep, ReadDep, ServiceDep
+from central.store import signing_keys
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

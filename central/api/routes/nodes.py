@@ -5,12 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, Field, field_validator
 
-from central import nodes, projection
 from central.api.deps import AdminDep, ServiceDep
-from shared.clock import from_text, utc_now
-from shared.models import Sku, Strict
-from shared.problems import NotFound
-from shared.subjects import STORE_ID
+from shared.contract.models import Sku, Strict
+from shared.contract.subjects import STORE_ID
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/nodes", tags=["nodes"])
 NodeIdPath = Annotated[str, Path(pattern=STORE_ID.pattern, description="Node id, e.g. DC1.")]
@@ -49,27 +47,12 @@ class StockFeed(Strict):
 @router.put("/{node_id}", summary="Register or update a warehouse (admin)")
 async def put_node(node_id: NodeIdPath, body: WarehouseBody, service: ServiceDep, response: Response,
                    _: AdminDep) -> dict:
-    now = utc_now()
-    with service.db.write() as conn:
-        created = nodes.save_node(conn, node_id, "warehouse", body.model_dump(), now)
-        node = nodes.get_node(conn, node_id)
+    created, view = service.nodes.register_warehouse(node_id, body.model_dump(), utc_now())
     response.status_code = 201 if created else 200
-    return nodes.warehouse_view(node, now, service.settings)
+    return view
 
 
 @router.put("/{node_id}/stock", summary="A warehouse's stock feed from the ERP/WMS (admin)")
 async def put_stock(node_id: NodeIdPath, body: StockFeed, service: ServiceDep, _: AdminDep) -> dict:
-    now = utc_now()
-    with service.db.write() as conn:
-        node = nodes.get_node(conn, node_id)
-        if node is None:
-            raise NotFound(f"No node {node_id} is registered; register it with PUT /v1/nodes/{node_id} first.")
-        if node["type"] != "warehouse":
-            raise nodes.NodeTypeConflict(f"{node_id} is a store: its stock comes from its own events, not a feed.")
-        if node["stock_as_of"] and from_text(node["stock_as_of"]) > body.as_of:
-            raise nodes.StaleFeed(f"A feed as of {node['stock_as_of']} is already applied; this one is older.",
-                                  current_as_of=node["stock_as_of"])
-        projection.replace_warehouse_levels(conn, node_id, {i.sku: i.available for i in body.items}, body.as_of, now)
-        node = nodes.get_node(conn, node_id)
-    service.waiting.stock_changed()  # orders waiting for stock may get it from this warehouse now
-    return {**nodes.warehouse_view(node, now, service.settings), "items": len(body.items)}
+    view = service.nodes.feed_warehouse(node_id, body.as_of, {i.sku: i.available for i in body.items}, utc_now())
+    return {**view, "items": len(body.items)}

@@ -5,12 +5,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from central import order_store
 from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
-from shared.clock import utc_now
-from shared.models import Line, OrderStatus, Strict
-from shared.problems import NotFound
-from shared.subjects import STORE_ID
+from central.store import orders as order_store
+from shared.contract.errors import NotFound
+from shared.contract.models import Line, OrderStatus, Strict
+from shared.contract.subjects import STORE_ID
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The order's id.")]

@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from central import catalog
 from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
-from shared.clock import utc_now
-from shared.models import Product, Sku
-from shared.problems import ValidationProblem
+from central.store import catalog
+from shared.contract.errors import InvalidInput
+from shared.contract.models import Product, Sku
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, description="Free text up to 64 characters.")]
@@ -22,7 +22,7 @@ class ProductBody(Product):
 async def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: Response, _: AdminDep) -> dict:
     sku = sku.strip()
     if body.sku is not None and body.sku != sku:
-        raise ValidationProblem(f"The body's sku {body.sku!r} differs from the path's {sku!r}; "
+        raise InvalidInput(f"The body's sku {body.sku!r} differs from the path's {sku!r}; "
                                 "send the same SKU or leave it out of the body.")
     product = Product(**body.model_dump(exclude={"sku"}), sku=sku)
     with service.db.write() as conn:

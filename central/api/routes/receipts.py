@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from central import store_receipts
 from central.api.deps import ReadDep, ServiceDep
-from shared.problems import NotFound
+from central.store import receipts as store_receipts
+from shared.contract.errors import NotFound
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
 

@@ -6,8 +6,8 @@ from pydantic import Field
 from central.api.deps import AdminDep, ReadDep, ServiceDep
 from central.api.routes.orders import RoutedBody
 from central.domain.policy import RoutingPolicy
-from shared.clock import utc_now
-from shared.models import Strict
+from shared.contract.models import Strict
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/routing", tags=["routing"])
 

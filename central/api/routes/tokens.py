@@ -3,11 +3,11 @@
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from central import auth
 from central.api.deps import AdminDep, ServiceDep
 from central.domain.scopes import Scope
-from shared.clock import utc_now
-from shared.models import Strict
+from central.services import tokens as auth
+from shared.contract.models import Strict
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 

@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
-from central import webhook_store
 from central.api.deps import AdminDep, ServiceDep
-from shared.clock import utc_now
-from shared.models import OrderStatus, Strict
-from shared.problems import NotFound
+from central.store import webhooks as webhook_store
+from shared.contract.errors import NotFound
+from shared.contract.models import OrderStatus, Strict
+from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The webhook's id.")]

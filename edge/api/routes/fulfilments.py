@@ -6,7 +6,13 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep
-from shared.models import FulfilmentStatus, FulfilmentType, RejectReason, Sku, Strict
+from shared.contract.models import (
+    FulfilmentStatus,
+    FulfilmentType,
+    RejectReason,
+    Sku,
+    Strict,
+)
 
 router = APIRouter(tags=["fulfilments"])
 AllocationId = Annotated[str, Path(max_length=100)]

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from edge.api.deps import EdgeDep
-from shared.models import Strict
+from shared.contract.models import Strict
 
 router = APIRouter(tags=["sign-in"])
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from edge.api.deps import AssociateDep, EdgeDep
-from shared.models import Sku
+from shared.contract.models import Sku
 
 router = APIRouter(tags=["network"])
 

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from edge import print_jobs
 from edge.api.deps import AssociateDep, EdgeDep
-from shared.clock import local_today
-from shared.models import Strict
+from edge.services import printing as print_jobs
+from shared.contract.models import Strict
+from shared.runtime.clock import local_today
 
 router = APIRouter(tags=["printing"])
 

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from edge.api.deps import AssociateDep, EdgeDep
-from edge.products import decode_cursor, search_products
-from shared.problems import ValidationProblem
+from edge.store.products import decode_cursor, search_products
+from shared.contract.errors import InvalidInput
 
 router = APIRouter(tags=["catalog"])
 
@@ -21,7 +21,7 @@ def get_products(edge: EdgeDep, _: AssociateDep,
     try:
         after = decode_cursor(cursor) if cursor else None
     except ValueError as e:
-        raise ValidationProblem(f"{e}; start again without a cursor.") from e
+        raise InvalidInput(f"{e}; start again without a cursor.") from e
     q = q.strip() if q else None
     with edge.db.read() as conn:
         items, next_cursor = search_products(conn, q, after, limit)

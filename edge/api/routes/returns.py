@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
-from edge.auth import ManagerApproval
-from edge.order_tokens import offline_order
-from edge.other_receipts import CentralReceipt
-from edge.problems import CurrencyMismatch
-from edge.returns_service import KeptElsewhere, OrderedLine, ReturnIn, ReturnLineIn
-from shared.models import Disposition, PositiveQty, Strict
-from shared.problems import CentralUnreachable
+from edge.domain.errors import CurrencyMismatch
+from edge.services.access import ManagerApproval
+from edge.services.order_tokens import offline_order
+from edge.services.returns import KeptElsewhere, OrderedLine, ReturnIn, ReturnLineIn
+from edge.sync.other_receipts import CentralReceipt
+from shared.contract.errors import CentralUnreachable
+from shared.contract.models import Disposition, PositiveQty, Strict
 
 router = APIRouter(tags=["returns"])
 

@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
-from edge.auth import ManagerApproval
 from edge.domain.sales import TenderIn
-from edge.fulfilment_printing import product_names
-from edge.sales_service import SaleIn, SaleLineIn
-from shared.models import Minor, PositiveQty, Strict
+from edge.services.access import ManagerApproval
+from edge.services.fulfilment_papers import product_names
+from edge.services.sales import SaleIn, SaleLineIn
+from shared.contract.models import Minor, PositiveQty, Strict
 
 router = APIRouter(tags=["sales"])
 

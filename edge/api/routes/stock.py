@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
-from edge.count_service import ledger_page
-from shared.models import AdjustReason, Sku, Strict
-from shared.problems import ValidationProblem
+from edge.services.counts import ledger_page
+from shared.contract.errors import InvalidInput
+from shared.contract.models import AdjustReason, Sku, Strict
 
 router = APIRouter(tags=["stock"])
 
@@ -63,7 +63,7 @@ def get_ledger(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_leng
                cursor: Annotated[str | None, Query(max_length=20, description="next_cursor of the previous page")] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     if cursor is not None and not cursor.isdigit():
-        raise ValidationProblem(f"cursor {cursor!r} is not one this store handed out; start again without it.")
+        raise InvalidInput(f"cursor {cursor!r} is not one this store handed out; start again without it.")
     return ledger_page(edge.db, sku, int(cursor) if cursor else None, limit)
 
 

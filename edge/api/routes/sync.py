@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from edge import outbox
 from edge.api.deps import AssociateDep, EdgeDep
+from edge.store import outbox
 
 router = APIRouter(tags=["sync"])
 

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from central.api.app import create_app
-from central.service import CentralService
+from central.bootstrap import CentralService
 from central.settings import CentralSettings
-from shared import subjects
-from shared.events import EventEnvelope, Heartbeat
-from shared.ids import uuid7
-from shared.nats_link import NatsLink
+from shared.contract import subjects
+from shared.contract.events import EventEnvelope, Heartbeat
+from shared.runtime.ids import uuid7
+from shared.runtime.nats_link import NatsLink
 
 ADMIN_TOKEN = "test-admin-7f3a9c2e51b84d06"
 

@@ -4,9 +4,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.clock import now_text, to_text
+from shared.runtime.clock import now_text, to_text
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, STORE_BODY, running_central
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    STORE_BODY,
+    running_central,
+)
 
 PROBLEM = "application/problem+json"
 

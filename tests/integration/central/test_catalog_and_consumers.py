@@ -3,10 +3,16 @@
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, DeliverPolicy
 
-from shared import subjects
-from shared.events import CatalogPolicy, CatalogProduct
-from shared.ids import uuid7
-from tests.integration.central.conftest import PRODUCT_BODY, STORE_BODY, running_central, store_link, wait_until
+from shared.contract import subjects
+from shared.contract.events import CatalogPolicy, CatalogProduct
+from shared.runtime.ids import uuid7
+from tests.integration.central.conftest import (
+    PRODUCT_BODY,
+    STORE_BODY,
+    running_central,
+    store_link,
+    wait_until,
+)
 
 STORE = "S003"
 

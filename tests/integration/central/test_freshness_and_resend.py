@@ -4,9 +4,9 @@ import json
 
 from nats.errors import TimeoutError as NatsTimeout
 
-from shared import subjects
-from shared.events import CommandEnvelope
-from shared.ids import uuid7
+from shared.contract import subjects
+from shared.contract.events import CommandEnvelope
+from shared.runtime.ids import uuid7
 from tests.integration.central.conftest import (
     PRODUCT_BODY,
     STORE_BODY,

@@ -4,10 +4,10 @@ edge's outbox does, and answers central's `sync.resend` and `sync.snapshot` (DES
 
 from nats.errors import TimeoutError as NatsTimeout
 
-from shared import subjects
-from shared.events import CommandEnvelope, EventEnvelope
-from shared.ids import uuid7
-from shared.nats_server import ensure_streams
+from shared.contract import subjects
+from shared.contract.events import CommandEnvelope, EventEnvelope
+from shared.runtime.ids import uuid7
+from shared.runtime.streams import ensure_streams
 from tests.integration.central.conftest import (
     PRODUCT_BODY,
     STORE_BODY,

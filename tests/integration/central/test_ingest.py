@@ -5,10 +5,15 @@ import json
 
 from nats.js.errors import NotFoundError
 
-from shared import subjects
-from shared.events import AppliedWatermark
-from shared.ids import uuid7
-from tests.integration.central.conftest import StoreEmitter, running_central, store_link, wait_until
+from shared.contract import subjects
+from shared.contract.events import AppliedWatermark
+from shared.runtime.ids import uuid7
+from tests.integration.central.conftest import (
+    StoreEmitter,
+    running_central,
+    store_link,
+    wait_until,
+)
 
 STORE = "S001"
 

@@ -1,6 +1,6 @@
 """Central keeps answering while NATS is down and catches up once it is back (DESIGN §1, §4)."""
 
-from shared.ids import uuid7
+from shared.runtime.ids import uuid7
 from tests.integration.central.conftest import (
     PRODUCT_BODY,
     STORE_BODY,

@@ -5,9 +5,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.clock import to_text
+from shared.runtime.clock import to_text
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, STORE_BODY, running_central
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    STORE_BODY,
+    running_central,
+)
 
 LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
 CUSTOMER = {"name": "Ada Lovelace", "email": "ada@example.com"}

@@ -5,9 +5,10 @@ from contextlib import asynccontextmanager
 
 from nats.errors import TimeoutError as NatsTimeout
 
-from shared import pickup, subjects
-from shared.events import CommandEnvelope
-from shared.ids import uuid7
+from shared.contract import pickup_codes as pickup
+from shared.contract import subjects
+from shared.contract.events import CommandEnvelope
+from shared.runtime.ids import uuid7
 from tests.integration.central.conftest import (
     PRODUCT_BODY,
     STORE_BODY,
@@ -91,8 +92,8 @@ async def network(make_settings, nats, **policy):
 
 
 def atp_nodes(central, sku) -> dict:
-    from central.atp_query import atp_view
-    from shared.clock import utc_now
+    from central.store.atp import atp_view
+    from shared.runtime.clock import utc_now
 
     with central.service.db.read() as conn:
         view = atp_view(conn, sku, utc_now(), central.service.settings)

@@ -8,11 +8,15 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from central.cli import main
 from central.settings import CentralSettings
-from shared import subjects
-from shared.events import CatalogKeys
-from shared.receipt_tokens import InvalidReceiptToken, verify
+from shared.contract import subjects
+from shared.contract.events import CatalogKeys
+from shared.contract.receipt_tokens import InvalidReceiptToken, verify
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, running_central
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    running_central,
+)
 from tests.integration.central.test_orders_api import feed, order
 from tests.integration.central.test_orders_flow import FAR, NEAR, network, place
 
@@ -117,8 +121,8 @@ class TestKeysRotateCommand:
         first = capsys.readouterr().out.strip()
         assert main(["keys", "rotate", "--db", db]) == 0
         second = capsys.readouterr().out.strip()
-        from central import signing_keys
-        from central.db import open_database
+        from central.store import signing_keys
+        from central.store.schema import open_database
 
         database = open_database(db)
         with database.read() as conn:

@@ -5,11 +5,22 @@ refund_conflict (DESIGN §6, §7)."""
 import pytest
 
 from central.settings import CentralSettings
-from shared.clock import utc_now
+from shared.runtime.clock import utc_now
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, running_central, wait_until
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    running_central,
+    wait_until,
+)
 from tests.integration.central.test_orders_api import feed, order
-from tests.integration.central.test_orders_flow import FAR, NEAR, network, order_of, place
+from tests.integration.central.test_orders_flow import (
+    FAR,
+    NEAR,
+    network,
+    order_of,
+    place,
+)
 
 
 @pytest.fixture

@@ -11,9 +11,14 @@ import pytest
 import uvicorn
 
 from central.settings import CentralSettings
-from shared.clock import to_text
+from shared.runtime.clock import to_text
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, running_central, wait_until
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    running_central,
+    wait_until,
+)
 
 LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
 SECRET = "whsec-5d1f0a9b3c7e4d2a"

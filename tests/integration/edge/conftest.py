@@ -11,12 +11,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
 
 from edge.api.app import create_app
-from edge.auth import AssociateIn, save_associates
-from edge.db import open_database
-from edge.products import upsert_product
+from edge.services.access import AssociateIn, save_associates
 from edge.settings import EdgeSettings
-from shared import subjects
-from shared.events import CatalogProduct, EventEnvelope
+from edge.store.products import upsert_product
+from edge.store.schema import open_database
+from shared.contract import subjects
+from shared.contract.events import CatalogProduct, EventEnvelope
 
 PIN = "2468"
 

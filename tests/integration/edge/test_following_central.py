@@ -4,10 +4,15 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from shared import subjects
-from shared.events import CommandEnvelope
-from shared.ids import uuid7
-from tests.integration.edge.conftest import create_store_consumers, eventually, running_edge, store_settings
+from shared.contract import subjects
+from shared.contract.events import CommandEnvelope
+from shared.runtime.ids import uuid7
+from tests.integration.edge.conftest import (
+    create_store_consumers,
+    eventually,
+    running_edge,
+    store_settings,
+)
 
 STORE = "S002"
 

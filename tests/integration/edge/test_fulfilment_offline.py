@@ -5,9 +5,9 @@ import hashlib
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from shared import subjects
-from shared.events import CommandEnvelope
-from shared.ids import uuid7
+from shared.contract import subjects
+from shared.contract.events import CommandEnvelope
+from shared.runtime.ids import uuid7
 from tests.integration.edge.conftest import (
     add_products,
     create_store_consumers,

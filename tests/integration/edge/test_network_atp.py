@@ -4,9 +4,14 @@ user on `omni.req.<store>.atp`) answers; when it cannot be asked, the store answ
 import json
 import uuid
 
-from shared import subjects
-from shared.events import AtpRequest
-from tests.integration.edge.conftest import add_products, eventually, running_edge, store_settings
+from shared.contract import subjects
+from shared.contract.events import AtpRequest
+from tests.integration.edge.conftest import (
+    add_products,
+    eventually,
+    running_edge,
+    store_settings,
+)
 
 STORE = "S004"
 

@@ -5,9 +5,9 @@ NATS down, from the order's receipt token, checked with the keys central publish
 import json
 import uuid
 
-from shared import subjects
-from shared.events import CatalogKeys, OrderRequest
-from shared.receipt_tokens import new_keypair, sign
+from shared.contract import subjects
+from shared.contract.events import CatalogKeys, OrderRequest
+from shared.contract.receipt_tokens import new_keypair, sign
 from tests.integration.edge.conftest import (
     add_products,
     create_store_consumers,

@@ -13,15 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge.api.app import create_app
-from edge.auth import AssociateIn, save_associates
-from edge.command_inbox import CommandInbox
-from edge.db import open_database
 from edge.printing.printers import PrinterConfig
 from edge.printing.service import PrintingSettings
-from edge.products import upsert_product
+from edge.services.access import AssociateIn, save_associates
+from edge.services.commands import CommandInbox
 from edge.settings import EdgeSettings
-from shared.events import CatalogProduct
-from shared.ids import uuid7
+from edge.store.products import upsert_product
+from edge.store.schema import open_database
+from shared.contract.events import CatalogProduct
+from shared.runtime.ids import uuid7
 from tests.conftest import free_port
 from tests.integration.printing.conftest import LoopbackPrinter
 

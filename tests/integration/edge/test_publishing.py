@@ -3,8 +3,14 @@ and restarts."""
 
 import uuid
 
-from shared import subjects
-from tests.integration.edge.conftest import add_products, eventually, running_edge, store_settings, stored_events
+from shared.contract import subjects
+from tests.integration.edge.conftest import (
+    add_products,
+    eventually,
+    running_edge,
+    store_settings,
+    stored_events,
+)
 
 STORE = "S001"
 

@@ -6,9 +6,15 @@ import logging
 import sqlite3
 import uuid
 
-from shared import subjects
-from shared.events import AppliedWatermark
-from tests.integration.edge.conftest import add_products, eventually, running_edge, store_settings, stored_events
+from shared.contract import subjects
+from shared.contract.events import AppliedWatermark
+from tests.integration.edge.conftest import (
+    add_products,
+    eventually,
+    running_edge,
+    store_settings,
+    stored_events,
+)
 
 STORE = "S003"
 

@@ -4,7 +4,13 @@ afterwards, once, even when the counter retried it."""
 import asyncio
 import uuid
 
-from tests.integration.edge.conftest import add_products, eventually, running_edge, store_settings, stored_events
+from tests.integration.edge.conftest import (
+    add_products,
+    eventually,
+    running_edge,
+    store_settings,
+    stored_events,
+)
 
 STORE = "S002"
 

@@ -4,10 +4,15 @@ import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from shared import subjects
-from shared.clock import to_text
-from shared.events import AppliedWatermark, Heartbeat
-from tests.integration.edge.conftest import add_products, eventually, running_edge, store_settings
+from shared.contract import subjects
+from shared.contract.events import AppliedWatermark, Heartbeat
+from shared.runtime.clock import to_text
+from tests.integration.edge.conftest import (
+    add_products,
+    eventually,
+    running_edge,
+    store_settings,
+)
 
 STORE = "S003"
 

@@ -12,7 +12,7 @@ import pytest
 
 from edge.printing.printer_status import ESCPOS_QUERY, ZPL_QUERY
 from edge.printing.spool import MIGRATION
-from shared.sqlite import Database
+from shared.runtime.sqlite import Database
 
 
 class LoopbackPrinter:

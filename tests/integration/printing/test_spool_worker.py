@@ -5,13 +5,19 @@ import contextlib
 import pytest
 
 from edge.printing.documents import (
-    BagTag, CollectionReceipt, EndOfDaySummary, ItemLine, PickList, ReturnReceipt, ReturnReceiptLine, TenderLine,
+    BagTag,
+    CollectionReceipt,
+    EndOfDaySummary,
+    ItemLine,
+    PickList,
+    ReturnReceipt,
+    ReturnReceiptLine,
+    TenderLine,
 )
 from edge.printing.jobs import enqueue_document, print_now
 from edge.printing.printers import PrinterConfig, test_page
 from edge.printing.spool import Backoff, SpoolWorker, health, jobs_for, reprint
 from edge.printing.targets import BadTarget, PrinterUnavailable
-
 from tests.conftest import free_port
 from tests.integration.printing.conftest import LoopbackPrinter, eventually
 from tests.unit.printing.samples import HEADER, NOW, label, receipt

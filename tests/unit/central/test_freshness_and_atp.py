@@ -3,7 +3,12 @@
 from datetime import datetime, timedelta, timezone
 
 from central.domain.atp import NodeStock, network_atp, node_atp
-from central.domain.freshness import StoreSync, store_fresh, store_online, warehouse_fresh
+from central.domain.freshness import (
+    StoreSync,
+    store_fresh,
+    store_online,
+    warehouse_fresh,
+)
 from central.domain.resync import Resend, SnapshotNeeded, missing, request_due
 from central.domain.scopes import Scope, grants
 from central.domain.sequencing import Arrival, Position

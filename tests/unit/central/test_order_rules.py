@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.domain.orders import AllocationState, cancel_refusal, on_event, order_number, order_status
+from central.domain.orders import (
+    AllocationState,
+    cancel_refusal,
+    on_event,
+    order_number,
+    order_status,
+)
 
 
 class TestStoreEvents:

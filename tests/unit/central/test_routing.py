@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from central.domain.policy import RoutingPolicy
-from central.domain.routing import NodeOption, RouteRequest, haversine_km, plan_cost, route, shipment_cost
+from central.domain.routing import (
+    NodeOption,
+    RouteRequest,
+    haversine_km,
+    plan_cost,
+    route,
+    shipment_cost,
+)
 
 POLICY = RoutingPolicy()
 LONDON = (51.5074, -0.1278)

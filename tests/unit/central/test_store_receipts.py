@@ -1,6 +1,11 @@
 """A walk-in receipt as the network knows it: units and money back per line and tender, and conflicts."""
 
-from central.domain.store_receipts import PaidTender, ReturnOfReceipt, SoldLine, receipt_state
+from central.domain.store_receipts import (
+    PaidTender,
+    ReturnOfReceipt,
+    SoldLine,
+    receipt_state,
+)
 
 LINES = [SoldLine("MUG", 2, 890), SoldLine("TEA", 1, 499), SoldLine("MUG", 1, 790)]
 TENDERS = [PaidTender("card", 2000), PaidTender("cash", 1069)]

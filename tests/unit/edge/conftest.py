@@ -6,11 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge.api.app import create_app
-from edge.auth import AssociateIn, save_associates
-from edge.db import open_database
+from edge.services.access import AssociateIn, save_associates
 from edge.settings import EdgeSettings
-from edge.products import upsert_product
-from shared.events import CatalogProduct
+from edge.store.products import upsert_product
+from edge.store.schema import open_database
+from shared.contract.events import CatalogProduct
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

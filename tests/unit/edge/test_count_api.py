@@ -2,7 +2,7 @@
 
 import json
 
-from shared.events import CatalogProduct
+from shared.contract.events import CatalogProduct
 from tests.unit.edge.conftest import add_products, assert_problem
 
 

@@ -3,10 +3,10 @@ with a chunked snapshot of the current levels, in one transaction, the old rows 
 
 import json
 
-from edge import outbox
 from edge.domain.epochs import restored_from_backup
-from edge.epochs import open_new_epoch, read_epoch
-from edge.stock_service import StockService
+from edge.services.stock import StockService
+from edge.store import outbox
+from edge.store.epochs import open_new_epoch, read_epoch
 from tests.unit.edge.conftest import T0
 
 

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from edge.domain import fulfilment as rules
 from edge.domain.stock import Levels
-from shared import pickup
-from shared.models import FulfilmentStatus as S
-from shared.models import FulfilmentType as T
+from shared.contract import pickup_codes as pickup
+from shared.contract.models import FulfilmentStatus as S
+from shared.contract.models import FulfilmentType as T
 
 
 class TestLifecycle:

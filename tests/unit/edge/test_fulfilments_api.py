@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge.command_inbox import CommandInbox
-from shared.models import FulfilmentStatus
-from shared.ids import uuid7
+from edge.services.commands import CommandInbox
+from shared.contract.models import FulfilmentStatus
+from shared.runtime.ids import uuid7
 from tests.unit.edge.conftest import assert_problem
 
 CODE = "K7Q2X9"

@@ -4,9 +4,9 @@ verified with the keys central published (stored as the catalog follower stores 
 import json
 from datetime import timedelta
 
-from edge.products import put_catalog_setting
-from shared.events import CatalogKeys
-from shared.receipt_tokens import new_keypair, sign
+from edge.store.products import put_catalog_setting
+from shared.contract.events import CatalogKeys
+from shared.contract.receipt_tokens import new_keypair, sign
 from tests.unit.edge.conftest import T0, assert_problem
 
 KID = "k2026"

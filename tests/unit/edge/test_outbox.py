@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from edge import outbox
-from edge.stock_service import StockService
-from shared.clock import to_text
-from shared.models import StockLevel
+from edge.services.stock import StockService
+from edge.store import outbox
+from shared.contract.models import StockLevel
+from shared.runtime.clock import to_text
 from tests.unit.edge.conftest import T0
 
 

@@ -2,8 +2,13 @@
 
 import pytest
 
-from edge.products import decode_cursor, encode_cursor, find_product, search_products
-from shared.events import CatalogProduct
+from edge.store.products import (
+    decode_cursor,
+    encode_cursor,
+    find_product,
+    search_products,
+)
+from shared.contract.events import CatalogProduct
 from tests.unit.edge.conftest import add_products
 
 

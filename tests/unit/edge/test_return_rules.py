@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from edge.domain import returns as rules
 from edge.domain.stock import Levels, Movement
-from shared.models import Disposition
+from shared.contract.models import Disposition
 
 
 class TestTakingBack:

@@ -16,7 +16,7 @@ from edge.domain.sales import (
     taxes,
 )
 from edge.domain.stock import Levels
-from shared.tenders import paid_per_tender
+from shared.contract.tenders import paid_per_tender
 
 
 def line(sku="A", qty=1, price=1000, rate=1900):

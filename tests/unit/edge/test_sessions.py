@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from edge.auth import AssociateIn, Sessions, list_associates, save_associates
-from shared.models import Role
-from shared.problems import TooManyAttempts, Unauthorized
+from edge.services.access import AssociateIn, Sessions, list_associates, save_associates
+from shared.contract.errors import TooManyAttempts, Unauthorized
+from shared.contract.models import Role
 from tests.unit.edge.conftest import T0
 
 

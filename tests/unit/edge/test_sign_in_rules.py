@@ -4,7 +4,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge.domain.access import LOCKOUT, MAX_WRONG_PINS, Attempts, PinRuleBroken, check_pin_format, session_live
+from edge.domain.access import (
+    LOCKOUT,
+    MAX_WRONG_PINS,
+    Attempts,
+    PinRuleBroken,
+    check_pin_format,
+    session_live,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

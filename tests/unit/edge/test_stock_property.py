@@ -10,20 +10,20 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.auth import Associate, Sessions
-from edge.command_inbox import CommandInbox
-from edge.count_service import CountService
-from edge.db import open_database
-from shared.pickup import code_hash as pickup_code_hash
 from edge.domain.sales import TenderIn
-from edge.fulfilment_service import Fulfilments
-from edge.returns_service import ReturnIn, ReturnLineIn, ReturnsService
-from edge.sales_service import SaleIn, SaleLineIn, SalesService
-from edge.stock_service import StockService
-from shared.events import FulfilmentCancel
-from shared.ids import uuid7
-from shared.models import AdjustReason, Disposition, FulfilmentStatus, Role
-from shared.problems import Problem
+from edge.services.access import Associate, Sessions
+from edge.services.commands import CommandInbox
+from edge.services.counts import CountService
+from edge.services.fulfilment import Fulfilments
+from edge.services.returns import ReturnIn, ReturnLineIn, ReturnsService
+from edge.services.sales import SaleIn, SaleLineIn, SalesService
+from edge.services.stock import StockService
+from edge.store.schema import open_database
+from shared.contract.errors import DomainError
+from shared.contract.events import FulfilmentCancel
+from shared.contract.models import AdjustReason, Disposition, FulfilmentStatus, Role
+from shared.contract.pickup_codes import code_hash as pickup_code_hash
+from shared.runtime.ids import uuid7
 from tests.unit.edge.conftest import add_products
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -163,7 +163,7 @@ def test_any_sequence_of_operations_keeps_the_books_consistent(operations):
             for op in operations:
                 try:
                     store.run(op)
-                except Problem:
+                except DomainError:
                     pass  # refused as bad input: must have changed nothing, which the checks below cover
                 store.check_books()
         finally:

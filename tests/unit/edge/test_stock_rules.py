@@ -2,7 +2,15 @@
 
 import pytest
 
-from edge.domain.stock import AdjustReason, Levels, Movement, StockRuleBroken, adjust, count, receive
+from edge.domain.stock import (
+    AdjustReason,
+    Levels,
+    Movement,
+    StockRuleBroken,
+    adjust,
+    count,
+    receive,
+)
 
 
 class TestReceive:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.db import open_database, read_epoch
 from edge.domain.stock import AdjustReason
-from edge.stock_service import StockService
-from shared.events import parse_event
-from shared.problems import IdempotencyMismatch, UnknownSku, ValidationProblem
+from edge.services.stock import StockService
+from edge.store.schema import open_database, read_epoch
+from shared.contract.errors import IdempotencyMismatch, InvalidInput, UnknownSku
+from shared.contract.events import parse_event
 from tests.unit.edge.conftest import CATALOG, add_products
 
 
@@ -72,7 +72,7 @@ class TestReceive:
         assert len(outbox_rows(db)) == 1 and table_levels(db) == {}
 
     def test_a_broken_rule_is_a_validation_problem_and_changes_nothing(self, db):
-        with pytest.raises(ValidationProblem, match="negative delta"):
+        with pytest.raises(InvalidInput, match="negative delta"):
             StockService(db).adjust(sku="MUG-01", delta=3, reason=AdjustReason.SHRINK, note=None, actor="A1",
                                     idempotency_key="k2")
         assert len(outbox_rows(db)) == 1 and table_levels(db) == {}
@@ -119,7 +119,7 @@ class TestLedgerAndEventsAgreeWithTheLevels:
                     else:
                         service.adjust(sku=sku, delta=amount, reason=reason, note=None, actor="A1",
                                        idempotency_key=None)
-                except ValidationProblem:
+                except InvalidInput:
                     pass  # refused changes must leave no trace, which the sums below check
             levels = table_levels(db)
             with db.read() as conn:

@@ -6,7 +6,6 @@ import pytest
 from edge.printing import layouts
 from edge.printing.commands import Barcode, Cut, QrCode, Text
 from edge.printing.escpos_render import RenderError, render_escpos
-
 from tests.unit.printing.samples import receipt
 
 INIT, CODEPAGE, BARCODE, QR, CUT = b"\x1b@", b"\x1bt", b"\x1dk", b"\x1d(k", b"\x1dV"

@@ -1,10 +1,27 @@
 from edge.printing import layouts
-from edge.printing.commands import Barcode, Cut, QrCode, Text, as_text, money, rate, two_columns, wrap
-from edge.printing.documents import (
-    BagTag, CollectionReceipt, EndOfDaySummary, ItemLine, PickList, TaxIncluded, TenderLine, collection_receipt,
-    return_receipt, sale_receipt,
+from edge.printing.commands import (
+    Barcode,
+    Cut,
+    QrCode,
+    Text,
+    as_text,
+    money,
+    rate,
+    two_columns,
+    wrap,
 )
-
+from edge.printing.documents import (
+    BagTag,
+    CollectionReceipt,
+    EndOfDaySummary,
+    ItemLine,
+    PickList,
+    TaxIncluded,
+    TenderLine,
+    collection_receipt,
+    return_receipt,
+    sale_receipt,
+)
 from tests.unit.printing.samples import HEADER, LONG_NAME, receipt, sale_body
 
 

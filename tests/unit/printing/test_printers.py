@@ -2,10 +2,14 @@ import pytest
 from pydantic import ValidationError
 
 from edge.printing.jobs import WrongPrinter, enqueue_document, render
-from edge.printing.printers import PrinterConfig, choose_printer, printer_states, test_page
+from edge.printing.printers import (
+    PrinterConfig,
+    choose_printer,
+    printer_states,
+    test_page,
+)
 from edge.printing.spool import MIGRATION, jobs_for
-from shared.sqlite import Database
-
+from shared.runtime.sqlite import Database
 from tests.unit.printing.samples import NOW, label, receipt
 
 COUNTER = PrinterConfig(name="counter-1", target="network:127.0.0.1:9100", width=58, profile="TM-T20II")

@@ -4,8 +4,7 @@ from pydantic import ValidationError
 from edge.printing.printers import PrinterConfig
 from edge.printing.service import Printing, PrintingSettings, preview_printers
 from edge.printing.spool import MIGRATION, JobNotFound, jobs_for
-from shared.sqlite import Database
-
+from shared.runtime.sqlite import Database
 from tests.unit.printing.samples import HEADER, NOW, label, sale_body
 
 ASSIGN = {"allocation_id": "AL-1", "order_id": "ORD-1001", "type": "pickup", "customer": {"name": "Zoë"},

@@ -3,10 +3,18 @@ from datetime import timedelta
 import pytest
 
 from edge.printing.spool import (
-    MIGRATION, Backoff, JobNotFound, due, enqueue, health, jobs_for, mark_failed, mark_sent, reprint,
+    MIGRATION,
+    Backoff,
+    JobNotFound,
+    due,
+    enqueue,
+    health,
+    jobs_for,
+    mark_failed,
+    mark_sent,
+    reprint,
 )
-from shared.sqlite import Database
-
+from shared.runtime.sqlite import Database
 from tests.unit.printing.samples import NOW
 
 

@@ -3,8 +3,16 @@ from pathlib import Path
 import pytest
 
 from edge.printing.targets import (
-    BadTarget, FileTarget, Job, NetworkTarget, PreviewTarget, PrinterUnavailable, SerialTarget, UsbTarget,
-    parse_target, send,
+    BadTarget,
+    FileTarget,
+    Job,
+    NetworkTarget,
+    PreviewTarget,
+    PrinterUnavailable,
+    SerialTarget,
+    UsbTarget,
+    parse_target,
+    send,
 )
 
 

@@ -1,7 +1,6 @@
 import re
 
 from edge.printing.zpl import escape, shipping_label
-
 from tests.unit.printing.samples import label
 
 

@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from shared.clock import local_day_span, local_text, local_today, from_text, to_text, zone
+from shared.runtime.clock import (
+    from_text,
+    local_day_span,
+    local_text,
+    local_today,
+    to_text,
+    zone,
+)
 
 
 def test_a_stored_time_reads_as_the_stores_wall_clock_with_its_offset():

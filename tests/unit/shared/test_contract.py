@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from shared import subjects
-from shared.clock import from_text, to_text
-from shared.events import (
+from shared.contract import subjects
+from shared.contract.errors import InsufficientStock
+from shared.contract.events import (
     COMMAND_PAYLOADS,
     EVENT_PAYLOADS,
     EventEnvelope,
@@ -18,8 +18,9 @@ from shared.events import (
     parse_command,
     parse_event,
 )
-from shared.ids import uuid7
-from shared.problems import InsufficientStock, install_problem_handlers
+from shared.runtime.clock import from_text, to_text
+from shared.runtime.ids import uuid7
+from shared.web.problems import install_problem_handlers
 
 
 class TestSubjects:

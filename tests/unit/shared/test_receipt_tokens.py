@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.receipt_tokens import InvalidReceiptToken, new_keypair, public_key_of, sign, verify
+from shared.contract.receipt_tokens import (
+    InvalidReceiptToken,
+    new_keypair,
+    public_key_of,
+    sign,
+    verify,
+)
 
 CLAIMS = {"order_id": "0190f1c2-7a3b-7cde-8f00-123456789abc", "currency": "EUR",
           "lines": [{"sku": "TEE-RED-M", "qty": 2, "unit_price": 1999}, {"sku": "MUG-01", "qty": 1, "unit_price": 850}],

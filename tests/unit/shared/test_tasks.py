@@ -3,7 +3,7 @@
 import asyncio
 import logging
 
-from shared.tasks import cancel_and_wait
+from shared.runtime.tasks import cancel_and_wait
 
 
 async def test_a_task_that_swallows_the_first_cancel_is_cancelled_again_and_stops():

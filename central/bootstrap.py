@@ -1,0 +1,140 @@
+"""Central's composition root: the database, the NATS link and every background loop, on one event loop.
+
+The API keeps answering from SQLite whatever NATS does; the loops wait for the link, and
+whatever needs NATS (catalog, commands, consumers) is kept in SQLite or memory until it is back.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+
+from central.domain.policy import RoutingPolicy
+from central.services.fulfilment import FulfilmentTracker
+from central.services.nodes import Nodes
+from central.services.orders import Orders
+from central.services.returns import apply_return
+from central.services.waiting_orders import WaitingOrders
+from central.settings import CentralSettings
+from central.store import policy as policy_store
+from central.store import receipts as store_receipts
+from central.store import signing_keys
+from central.store.schema import open_database
+from central.sync.catalog import CatalogPublisher
+from central.sync.commands import CommandPublisher
+from central.sync.consumers import StoreConsumers
+from central.sync.heartbeats import HeartbeatRecorder
+from central.sync.ingest import Ingest
+from central.sync.requests import RequestResponder
+from central.sync.resync import Resync
+from central.webhooks.delivery import WebhookDispatcher
+from shared.contract import subjects
+from shared.contract.events import EventEnvelope, ReturnRecorded, SaleRecorded
+from shared.runtime.clock import utc_now
+from shared.runtime.nats_link import NatsLink
+from shared.runtime.streams import ensure_streams
+from shared.runtime.tasks import cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+
+class CentralService:
+    def __init__(self, settings: CentralSettings):
+        self.settings = settings
+        self.db = open_database(settings.db_path)
+        self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
+                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+        with self.db.read() as conn:
+            self.policy, _ = policy_store.load(conn, settings.stale_after_s)
+        with self.db.write() as conn:
+            signing_keys.ensure_key(conn, utc_now())  # the first start makes central's receipt signing key
+        settings.stale_after_s = self.policy.stale_after_s  # a policy set through the API wins
+        self.commands = CommandPublisher(self.db, self.link)
+        self.catalog = CatalogPublisher(self.db, self.link, default_policy=self.policy)
+        self.consumers = StoreConsumers(self.db, self.link)
+        self.webhooks = WebhookDispatcher(self.db, settings)
+        self.orders = Orders(self.db, settings, lambda: self.policy, self._wake_outboxes)
+        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
+        self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
+        self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
+                           stock_changed=self.waiting.stock_changed)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
+        self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
+        self.heartbeats = HeartbeatRecorder(self.db, self.link)
+        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.policy)
+        self.admin_token = settings.admin_secret()
+        self.ready = asyncio.Event()  # streams ensured and subscriptions made
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.link.start()
+        self.consumers.request_all_registered()
+        self._spawn(self.webhooks.run(), "central-webhooks")  # HTTP only: it needs no NATS
+        self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
+        self._spawn(self._set_up_nats(), "central-setup")
+
+    def set_policy(self, policy: RoutingPolicy) -> None:
+        """Store a new routing policy, use it from now on, and publish it on omni.catalog.policy."""
+        with self.db.write() as conn:
+            policy_store.save(conn, policy, utc_now())
+        self.policy = policy
+        self.settings.stale_after_s = policy.stale_after_s
+        self.catalog.wake()
+
+    def rotate_keys(self) -> str:
+        """A new receipt signing key from now on; the old public keys stay published. Returns its key id."""
+        with self.db.write() as conn:
+            kid = signing_keys.rotate(conn, utc_now())
+        self.catalog.wake()
+        return kid
+
+    def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
+        """Ingest's hook, inside its batch transaction: orders follow the stores' events."""
+        self.fulfilment.apply(conn, store_id, envelope, payload, now)
+        if isinstance(payload, ReturnRecorded):
+            apply_return(conn, store_id, envelope, payload, now)
+            store_receipts.record_return(conn, store_id, envelope, payload, now)
+            store_receipts.note_number(conn, store_id, "return", payload.return_number)
+        elif isinstance(payload, SaleRecorded):
+            store_receipts.record_sale(conn, store_id, envelope, payload, now)
+            store_receipts.note_number(conn, store_id, "receipt", payload.receipt_number)
+        if getattr(payload, "stock", None) or getattr(payload, "levels", None):
+            self.waiting.stock_changed()  # the pass runs after this batch commits
+
+    def _wake_outboxes(self) -> None:
+        """After a transaction that may have queued commands or webhook deliveries."""
+        self.commands.wake()
+        self.webhooks.wake()
+
+    def _spawn(self, coroutine, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coroutine, name=name))
+
+    async def _set_up_nats(self) -> None:
+        """Once the link is up: streams, core subscriptions, then every loop. Retried until it works."""
+        while True:
+            await self.link.wait_online()
+            try:
+                await ensure_streams(self.link.js, self.settings.stream_replicas)
+                await self.ingest.subscribe()
+                await self.heartbeats.subscribe()
+                await self.responder.subscribe()
+                break
+            except Exception as e:
+                log.warning("NATS set-up not done yet: %s", e or type(e).__name__)
+                await asyncio.sleep(1)
+        # Ask for missing events a few times per resend interval, and not slower than once a second.
+        tick = min(1.0, self.settings.resend_after_s / 4)
+        for coroutine, name in ((self.ingest.run(), "central-ingest"), (self.commands.run(), "central-commands"),
+                                (self.catalog.run(), "central-catalog"), (self.consumers.run(), "central-consumers"),
+                                (self.ingest.repeat_watermarks(self.settings.ack_interval_s), "central-watermarks"),
+                                (self.resync.run(tick), "central-resync"),
+                                # Only while central hears the stores: offline, it cannot know who answered.
+                                (self.fulfilment.run(0.5, lambda: self.link.online), "central-accept-timeouts")):
+            self._spawn(coroutine, name)
+        self.ready.set()
+        log.info("central is connected to NATS and consuming")
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._tasks)
+        self._tasks.clear()
+        await self.link.close()
+        self.db.close()

@@ -1,0 +1,223 @@
+"""Placing, routing, re-routing and cancelling orders (DESIGN §6, §7).
+
+An order, its allocations, its routing decision and the `fulfilment.assign` commands commit in ONE
+transaction (the command outbox goes to COMMANDS afterwards), so a crash never leaves an order
+without its commands or a command without its order.
+"""
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from central.domain import pricing
+from central.domain.errors import UnknownStore
+from central.domain.orders import cancel_refusal, is_live, order_number
+from central.domain.policy import RoutingPolicy
+from central.domain.routing import RouteRequest, RoutingPlan, route
+from central.settings import CentralSettings
+from central.store import commands, signing_keys
+from central.store import orders as order_store
+from central.store.nodes import get_node
+from central.store.routing_inputs import node_options
+from shared.contract import pickup_codes as pickup
+from shared.contract.errors import InvalidTransition, NotFound, UnknownSku
+from shared.runtime.clock import to_text
+from shared.runtime.ids import uuid7
+from shared.runtime.sqlite import Database
+from shared.web import idempotency
+
+ROUTER = "central:router"
+
+
+def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, str]]:
+    """Every SKU in the catalog and active (a catalog product always has a price); a pickup store that is
+    registered and offers pickup. Returns each SKU's (price, currency)."""
+    catalog = {}
+    for line in body["lines"]:
+        product = conn.execute("SELECT active, price, currency FROM products WHERE sku=?", (line["sku"],)).fetchone()
+        if product is None or not product["active"]:
+            raise UnknownSku(f"No active product has the SKU {line['sku']!r}; check the SKU or the catalog.",
+                             sku=line["sku"])
+        catalog[line["sku"]] = (product["price"], product["currency"])
+    delivery = body["delivery"]
+    if delivery["type"] == "pickup":
+        node = get_node(conn, delivery["store_id"])
+        if node is None or node["type"] != "store":
+            raise UnknownStore(f"No store {delivery['store_id']} is registered; choose a registered pickup store.")
+        if "pickup" not in json.loads(node["capabilities"]):
+            raise UnknownStore(f"Store {delivery['store_id']} does not offer pickup; choose another store.")
+    return catalog
+
+
+def route_request(delivery: dict, lines: dict[str, int], allow_split: bool, excluded=frozenset()) -> RouteRequest:
+    if delivery["type"] == "pickup":
+        return RouteRequest(lines, "pickup", pickup_store=delivery["store_id"], allow_split=allow_split,
+                            excluded=frozenset(excluded))
+    return RouteRequest(lines, "ship", delivery["lat"], delivery["lon"], allow_split=allow_split,
+                        excluded=frozenset(excluded))
+
+
+def plan_view(plan: RoutingPlan) -> dict:
+    return {"outcome": plan.outcome, "cost": round(plan.cost, 4),
+            "shipments": [{"node_id": s.node_id, "lines": [{"sku": k, "qty": q} for k, q in s.lines],
+                           "cost": round(s.cost, 4)} for s in plan.shipments],
+            "unfilled": [{"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in plan.unfilled],
+            "explanation": plan.explanation}
+
+
+def new_order_id(conn: sqlite3.Connection, now: datetime) -> str:
+    """A fresh order number; two orders in the same millisecond draw again on the rare clash."""
+    unix_ms = int(now.timestamp() * 1000)
+    while True:
+        order_id = order_number(unix_ms, secrets.randbelow(256))
+        if conn.execute("SELECT 1 FROM orders WHERE id=?", (order_id,)).fetchone() is None:
+            return order_id
+        unix_ms += 1  # 256 orders in one millisecond: take the next one
+
+
+class Orders:
+    """The order desk; `policy()` gives the current routing policy, `wake()` nudges the command publisher."""
+
+    def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
+                 wake: Callable[[], None]):
+        self._db, self._settings, self.policy, self._wake = db, settings, policy, wake
+
+    # ---- API actions -------------------------------------------------------------------------
+
+    def place(self, body: dict, key: str | None, now: datetime) -> tuple[int, dict]:
+        with self._db.write() as conn:
+            status, view, made = idempotency.once(conn, "orders", key, body, 201, lambda: self._place(conn, body, now))
+        if made:
+            self._wake()
+        return status, view
+
+    def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
+        """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
+        sale = pricing.price(body["lines"], check_request(conn, body), body.get("payment"))
+        order_id = new_order_id(conn, now)
+        is_pickup = body["delivery"]["type"] == "pickup"
+        code = pickup.draw_code() if is_pickup else None
+        allow_split = body.get("allow_split")
+        allow_split = (not is_pickup) if allow_split is None else allow_split
+        token = signing_keys.sign_receipt(conn, order_id, sale, now)
+        order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
+                                 sale, token, now)
+        order_store.add_history(conn, order_id, "created", "api", now, status="created", channel=body["channel"])
+        self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
+                         now)
+        response = order_store.order_view(conn, order_id)
+        if code:
+            response["pickup_code"] = code  # shown here only; stores get its hash
+        return response
+
+    def simulate(self, body: dict, now: datetime) -> dict:
+        with self._db.read() as conn:
+            check_request(conn, body)
+            is_pickup = body["delivery"]["type"] == "pickup"
+            allow_split = body.get("allow_split")
+            request = route_request(body["delivery"], {line["sku"]: line["qty"] for line in body["lines"]},
+                                    (not is_pickup) if allow_split is None else allow_split,
+                                    body.get("exclude", ()))
+            policy = self.policy()
+            plan = route(request, node_options(conn, list(request.lines), now, self._settings, policy), policy)
+        return plan_view(plan)
+
+    def cancel(self, order_id: str, reason: str, now: datetime) -> dict:
+        with self._db.write() as conn:
+            order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+            if order is None:
+                raise NotFound(f"No order {order_id}.")
+            if order["cancel_requested_at"] is None:
+                self._request_cancel(conn, order, reason, now)
+            view = order_store.order_view(conn, order_id, with_history=True)
+        self._wake()
+        return view
+
+    def _request_cancel(self, conn: sqlite3.Connection, order: sqlite3.Row, reason: str, now: datetime) -> None:
+        allocations = order_store.allocations_of(conn, order["id"])
+        refusal = cancel_refusal(a["status"] for a in allocations if is_live(a["status"]))
+        if refusal or order["status"] == "completed":
+            raise InvalidTransition(f"Order {order['id']} can no longer be cancelled: {refusal or 'it is completed'}.",
+                                    status=order["status"])
+        conn.execute("UPDATE orders SET cancel_requested_at=? WHERE id=?", (to_text(now), order["id"]))
+        order_store.add_history(conn, order["id"], "cancel_requested", "api", now, reason=reason)
+        for allocation in allocations:
+            if is_live(allocation["status"]):
+                self.withdraw(conn, allocation, f"order cancelled: {reason}", now, "api")
+        order_store.refresh_status(conn, order["id"], "api", now)
+
+    # ---- inside a transaction ------------------------------------------------------------------
+
+    def withdraw(self, conn: sqlite3.Connection, allocation: sqlite3.Row, reason: str, now: datetime,
+                 source: str) -> None:
+        """Stop counting an allocation: a DC's at once; a store's by `fulfilment.cancel`, at once if it never
+        accepted (the edge keeps a cancel that overtakes its assign), else when the store confirms."""
+        fields: dict = {"reason": reason}
+        if allocation["node_type"] == "warehouse":
+            fields["status"] = "cancelled"
+        else:
+            commands.enqueue(conn, allocation["node_id"], "fulfilment.cancel",
+                             {"allocation_id": allocation["id"], "order_id": allocation["order_id"],
+                              "reason": reason}, now)
+            fields["cancel_sent_at"] = to_text(now)
+            if allocation["status"] == "pending":
+                fields["status"] = "cancelled"
+        order_store.set_allocation(conn, allocation["id"], now, **fields)
+        order_store.add_history(conn, allocation["order_id"], "cancel_sent", source, now,
+                                allocation_id=allocation["id"], node_id=allocation["node_id"], reason=reason)
+
+    def route_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], trigger: str,
+                    now: datetime) -> RoutingPlan:
+        """Route these lines of an order (all of them, or a re-route), excluding every node that already
+        rejected or ignored it; allocations, assigns, the decision and the history in this transaction."""
+        order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+        policy = self.policy()
+        plan = self.plan_lines(conn, order_id, lines, now, policy)
+        decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
+        created = [self._allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
+                   for shipment in plan.shipments]
+        order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
+                                decision=decision, allocations=created, why=plan.explanation.get("why"))
+        order_store.refresh_status(conn, order_id, ROUTER, now,
+                                   reason=plan.explanation.get("why") if plan.unfilled else None,
+                                   held=plan.outcome == "held")
+        return plan
+
+    def plan_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
+                   policy: RoutingPolicy | None = None) -> RoutingPlan:
+        """Where these lines of an order would go now, excluding every node that already rejected or ignored
+        it; nothing is written."""
+        order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+        excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
+                    if a["status"] in ("rejected", "timed_out")
+                    or (a["status"] == "cancelled" and a["cancel_sent_at"] is None)}
+        request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
+        policy = policy or self.policy()
+        return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
+
+    def _allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
+                  now: datetime) -> str:
+        node = get_node(conn, node_id)
+        allocation_id = uuid7()
+        delivery = json.loads(order["delivery"])
+        if node["type"] == "warehouse":  # central owns DC allocations: accepted at once, no command
+            order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "warehouse", delivery["type"],
+                                          "accepted", lines, None, now)
+            accept_by = None
+        else:
+            accept_by = now + timedelta(seconds=policy.accept_timeout_s)
+            order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "store", delivery["type"],
+                                          "pending", lines, accept_by, now)
+            ship_to = ({k: delivery[k] for k in ("address", "lat", "lon")} if delivery["type"] == "ship" else None)
+            commands.enqueue(conn, node_id, "fulfilment.assign", {
+                "allocation_id": allocation_id, "order_id": order["id"], "type": delivery["type"],
+                "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],
+                "customer": json.loads(order["customer"]), "ship_to": ship_to,
+                "pickup_code_hash": order["pickup_code_hash"], "receipt_token": order["receipt_token"],
+                "accept_by": accept_by}, now)
+        order_store.add_history(conn, order["id"], "allocated", ROUTER, now, allocation_id=allocation_id,
+                                node_id=node_id, lines=[{"sku": s, "qty": q} for s, q in lines],
+                                accept_by=to_text(accept_by) if accept_by else None)
+        return allocation_id

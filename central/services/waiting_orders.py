@@ -1,0 +1,73 @@
+"""Orders waiting for stock (backordered, held, or with lines still unfilled) get it when it appears.
+
+A pass looks at every open order with unfilled units, oldest first (the first to wait is the first
+served), and routes those units again only when routing would now allocate something, so a pass that
+finds nothing new writes nothing. Passes run when a store's event or a warehouse feed changed stock,
+and every `every_s` anyway (a stale store that becomes fresh again changes no level).
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from central.services.orders import Orders
+from central.store import orders as order_store
+from shared.runtime.clock import utc_now
+from shared.runtime.sqlite import Database
+
+log = logging.getLogger(__name__)
+TRIGGER = "re-route: stock appeared"
+# Statuses in which an order may still lack units and take more; the others are done or being cancelled.
+OPEN = ("backordered", "held", "partially_allocated", "allocated", "in_fulfilment", "ready_for_pickup",
+        "partially_shipped")
+
+
+class WaitingOrders:
+    def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500):
+        self._db, self._orders, self._wake_outboxes, self._batch = db, orders, wake, batch
+        self._stock_changed = asyncio.Event()
+        self.passes = 0
+
+    def stock_changed(self) -> None:
+        self._stock_changed.set()
+
+    def waiting(self, conn) -> list[str]:
+        """Open orders with units no live allocation covers, oldest first."""
+        marks = ",".join("?" * len(OPEN))
+        return [r["id"] for r in conn.execute(
+            f"SELECT r.id FROM orders r WHERE r.status IN ({marks}) AND r.cancel_requested_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM order_lines o WHERE o.order_id = r.id AND o.qty > COALESCE((SELECT "
+            "SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id WHERE a.order_id = "
+            "r.id AND l.sku = o.sku AND a.status NOT IN ('rejected', 'cancelled', 'timed_out', 'expired')), 0)) "
+            "ORDER BY r.id LIMIT ?", (*OPEN, self._batch))]
+
+    def retry(self, now: datetime) -> int:
+        """One pass; returns how many orders got an allocation."""
+        routed = 0
+        with self._db.write() as conn:
+            for order_id in self.waiting(conn):
+                lines = order_store.unfilled_lines(conn, order_id)
+                if not lines or not self._orders.plan_lines(conn, order_id, lines, now).shipments:
+                    continue
+                self._orders.route_lines(conn, order_id, lines, TRIGGER, now)
+                routed += 1
+        self.passes += 1
+        if routed:
+            log.info("%d waiting order(s) routed again as stock appeared", routed)
+            self._wake_outboxes()
+        return routed
+
+    async def run(self, every_s: float, min_gap_s: float = 0.5) -> None:
+        while True:
+            waiter = asyncio.ensure_future(self._stock_changed.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=every_s)
+            finally:
+                waiter.cancel()
+            self._stock_changed.clear()
+            try:
+                self.retry(utc_now())
+            except Exception:
+                log.exception("pass over waiting orders failed")
+            await asyncio.sleep(min_gap_s)  # a burst of stock events makes one pass, not one each

@@ -1,0 +1,36 @@
+"""The routing policy kept in SQLite (one row) and marked for publishing on `omni.catalog.policy`.
+
+Until someone sets one, the policy is the defaults with `stale_after_s` from the settings; once set,
+the stored policy wins (its `stale_after_s` also becomes the service's freshness limit).
+"""
+
+import json
+import sqlite3
+from datetime import datetime
+
+from central.domain.policy import RoutingPolicy
+from shared.runtime.clock import to_text
+
+
+def load(conn: sqlite3.Connection, default_stale_after_s: float) -> tuple[RoutingPolicy, bool]:
+    """The current policy, and whether it was ever set (False: defaults)."""
+    row = conn.execute("SELECT policy FROM routing_policy WHERE id=1").fetchone()
+    if row is None:
+        return RoutingPolicy(stale_after_s=default_stale_after_s), False
+    return RoutingPolicy.model_validate_json(row["policy"]), True
+
+
+def save(conn: sqlite3.Connection, policy: RoutingPolicy, now: datetime) -> None:
+    conn.execute("INSERT INTO routing_policy (id, policy, updated_at, published_at) VALUES (1, ?, ?, NULL) "
+                 "ON CONFLICT (id) DO UPDATE SET policy=excluded.policy, updated_at=excluded.updated_at, "
+                 "published_at=NULL", (policy.model_dump_json(), to_text(now)))
+
+
+def unpublished(conn: sqlite3.Connection) -> tuple[dict, str] | None:
+    """The stored policy (as published) and its version, when it is not on CATALOG yet."""
+    row = conn.execute("SELECT policy, updated_at FROM routing_policy WHERE id=1 AND published_at IS NULL").fetchone()
+    return (json.loads(row["policy"]), row["updated_at"]) if row else None
+
+
+def mark_published(conn: sqlite3.Connection, version: str, now: datetime) -> None:
+    conn.execute("UPDATE routing_policy SET published_at=? WHERE id=1 AND updated_at=?", (to_text(now), version))

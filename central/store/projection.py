@@ -1,0 +1,88 @@
+"""Writing store events into central's projection: per-(node, sku) levels and each store's applied position.
+
+Every function here runs inside the caller's `db.write()` transaction, so a batch of events and the
+watermark that covers it commit together (the watermark is the dedup: DESIGN §4).
+"""
+
+import sqlite3
+from collections.abc import Iterable
+
+from central.domain.sequencing import Position
+from shared.contract.events import StockSnapshot
+from shared.contract.models import StockLevel
+from shared.runtime.clock import from_text, to_text
+
+
+def load_position(conn: sqlite3.Connection, store_id: str) -> tuple[Position | None, frozenset[str]]:
+    row = conn.execute("SELECT epoch, applied_seq, epoch_opened_at FROM store_sync WHERE store_id=?",
+                       (store_id,)).fetchone()
+    retired = frozenset(r[0] for r in conn.execute("SELECT epoch FROM retired_epochs WHERE store_id=?", (store_id,)))
+    if row is None or row["epoch"] is None:
+        return None, retired
+    opened_at = from_text(row["epoch_opened_at"]) if row["epoch_opened_at"] else None
+    return Position(row["epoch"], row["applied_seq"], opened_at), retired
+
+
+def save_position(conn: sqlite3.Connection, store_id: str, position: Position) -> None:
+    opened_at = to_text(position.opened_at) if position.opened_at else None
+    conn.execute("INSERT INTO store_sync (store_id, epoch, applied_seq, epoch_opened_at) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (store_id) DO UPDATE SET epoch=excluded.epoch, applied_seq=excluded.applied_seq, "
+                 "epoch_opened_at=excluded.epoch_opened_at",
+                 (store_id, position.epoch, position.applied_seq, opened_at))
+
+
+def open_epoch(conn: sqlite3.Connection, store_id: str, old: Position | None, received_at: str) -> None:
+    """A new epoch supersedes the old one: its figures go; the new epoch's opening event brings the new ones."""
+    if old is not None:
+        conn.execute("INSERT OR IGNORE INTO retired_epochs (store_id, epoch, retired_at) VALUES (?, ?, ?)",
+                     (store_id, old.epoch, received_at))
+    conn.execute("DELETE FROM levels WHERE node_id=?", (store_id,))
+    conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL WHERE store_id=?", (store_id,))
+
+
+def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:
+    """The resulting levels an event carries; pairs that fall to all-zero leave the table (stocked pairs only)."""
+    for level in levels:
+        if level.on_hand == 0 and level.reserved == 0 and level.damaged == 0:
+            conn.execute("DELETE FROM levels WHERE sku=? AND node_id=?", (level.sku, node_id))
+            continue
+        conn.execute(
+            "INSERT INTO levels (sku, node_id, on_hand, reserved, damaged, as_of, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sku, node_id) DO UPDATE SET on_hand=excluded.on_hand, reserved=excluded.reserved, "
+            "damaged=excluded.damaged, as_of=excluded.as_of, seq=excluded.seq",
+            (level.sku, node_id, level.on_hand, level.reserved, level.damaged, as_of, seq))
+
+
+def apply_snapshot(conn: sqlite3.Connection, store_id: str, seq: int, snapshot: StockSnapshot, as_of: str) -> None:
+    """A snapshot's chunks together are the store's whole stock: once the last chunk is in, whatever no
+    chunk mentioned (a row older than the first chunk) is gone from the store."""
+    if snapshot.chunk == 1:
+        conn.execute("UPDATE store_sync SET snapshot_from_seq=? WHERE store_id=?", (seq, store_id))
+    write_levels(conn, store_id, snapshot.levels, as_of, seq)
+    if snapshot.chunk >= snapshot.chunks:
+        row = conn.execute("SELECT snapshot_from_seq FROM store_sync WHERE store_id=?", (store_id,)).fetchone()
+        if row is not None and row[0] is not None:
+            conn.execute("DELETE FROM levels WHERE node_id=? AND seq < ?", (store_id, row[0]))
+        conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL WHERE store_id=?", (store_id,))
+
+
+def record_dead_letter(conn: sqlite3.Connection, *, store_id: str | None, epoch: str | None, seq: int | None,
+                       type_: str | None, reason: str, data: bytes, received_at: str) -> None:
+    conn.execute("INSERT INTO dead_letters (store_id, epoch, seq, type, reason, data, received_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (store_id, epoch, seq, type_, reason, data.decode("utf-8", "replace"), received_at))
+
+
+def known_positions(conn: sqlite3.Connection) -> dict[str, Position]:
+    return {r["store_id"]: Position(r["epoch"], r["applied_seq"])
+            for r in conn.execute("SELECT store_id, epoch, applied_seq FROM store_sync WHERE epoch IS NOT NULL")}
+
+
+def replace_warehouse_levels(conn: sqlite3.Connection, node_id: str, available: dict[str, int], as_of,
+                             received_at) -> None:
+    """A DC feed is the DC's whole stock: it replaces the previous feed."""
+    conn.execute("DELETE FROM levels WHERE node_id=?", (node_id,))
+    write_levels(conn, node_id, [StockLevel(sku=sku, on_hand=qty, reserved=0, damaged=0)
+                                 for sku, qty in available.items()], to_text(as_of), 0)
+    conn.execute("UPDATE nodes SET stock_as_of=?, stock_received_at=?, updated_at=? WHERE id=?",
+                 (to_text(as_of), to_text(received_at), to_text(received_at), node_id))

@@ -1,0 +1,83 @@
+"""Core request/reply from stores (DESIGN §4), answered in queue group "central":
+`omni.req.<store>.atp` (a SKU's network ATP), `omni.req.<store>.order` (an online order, for a return) and
+`omni.req.<store>.receipt` (another store's walk-in receipt, for a return)."""
+
+import json
+import logging
+from collections.abc import Callable
+
+from nats.aio.msg import Msg
+from pydantic import BaseModel, ValidationError
+
+from central.domain.policy import RoutingPolicy
+from central.settings import CentralSettings
+from central.store import orders as order_store
+from central.store import receipts as store_receipts
+from central.store.atp import atp_view
+from shared.contract import subjects
+from shared.contract.errors import DomainError, InvalidInput, NotFound
+from shared.contract.events import AtpRequest, OrderRequest, ReceiptRequest
+from shared.runtime.clock import utc_now
+from shared.runtime.nats_link import NatsLink
+from shared.runtime.sqlite import Database
+
+log = logging.getLogger(__name__)
+
+
+class RequestResponder:
+    def __init__(self, db: Database, link: NatsLink, settings: CentralSettings,
+                 policy: Callable[[], RoutingPolicy] = RoutingPolicy):
+        self._db, self._link, self._settings, self._policy = db, link, settings, policy
+
+    async def subscribe(self) -> None:
+        await self._link.nc.subscribe("omni.req.*.atp", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_atp)
+        await self._link.nc.subscribe("omni.req.*.order", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_order)
+        await self._link.nc.subscribe("omni.req.*.receipt", queue=subjects.CENTRAL_REQUEST_GROUP,
+                                      cb=self._on_receipt)
+
+    async def _on_atp(self, msg: Msg) -> None:
+        if msg.reply:
+            await msg.respond(json.dumps(self.answer_atp(msg.data)).encode())
+
+    async def _on_order(self, msg: Msg) -> None:
+        if msg.reply:
+            await msg.respond(json.dumps(self.answer_order(msg.data)).encode())
+
+    async def _on_receipt(self, msg: Msg) -> None:
+        if msg.reply:
+            await msg.respond(json.dumps(self.answer_receipt(msg.data)).encode())
+
+    def answer_atp(self, data: bytes) -> dict:
+        """The body of GET /v1/atp/{sku}, or a problem body (with its `code`) the store can act on."""
+        def view(conn, request: AtpRequest) -> dict:
+            return atp_view(conn, request.sku, utc_now(), self._settings, self._policy().safety_stock_default)
+        return self._answer(data, AtpRequest, "ATP", view)
+
+    def answer_order(self, data: bytes) -> dict:
+        """The order as GET /v1/orders/{id} shows it (without its history), or a problem body."""
+        def view(conn, request: OrderRequest) -> dict:
+            found = order_store.order_view(conn, request.order_id)
+            if found is None:
+                raise NotFound(f"No order {request.order_id}.", order_id=request.order_id)
+            return found
+        return self._answer(data, OrderRequest, "order", view)
+
+    def answer_receipt(self, data: bytes) -> dict:
+        """A walk-in receipt with what came back of it at every store, or a problem body."""
+        def view(conn, request: ReceiptRequest) -> dict:
+            found = store_receipts.receipt_view(conn, request.receipt_number)
+            if found is None:
+                raise NotFound(f"No store has recorded receipt {request.receipt_number} (or its sale has not "
+                               "reached head office yet).", receipt_number=request.receipt_number)
+            return found
+        return self._answer(data, ReceiptRequest, "receipt", view)
+
+    def _answer(self, data: bytes, model: type[BaseModel], what: str, view: Callable) -> dict:
+        try:
+            request = model.model_validate_json(data)
+            with self._db.read() as conn:
+                return view(conn, request)
+        except ValidationError as e:
+            return InvalidInput(f"The {what} request is not valid: {e.errors()[0]['msg']}.").as_dict()
+        except DomainError as problem:
+            return problem.as_dict()

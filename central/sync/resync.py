@@ -1,0 +1,70 @@
+"""Asking stores to send again (DESIGN §4): a gap that lasts `resend_after` becomes a command.
+
+Runs on a short timer: for every store it compares what central holds and has applied with the
+store's last heartbeat, keeps `gap_since` (central's clock) in `store_sync`, and enqueues
+`sync.resend {from_seq, to_seq}` or `sync.snapshot {}` when one is due.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+
+from central.domain.resync import Resend, SnapshotNeeded, missing, request_due
+from central.domain.sequencing import Position
+from central.store import commands, projection
+from central.sync.commands import CommandPublisher
+from central.sync.ingest import Ingest
+from shared.runtime.clock import from_text, to_text, utc_now
+from shared.runtime.sqlite import Database
+
+log = logging.getLogger(__name__)
+
+
+class Resync:
+    def __init__(self, db: Database, ingest: Ingest, publisher: CommandPublisher, resend_after):
+        self._db, self._ingest, self._publisher = db, ingest, publisher
+        self._resend_after = resend_after
+        self._last_requested: dict[str, datetime] = {}
+
+    async def run(self, tick_s: float) -> None:
+        while True:
+            await asyncio.sleep(tick_s)
+            try:
+                if self.check(utc_now()):
+                    self._publisher.wake()
+            except Exception:
+                log.exception("resync check failed")
+
+    def check(self, now: datetime) -> int:
+        """Update every store's `gap_since`; enqueue the requests that are due. Returns how many."""
+        enqueued = 0
+        with self._db.write() as conn:
+            rows = {r["store_id"]: r for r in conn.execute(
+                "SELECT store_id, epoch, applied_seq, hb_epoch, hb_last_seq, gap_since FROM store_sync")}
+            for store_id in set(rows) | set(self._ingest.held):
+                row = rows.get(store_id)
+                position = Position(row["epoch"], row["applied_seq"]) if row and row["epoch"] else None
+                _, retired = projection.load_position(conn, store_id)
+                heartbeat = (row["hb_epoch"], row["hb_last_seq"] or 0) if row and row["hb_epoch"] else None
+                lack = missing(position, retired, self._ingest.held_arrivals(store_id), heartbeat)
+                gap_since = from_text(row["gap_since"]) if row and row["gap_since"] else None
+                if lack is None:
+                    if gap_since is not None:
+                        conn.execute("UPDATE store_sync SET gap_since=NULL WHERE store_id=?", (store_id,))
+                    self._last_requested.pop(store_id, None)
+                    continue
+                if gap_since is None:
+                    gap_since = now
+                    conn.execute("INSERT INTO store_sync (store_id, gap_since) VALUES (?, ?) ON CONFLICT (store_id) "
+                                 "DO UPDATE SET gap_since=excluded.gap_since", (store_id, to_text(now)))
+                if not request_due(gap_since, self._last_requested.get(store_id), now, self._resend_after):
+                    continue
+                if isinstance(lack, Resend):
+                    commands.enqueue(conn, store_id, "sync.resend",
+                                     {"from_seq": lack.from_seq, "to_seq": lack.to_seq}, now)
+                elif isinstance(lack, SnapshotNeeded):
+                    commands.enqueue(conn, store_id, "sync.snapshot", {}, now)
+                log.warning("store %s: missing events since %s, asked %s", store_id, to_text(gap_since), lack)
+                self._last_requested[store_id] = now
+                enqueued += 1
+        return enqueued

@@ -1,0 +1,99 @@
+"""Sending the webhook outbox: each subscription's deliveries in order, one in flight per subscription,
+retried with exponential backoff until the receiver answers 2xx.
+
+It runs on its own task and owns no lock while it waits on a receiver, so a slow or dead receiver
+delays only its own deliveries: never ingest, never another subscription, never the API.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import httpx
+
+from central.domain.webhooks import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    retry_delay_s,
+    signature,
+)
+from central.settings import CentralSettings
+from central.store import webhooks as webhook_store
+from shared.runtime.clock import from_text, utc_now
+from shared.runtime.sqlite import Database
+
+log = logging.getLogger(__name__)
+
+
+class WebhookDispatcher:
+    def __init__(self, db: Database, settings: CentralSettings, idle_s: float = 1.0):
+        self._db, self._settings, self._idle_s = db, settings, idle_s
+        self._wake = asyncio.Event()
+        self._in_flight: dict[str, asyncio.Task] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(timeout=self._settings.webhook_timeout_s, follow_redirects=False) as client:
+            try:
+                while True:
+                    try:
+                        self._start_due(client)
+                    except Exception:
+                        log.exception("webhook round failed")
+                    await self._sleep()
+            finally:
+                for task in self._in_flight.values():
+                    task.cancel()
+                await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    def _start_due(self, client: httpx.AsyncClient) -> None:
+        with self._db.read() as conn:
+            heads = webhook_store.due_heads(conn, utc_now())
+        for row in heads:
+            webhook_id = row["webhook_id"]
+            if webhook_id in self._in_flight:
+                continue
+            task = asyncio.create_task(self._attempt(client, row), name=f"webhook-{row['id']}")
+            self._in_flight[webhook_id] = task
+            task.add_done_callback(lambda _, w=webhook_id: self._finished(w))
+
+    def _finished(self, webhook_id: str) -> None:
+        self._in_flight.pop(webhook_id, None)
+        self._wake.set()  # its next delivery may go at once
+
+    async def _sleep(self) -> None:
+        """Until woken (a new delivery, an attempt finished) or the next retry is due, at most `idle_s`."""
+        with self._db.read() as conn:
+            due = webhook_store.next_due_at(conn)
+        timeout = self._idle_s
+        if due is not None:
+            timeout = max(0.01, min(timeout, (from_text(due) - utc_now()).total_seconds()))
+        # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that races the wake-up (woken often
+        # here, by every finished attempt), and the service could then never stop this loop.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
+        self._wake.clear()
+
+    async def _attempt(self, client: httpx.AsyncClient, row) -> None:
+        body = row["body"].encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(row["secret"], body),
+                   DELIVERY_HEADER: row["id"], "User-Agent": "omnistore-central"}
+        try:
+            response = await client.post(row["url"], content=body, headers=headers)
+            error = None if response.is_success else f"HTTP {response.status_code}"
+        except httpx.HTTPError as e:
+            error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        now = utc_now()
+        with self._db.write() as conn:
+            if error is None:
+                webhook_store.mark_delivered(conn, row["n"], now)
+                return
+            delay = retry_delay_s(row["attempts"] + 1, self._settings.webhook_retry_base_s,
+                                  self._settings.webhook_retry_cap_s)
+            webhook_store.mark_failed(conn, row["n"], error, now + timedelta(seconds=delay))
+        log.info("webhook delivery %s to %s failed (%s); next try in %.1f s", row["id"], row["url"], error, delay)

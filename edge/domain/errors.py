@@ -1,0 +1,23 @@
+"""Refusals of the store's own rules beyond the shared ones (codes in DESIGN §8)."""
+
+from shared.contract.errors import InvalidInput
+
+
+class TenderMismatch(InvalidInput):
+    code, title = "tender_mismatch", "The payment does not match the total"
+
+
+class WrongPickupCode(InvalidInput):
+    code, title = "wrong_pickup_code", "Wrong pickup code"
+
+
+class ReturnExceedsSold(InvalidInput):
+    code, title = "return_exceeds_sold", "More than was sold"
+
+
+class CurrencyMismatch(InvalidInput):
+    code, title = "currency_mismatch", "Another currency"
+
+
+class InvalidReceiptToken(InvalidInput):
+    code, title = "invalid_receipt_token", "The receipt token does not check out"

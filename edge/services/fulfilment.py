@@ -1,0 +1,321 @@
+"""Fulfilments (allocations) at the store: central's assign/cancel commands, and each associate step as one
+transaction with its stock movements, ledger rows, tasks and the DESIGN §6 event."""
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+from edge.domain import fulfilment as rules
+from edge.domain.errors import WrongPickupCode
+from edge.domain.stock import Levels, Movement
+from edge.printing.service import Printing
+from edge.services.fulfilment_papers import queue_step_paper
+from edge.store import pickup_codes
+from edge.store.ledger import (
+    close_tasks,
+    open_task,
+    read_levels,
+    record_movement,
+    stock_level,
+)
+from edge.store.outbox import append_event
+from shared.contract.errors import (
+    InsufficientStock,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from shared.contract.events import (
+    CatalogPolicy,
+    FulfilmentAssign,
+    FulfilmentCancel,
+    FulfilmentEvent,
+    Parcel,
+    PickupEvent,
+    ShipmentPacked,
+    ShipmentShipped,
+)
+from shared.contract.models import FulfilmentStatus as S
+from shared.contract.models import FulfilmentType, Line, RejectReason
+from shared.runtime.clock import from_text, to_text
+from shared.runtime.sqlite import Database
+
+SYSTEM = "system"
+StepFn = Callable[[Levels], rules.StockStep]
+
+
+def read_policy(conn: sqlite3.Connection) -> CatalogPolicy:
+    row = conn.execute("SELECT value FROM catalog_settings WHERE key = 'policy'").fetchone()
+    return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
+
+
+def fulfilment_view(row: sqlite3.Row) -> dict:
+    loads = lambda v: json.loads(v) if v else None  # noqa: E731
+    return {"allocation_id": row["allocation_id"], "order_id": row["order_id"], "type": row["type"],
+            "status": row["status"], "lines": loads(row["lines"]), "held": loads(row["held"]),
+            "picked": loads(row["picked"]), "shortages": loads(row["shortages"]), "customer": loads(row["customer"]),
+            "ship_to": loads(row["ship_to"]), "accept_by": row["accept_by"], "pickup_by": row["pickup_by"],
+            "parcels": loads(row["parcels"]), "carrier": row["carrier"], "tracking_number": row["tracking_number"],
+            "reason": row["reason"], "at_risk": bool(row["at_risk"]), "receipt_token": row["receipt_token"],
+            "assigned_at": row["assigned_at"], "updated_at": row["updated_at"]}
+
+
+class Fulfilments:
+    def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None, printing: Printing | None = None):
+        self._db, self._on_commit, self._printing = db, on_commit, printing
+
+    # ---- central's commands (inside the inbox's transaction) -------------------------------------------
+
+    def assign(self, conn: sqlite3.Connection, cmd: FulfilmentAssign, cmd_seq: int, now: datetime) -> str:
+        if conn.execute("SELECT 1 FROM fulfilments WHERE allocation_id = ?", (cmd.allocation_id,)).fetchone():
+            return "already assigned"
+        at = to_text(now)
+        conn.execute(
+            "INSERT INTO fulfilments (allocation_id, order_id, type, status, lines, customer, ship_to, "
+            "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
+            "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
+             cmd.customer.model_dump_json(), json.dumps(cmd.ship_to) if cmd.ship_to else None,
+             cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
+        early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
+                             (cmd.allocation_id,)).fetchone()
+        if early is not None:  # the cancel overtook its assign: it still wins
+            self._move(conn, cmd.allocation_id, S.CANCELLED, SYSTEM, now, reason=early["reason"])
+            return "cancelled by an earlier cancel"
+        if rules.accept_expired(cmd.accept_by, now):
+            self._move(conn, cmd.allocation_id, S.REJECTED, SYSTEM, now, reason=RejectReason.ACCEPT_EXPIRED)
+            return "rejected: accept_by had passed"
+        wanted = rules.totals([(ln.sku, ln.qty) for ln in cmd.lines])
+        if read_policy(conn).auto_accept and rules.stock_is_there({s: read_levels(conn, s) for s in wanted}, wanted):
+            self._move(conn, cmd.allocation_id, S.ACCEPTED, SYSTEM, now)
+            return "accepted automatically"
+        open_task(conn, "accept", allocation_id=cmd.allocation_id, at=at, reference=cmd.order_id)
+        return "waiting for an associate"
+
+    def cancel(self, conn: sqlite3.Connection, cmd: FulfilmentCancel, now: datetime) -> str:
+        row = conn.execute("SELECT status FROM fulfilments WHERE allocation_id = ?", (cmd.allocation_id,)).fetchone()
+        if row is None:
+            conn.execute("INSERT OR IGNORE INTO early_cancels (allocation_id, order_id, reason, received_at) "
+                         "VALUES (?, ?, ?, ?)", (cmd.allocation_id, cmd.order_id, cmd.reason, to_text(now)))
+            return "remembered until its assign arrives"
+        if S(row["status"]) in rules.FINAL:
+            return f"not cancelled: already {row['status']}"
+        self._move(conn, cmd.allocation_id, S.CANCELLED, SYSTEM, now, reason=cmd.reason)
+        return "cancelled"
+
+    # ---- reading ----------------------------------------------------------------------------------------
+
+    def page(self, type_: str | None, status: str | None, after: str | None, limit: int) -> dict:
+        rows = self._db_read("SELECT * FROM fulfilments WHERE (? IS NULL OR type = ?) AND (? IS NULL OR status = ?) "
+                             "AND allocation_id > ? ORDER BY allocation_id LIMIT ?",
+                             (type_, type_, status, status, after or "", limit + 1))
+        items = [fulfilment_view(r) for r in rows[:limit]]
+        return {"items": items, "next_cursor": items[-1]["allocation_id"] if len(rows) > limit else None}
+
+    def get(self, allocation_id: str) -> dict:
+        rows = self._db_read("SELECT * FROM fulfilments WHERE allocation_id = ?", (allocation_id,))
+        if not rows:
+            raise NotFound(f"No fulfilment {allocation_id!r} has reached this store; check the order on the list.")
+        return fulfilment_view(rows[0])
+
+    def _db_read(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        with self._db.read() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    # ---- an associate's steps -----------------------------------------------------------------------------
+
+    def act(self, allocation_id: str, target: S, actor: str, now: datetime, **details) -> dict:
+        """Move the fulfilment to `target` (200 when it is there already); 409 when the state does not allow it."""
+        if self.expire_due(now, allocation_id):  # committed on its own: a refused step must not undo it
+            with self._db.read() as conn:
+                row = self._row(conn, allocation_id)
+            if target != S(row["status"]):
+                raise InvalidTransition(f"Fulfilment {allocation_id} became {row['status']} ({row['reason']}) "
+                                        "before this step: its deadline had passed.", status=row["status"])
+        try:
+            with self._db.write() as conn:
+                self._move(conn, allocation_id, target, actor, now, **details)
+                answer = fulfilment_view(self._row(conn, allocation_id))
+        except WrongPickupCode as wrong:
+            with self._db.write() as conn:  # its own transaction: the step's was rolled back
+                problem = pickup_codes.count_wrong_code(conn, allocation_id, now, wrong)
+            raise problem from None
+        self._on_commit()
+        return answer
+
+    def expire_due(self, now: datetime, only: str | None = None) -> int:
+        """Reject what was not accepted by `accept_by`, and expire pickups not collected in time."""
+        with self._db.write() as conn:
+            done = self._expire_due(conn, now, only)
+        if done:
+            self._on_commit()
+        return done
+
+    def _expire_due(self, conn: sqlite3.Connection, now: datetime, only: str | None = None) -> int:
+        at = to_text(now)
+        late = conn.execute("SELECT allocation_id FROM fulfilments WHERE status = 'assigned' AND accept_by <= ? "
+                            "AND (? IS NULL OR allocation_id = ?)", (at, only, only)).fetchall()
+        gone = conn.execute("SELECT allocation_id FROM fulfilments WHERE status = 'ready' AND pickup_by <= ? "
+                            "AND (? IS NULL OR allocation_id = ?)", (at, only, only)).fetchall()
+        for r in late:
+            self._move(conn, r["allocation_id"], S.REJECTED, SYSTEM, now, reason=RejectReason.ACCEPT_EXPIRED)
+        for r in gone:
+            self._move(conn, r["allocation_id"], S.EXPIRED, SYSTEM, now)
+        return len(late) + len(gone)
+
+    def _row(self, conn: sqlite3.Connection, allocation_id: str) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM fulfilments WHERE allocation_id = ?", (allocation_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No fulfilment {allocation_id!r} has reached this store; check the order on the list.")
+        return row
+
+    def _move(self, conn: sqlite3.Connection, allocation_id: str, target: S, actor: str, now: datetime,
+              **details) -> None:
+        row = self._row(conn, allocation_id)
+        type_, current = FulfilmentType(row["type"]), S(row["status"])
+        try:
+            if not rules.transition(type_, current, target):
+                return
+        except rules.TransitionRefused as e:
+            raise InvalidTransition(f"{e} Refresh the list to see where it stands.", status=str(current)) from e
+        handler = getattr(self, f"_to_{target}")
+        handler(conn, row, actor, now, **details)
+
+    # Each `_to_<status>` writes the row, the stock and the event of one transition.
+
+    def _to_accepted(self, conn, row, actor, now) -> None:
+        wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
+        levels = {sku: read_levels(conn, sku) for sku in wanted}
+        if actor != SYSTEM and not rules.stock_is_there(levels, wanted):
+            short = [s for s, q in wanted.items() if levels[s].on_hand - levels[s].reserved < q]
+            raise InsufficientStock(f"The books do not hold enough free units of {', '.join(short)}; count the "
+                                    "shelf, or reject with not_found.")
+        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.reserve(lv, q)] for sku, q in wanted.items()})
+        self._finish(conn, row, S.ACCEPTED, actor, now, "fulfilment.accepted", stock, "reserve", held=wanted)
+        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=to_text(now))
+
+    def _to_rejected(self, conn, row, actor, now, reason: str = RejectReason.OTHER) -> None:
+        held = json.loads(row["held"])
+        missing = json.loads(row["shortages"]) if row["shortages"] else None
+        if not missing:
+            missing = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
+        steps: dict[str, list] = {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()}
+        if reason == RejectReason.NOT_FOUND:
+            for sku, qty in missing.items():
+                steps.setdefault(sku, []).append(lambda lv, q=qty: rules.write_off_phantom(lv, q))
+                open_task(conn, "count", sku=sku, reference=row["order_id"], at=to_text(now),
+                          note="not found for a customer order")
+        stock = self._stock(conn, steps)
+        self._finish(conn, row, S.REJECTED, actor, now, "fulfilment.rejected", stock, str(reason), held={},
+                     reason=str(reason))
+        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=to_text(now))
+
+    def _to_picked(self, conn, row, actor, now, picked: dict[str, int] | None = None) -> None:
+        wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
+        picked = dict(wanted) if picked is None else picked
+        try:
+            short = rules.shortages(wanted, picked)
+        except rules.FulfilmentRuleBroken as e:
+            raise InvalidInput(str(e)) from e
+        if not any(picked.values()):
+            raise InvalidInput("Nothing was picked: reject the fulfilment with reason not_found instead.")
+        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in short.items()})
+        held = {sku: qty - short.get(sku, 0) for sku, qty in json.loads(row["held"]).items()}
+        self._finish(conn, row, S.PICKED, actor, now, "fulfilment.picked", stock, "release",
+                     held={s: q for s, q in held.items() if q}, shortages=short,
+                     picked=[{"sku": s, "qty": q} for s, q in picked.items() if q])
+
+    def _to_ready(self, conn, row, actor, now) -> None:
+        pickup_by = rules.pickup_deadline(now, read_policy(conn).pickup_hold_days)
+        self._finish(conn, row, S.READY, actor, now, "pickup.ready", {}, "", pickup_by=to_text(pickup_by))
+
+    def _to_collected(self, conn, row, actor, now, code: str = "") -> None:
+        pickup_codes.refuse_while_locked(row, now)
+        if not rules.pickup_code_matches(code, row["pickup_code_hash"]):
+            raise WrongPickupCode("That pickup code does not match this order; ask the customer for the code in "
+                                  "their confirmation message.")
+        self._hand_over(conn, row, S.COLLECTED, actor, now, "pickup.collected")
+
+    def _to_expired(self, conn, row, actor, now) -> None:
+        held = json.loads(row["held"])
+        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()})
+        self._finish(conn, row, S.EXPIRED, actor, now, "pickup.expired", stock, "release", held={})
+        open_task(conn, "put_back", allocation_id=row["allocation_id"], reference=row["order_id"], at=to_text(now))
+
+    def _to_packed(self, conn, row, actor, now, parcels: list[int] | None = None) -> None:
+        if not parcels:
+            raise InvalidInput("Give the weight of each parcel in grams (parcels: [{weight_g}]).")
+        self._finish(conn, row, S.PACKED, actor, now, "shipment.packed", {}, "",
+                     parcels=[{"weight_g": w} for w in parcels])
+
+    def _to_shipped(self, conn, row, actor, now, carrier: str = "", tracking_number: str = "") -> None:
+        self._hand_over(conn, row, S.SHIPPED, actor, now, "shipment.shipped", carrier=carrier,
+                        tracking_number=tracking_number)
+
+    def _to_cancelled(self, conn, row, actor, now, reason: str = "cancelled") -> None:
+        held = json.loads(row["held"])
+        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()})
+        self._finish(conn, row, S.CANCELLED, actor, now, "fulfilment.cancelled", stock, "release", held={},
+                     reason=reason)
+        at = to_text(now)
+        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=at)
+        if S(row["status"]) in (S.PICKED, S.READY, S.PACKED):
+            open_task(conn, "put_back", allocation_id=row["allocation_id"], reference=row["order_id"], at=at)
+
+    def _hand_over(self, conn, row, target: S, actor, now, event_type: str, **extra) -> None:
+        held = json.loads(row["held"])
+        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.hand_over(lv, q)] for sku, q in held.items()})
+        self._finish(conn, row, target, actor, now, event_type, stock, str(target), held={}, **extra)
+
+    # ---- shared plumbing ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _stock(conn, steps: dict[str, list[StepFn]]) -> dict[str, tuple[Movement, Levels]]:
+        result = {}
+        for sku, fns in steps.items():
+            levels, total = read_levels(conn, sku), Movement()
+            for fn in fns:
+                step = fn(levels)
+                levels = step.levels
+                total = Movement(total.on_hand + step.movement.on_hand, total.reserved + step.movement.reserved,
+                                 total.damaged + step.movement.damaged)
+            result[sku] = (total, levels)
+        return result
+
+    def _finish(self, conn, row, target: S, actor: str, now: datetime, event_type: str,
+                stock: dict[str, tuple[Movement, Levels]], ledger_reason: str, *, held: dict | None = None,
+                **fields) -> None:
+        aid, order = row["allocation_id"], row["order_id"]
+        levels = [stock_level(sku, lv) for sku, (_, lv) in stock.items()]
+        lines = [Line(**ln) for ln in (fields.get("picked") or json.loads(row["lines"]))]
+        if event_type.startswith("fulfilment."):
+            payload = FulfilmentEvent(allocation_id=aid, order_id=order, lines=lines, reason=fields.get("reason"),
+                                      shortages=[Line(sku=s, qty=q) for s, q in fields.get("shortages", {}).items()],
+                                      stock=levels)
+        elif event_type.startswith("pickup."):
+            payload = PickupEvent(allocation_id=aid, order_id=order, stock=levels,
+                                  pickup_by=from_text(fields["pickup_by"]) if "pickup_by" in fields else None,
+                                  collected_by=actor if target == S.COLLECTED else None)
+        elif event_type == "shipment.packed":
+            payload = ShipmentPacked(allocation_id=aid, order_id=order, parcels=[Parcel(**p) for p in fields["parcels"]],
+                                     stock=levels)
+        else:
+            payload = ShipmentShipped(allocation_id=aid, order_id=order, carrier=fields["carrier"],
+                                      tracking_number=fields["tracking_number"], stock=levels)
+        event = append_event(conn, event_type, payload, actor=actor, at=now)
+        for sku, (movement, lv) in stock.items():
+            record_movement(conn, sku, movement, lv, reason=ledger_reason, reference=order, actor=actor, row=event)
+        columns = {"status": str(target), "updated_at": to_text(now)}
+        if held is not None:
+            columns["held"] = json.dumps(held)
+        for name in ("reason", "pickup_by", "carrier", "tracking_number"):
+            if name in fields:
+                columns[name] = fields[name]
+        for name in ("shortages", "picked", "parcels"):
+            if name in fields:
+                columns[name] = json.dumps(fields[name])
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        conn.execute(f"UPDATE fulfilments SET {assignments} WHERE allocation_id = ?", (*columns.values(), aid))
+        if self._printing is not None:
+            queue_step_paper(self._printing, conn, target, fulfilment_view(self._row(conn, aid)), now)

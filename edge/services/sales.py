@@ -1,0 +1,192 @@
+"""Walk-in sales as units of work: the rules of edge.domain.sales, the levels, the ledger, the receipt,
+the `sale.recorded` event and the idempotency record in one transaction. A sale never waits on the network."""
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge.domain.errors import CurrencyMismatch, TenderMismatch
+from edge.domain.sales import (
+    STORE_CREDIT,
+    PricedLine,
+    SaleRuleBroken,
+    TenderIn,
+    TendersDoNotCover,
+    check_lines,
+    sell,
+    settle,
+    taxes,
+)
+from edge.printing.service import Printing
+from edge.services.access import Associate, ManagerApproval, Sessions
+from edge.services.stock import CREATED, Outcome, known_product
+from edge.store.ledger import (
+    flag_at_risk,
+    open_task,
+    read_levels,
+    record_movement,
+    stock_level,
+)
+from edge.store.outbox import append_event
+from shared.contract.errors import (
+    CentralUnreachable,
+    InvalidInput,
+    ManagerRequired,
+    NotFound,
+)
+from shared.contract.events import SaleLine, SaleRecorded, Tender
+from shared.contract.models import Role
+from shared.contract.tenders import paid_per_tender
+from shared.runtime.clock import to_text
+from shared.runtime.sqlite import Database, next_number
+from shared.web import idempotency
+
+SCOPE = "sale"
+
+
+@dataclass(frozen=True)
+class SaleLineIn:
+    code: str  # SKU or barcode
+    qty: int
+    price_override: int | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleIn:
+    lines: list[SaleLineIn]
+    tenders: list[TenderIn]
+    manager: ManagerApproval | None
+    request: dict  # the body as sent, for the Idempotency-Key check
+
+
+def receipt_number(store_id: str, n: int) -> str:
+    return f"{store_id}-{n:06d}"
+
+
+class SalesService:
+    def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
+                 online: Callable[[], bool], on_commit: Callable[[], None] = lambda: None,
+                 printing: Printing | None = None):
+        self._db, self._sessions = db, sessions
+        self._store_id, self._currency = store_id, currency
+        self._online, self._on_commit, self._printing = online, on_commit, printing
+
+    def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
+        with self._db.write() as conn:
+            replayed = idempotency.replay(conn, SCOPE, key, sale.request)
+        if replayed is not None:
+            return Outcome(*replayed)
+        if any(t.type == STORE_CREDIT for t in sale.tenders) and not self._online():
+            raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
+                                     "right now; take another tender.")
+        for line in sale.lines:
+            if line.price_override is not None and not line.override_reason:
+                raise InvalidInput(f"The price override of {line.code} needs a reason (override_reason).")
+        approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
+                    if sale.manager is not None or associate.role is Role.MANAGER else None)
+        with self._db.write() as conn:
+            status, body, made = idempotency.once(conn, SCOPE, key, sale.request, CREATED,
+                                                      lambda: self._record(conn, sale, associate, approver, now))
+        if made:
+            self._on_commit()
+        return Outcome(status, body)
+
+    def is_other_stores(self, number: str) -> bool:
+        """Whether a receipt number is another store's (only central knows it), not this store's own."""
+        return not number.startswith(f"{self._store_id}-")
+
+    def receipt(self, number: str) -> dict:
+        """The receipt as recorded, with what came back of each line and tender so far (here or elsewhere)."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT body FROM sales WHERE receipt_number = ?", (number,)).fetchone()
+            if row is None:
+                raise NotFound(f"No sale with receipt number {number!r} was recorded at this store; check the "
+                               "number on the receipt.")
+            returned = [r[0] for r in conn.execute("SELECT returned_qty FROM sale_lines WHERE receipt_number = ? "
+                                                   "ORDER BY line_no", (number,))]
+            refunded = [r[0] for r in conn.execute("SELECT refunded FROM sale_tenders WHERE receipt_number = ? "
+                                                   "ORDER BY n", (number,))]
+        body = json.loads(row["body"])
+        body["lines"] = [{**line, "returned": back} for line, back in zip(body["lines"], returned, strict=True)]
+        body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
+        return body
+
+    def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
+                now: datetime) -> dict:
+        priced, names = [], {}
+        for line in sale.lines:
+            product = known_product(conn, line.code)
+            if product["currency"] != self._currency:
+                raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
+                                       f"in {self._currency}; the catalog needs fixing at head office.")
+            if line.price_override is not None and line.price_override != product["price"] and approver is None:
+                raise ManagerRequired(f"Changing the price of {product['sku']} needs a manager's approval: add "
+                                      '"manager": {"id", "pin"} to the sale.')
+            unit = line.price_override if line.price_override is not None else product["price"]
+            priced.append(PricedLine(product["sku"], line.qty, unit, product["tax_rate_bp"], product["price"]))
+            names[product["sku"]] = product["name"]
+        try:
+            total = check_lines(priced)
+            change_due = settle(total, sale.tenders)
+        except TendersDoNotCover as e:
+            raise TenderMismatch(str(e)) from e
+        except SaleRuleBroken as e:
+            raise InvalidInput(str(e)) from e
+
+        wanted: dict[str, int] = {}
+        for line in priced:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        sold = {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
+        into_reserved = [sku for sku, s in sold.items() if s.from_reserved]
+        if into_reserved and approver is None:
+            raise ManagerRequired(f"Units of {', '.join(into_reserved)} are promised to customer orders; selling them "
+                                  'needs a manager\'s approval: add "manager": {"id", "pin"} to the sale.')
+
+        number = receipt_number(self._store_id, next_number(conn, "receipt"))
+        lines = [self._line(line, approver, sale.lines[i].override_reason) for i, line in enumerate(priced)]
+        paid = paid_per_tender(sale.tenders, change_due)
+        tenders = [Tender(type=t.type, amount=t.amount, reference=t.reference) for t in sale.tenders]
+        payload = SaleRecorded(receipt_number=number, currency=self._currency, lines=lines, tenders=tenders,
+                               total=total, change_due=change_due,
+                               stock=[stock_level(sku, s.levels) for sku, s in sold.items()])
+        row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
+        at = to_text(now)
+        at_risk, discrepancies = [], []
+        for sku, s in sold.items():
+            record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number, actor=associate.id,
+                            row=row)
+            if s.discrepancy:
+                discrepancies.append(sku)
+                open_task(conn, "count", sku=sku, reference=number, at=at,
+                          note="sold more than the books held: on-hand went negative")
+            if s.levels.reserved > s.levels.on_hand:
+                at_risk += flag_at_risk(conn, sku)
+        body = {"receipt_number": number, "currency": self._currency,
+                "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
+                          for line in lines],
+                "total": total,
+                "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
+                "tenders": [t.model_dump(mode="json", exclude_none=True) for t in tenders], "change_due": change_due,
+                "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)), "cashier": associate.id,
+                "approved_by": approver.id if approver else None, "occurred_at": at, "seq": row.seq,
+                "event_id": row.id}
+        conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+                     (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
+        conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)",
+                         [(number, i, line.sku, line.qty, line.unit_price) for i, line in enumerate(priced, 1)])
+        conn.executemany("INSERT INTO sale_tenders (receipt_number, n, type, amount, reference) VALUES (?, ?, ?, ?, ?)",
+                         [(number, i, t.type, amount, t.reference)
+                          for i, (t, amount) in enumerate(zip(sale.tenders, paid, strict=True), 1)])
+        if self._printing is not None:  # the receipt job commits with the sale; printing it never fails the sale
+            self._printing.sale(conn, body, now)
+        return body
+
+    @staticmethod
+    def _line(line: PricedLine, approver: Associate | None, reason: str | None) -> SaleLine:
+        override = ({"catalog_price": line.catalog_price, "reason": reason, "approved_by": approver.id}
+                    if line.overridden and approver else None)
+        return SaleLine(sku=line.sku, qty=line.qty, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp,
+                        line_total=line.line_total, override=override)

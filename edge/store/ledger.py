@@ -1,0 +1,77 @@
+"""Reading and writing a SKU's levels, its ledger rows and the tasks a change opens, inside a caller's
+transaction: every operation (receive, sale, count, fulfilment, return) goes through these."""
+
+import json
+import sqlite3
+
+from edge.domain.stock import Levels, Movement
+from edge.store.outbox import OutboxRow
+from shared.contract.models import StockLevel
+from shared.runtime.clock import now_text
+
+
+def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
+    row = conn.execute("SELECT on_hand, reserved, damaged FROM stock WHERE sku = ?", (sku,)).fetchone()
+    return Levels(row["on_hand"], row["reserved"], row["damaged"]) if row else Levels()
+
+
+def stock_level(sku: str, levels: Levels) -> StockLevel:
+    """A SKU's resulting levels as events carry them (DESIGN §5)."""
+    return StockLevel(sku=sku, on_hand=levels.on_hand, reserved=levels.reserved, damaged=levels.damaged)
+
+
+def write_levels(conn: sqlite3.Connection, sku: str, levels: Levels) -> None:
+    """Store a SKU's new levels, and flag what the books cannot be right about (DESIGN §5): negative on-hand
+    opens a count task; fewer units than reserved puts the fulfilments holding them at risk."""
+    conn.execute("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
+                 "SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
+                 (sku, levels.on_hand, levels.reserved, levels.damaged))
+    if levels.on_hand < 0:
+        open_task(conn, "count", sku=sku, at=now_text(), note="on-hand went negative")
+    if levels.reserved > levels.on_hand:
+        flag_at_risk(conn, sku)
+
+
+def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reason: str, reference: str | None,
+                 actor: str, row: OutboxRow) -> None:
+    conn.execute("INSERT INTO stock_ledger (sku, on_hand_delta, reserved_delta, damaged_delta, reason, reference, "
+                 "actor, event_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (sku, movement.on_hand, movement.reserved, movement.damaged, reason, reference, actor, row.id,
+                  row.occurred_at))
+
+
+def record_movement(conn: sqlite3.Connection, sku: str, movement: Movement, levels: Levels, *, reason: str,
+                    reference: str | None, actor: str, row: OutboxRow) -> None:
+    """The new levels and the ledger row that explains them; skipped when nothing moved."""
+    if movement == Movement():
+        return
+    write_levels(conn, sku, levels)
+    write_ledger(conn, sku, movement, reason=reason, reference=reference, actor=actor, row=row)
+
+
+def open_task(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None = None,
+              allocation_id: str | None = None, reference: str | None = None, note: str | None = None) -> None:
+    """A job for an associate (count, put_back, accept); one open task per kind and subject is enough."""
+    exists = conn.execute("SELECT 1 FROM tasks WHERE status = 'open' AND kind = ? AND sku IS ? AND allocation_id IS ?",
+                          (kind, sku, allocation_id)).fetchone()
+    if exists is None:
+        conn.execute("INSERT INTO tasks (kind, sku, allocation_id, reference, note, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     (kind, sku, allocation_id, reference, note, at))
+
+
+def close_tasks(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None = None,
+                allocation_id: str | None = None) -> None:
+    conn.execute("UPDATE tasks SET status = 'done', closed_at = ? WHERE status = 'open' AND kind = ? "
+                 "AND (? IS NULL OR sku = ?) AND (? IS NULL OR allocation_id = ?)",
+                 (at, kind, sku, sku, allocation_id, allocation_id))
+
+
+def flag_at_risk(conn: sqlite3.Connection, sku: str) -> list[str]:
+    """Mark the fulfilments holding `sku` at risk (the shelf has fewer units than they reserve); their ids."""
+    flagged = []
+    for row in conn.execute("SELECT allocation_id, held FROM fulfilments "
+                            "WHERE status IN ('accepted', 'picked', 'ready', 'packed')").fetchall():
+        if json.loads(row["held"]).get(sku, 0) > 0:
+            flagged.append(row["allocation_id"])
+    conn.executemany("UPDATE fulfilments SET at_risk = 1 WHERE allocation_id = ?", [(a,) for a in flagged])
+    return flagged

@@ -1,0 +1,360 @@
+"""The event and command catalogue of DESIGN §6: envelopes, every type, every payload.
+
+Edge and central both build against these models; a type missing here cannot be sent.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.contract.models import (
+    Currency,
+    FulfilmentType,
+    Lenient,
+    Line,
+    Product,
+    Sku,
+    StockLevel,
+)
+
+SCHEMA = 1
+
+
+# ---- envelopes -------------------------------------------------------------------------------
+
+
+class EventEnvelope(BaseModel):
+    """An edge's event (DESIGN §3): `seq` rises by exactly one per outbox row within `epoch`."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str
+    type: str
+    schema_version: int = Field(default=SCHEMA, alias="schema")
+    store_id: str
+    epoch: str
+    seq: int = Field(ge=1)
+    occurred_at: datetime
+    actor: str
+    payload: dict
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+
+class CommandEnvelope(BaseModel):
+    """Central's command to one store; `cmd_seq` rises by one per store."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str
+    type: str
+    schema_version: int = Field(default=SCHEMA, alias="schema")
+    store_id: str
+    cmd_seq: int = Field(ge=1)
+    issued_at: datetime
+    payload: dict
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+
+# ---- event payloads ----------------------------------------------------------------------------
+
+
+class SaleLine(Lenient):
+    sku: Sku
+    qty: int
+    unit_price: int
+    tax_rate_bp: int
+    line_total: int
+    override: dict | None = None
+
+
+class Tender(Lenient):
+    type: str
+    amount: int
+    reference: str | None = None
+
+
+class SaleRecorded(Lenient):
+    receipt_number: str
+    currency: Currency
+    lines: list[SaleLine]
+    tenders: list[Tender]
+    total: int
+    change_due: int
+    stock: list[StockLevel]
+
+
+class ReturnLine(Lenient):
+    sku: Sku
+    qty: int
+    reason: str
+    disposition: str
+    refund: int
+
+
+class Refund(Lenient):
+    tender: str
+    amount: int
+
+
+class ReturnRecorded(Lenient):
+    return_number: str
+    original: dict
+    currency: Currency | None = None
+    lines: list[ReturnLine]
+    refunds: list[Refund]
+    stock: list[StockLevel]
+
+
+class StockReceived(Lenient):
+    sku: Sku
+    qty: int
+    reason: str = "delivery"
+    reference: str
+    stock: list[StockLevel]
+
+
+class StockAdjusted(Lenient):
+    sku: Sku
+    delta: int
+    reason: str
+    reference: str | None = None
+    stock: list[StockLevel]
+
+
+class StockCounted(Lenient):
+    sku: Sku
+    counted: int
+    reason: str = "count"
+    reference: str | None = None
+    stock: list[StockLevel]
+
+
+class StockSnapshot(Lenient):
+    chunk: int = Field(ge=1)
+    chunks: int = Field(ge=1)
+    levels: list[StockLevel]
+
+
+class FulfilmentEvent(Lenient):
+    allocation_id: str
+    order_id: str
+    lines: list[Line] = []
+    reason: str | None = None
+    shortages: list[Line] = []
+    stock: list[StockLevel] = []
+
+
+class PickupEvent(Lenient):
+    allocation_id: str
+    order_id: str
+    pickup_by: datetime | None = None
+    collected_by: str | None = None
+    stock: list[StockLevel] = []
+
+
+class Parcel(Lenient):
+    weight_g: int = Field(gt=0)
+
+
+class ShipmentPacked(Lenient):
+    allocation_id: str
+    order_id: str
+    parcels: list[Parcel]
+    stock: list[StockLevel] = []
+
+
+class ShipmentShipped(Lenient):
+    allocation_id: str
+    order_id: str
+    carrier: str
+    tracking_number: str
+    stock: list[StockLevel] = []
+
+
+EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
+    "sale.recorded": SaleRecorded,
+    "return.recorded": ReturnRecorded,
+    "stock.received": StockReceived,
+    "stock.adjusted": StockAdjusted,
+    "stock.counted": StockCounted,
+    "stock.snapshot": StockSnapshot,
+    "fulfilment.accepted": FulfilmentEvent,
+    "fulfilment.rejected": FulfilmentEvent,
+    "fulfilment.picked": FulfilmentEvent,
+    "fulfilment.cancelled": FulfilmentEvent,
+    "pickup.ready": PickupEvent,
+    "pickup.collected": PickupEvent,
+    "pickup.expired": PickupEvent,
+    "shipment.packed": ShipmentPacked,
+    "shipment.shipped": ShipmentShipped,
+}
+
+# ---- command payloads --------------------------------------------------------------------------
+
+
+class Customer(Lenient):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class FulfilmentAssign(Lenient):
+    allocation_id: str
+    order_id: str
+    type: FulfilmentType
+    lines: list[Line]
+    customer: Customer
+    ship_to: dict | None = None
+    pickup_code_hash: str | None = None
+    receipt_token: str | None = None
+    accept_by: datetime
+
+
+class FulfilmentCancel(Lenient):
+    allocation_id: str
+    order_id: str
+    reason: str
+
+
+class SyncResend(Lenient):
+    from_seq: int = Field(ge=1)
+    to_seq: int = Field(ge=1)
+
+
+class SyncSnapshot(Lenient):
+    pass
+
+
+class ReturnedUnits(Lenient):
+    sku: Sku
+    qty: int = Field(ge=1)
+
+
+class ReceiptReturned(Lenient):
+    """Units of this store's receipt taken back at another store: the selling store counts them as returned, so the
+    same units cannot come back twice."""
+
+    receipt_number: str
+    return_number: str
+    returned_at_store: str
+    lines: list[ReturnedUnits]
+    refunds: list[Refund]
+
+
+COMMAND_PAYLOADS: dict[str, type[BaseModel]] = {
+    "fulfilment.assign": FulfilmentAssign,
+    "fulfilment.cancel": FulfilmentCancel,
+    "sync.resend": SyncResend,
+    "sync.snapshot": SyncSnapshot,
+    "receipt.returned": ReceiptReturned,
+}
+
+# ---- core-NATS messages --------------------------------------------------------------------------
+
+
+class PrinterState(Lenient):
+    name: str
+    state: str
+
+
+class Heartbeat(Lenient):
+    """`omni.hb.<store>` every 5 s: what the store has written and how far behind its sending is."""
+
+    store_id: str
+    epoch: str
+    last_seq: int = Field(ge=0)
+    backlog: int = Field(ge=0)
+    oldest_unsent_at: datetime | None = None
+    clock: datetime
+    printers: list[PrinterState] = []
+    version: str
+
+
+class AppliedWatermark(Lenient):
+    """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`.
+
+    `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
+    a database restored from a backup carries on above them, so it never gives a customer a number twice."""
+
+    epoch: str
+    applied_seq: int = Field(ge=0)
+    numbers: dict[str, int] = {}
+
+
+class CatalogPolicy(Lenient):
+    """`omni.catalog.policy`: the parts of the routing policy stores act on."""
+
+    pickup_hold_days: int = 7
+    auto_accept: bool = True
+    accept_timeout_s: int = 900
+
+
+class CatalogKeys(Lenient):
+    """`omni.catalog.keys`: public Ed25519 keys (base64) by key id, for offline receipt tokens."""
+
+    keys: dict[str, str]
+    current: str | None = None
+
+
+class CatalogProduct(Product):
+    """`omni.catalog.product.<sku>`: one product of the catalog."""
+
+
+class AtpRequest(Lenient):
+    sku: Sku
+
+
+class OrderRequest(Lenient):
+    order_id: str
+
+
+class ReceiptRequest(Lenient):
+    receipt_number: str
+
+
+# ---- reading the wire --------------------------------------------------------------------------
+
+
+class Undeliverable(Exception):
+    """A message that can never be applied (malformed, or a type this version does not know)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_event(data: bytes) -> tuple[EventEnvelope, BaseModel]:
+    """An event envelope and its typed payload, or `Undeliverable` with the reason."""
+    return _parse(data, EventEnvelope, EVENT_PAYLOADS, "event", "envelope")
+
+
+def parse_command(data: bytes) -> tuple[CommandEnvelope, BaseModel]:
+    """A command envelope and its typed payload, or `Undeliverable` with the reason."""
+    return _parse(data, CommandEnvelope, COMMAND_PAYLOADS, "command", "command envelope")
+
+
+def _parse(data: bytes, envelope_model: type, payloads: dict[str, type[BaseModel]], kind: str, envelope_name: str):
+    try:
+        envelope = envelope_model.model_validate_json(data)
+    except ValidationError as e:
+        raise Undeliverable(f"malformed {envelope_name}: {e.errors()[0]['msg']}") from e
+    model = payloads.get(envelope.type)
+    if model is None:
+        raise Undeliverable(f"unknown {kind} type {envelope.type!r}")
+    try:
+        return envelope, model.model_validate(envelope.payload)
+    except ValidationError as e:
+        raise Undeliverable(f"malformed {envelope.type} payload: {e.errors()[0]['msg']}") from e
+
+
+EventType = Literal[
+    "sale.recorded", "return.recorded", "stock.received", "stock.adjusted", "stock.counted",
+    "stock.snapshot", "fulfilment.accepted", "fulfilment.rejected", "fulfilment.picked",
+    "fulfilment.cancelled", "pickup.ready", "pickup.collected", "pickup.expired",
+    "shipment.packed", "shipment.shipped",
+]

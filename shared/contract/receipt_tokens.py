@@ -1,0 +1,149 @@
+"""Signed receipt tokens of online orders (DESIGN §6 "Returns"): the one definition central and stores share.
+
+Central signs a token per order with its current Ed25519 key; a store verifies it offline with the
+public keys central publishes on `omni.catalog.keys`. The token is compact and URL-safe, so a few
+lines fit a QR code on the collection receipt or the order confirmation:
+
+    v1.<kid>.<claims>.<signature>
+
+`claims` is the base64url (no padding) of compact JSON `{order_id, currency, lines: [{sku, qty,
+unit_price}], total, paid: [{tender, amount}], issued_at}`; `signature` is the base64url (no padding)
+Ed25519 signature of the ASCII text `v1.<kid>.<claims>`, so the version and key id are signed too.
+Amounts are minor units; `total` is the sum of qty × unit_price and equals the sum of `paid`.
+Public keys are the 32 raw bytes in standard base64; private keys the 32 raw bytes.
+"""
+
+import base64
+import binascii
+import json
+import re
+from typing import Annotated
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from shared.contract.models import Currency, Minor, PositiveQty, Sku
+
+VERSION = "v1"
+MAX_TOKEN_CHARS = 4000  # what a QR code can still carry; anything longer is not one of ours
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+KeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+class InvalidReceiptToken(Exception):
+    """A token that is not one central signed, or not with a key this side knows."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Claims(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TokenLine(_Claims):
+    sku: Sku
+    qty: PositiveQty
+    unit_price: Minor
+
+
+class TokenPayment(_Claims):
+    tender: str = Field(min_length=1, max_length=30)
+    amount: Minor
+
+
+class ReceiptClaims(_Claims):
+    order_id: str = Field(min_length=1, max_length=64)
+    currency: Currency
+    lines: list[TokenLine] = Field(min_length=1, max_length=100)
+    total: Minor
+    paid: list[TokenPayment] = Field(min_length=1, max_length=10)
+    issued_at: str = Field(min_length=1, max_length=40, description="RFC 3339, central's clock.")
+
+    @model_validator(mode="after")
+    def _amounts_add_up(self):
+        lines_total = sum(line.qty * line.unit_price for line in self.lines)
+        if self.total != lines_total:
+            raise ValueError(f"total {self.total} is not the lines' sum {lines_total}")
+        if sum(p.amount for p in self.paid) != self.total:
+            raise ValueError(f"paid {sum(p.amount for p in self.paid)} is not the total {self.total}")
+        return self
+
+
+class _KeyIdCheck(BaseModel):
+    kid: KeyId
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_keypair() -> tuple[bytes, str]:
+    """A fresh signing key: (32 raw private bytes, the public key as standard base64)."""
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes_raw(), base64.b64encode(key.public_key().public_bytes_raw()).decode("ascii")
+
+
+def public_key_of(private_key_bytes: bytes) -> str:
+    """The standard-base64 public key of a raw private key."""
+    public = Ed25519PrivateKey.from_private_bytes(private_key_bytes).public_key()
+    return base64.b64encode(public.public_bytes_raw()).decode("ascii")
+
+
+def sign(claims: dict, private_key_bytes: bytes, kid: str) -> str:
+    """The token for these claims; ValueError when they are incomplete or do not add up."""
+    try:
+        checked = ReceiptClaims.model_validate(claims)
+        _KeyIdCheck.model_validate({"kid": kid})
+    except ValidationError as e:
+        raise ValueError(f"cannot sign these receipt claims: {e}") from e
+    body = json.dumps(checked.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
+    signed_part = f"{VERSION}.{kid}.{_b64url(body.encode('utf-8'))}"
+    signature = Ed25519PrivateKey.from_private_bytes(private_key_bytes).sign(signed_part.encode("ascii"))
+    return f"{signed_part}.{_b64url(signature)}"
+
+
+def verify(token: str, public_keys: dict[str, str]) -> dict:
+    """The claims of a token signed by one of `public_keys` (kid → standard-base64 public key).
+
+    Raises InvalidReceiptToken with a sentence saying what is wrong."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+        raise InvalidReceiptToken("This is not a receipt token (too long or not text).")
+    parts = token.strip().split(".")
+    if len(parts) != 4 or not all(parts):
+        raise InvalidReceiptToken("This is not a receipt token (it must have four parts separated by dots).")
+    version, kid, body, signature = parts
+    if not (_B64URL.match(body) and _B64URL.match(signature)):
+        raise InvalidReceiptToken("This is not a receipt token (its parts must be base64url).")
+    if version != VERSION:
+        raise InvalidReceiptToken(f"Receipt token version {version[:10]!r} is not supported; this side reads "
+                                  f"{VERSION}.")
+    if kid not in public_keys:
+        raise InvalidReceiptToken(f"The receipt token was signed with key {kid[:32]!r}, which this side does not "
+                                  "know; wait until the keys from head office arrive, or check the token.")
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_keys[kid], validate=True))
+        public.verify(_unb64url(signature), f"{version}.{kid}.{body}".encode("ascii"))
+    except (InvalidSignature, binascii.Error, ValueError, UnicodeEncodeError) as e:
+        raise InvalidReceiptToken("The receipt token's signature does not match its contents; it was altered "
+                                  "or not issued by head office.") from e
+    try:
+        return ReceiptClaims.model_validate_json(_unb64url(body)).model_dump(mode="json")
+    except (ValidationError, binascii.Error, ValueError) as e:
+        raise InvalidReceiptToken("The receipt token is signed but its claims are unreadable.") from e

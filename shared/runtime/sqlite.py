@@ -1,0 +1,94 @@
+"""SQLite as the parts use it: WAL and synchronous=FULL on every connection, ordered migrations.
+
+One connection per database, serialised by a lock: writes are sub-millisecond, and one writer
+keeps `BEGIN IMMEDIATE` transactions free of busy errors between the API and the sync loops.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection with the durability every part relies on (TECH-NOTES: per connection)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
+    """Apply the migrations not yet applied, in order, each in its own transaction; `user_version` counts them."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(migrations):
+        raise RuntimeError(f"database schema {current} is newer than this program knows ({len(migrations)})")
+    for number, script in enumerate(migrations[current:], start=current + 1):
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version={number};\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return len(migrations)
+
+
+def tables(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """sqlite-utils over the caller's connection: its upserts and bulk inserts join the caller's open transaction
+    (it opens none of its own while one is open), so they commit or roll back with the change they belong to."""
+    return sqlite_utils.Database(conn)
+
+
+class Database:
+    """A migrated SQLite file with serialised access: `write()` is one transaction, `read()` a consistent view."""
+
+    def __init__(self, path: str | Path, migrations: Sequence[str]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = connect(self.path)
+        self._lock = threading.RLock()
+        migrate(self._conn, migrations)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._conn.in_transaction:  # nested: part of the caller's transaction
+                yield self._conn
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+COUNTERS = """
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def next_number(conn: sqlite3.Connection, counter: str) -> int:
+    """The next value of a named counter (receipts, returns, orders), taken inside the caller's transaction, so a
+    number is never given twice and a rolled-back change gives its number back. Needs the `COUNTERS` table."""
+    return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
+                        "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]

@@ -1,0 +1,66 @@
+"""`Idempotency-Key` for every creating POST (DESIGN §8), stored beside the data it protects.
+
+The key is claimed and its answer recorded inside the same transaction as the change, so a
+crash leaves either both or neither: a retry after a timeout replays the answer, never the change.
+"""
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable
+
+from shared.contract.errors import IdempotencyMismatch
+from shared.runtime.clock import now_text
+
+MIGRATION = """
+CREATE TABLE idempotency_keys (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+"""
+
+
+def request_hash(body: object) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(conn: sqlite3.Connection, scope: str, key: str | None, body: object) -> tuple[int, dict] | None:
+    """The recorded answer for this key and body; `IdempotencyMismatch` when the key came with another body."""
+    if not key:
+        return None
+    row = conn.execute("SELECT request_hash, status, response FROM idempotency_keys WHERE scope=? AND key=?",
+                       (scope, key)).fetchone()
+    if row is None:
+        return None
+    if row["request_hash"] != request_hash(body):
+        raise IdempotencyMismatch(
+            f"The Idempotency-Key {key!r} was already used for a different request; use a new key for a new action.")
+    return row["status"], json.loads(row["response"])
+
+
+def record(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int, response: dict) -> None:
+    """Remember the answer; call inside the transaction that made the change."""
+    if not key:
+        return
+    conn.execute("INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 (scope, key, request_hash(body), status, json.dumps(response, default=str), now_text()))
+
+
+def once(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int,
+         make: Callable[[], dict]) -> tuple[int, dict, bool]:
+    """Inside the caller's write transaction: the answer already recorded for this key and body, or `make()`'s
+    answer, recorded with the change it made, so a retried request is carried out once. The flag says whether
+    `make()` ran (a change to publish) or the answer is a replay."""
+    replayed = replay(conn, scope, key, body)
+    if replayed is not None:
+        return (*replayed, False)
+    response = make()
+    record(conn, scope, key, body, status, response)
+    return status, response, True

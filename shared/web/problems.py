@@ -1,0 +1,97 @@
+"""RFC 9457 problem+json for every API (DESIGN §8): the one place refusals become HTTP.
+
+Services raise `shared.contract.errors` in business words; `install_problem_handlers` turns them,
+and FastAPI's own validation and HTTP errors, into problem+json with a status from `STATUS`.
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.contract.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+    Unavailable,
+)
+
+MEDIA_TYPE = "application/problem+json"
+
+# The most specific kind a refusal is decides its status; a refusal of no listed kind is a plain 400.
+STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422, NotFound: 404, Unauthorized: 401, Forbidden: 403, Conflict: 409,
+    TooManyAttempts: 429, Unavailable: 503,
+}
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               429: "too_many_attempts"}
+
+
+def status_of(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def _problem_body(*, code: str, title: str, status: int, detail: str, instance: str | None, extra: dict) -> dict:
+    body = {"type": f"https://omnistore.dev/problems/{code}", "title": title, "status": status, "code": code,
+            "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return body
+
+
+def _respond(body: dict, status: int) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_response(error: DomainError, request: Request | None = None) -> JSONResponse:
+    status = status_of(error)
+    return _respond(_problem_body(code=error.code, title=error.title, status=status, detail=error.detail,
+                                  instance=request.url.path if request is not None else None, extra=error.extra), status)
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "the request"
+
+
+def _sentence(errors: list[dict]) -> str:
+    first = errors[0]
+    where = _where(tuple(first.get("loc", ())))
+    message = first.get("msg", "is not valid")
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{where}: {message}{more}."
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error this app answers, FastAPI's own included, becomes problem+json."""
+
+    @app.exception_handler(DomainError)
+    async def _refusal(request: Request, exc: DomainError):
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        return problem_response(InvalidInput(_sentence(errors), errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        detail = str(exc.detail)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}."
+        return _respond(_problem_body(
+            code=_HTTP_CODES.get(exc.status_code, "http_error"), status=exc.status_code, detail=detail,
+            title="Not found" if exc.status_code == 404 else "Request refused", instance=request.url.path, extra={}),
+            exc.status_code)
