@@ -76,3 +76,16 @@ async def central_nats(nats_up):
     await ensure_streams(link.js)
     yield link
     await link.close()
+
+
+# Whatever needs a real nats-server or starts real processes takes seconds; `-m "not slow"` leaves it out, so a
+# change can be checked in well under a minute, and the whole suite (CI, the README's command) still runs it all.
+SLOW_FIXTURES = {"nats_server"}
+SLOW_FOLDERS = ("e2e", "faults")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
+        if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
