@@ -11,16 +11,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from central.domain.orders import LIVE_ALLOCATIONS, LIVE_ORDERS
 from central.services.orders import Orders
 from central.store import orders as order_store
+from central.store.statuses import status_in
 from shared.runtime.clock import utc_now
 from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
 TRIGGER = "re-route: stock appeared"
-# Statuses in which an order may still lack units and take more; the others are done or being cancelled.
-OPEN = ("backordered", "held", "partially_allocated", "allocated", "in_fulfilment", "ready_for_pickup",
-        "partially_shipped")
 
 
 class WaitingOrders:
@@ -34,13 +33,15 @@ class WaitingOrders:
 
     def waiting(self, conn) -> list[str]:
         """Open orders with units no live allocation covers, oldest first."""
-        marks = ",".join("?" * len(OPEN))
+        # An order being cancelled takes no more units, whatever its status says.
+        open_order, order_statuses = status_in("r.status", LIVE_ORDERS)
+        live, allocation_statuses = status_in("a.status", LIVE_ALLOCATIONS)
         return [r["id"] for r in conn.execute(
-            f"SELECT r.id FROM orders r WHERE r.status IN ({marks}) AND r.cancel_requested_at IS NULL "
+            f"SELECT r.id FROM orders r WHERE {open_order} AND r.cancel_requested_at IS NULL "
             "AND EXISTS (SELECT 1 FROM order_lines o WHERE o.order_id = r.id AND o.qty > COALESCE((SELECT "
             "SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id WHERE a.order_id = "
-            "r.id AND l.sku = o.sku AND a.status NOT IN ('rejected', 'cancelled', 'timed_out', 'expired')), 0)) "
-            "ORDER BY r.id LIMIT ?", (*OPEN, self._batch))]
+            f"r.id AND l.sku = o.sku AND {live}), 0)) "
+            "ORDER BY r.id LIMIT ?", (*order_statuses, *allocation_statuses, self._batch))]
 
     def retry(self, now: datetime) -> int:
         """One pass; returns how many orders got an allocation."""

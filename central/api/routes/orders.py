@@ -6,9 +6,10 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
+from central.domain.orders import OrderStatus
 from central.store import orders as order_store
 from shared.contract.errors import NotFound
-from shared.contract.models import Line, OrderStatus, Strict
+from shared.contract.models import Line, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
 from central.api.deps import AdminDep, ServiceDep
+from central.domain.orders import OrderStatus
 from central.store import webhooks as webhook_store
 from shared.contract.errors import NotFound
-from shared.contract.models import OrderStatus, Strict
+from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
