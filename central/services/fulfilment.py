@@ -116,6 +116,6 @@ class FulfilmentTracker:
             if not listening():
                 continue
             try:
-                self.expire_overdue(utc_now())
+                await asyncio.to_thread(self.expire_overdue, utc_now())
             except Exception:
                 log.exception("accept_by sweep failed")

@@ -113,6 +113,19 @@ class Orders:
             response["pickup_code"] = code  # shown here only; stores get its hash
         return response
 
+    def view(self, order_id: str) -> dict:
+        """One order with its whole history and routing decisions."""
+        with self._db.read() as conn:
+            view = order_store.order_view(conn, order_id, with_history=True)
+        if view is None:
+            raise NotFound(f"No order {order_id}.")
+        return view
+
+    def listing(self, filters: dict, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """Newest first; `filters` may name status, store, channel, created_from and created_to."""
+        with self._db.read() as conn:
+            return order_store.list_orders(conn, filters, cursor, limit)
+
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:
             check_request(conn, body)

@@ -16,6 +16,7 @@ from central.services.orders import Orders
 from central.store import orders as order_store
 from central.store.statuses import status_in
 from shared.runtime.clock import utc_now
+from central.wakeup import Wakeup
 from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,12 @@ TRIGGER = "re-route: stock appeared"
 class WaitingOrders:
     def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500):
         self._db, self._orders, self._wake_outboxes, self._batch = db, orders, wake, batch
-        self._stock_changed = asyncio.Event()
+        self._stock_changed = Wakeup()
         self.passes = 0
 
     def stock_changed(self) -> None:
-        self._stock_changed.set()
+        """Safe from any thread (ingest calls it from inside its batch, a warehouse feed from a request)."""
+        self._stock_changed.notify()
 
     def waiting(self, conn) -> list[str]:
         """Open orders with units no live allocation covers, oldest first."""
@@ -61,14 +63,9 @@ class WaitingOrders:
 
     async def run(self, every_s: float, min_gap_s: float = 0.5) -> None:
         while True:
-            waiter = asyncio.ensure_future(self._stock_changed.wait())
+            await self._stock_changed.wait(every_s)
             try:
-                await asyncio.wait({waiter}, timeout=every_s)
-            finally:
-                waiter.cancel()
-            self._stock_changed.clear()
-            try:
-                self.retry(utc_now())
+                await asyncio.to_thread(self.retry, utc_now())
             except Exception:
                 log.exception("pass over waiting orders failed")
             await asyncio.sleep(min_gap_s)  # a burst of stock events makes one pass, not one each

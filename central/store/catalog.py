@@ -20,6 +20,27 @@ def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> b
     return not existed
 
 
+def unpublished(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM products WHERE published_at IS NULL LIMIT ?", (limit,)).fetchall()
+
+
+def mark_published(conn: sqlite3.Connection, sku: str, version: str, now: datetime) -> None:
+    """Only if nobody changed the product meanwhile; a newer version stays unpublished and goes next round."""
+    conn.execute("UPDATE products SET published_at=? WHERE sku=? AND updated_at=?", (to_text(now), sku, version))
+
+
+def product_view(conn: sqlite3.Connection, sku: str) -> dict | None:
+    row = conn.execute("SELECT * FROM products WHERE sku=?", (sku,)).fetchone()
+    return product_of(row) if row else None
+
+
+def list_products(conn: sqlite3.Connection, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """By SKU; the cursor is the last SKU of the previous page."""
+    rows = conn.execute("SELECT * FROM products WHERE sku > ? ORDER BY sku LIMIT ?", (cursor or "", limit + 1)).fetchall()
+    items = [product_of(r) for r in rows[:limit]]
+    return items, (items[-1]["sku"] if len(rows) > limit else None)
+
+
 def product_of(row: sqlite3.Row) -> dict:
     return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"], "price": row["price"],
             "currency": row["currency"], "tax_rate_bp": row["tax_rate_bp"], "active": bool(row["active"]),

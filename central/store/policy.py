@@ -26,6 +26,10 @@ def save(conn: sqlite3.Connection, policy: RoutingPolicy, now: datetime) -> None
                  "published_at=NULL", (policy.model_dump_json(), to_text(now)))
 
 
+def ever_set(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM routing_policy").fetchone() is not None
+
+
 def unpublished(conn: sqlite3.Connection) -> tuple[dict, str] | None:
     """The stored policy (as published) and its version, when it is not on CATALOG yet."""
     row = conn.execute("SELECT policy, updated_at FROM routing_policy WHERE id=1 AND published_at IS NULL").fetchone()
