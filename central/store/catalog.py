@@ -5,18 +5,14 @@ from datetime import datetime
 
 from shared.contract.models import Product
 from shared.runtime.clock import to_text
+from shared.runtime.sqlite import tables
 
 
 def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> bool:
     """Insert or replace a product, marked unpublished; True when it is new."""
     existed = conn.execute("SELECT 1 FROM products WHERE sku=?", (product.sku,)).fetchone() is not None
-    conn.execute(
-        "INSERT INTO products (sku, name, gtin, price, currency, tax_rate_bp, active, updated_at, published_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (sku) DO UPDATE SET name=excluded.name, "
-        "gtin=excluded.gtin, price=excluded.price, currency=excluded.currency, tax_rate_bp=excluded.tax_rate_bp, "
-        "active=excluded.active, updated_at=excluded.updated_at, published_at=NULL",
-        (product.sku, product.name, product.gtin, product.price, product.currency, product.tax_rate_bp,
-         int(product.active), to_text(now)))
+    tables(conn)["products"].upsert({**product.model_dump(), "active": int(product.active),
+                                     "updated_at": to_text(now), "published_at": None}, pk="sku")
     return not existed
 
 
