@@ -21,7 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
 
-from central.domain.sequencing import Arrival, Plan, Position, Verdict, plan
+from central.domain.sequencing import ApplyPlan, Arrival, Position, Verdict, plan
 from central.store import projection
 from central.store import receipts as store_receipts
 from shared.contract import subjects
@@ -190,7 +190,7 @@ class Ingest:
                     del self.held[store_id]
         return to_ack, touched
 
-    def _carry_out(self, conn, store_id: str, position: Position | None, result: Plan,
+    def _carry_out(self, conn, store_id: str, position: Position | None, result: ApplyPlan,
                    buffer: dict[tuple[str, int], list[Incoming]], to_ack: list[Incoming]) -> None:
         for arrival in result.dropped:
             to_ack += buffer.pop(arrival.key)
