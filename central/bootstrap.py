@@ -10,7 +10,6 @@ import asyncio
 import logging
 from datetime import datetime
 
-from central.domain.policy import RoutingPolicy
 from central.services.catalog import Catalog
 from central.services.fulfilment import FulfilmentTracker
 from central.services.nodes import Nodes
@@ -70,11 +69,6 @@ class CentralService:
         self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
-
-    @property
-    def policy(self) -> RoutingPolicy:
-        """The routing policy in force."""
-        return self.catalog.policy
 
     async def start(self) -> None:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
