@@ -2,22 +2,25 @@
 
 The API keeps answering from SQLite whatever NATS does; the loops wait for the link, and
 whatever needs NATS (catalog, commands, consumers) is kept in SQLite or memory until it is back.
+SQLite work runs off the event loop (routes in FastAPI's thread pool, the loops' work through
+`asyncio.to_thread`), so a long transaction never stalls the API, heartbeats or requests.
 """
 
 import asyncio
 import logging
 from datetime import datetime
 
-from central.domain.policy import RoutingPolicy
+from central.services.catalog import Catalog
 from central.services.fulfilment import FulfilmentTracker
 from central.services.nodes import Nodes
 from central.services.orders import Orders
+from central.services.lookups import Lookups
 from central.services.returns import apply_return
+from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
+from central.services.webhooks import Webhooks
 from central.settings import CentralSettings
-from central.store import policy as policy_store
 from central.store import receipts as store_receipts
-from central.store import signing_keys
 from central.store.schema import open_database
 from central.sync.catalog import CatalogPublisher
 from central.sync.commands import CommandPublisher
@@ -38,21 +41,24 @@ log = logging.getLogger(__name__)
 
 
 class CentralService:
-    def __init__(self, settings: CentralSettings):
+    """`with_nats=False` leaves the link unstarted and runs no NATS loop: the API, orders, routing and webhooks
+    work from SQLite alone (service tests), and whatever is meant for NATS waits in the outboxes."""
+
+    def __init__(self, settings: CentralSettings, *, with_nats: bool = True):
         self.settings = settings
+        self.with_nats = with_nats
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                              inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
-        with self.db.read() as conn:
-            self.policy, _ = policy_store.load(conn, settings.stale_after_s)
-        with self.db.write() as conn:
-            signing_keys.ensure_key(conn, utc_now())  # the first start makes central's receipt signing key
-        settings.stale_after_s = self.policy.stale_after_s  # a policy set through the API wins
+        self.catalog = Catalog(self.db, settings, published=lambda: self.catalog_publisher.wake(), now=utc_now())
+        self.catalog_publisher = CatalogPublisher(self.db, self.link, default_policy=self.catalog.policy)
         self.commands = CommandPublisher(self.db, self.link)
-        self.catalog = CatalogPublisher(self.db, self.link, default_policy=self.policy)
         self.consumers = StoreConsumers(self.db, self.link)
-        self.webhooks = WebhookDispatcher(self.db, settings)
-        self.orders = Orders(self.db, settings, lambda: self.policy, self._wake_outboxes)
+        self.webhook_dispatcher = WebhookDispatcher(self.db, settings)
+        self.webhooks = Webhooks(self.db)
+        self.tokens = Tokens(self.db, settings.admin_secret())
+        self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
+        self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
@@ -60,35 +66,21 @@ class CentralService:
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
         self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
-        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.policy)
-        self.admin_token = settings.admin_secret()
+        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
-        self.link.start()
-        self.consumers.request_all_registered()
-        self._spawn(self.webhooks.run(), "central-webhooks")  # HTTP only: it needs no NATS
+        self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
-        self._spawn(self._set_up_nats(), "central-setup")
-
-    def set_policy(self, policy: RoutingPolicy) -> None:
-        """Store a new routing policy, use it from now on, and publish it on omni.catalog.policy."""
-        with self.db.write() as conn:
-            policy_store.save(conn, policy, utc_now())
-        self.policy = policy
-        self.settings.stale_after_s = policy.stale_after_s
-        self.catalog.wake()
-
-    def rotate_keys(self) -> str:
-        """A new receipt signing key from now on; the old public keys stay published. Returns its key id."""
-        with self.db.write() as conn:
-            kid = signing_keys.rotate(conn, utc_now())
-        self.catalog.wake()
-        return kid
+        if self.with_nats:
+            self.link.start()
+            self.consumers.request_all_registered()
+            self._spawn(self._set_up_nats(), "central-setup")
 
     def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
-        """Ingest's hook, inside its batch transaction: orders follow the stores' events."""
+        """Ingest's hook, inside its batch transaction (in ingest's worker thread): orders follow the stores'
+        events."""
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
@@ -101,9 +93,9 @@ class CentralService:
             self.waiting.stock_changed()  # the pass runs after this batch commits
 
     def _wake_outboxes(self) -> None:
-        """After a transaction that may have queued commands or webhook deliveries."""
+        """After a transaction that may have queued commands or webhook deliveries; safe from any thread."""
         self.commands.wake()
-        self.webhooks.wake()
+        self.webhook_dispatcher.wake()
 
     def _spawn(self, coroutine, name: str) -> None:
         self._tasks.append(asyncio.create_task(coroutine, name=name))
@@ -124,7 +116,7 @@ class CentralService:
         # Ask for missing events a few times per resend interval, and not slower than once a second.
         tick = min(1.0, self.settings.resend_after_s / 4)
         for coroutine, name in ((self.ingest.run(), "central-ingest"), (self.commands.run(), "central-commands"),
-                                (self.catalog.run(), "central-catalog"), (self.consumers.run(), "central-consumers"),
+                                (self.catalog_publisher.run(), "central-catalog"), (self.consumers.run(), "central-consumers"),
                                 (self.ingest.repeat_watermarks(self.settings.ack_interval_s), "central-watermarks"),
                                 (self.resync.run(tick), "central-resync"),
                                 # Only while central hears the stores: offline, it cannot know who answered.

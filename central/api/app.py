@@ -1,4 +1,7 @@
-"""`create_app(settings)`: the head-office API with its service started in the lifespan."""
+"""`create_app(settings)`: the head-office API with its service started in the lifespan.
+
+Routes that touch SQLite are plain `def`: FastAPI runs them in its thread pool, off the event loop that
+runs ingest, heartbeats and requests."""
 
 from contextlib import asynccontextmanager
 
@@ -23,10 +26,12 @@ from central.version import VERSION
 from shared.web.problems import install_problem_handlers
 
 
-def create_app(settings: CentralSettings) -> FastAPI:
+def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
+    """The head-office app; `with_nats=False` serves the API from SQLite without any NATS link or loop."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        service = CentralService(settings)
+        service = CentralService(settings, with_nats=with_nats)
         app.state.service = service
         await service.start()
         try:

@@ -7,13 +7,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from central.bootstrap import CentralService
 from central.domain.scopes import Scope
-from central.services import tokens as auth
 
 _bearer = HTTPBearer(auto_error=False, description="A token made with `omnistore central tokens create` or "
                                                    "POST /v1/tokens, or the admin token.")
 
 
-def _service(request: Request) -> CentralService:
+async def _service(request: Request) -> CentralService:
     return request.app.state.service
 
 
@@ -23,13 +22,10 @@ ServiceDep = Annotated[CentralService, Depends(_service)]
 def scope(needed: Scope):
     """A dependency that lets the request through only with a token granting `needed`."""
 
-    async def check(service: ServiceDep,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> set[Scope]:
-        token = auth.bearer(f"Bearer {credentials.credentials}" if credentials else None)
-        with service.db.read() as conn:
-            held = auth.scopes_of(conn, token, service.admin_token)
-        auth.require(held, needed)
-        return held
+    def check(service: ServiceDep,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> set[Scope]:
+        # Plain def: it reads SQLite, so FastAPI runs it in its thread pool.
+        return service.tokens.check(f"Bearer {credentials.credentials}" if credentials else None, needed)
 
     return Depends(check)
 

@@ -77,8 +77,9 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """The outcome of one batch for one store: what to apply in order, what to ack unapplied, what to keep."""
+class ApplyPlan:
+    """The outcome of one batch for one store: what to apply in order, what to ack unapplied, what to keep.
+    (Not a routing plan: that is `routing.RoutingPlan`.)"""
 
     steps: tuple[Step, ...]
     dropped: tuple[Arrival, ...]
@@ -87,7 +88,7 @@ class Plan:
     retired: frozenset[str]
 
 
-def plan(position: Position | None, retired: Collection[str], arrivals: Iterable[Arrival]) -> Plan:
+def plan(position: Position | None, retired: Collection[str], arrivals: Iterable[Arrival]) -> ApplyPlan:
     """Order a store's arrivals (this batch plus those held before); copies of one (epoch, seq) count once."""
     retired = frozenset(retired)
     pending: dict[tuple[str, int], Arrival] = {}
@@ -119,4 +120,4 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         position = Position(chosen.epoch, chosen.seq, chosen.stored_at)
         drop_settled()
     held = tuple(sorted(pending.values(), key=lambda a: a.key))
-    return Plan(tuple(steps), tuple(dropped), held, position, retired)
+    return ApplyPlan(tuple(steps), tuple(dropped), held, position, retired)

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from central.domain.orders import EVENT_STATUS, on_event
+from central.domain.orders import EVENT_STATUS, AllocationStatus, on_event
 from central.services.orders import Orders
 from central.store import commands
 from central.store import orders as order_store
+from central.store.statuses import status_in
 from shared.contract.events import EventEnvelope
 from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import Database
@@ -89,10 +90,11 @@ class FulfilmentTracker:
         """Time out every store allocation still pending past accept_by + margin, and re-route its lines."""
         margin = timedelta(seconds=self._orders.policy().accept_margin_s)
         with self._db.write() as conn:
-            overdue = conn.execute("SELECT * FROM allocations WHERE status='pending' AND accept_by < ? "
-                                   "ORDER BY accept_by", (to_text(now - margin),)).fetchall()
+            pending, statuses = status_in("status", {AllocationStatus.PENDING})  # the allocations_waiting index
+            overdue = conn.execute(f"SELECT * FROM allocations WHERE {pending} AND accept_by < ? "
+                                   "ORDER BY accept_by", (*statuses, to_text(now - margin))).fetchall()
             for allocation in overdue:
-                order_store.set_allocation(conn, allocation["id"], now, status="timed_out",
+                order_store.set_allocation(conn, allocation["id"], now, status=AllocationStatus.TIMED_OUT,
                                            reason=f"no answer by {allocation['accept_by']}")
                 order_store.add_history(conn, allocation["order_id"], "timed_out", TIMER, now,
                                         allocation_id=allocation["id"], node_id=allocation["node_id"],
@@ -114,6 +116,6 @@ class FulfilmentTracker:
             if not listening():
                 continue
             try:
-                self.expire_overdue(utc_now())
+                await asyncio.to_thread(self.expire_overdue, utc_now())
             except Exception:
                 log.exception("accept_by sweep failed")

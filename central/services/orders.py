@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from central.domain import pricing
 from central.domain.errors import UnknownStore
-from central.domain.orders import cancel_refusal, is_live, order_number
+from central.domain.orders import AllocationStatus, OrderStatus, cancel_refusal, is_live, order_number
 from central.domain.policy import RoutingPolicy
 from central.domain.routing import RouteRequest, RoutingPlan, route
 from central.settings import CentralSettings
@@ -104,13 +104,27 @@ class Orders:
         token = signing_keys.sign_receipt(conn, order_id, sale, now)
         order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
                                  sale, token, now)
-        order_store.add_history(conn, order_id, "created", "api", now, status="created", channel=body["channel"])
+        order_store.add_history(conn, order_id, "created", "api", now, status=OrderStatus.CREATED,
+                                channel=body["channel"])
         self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
                          now)
         response = order_store.order_view(conn, order_id)
         if code:
             response["pickup_code"] = code  # shown here only; stores get its hash
         return response
+
+    def view(self, order_id: str) -> dict:
+        """One order with its whole history and routing decisions."""
+        with self._db.read() as conn:
+            view = order_store.order_view(conn, order_id, with_history=True)
+        if view is None:
+            raise NotFound(f"No order {order_id}.")
+        return view
+
+    def listing(self, filters: dict, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """Newest first; `filters` may name status, store, channel, created_from and created_to."""
+        with self._db.read() as conn:
+            return order_store.list_orders(conn, filters, cursor, limit)
 
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:
@@ -138,7 +152,7 @@ class Orders:
     def _request_cancel(self, conn: sqlite3.Connection, order: sqlite3.Row, reason: str, now: datetime) -> None:
         allocations = order_store.allocations_of(conn, order["id"])
         refusal = cancel_refusal(a["status"] for a in allocations if is_live(a["status"]))
-        if refusal or order["status"] == "completed":
+        if refusal or order["status"] == OrderStatus.COMPLETED:
             raise InvalidTransition(f"Order {order['id']} can no longer be cancelled: {refusal or 'it is completed'}.",
                                     status=order["status"])
         conn.execute("UPDATE orders SET cancel_requested_at=? WHERE id=?", (to_text(now), order["id"]))
@@ -156,14 +170,14 @@ class Orders:
         accepted (the edge keeps a cancel that overtakes its assign), else when the store confirms."""
         fields: dict = {"reason": reason}
         if allocation["node_type"] == "warehouse":
-            fields["status"] = "cancelled"
+            fields["status"] = AllocationStatus.CANCELLED
         else:
             commands.enqueue(conn, allocation["node_id"], "fulfilment.cancel",
                              {"allocation_id": allocation["id"], "order_id": allocation["order_id"],
                               "reason": reason}, now)
             fields["cancel_sent_at"] = to_text(now)
-            if allocation["status"] == "pending":
-                fields["status"] = "cancelled"
+            if allocation["status"] == AllocationStatus.PENDING:
+                fields["status"] = AllocationStatus.CANCELLED
         order_store.set_allocation(conn, allocation["id"], now, **fields)
         order_store.add_history(conn, allocation["order_id"], "cancel_sent", source, now,
                                 allocation_id=allocation["id"], node_id=allocation["node_id"], reason=reason)
@@ -191,8 +205,8 @@ class Orders:
         it; nothing is written."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
-                    if a["status"] in ("rejected", "timed_out")
-                    or (a["status"] == "cancelled" and a["cancel_sent_at"] is None)}
+                    if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
+                    or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)}
         request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
         policy = policy or self.policy()
         return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
@@ -204,12 +218,12 @@ class Orders:
         delivery = json.loads(order["delivery"])
         if node["type"] == "warehouse":  # central owns DC allocations: accepted at once, no command
             order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "warehouse", delivery["type"],
-                                          "accepted", lines, None, now)
+                                          AllocationStatus.ACCEPTED, lines, None, now)
             accept_by = None
         else:
             accept_by = now + timedelta(seconds=policy.accept_timeout_s)
             order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "store", delivery["type"],
-                                          "pending", lines, accept_by, now)
+                                          AllocationStatus.PENDING, lines, accept_by, now)
             ship_to = ({k: delivery[k] for k in ("address", "lat", "lon")} if delivery["type"] == "ship" else None)
             commands.enqueue(conn, node_id, "fulfilment.assign", {
                 "allocation_id": allocation_id, "order_id": order["id"], "type": delivery["type"],

@@ -9,8 +9,10 @@ import logging
 import sqlite3
 from datetime import datetime
 
+from central.domain.orders import LIVE_ALLOCATIONS
 from central.domain.returns import refund_conflicts
 from central.store import orders as order_store
+from central.store.statuses import status_in
 from shared.contract.events import EventEnvelope, ReturnRecorded
 from shared.runtime.clock import to_text
 
@@ -19,10 +21,10 @@ log = logging.getLogger(__name__)
 
 def sold_units(conn: sqlite3.Connection, order_id: str) -> dict[str, int]:
     """Units of each SKU in the order's live allocations (handed over, or on their way)."""
+    live, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     return {r["sku"]: r["qty"] for r in conn.execute(
         "SELECT l.sku, SUM(l.qty) AS qty FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
-        "WHERE a.order_id=? AND a.status NOT IN ('rejected', 'cancelled', 'timed_out', 'expired') GROUP BY l.sku",
-        (order_id,))}
+        f"WHERE a.order_id=? AND {live} GROUP BY l.sku", (order_id, *statuses))}
 
 
 def returned_units(conn: sqlite3.Connection, order_id: str) -> dict[str, int]:

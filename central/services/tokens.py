@@ -14,6 +14,7 @@ from central.domain.errors import TokenNameTaken
 from central.domain.scopes import Scope, grants
 from shared.contract.errors import Forbidden, NotFound, Unauthorized
 from shared.runtime.clock import to_text
+from shared.runtime.sqlite import Database
 
 TOKEN_PREFIX = "omni_"
 
@@ -60,3 +61,28 @@ def scopes_of(conn: sqlite3.Connection, token: str, admin_token: str | None) -> 
 def require(held: set[Scope], needed: Scope) -> None:
     if not grants(held, needed):
         raise Forbidden(f"This needs a token with the {needed.value!r} scope.", needed=needed.value)
+
+
+class Tokens:
+    """The API's tokens: made and revoked by an administrator, checked on every request."""
+
+    def __init__(self, db: Database, admin_token: str | None):
+        self._db, self._admin_token = db, admin_token
+
+    def create(self, name: str, scopes: list[Scope], now: datetime) -> dict:
+        """The new token, shown in this answer only."""
+        with self._db.write() as conn:
+            token = create_token(conn, name, scopes, now)
+        return {"name": name, "scopes": sorted(s.value for s in set(scopes)), "token": token}
+
+    def revoke(self, name: str, now: datetime) -> None:
+        with self._db.write() as conn:
+            revoke_token(conn, name, now)
+
+    def check(self, authorization: str | None, needed: Scope) -> set[Scope]:
+        """The scopes of the request's bearer token, when they grant `needed`; else Unauthorized or Forbidden."""
+        token = bearer(authorization)
+        with self._db.read() as conn:
+            held = scopes_of(conn, token, self._admin_token)
+        require(held, needed)
+        return held

@@ -11,36 +11,39 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from central.domain.orders import LIVE_ALLOCATIONS, LIVE_ORDERS
 from central.services.orders import Orders
 from central.store import orders as order_store
+from central.store.statuses import status_in
 from shared.runtime.clock import utc_now
+from central.wakeup import Wakeup
 from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
 TRIGGER = "re-route: stock appeared"
-# Statuses in which an order may still lack units and take more; the others are done or being cancelled.
-OPEN = ("backordered", "held", "partially_allocated", "allocated", "in_fulfilment", "ready_for_pickup",
-        "partially_shipped")
 
 
 class WaitingOrders:
     def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500):
         self._db, self._orders, self._wake_outboxes, self._batch = db, orders, wake, batch
-        self._stock_changed = asyncio.Event()
+        self._stock_changed = Wakeup()
         self.passes = 0
 
     def stock_changed(self) -> None:
-        self._stock_changed.set()
+        """Safe from any thread (ingest calls it from inside its batch, a warehouse feed from a request)."""
+        self._stock_changed.notify()
 
     def waiting(self, conn) -> list[str]:
         """Open orders with units no live allocation covers, oldest first."""
-        marks = ",".join("?" * len(OPEN))
+        # An order being cancelled takes no more units, whatever its status says.
+        open_order, order_statuses = status_in("r.status", LIVE_ORDERS)
+        live, allocation_statuses = status_in("a.status", LIVE_ALLOCATIONS)
         return [r["id"] for r in conn.execute(
-            f"SELECT r.id FROM orders r WHERE r.status IN ({marks}) AND r.cancel_requested_at IS NULL "
+            f"SELECT r.id FROM orders r WHERE {open_order} AND r.cancel_requested_at IS NULL "
             "AND EXISTS (SELECT 1 FROM order_lines o WHERE o.order_id = r.id AND o.qty > COALESCE((SELECT "
             "SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id WHERE a.order_id = "
-            "r.id AND l.sku = o.sku AND a.status NOT IN ('rejected', 'cancelled', 'timed_out', 'expired')), 0)) "
-            "ORDER BY r.id LIMIT ?", (*OPEN, self._batch))]
+            f"r.id AND l.sku = o.sku AND {live}), 0)) "
+            "ORDER BY r.id LIMIT ?", (*order_statuses, *allocation_statuses, self._batch))]
 
     def retry(self, now: datetime) -> int:
         """One pass; returns how many orders got an allocation."""
@@ -60,14 +63,9 @@ class WaitingOrders:
 
     async def run(self, every_s: float, min_gap_s: float = 0.5) -> None:
         while True:
-            waiter = asyncio.ensure_future(self._stock_changed.wait())
+            await self._stock_changed.wait(every_s)
             try:
-                await asyncio.wait({waiter}, timeout=every_s)
-            finally:
-                waiter.cancel()
-            self._stock_changed.clear()
-            try:
-                self.retry(utc_now())
+                await asyncio.to_thread(self.retry, utc_now())
             except Exception:
                 log.exception("pass over waiting orders failed")
             await asyncio.sleep(min_gap_s)  # a burst of stock events makes one pass, not one each

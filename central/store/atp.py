@@ -4,8 +4,10 @@ import sqlite3
 from datetime import datetime
 
 from central.domain.atp import NodeStock, network_atp, node_atp
+from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
 from central.settings import CentralSettings
 from central.store.nodes import node_fresh
+from central.store.statuses import status_in
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
 
@@ -13,14 +15,15 @@ from shared.runtime.clock import from_text, to_text
 def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
     if node["type"] == "warehouse":
         # A DC's allocations are accepted at once; those made after its feed's as_of are not in the feed yet.
+        counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           "ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? "
-                           "AND a.status NOT IN ('cancelled', 'rejected', 'timed_out', 'expired') AND a.created_at > ?",
-                           (sku, node["id"], node["stock_as_of"] or "")).fetchone()
+                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND {counted} "
+                           "AND a.created_at > ?", (sku, node["id"], *statuses, node["stock_as_of"] or "")).fetchone()
     else:
+        pending, statuses = status_in("a.status", {AllocationStatus.PENDING})
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           "ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND a.status='pending'",
-                           (sku, node["id"])).fetchone()
+                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND {pending}",
+                           (sku, node["id"], *statuses)).fetchone()
     return row[0]
 
 

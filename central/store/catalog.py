@@ -5,19 +5,36 @@ from datetime import datetime
 
 from shared.contract.models import Product
 from shared.runtime.clock import to_text
+from shared.runtime.sqlite import tables
 
 
 def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> bool:
     """Insert or replace a product, marked unpublished; True when it is new."""
     existed = conn.execute("SELECT 1 FROM products WHERE sku=?", (product.sku,)).fetchone() is not None
-    conn.execute(
-        "INSERT INTO products (sku, name, gtin, price, currency, tax_rate_bp, active, updated_at, published_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (sku) DO UPDATE SET name=excluded.name, "
-        "gtin=excluded.gtin, price=excluded.price, currency=excluded.currency, tax_rate_bp=excluded.tax_rate_bp, "
-        "active=excluded.active, updated_at=excluded.updated_at, published_at=NULL",
-        (product.sku, product.name, product.gtin, product.price, product.currency, product.tax_rate_bp,
-         int(product.active), to_text(now)))
+    tables(conn)["products"].upsert({**product.model_dump(), "active": int(product.active),
+                                     "updated_at": to_text(now), "published_at": None}, pk="sku")
     return not existed
+
+
+def unpublished(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM products WHERE published_at IS NULL LIMIT ?", (limit,)).fetchall()
+
+
+def mark_published(conn: sqlite3.Connection, sku: str, version: str, now: datetime) -> None:
+    """Only if nobody changed the product meanwhile; a newer version stays unpublished and goes next round."""
+    conn.execute("UPDATE products SET published_at=? WHERE sku=? AND updated_at=?", (to_text(now), sku, version))
+
+
+def product_view(conn: sqlite3.Connection, sku: str) -> dict | None:
+    row = conn.execute("SELECT * FROM products WHERE sku=?", (sku,)).fetchone()
+    return product_of(row) if row else None
+
+
+def list_products(conn: sqlite3.Connection, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """By SKU; the cursor is the last SKU of the previous page."""
+    rows = conn.execute("SELECT * FROM products WHERE sku > ? ORDER BY sku LIMIT ?", (cursor or "", limit + 1)).fetchall()
+    items = [product_of(r) for r in rows[:limit]]
+    return items, (items[-1]["sku"] if len(rows) > limit else None)
 
 
 def product_of(row: sqlite3.Row) -> dict:

@@ -23,6 +23,11 @@ def get_node(conn: sqlite3.Connection, node_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM nodes WHERE id=?", (node_id,)).fetchone()
 
 
+def store_ids(conn: sqlite3.Connection) -> list[str]:
+    """Every registered store."""
+    return [r["id"] for r in conn.execute("SELECT id FROM nodes WHERE type='store' ORDER BY id")]
+
+
 def save_node(conn: sqlite3.Connection, node_id: str, node_type: str, fields: dict, now: datetime) -> bool:
     """Create or update a node; True when created. A store cannot become a warehouse or the other way round."""
     existing = get_node(conn, node_id)

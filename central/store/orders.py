@@ -4,10 +4,11 @@ import json
 import sqlite3
 from datetime import datetime
 
-from central.domain.orders import AllocationState, is_live, order_status
+from central.domain.orders import LIVE_ALLOCATIONS, AllocationState, OrderStatus, is_live, order_status
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
 from central.store import webhooks as webhook_store
+from central.store.statuses import status_in
 from shared.runtime.clock import to_text
 
 
@@ -16,9 +17,9 @@ def insert_order(conn: sqlite3.Connection, order_id: str, body: dict, allow_spli
     delivery = body["delivery"]
     conn.execute("INSERT INTO orders (id, channel, customer, delivery, delivery_type, allow_split, status, "
                  "pickup_code_hash, currency, total, paid, receipt_token, created_at, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)",
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (order_id, body["channel"], json.dumps(body["customer"]), json.dumps(delivery), delivery["type"],
-                  int(allow_split), code_hash, sale.currency, sale.total, json.dumps(sale.paid), receipt_token,
+                  int(allow_split), OrderStatus.CREATED, code_hash, sale.currency, sale.total, json.dumps(sale.paid), receipt_token,
                   to_text(now), to_text(now)))
     conn.executemany("INSERT INTO order_lines (order_id, sku, qty, unit_price) VALUES (?, ?, ?, ?)",
                      [(order_id, line["sku"], line["qty"], line["unit_price"]) for line in sale.lines])
@@ -68,11 +69,11 @@ def lines_of_allocation(conn: sqlite3.Connection, allocation_id: str) -> dict[st
 
 def unfilled_lines(conn: sqlite3.Connection, order_id: str) -> dict[str, int]:
     """Units of each line that no live allocation covers."""
+    live, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     rows = conn.execute(
         "SELECT o.sku, o.qty - COALESCE((SELECT SUM(l.qty) FROM allocation_lines l JOIN allocations a "
-        "ON a.id = l.allocation_id WHERE a.order_id = o.order_id AND l.sku = o.sku "
-        "AND a.status NOT IN ('rejected', 'cancelled', 'timed_out', 'expired')), 0) AS missing "
-        "FROM order_lines o WHERE o.order_id=? ORDER BY o.sku", (order_id,)).fetchall()
+        f"ON a.id = l.allocation_id WHERE a.order_id = o.order_id AND l.sku = o.sku AND {live}), 0) AS missing "
+        "FROM order_lines o WHERE o.order_id=? ORDER BY o.sku", (*statuses, order_id)).fetchall()
     return {r["sku"]: r["missing"] for r in rows if r["missing"] > 0}
 
 
@@ -84,10 +85,10 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     states = [AllocationState(a["status"], a["cancel_sent_at"] is not None) for a in allocations_of(conn, order_id)]
     unfilled = sum(unfilled_lines(conn, order_id).values())
     if held is None:
-        held = order["status"] == "held"
+        held = order["status"] == OrderStatus.HELD
     status = order_status(states, unfilled, order["cancel_requested_at"] is not None, held)
     new_reason = reason if reason is not None else order["status_reason"]
-    if not unfilled and status not in ("cancelled", "cancel_requested"):
+    if not unfilled and status not in (OrderStatus.CANCELLED, OrderStatus.CANCEL_REQUESTED):
         new_reason = None
     if status != order["status"] or new_reason != order["status_reason"]:
         conn.execute("UPDATE orders SET status=?, status_reason=?, updated_at=? WHERE id=?",

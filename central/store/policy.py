@@ -10,6 +10,7 @@ from datetime import datetime
 
 from central.domain.policy import RoutingPolicy
 from shared.runtime.clock import to_text
+from shared.runtime.sqlite import tables
 
 
 def load(conn: sqlite3.Connection, default_stale_after_s: float) -> tuple[RoutingPolicy, bool]:
@@ -21,9 +22,12 @@ def load(conn: sqlite3.Connection, default_stale_after_s: float) -> tuple[Routin
 
 
 def save(conn: sqlite3.Connection, policy: RoutingPolicy, now: datetime) -> None:
-    conn.execute("INSERT INTO routing_policy (id, policy, updated_at, published_at) VALUES (1, ?, ?, NULL) "
-                 "ON CONFLICT (id) DO UPDATE SET policy=excluded.policy, updated_at=excluded.updated_at, "
-                 "published_at=NULL", (policy.model_dump_json(), to_text(now)))
+    tables(conn)["routing_policy"].upsert({"id": 1, "policy": policy.model_dump_json(), "updated_at": to_text(now),
+                                           "published_at": None}, pk="id")
+
+
+def ever_set(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM routing_policy").fetchone() is not None
 
 
 def unpublished(conn: sqlite3.Connection) -> tuple[dict, str] | None:

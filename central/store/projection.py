@@ -11,6 +11,7 @@ from central.domain.sequencing import Position
 from shared.contract.events import StockSnapshot
 from shared.contract.models import StockLevel
 from shared.runtime.clock import from_text, to_text
+from shared.runtime.sqlite import tables
 
 
 def load_position(conn: sqlite3.Connection, store_id: str) -> tuple[Position | None, frozenset[str]]:
@@ -42,6 +43,8 @@ def open_epoch(conn: sqlite3.Connection, store_id: str, old: Position | None, re
 
 def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:
     """The resulting levels an event carries; pairs that fall to all-zero leave the table (stocked pairs only)."""
+    # Raw sqlite3 on purpose: this runs for every event ingest applies, and sqlite-utils would read the table's
+    # schema on each call.
     for level in levels:
         if level.on_hand == 0 and level.reserved == 0 and level.damaged == 0:
             conn.execute("DELETE FROM levels WHERE sku=? AND node_id=?", (level.sku, node_id))
@@ -80,9 +83,11 @@ def known_positions(conn: sqlite3.Connection) -> dict[str, Position]:
 
 def replace_warehouse_levels(conn: sqlite3.Connection, node_id: str, available: dict[str, int], as_of,
                              received_at) -> None:
-    """A DC feed is the DC's whole stock: it replaces the previous feed."""
-    conn.execute("DELETE FROM levels WHERE node_id=?", (node_id,))
-    write_levels(conn, node_id, [StockLevel(sku=sku, on_hand=qty, reserved=0, damaged=0)
-                                 for sku, qty in available.items()], to_text(as_of), 0)
-    conn.execute("UPDATE nodes SET stock_as_of=?, stock_received_at=?, updated_at=? WHERE id=?",
-                 (to_text(as_of), to_text(received_at), to_text(received_at), node_id))
+    """A DC feed is the DC's whole stock: it replaces the previous feed (only stocked SKUs are kept)."""
+    db, as_of_text = tables(conn), to_text(as_of)
+    db["levels"].delete_where("node_id = ?", [node_id])
+    db["levels"].insert_all(({"sku": sku, "node_id": node_id, "on_hand": qty, "reserved": 0, "damaged": 0,
+                              "as_of": as_of_text, "seq": 0} for sku, qty in available.items() if qty > 0),
+                            batch_size=1000)
+    db["nodes"].update(node_id, {"stock_as_of": as_of_text, "stock_received_at": to_text(received_at),
+                                 "updated_at": to_text(received_at)})

@@ -5,23 +5,26 @@ import sqlite3
 from datetime import datetime, time, timezone
 
 from central.domain.atp import node_atp
+from central.domain.orders import LIVE_ALLOCATIONS
 from central.domain.policy import RoutingPolicy
 from central.domain.routing import NodeOption
 from central.settings import CentralSettings
 from central.store.atp import node_stocks
 from central.store.nodes import node_fresh
+from central.store.statuses import status_in
 from shared.runtime.clock import to_text
 
-# An allocation that still uses a day's ship-from-store capacity (rejected or re-routed ones give it back).
-_COUNTS_FOR_CAPACITY = "status NOT IN ('rejected', 'cancelled', 'timed_out')"
 
 
 def ship_allocations_today(conn: sqlite3.Connection, now: datetime) -> dict[str, int]:
     """Per node, the ship-from-store allocations it took today (central's UTC day) that still count."""
     day_start = datetime.combine(now.astimezone(timezone.utc).date(), time(), tzinfo=timezone.utc)
+    # A live allocation uses the day's capacity; a rejected, cancelled or timed-out one gave it back (a ship
+    # allocation never expires: that is a pickup's end).
+    live, statuses = status_in("status", LIVE_ALLOCATIONS)
     return {row[0]: row[1] for row in conn.execute(
-        f"SELECT node_id, COUNT(*) FROM allocations WHERE type='ship' AND created_at >= ? AND {_COUNTS_FOR_CAPACITY} "
-        "GROUP BY node_id", (to_text(day_start),))}
+        f"SELECT node_id, COUNT(*) FROM allocations WHERE type='ship' AND created_at >= ? AND {live} "
+        "GROUP BY node_id", (to_text(day_start), *statuses))}
 
 
 def node_options(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,

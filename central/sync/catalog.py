@@ -15,11 +15,13 @@ import logging
 from nats.js.errors import NotFoundError
 
 from central.domain.policy import RoutingPolicy
+from central.store import catalog
 from central.store import policy as policy_store
 from central.store import signing_keys
+from central.wakeup import Wakeup
 from shared.contract import subjects
 from shared.contract.events import CatalogProduct
-from shared.runtime.clock import now_text, utc_now
+from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
 
@@ -31,12 +33,13 @@ class CatalogPublisher:
                  default_policy: RoutingPolicy | None = None):
         self._db, self._link, self._retry_s = db, link, retry_s
         self._default_policy = default_policy or RoutingPolicy()
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._policy_done = False
         self._keys_sent: bytes | None = None  # the keys message CATALOG took last, since this start
 
     def wake(self) -> None:
-        self._wake.set()
+        """Safe from any thread."""
+        self._wake.notify()
 
     async def run(self) -> None:
         while True:
@@ -48,24 +51,17 @@ class CatalogPublisher:
                         pass
             except Exception as e:
                 log.warning("catalog publish failed, will retry: %s", e or type(e).__name__)
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._retry_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self._wake.wait(self._retry_s)
 
     async def publish_policy(self) -> None:
         """A policy set through the API and not yet published; else, once, the defaults unless CATALOG
         already has a policy (never overwrite a set one)."""
-        with self._db.read() as conn:
-            stored = policy_store.unpublished(conn)
-            ever_set = conn.execute("SELECT 1 FROM routing_policy").fetchone() is not None
+        stored, ever_set = await asyncio.to_thread(self._unpublished_policy)
         if stored is not None:
             policy, version = stored
             await self._link.js.publish(subjects.CATALOG_POLICY, json.dumps(policy).encode(), timeout=5,
                                         stream=subjects.CATALOG_STREAM)
-            with self._db.write() as conn:
-                policy_store.mark_published(conn, version, utc_now())
+            await asyncio.to_thread(self._mark_policy_published, version)
             self._policy_done = True
             return
         if self._policy_done or ever_set:
@@ -79,8 +75,7 @@ class CatalogPublisher:
 
     async def publish_keys(self) -> bool:
         """Publish the public keys when CATALOG has not had this set from us since this start."""
-        with self._db.read() as conn:
-            keys = signing_keys.published(conn)
+        keys = await asyncio.to_thread(self._published_keys)
         data = keys.model_dump_json().encode()
         if not keys.keys or data == self._keys_sent:
             return False
@@ -90,8 +85,7 @@ class CatalogPublisher:
         return True
 
     async def publish_pending(self, limit: int = 500) -> int:
-        with self._db.read() as conn:
-            rows = conn.execute("SELECT * FROM products WHERE published_at IS NULL LIMIT ?", (limit,)).fetchall()
+        rows = await asyncio.to_thread(self._unpublished_products, limit)
         for row in rows:
             product = CatalogProduct(sku=row["sku"], name=row["name"], gtin=row["gtin"], price=row["price"],
                                      currency=row["currency"], tax_rate_bp=row["tax_rate_bp"],
@@ -100,9 +94,27 @@ class CatalogPublisher:
                 subjects.catalog_product(product.sku), product.model_dump_json().encode(), timeout=5,
                 stream=subjects.CATALOG_STREAM,
                 headers={"Nats-Msg-Id": f"product:{product.sku}:{row['updated_at']}"})
-            with self._db.write() as conn:
-                # Only if nobody changed it meanwhile; a newer version stays unpublished and goes next round.
-                conn.execute("UPDATE products SET published_at=? WHERE sku=? AND updated_at=?",
-                             (now_text(), row["sku"], row["updated_at"]))
+            await asyncio.to_thread(self._mark_product_published, row["sku"], row["updated_at"])
             log.debug("published %s as CATALOG seq %s", product.sku, ack.seq)
         return len(rows)
+
+    # The database work, in a worker thread: the database lock may be held by a long ingest batch.
+    def _unpublished_policy(self) -> tuple[tuple[dict, str] | None, bool]:
+        with self._db.read() as conn:
+            return policy_store.unpublished(conn), policy_store.ever_set(conn)
+
+    def _mark_policy_published(self, version: str) -> None:
+        with self._db.write() as conn:
+            policy_store.mark_published(conn, version, utc_now())
+
+    def _published_keys(self):
+        with self._db.read() as conn:
+            return signing_keys.published(conn)
+
+    def _unpublished_products(self, limit: int):
+        with self._db.read() as conn:
+            return catalog.unpublished(conn, limit)
+
+    def _mark_product_published(self, sku: str, version: str) -> None:
+        with self._db.write() as conn:
+            catalog.mark_published(conn, sku, version, utc_now())

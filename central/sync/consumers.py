@@ -5,11 +5,13 @@ when a store is registered and again for every store at startup. Creating an exi
 with the same configuration is a no-op, so this is safe to repeat; while NATS is down it retries.
 """
 
-import asyncio
 import logging
+import threading
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from central.store import nodes
+from central.wakeup import Wakeup
 from shared.contract import subjects
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
@@ -34,38 +36,40 @@ class StoreConsumers:
     def __init__(self, db: Database, link: NatsLink, retry_s: float = 1.0):
         self._db, self._link, self._retry_s = db, link, retry_s
         self._todo: set[str] = set()
-        self._wake = asyncio.Event()
+        self._todo_lock = threading.Lock()  # a registration (in a request thread) adds while the loop works
+        self._wake = Wakeup()
 
     def request(self, store_id: str) -> None:
-        self._todo.add(store_id)
-        self._wake.set()
+        """Safe from any thread."""
+        with self._todo_lock:
+            self._todo.add(store_id)
+        self._wake.notify()
 
     @property
     def outstanding(self) -> set[str]:
-        return set(self._todo)
+        with self._todo_lock:
+            return set(self._todo)
 
     def request_all_registered(self) -> None:
         with self._db.read() as conn:
-            for row in conn.execute("SELECT id FROM nodes WHERE type='store'"):
-                self._todo.add(row["id"])
-        self._wake.set()
+            store_ids = nodes.store_ids(conn)
+        with self._todo_lock:
+            self._todo.update(store_ids)
+        self._wake.notify()
 
     async def run(self) -> None:
         while True:
-            for store_id in sorted(self._todo):
+            for store_id in sorted(self.outstanding):
                 if not self._link.online:
                     break
                 try:
                     await self.ensure(store_id)
-                    self._todo.discard(store_id)
+                    with self._todo_lock:
+                        self._todo.discard(store_id)
                 except Exception as e:
                     log.warning("consumers of store %s not created yet: %s", store_id, e or type(e).__name__)
                     break
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._retry_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self._wake.wait(self._retry_s)
 
     async def ensure(self, store_id: str) -> None:
         await self._link.js.add_consumer(subjects.COMMANDS_STREAM, config=command_consumer_config(store_id))

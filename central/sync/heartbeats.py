@@ -3,6 +3,7 @@
 A heartbeat from a store nobody registered is recorded too; the stores list shows it as unregistered.
 """
 
+import asyncio
 import json
 import logging
 
@@ -36,7 +37,7 @@ class HeartbeatRecorder:
         if heartbeat.store_id != store_id:
             log.warning("heartbeat on %s claims store %s: ignored", msg.subject, heartbeat.store_id)
             return
-        self.record(store_id, heartbeat)
+        await asyncio.to_thread(self.record, store_id, heartbeat)
 
     def record(self, store_id: str, heartbeat: Heartbeat) -> None:
         now = utc_now()

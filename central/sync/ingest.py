@@ -3,6 +3,10 @@
 Each fetched batch is decoded, ordered per store by `domain.sequencing.plan`, and applied in ONE
 transaction that also moves each store's watermark; only then are the messages acked and the
 watermarks published on `omni.ack.<store>`. Events above a gap stay un-acked in a small buffer.
+
+A batch is applied in a worker thread, so a long one (a snapshot of thousands of levels, orders re-routed)
+never stalls the event loop that answers the API, heartbeats and requests; `held` is only touched under
+the database lock (by the batch, and by resync's check).
 """
 
 import asyncio
@@ -17,7 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
 
-from central.domain.sequencing import Arrival, Plan, Position, Verdict, plan
+from central.domain.sequencing import ApplyPlan, Arrival, Position, Verdict, plan
 from central.store import projection
 from central.store import receipts as store_receipts
 from shared.contract import subjects
@@ -138,14 +142,7 @@ class Ingest:
                 await asyncio.sleep(0.5)
 
     async def handle(self, msgs: list[Msg]) -> None:
-        now = utc_now()
-        incoming = [decode(m, now) for m in msgs]
-        try:
-            to_ack, touched = self._apply(incoming)
-        except Exception:
-            # Nothing was committed: forget what is held, every un-acked message comes back after ack_wait.
-            self.held.clear()
-            raise
+        to_ack, touched = await asyncio.to_thread(self.apply_batch, msgs, utc_now())
         for item in to_ack:
             try:
                 await item.msg.ack()
@@ -153,6 +150,17 @@ class Ingest:
                 log.warning("ack failed (the event will come back and be skipped): %s", e)
         self.applied_batches += 1
         await self.publish_watermarks(touched)
+
+    def apply_batch(self, msgs: list[Msg], now: datetime) -> tuple[list[Incoming], dict[str, Position]]:
+        """Decode and apply one fetched batch in one transaction: (what to ack, the stores' new positions)."""
+        incoming = [decode(m, now) for m in msgs]
+        try:
+            return self._apply(incoming)
+        except Exception:
+            # Nothing was committed: forget what is held, every un-acked message comes back after ack_wait.
+            with self._db.read():
+                self.held.clear()
+            raise
 
     def _apply(self, incoming: list[Incoming]) -> tuple[list[Incoming], dict[str, Position]]:
         to_ack: list[Incoming] = []
@@ -182,7 +190,7 @@ class Ingest:
                     del self.held[store_id]
         return to_ack, touched
 
-    def _carry_out(self, conn, store_id: str, position: Position | None, result: Plan,
+    def _carry_out(self, conn, store_id: str, position: Position | None, result: ApplyPlan,
                    buffer: dict[tuple[str, int], list[Incoming]], to_ack: list[Incoming]) -> None:
         for arrival in result.dropped:
             to_ack += buffer.pop(arrival.key)
@@ -221,8 +229,7 @@ class Ingest:
     async def publish_watermarks(self, positions: dict[str, Position]) -> None:
         if not self._link.online:
             return
-        with self._db.read() as conn:
-            numbers = {store_id: store_receipts.store_numbers(conn, store_id) for store_id in positions}
+        numbers = await asyncio.to_thread(self._store_numbers, list(positions))
         for store_id, position in positions.items():
             mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq, numbers=numbers[store_id])
             try:
@@ -234,9 +241,15 @@ class Ingest:
         """Every `ack_interval_s`, each known store's watermark again (a store may have missed the last one)."""
         while True:
             await asyncio.sleep(interval_s)
-            with self._db.read() as conn:
-                positions = projection.known_positions(conn)
-            await self.publish_watermarks(positions)
+            await self.publish_watermarks(await asyncio.to_thread(self._known_positions))
+
+    def _store_numbers(self, store_ids: list[str]) -> dict[str, dict[str, int]]:
+        with self._db.read() as conn:
+            return {store_id: store_receipts.store_numbers(conn, store_id) for store_id in store_ids}
+
+    def _known_positions(self) -> dict[str, Position]:
+        with self._db.read() as conn:
+            return projection.known_positions(conn)
 
 
 def _keep(buffer: dict[tuple[str, int], list[Incoming]], item: Incoming) -> None:

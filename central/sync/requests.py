@@ -2,6 +2,7 @@
 `omni.req.<store>.atp` (a SKU's network ATP), `omni.req.<store>.order` (an online order, for a return) and
 `omni.req.<store>.receipt` (another store's walk-in receipt, for a return)."""
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -37,15 +38,15 @@ class RequestResponder:
 
     async def _on_atp(self, msg: Msg) -> None:
         if msg.reply:
-            await msg.respond(json.dumps(self.answer_atp(msg.data)).encode())
+            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_atp, msg.data)).encode())
 
     async def _on_order(self, msg: Msg) -> None:
         if msg.reply:
-            await msg.respond(json.dumps(self.answer_order(msg.data)).encode())
+            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_order, msg.data)).encode())
 
     async def _on_receipt(self, msg: Msg) -> None:
         if msg.reply:
-            await msg.respond(json.dumps(self.answer_receipt(msg.data)).encode())
+            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_receipt, msg.data)).encode())
 
     def answer_atp(self, data: bytes) -> dict:
         """The body of GET /v1/atp/{sku}, or a problem body (with its `code`) the store can act on."""

@@ -30,7 +30,7 @@ class Resync:
         while True:
             await asyncio.sleep(tick_s)
             try:
-                if self.check(utc_now()):
+                if await asyncio.to_thread(self.check, utc_now()):
                     self._publisher.wake()
             except Exception:
                 log.exception("resync check failed")

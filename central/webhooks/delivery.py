@@ -20,6 +20,7 @@ from central.domain.webhooks import (
 from central.settings import CentralSettings
 from central.store import webhooks as webhook_store
 from shared.runtime.clock import from_text, utc_now
+from central.wakeup import Wakeup
 from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
@@ -28,18 +29,19 @@ log = logging.getLogger(__name__)
 class WebhookDispatcher:
     def __init__(self, db: Database, settings: CentralSettings, idle_s: float = 1.0):
         self._db, self._settings, self._idle_s = db, settings, idle_s
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._in_flight: dict[str, asyncio.Task] = {}
 
     def wake(self) -> None:
-        self._wake.set()
+        """Safe from any thread."""
+        self._wake.notify()
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=self._settings.webhook_timeout_s, follow_redirects=False) as client:
             try:
                 while True:
                     try:
-                        self._start_due(client)
+                        await self._start_due(client)
                     except Exception:
                         log.exception("webhook round failed")
                     await self._sleep()
@@ -48,9 +50,8 @@ class WebhookDispatcher:
                     task.cancel()
                 await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
-    def _start_due(self, client: httpx.AsyncClient) -> None:
-        with self._db.read() as conn:
-            heads = webhook_store.due_heads(conn, utc_now())
+    async def _start_due(self, client: httpx.AsyncClient) -> None:
+        heads = await asyncio.to_thread(self._read, webhook_store.due_heads, utc_now())
         for row in heads:
             webhook_id = row["webhook_id"]
             if webhook_id in self._in_flight:
@@ -61,23 +62,15 @@ class WebhookDispatcher:
 
     def _finished(self, webhook_id: str) -> None:
         self._in_flight.pop(webhook_id, None)
-        self._wake.set()  # its next delivery may go at once
+        self._wake.notify()  # its next delivery may go at once
 
     async def _sleep(self) -> None:
         """Until woken (a new delivery, an attempt finished) or the next retry is due, at most `idle_s`."""
-        with self._db.read() as conn:
-            due = webhook_store.next_due_at(conn)
+        due = await asyncio.to_thread(self._read, webhook_store.next_due_at)
         timeout = self._idle_s
         if due is not None:
             timeout = max(0.01, min(timeout, (from_text(due) - utc_now()).total_seconds()))
-        # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that races the wake-up (woken often
-        # here, by every finished attempt), and the service could then never stop this loop.
-        waiter = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=timeout)
-        finally:
-            waiter.cancel()
-        self._wake.clear()
+        await self._wake.wait(timeout)
 
     async def _attempt(self, client: httpx.AsyncClient, row) -> None:
         body = row["body"].encode()
@@ -88,12 +81,23 @@ class WebhookDispatcher:
             error = None if response.is_success else f"HTTP {response.status_code}"
         except httpx.HTTPError as e:
             error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        now = utc_now()
+        delay = await asyncio.to_thread(self._record_attempt, row, error, utc_now())
+        if delay is None:
+            return
+        log.info("webhook delivery %s to %s failed (%s); next try in %.1f s", row["id"], row["url"], error, delay)
+
+    # The database work, in a worker thread: the database lock may be held by a long ingest batch.
+    def _read(self, query, *args):
+        with self._db.read() as conn:
+            return query(conn, *args)
+
+    def _record_attempt(self, row, error: str | None, now) -> float | None:
+        """Delivered, or failed with the delay until the next attempt (returned)."""
         with self._db.write() as conn:
             if error is None:
                 webhook_store.mark_delivered(conn, row["n"], now)
-                return
+                return None
             delay = retry_delay_s(row["attempts"] + 1, self._settings.webhook_retry_base_s,
                                   self._settings.webhook_retry_cap_s)
             webhook_store.mark_failed(conn, row["n"], error, now + timedelta(seconds=delay))
-        log.info("webhook delivery %s to %s failed (%s); next try in %.1f s", row["id"], row["url"], error, delay)
+        return delay

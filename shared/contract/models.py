@@ -82,22 +82,6 @@ class RejectReason(StrEnum):
     OTHER = "other"
 
 
-class OrderStatus(StrEnum):
-    """An order's lifecycle at central, DESIGN §6."""
-
-    CREATED = "created"
-    ALLOCATED = "allocated"
-    PARTIALLY_ALLOCATED = "partially_allocated"
-    BACKORDERED = "backordered"
-    HELD = "held"
-    IN_FULFILMENT = "in_fulfilment"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    PARTIALLY_SHIPPED = "partially_shipped"
-    COMPLETED = "completed"
-    CANCEL_REQUESTED = "cancel_requested"
-    CANCELLED = "cancelled"
-
-
 class TenderType(StrEnum):
     CASH = "cash"
     CARD = "card"

@@ -45,14 +45,14 @@ class StockFeed(Strict):
 
 
 @router.put("/{node_id}", summary="Register or update a warehouse (admin)")
-async def put_node(node_id: NodeIdPath, body: WarehouseBody, service: ServiceDep, response: Response,
-                   _: AdminDep) -> dict:
+def put_node(node_id: NodeIdPath, body: WarehouseBody, service: ServiceDep, response: Response,
+             _: AdminDep) -> dict:
     created, view = service.nodes.register_warehouse(node_id, body.model_dump(), utc_now())
     response.status_code = 201 if created else 200
     return view
 
 
 @router.put("/{node_id}/stock", summary="A warehouse's stock feed from the ERP/WMS (admin)")
-async def put_stock(node_id: NodeIdPath, body: StockFeed, service: ServiceDep, _: AdminDep) -> dict:
+def put_stock(node_id: NodeIdPath, body: StockFeed, service: ServiceDep, _: AdminDep) -> dict:
     view = service.nodes.feed_warehouse(node_id, body.as_of, {i.sku: i.available for i in body.items}, utc_now())
     return {**view, "items": len(body.items)}

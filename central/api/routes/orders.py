@@ -6,9 +6,8 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
-from central.store import orders as order_store
-from shared.contract.errors import NotFound
-from shared.contract.models import Line, OrderStatus, Strict
+from central.domain.orders import OrderStatus
+from shared.contract.models import Line, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
@@ -76,37 +75,31 @@ class CancelBody(Strict):
 
 
 @router.post("", status_code=201, summary="Place an order; it is routed at once (orders)")
-async def place_order(body: OrderBody, service: ServiceDep, response: Response, _: OrdersDep,
-                      idempotency_key: IdempotencyKey = None) -> dict:
+def place_order(body: OrderBody, service: ServiceDep, response: Response, _: OrdersDep,
+                idempotency_key: IdempotencyKey = None) -> dict:
     status, answer = service.orders.place(body.model_dump(mode="json"), idempotency_key, utc_now())
     response.status_code = status
     return answer
 
 
 @router.get("", summary="Orders, newest first (read)")
-async def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
-                      status: Annotated[OrderStatus | None, Query()] = None,
-                      store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
-                      channel: Annotated[str | None, Query()] = None,
-                      created_from: Annotated[AwareDatetime | None, Query(description="Inclusive.")] = None,
-                      created_to: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None) -> dict:
+def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
+                status: Annotated[OrderStatus | None, Query()] = None,
+                store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
+                channel: Annotated[str | None, Query()] = None,
+                created_from: Annotated[AwareDatetime | None, Query(description="Inclusive.")] = None,
+                created_to: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None) -> dict:
     filters = {"status": status.value if status else None, "store": store, "channel": channel,
                "created_from": created_from, "created_to": created_to}
-    with service.db.read() as conn:
-        items, next_cursor = order_store.list_orders(conn, filters, cursor, limit)
+    items, next_cursor = service.orders.listing(filters, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)")
-async def get_order(order_id: OrderIdPath, service: ServiceDep, _: ReadDep) -> dict:
-    with service.db.read() as conn:
-        view = order_store.order_view(conn, order_id, with_history=True)
-    if view is None:
-        raise NotFound(f"No order {order_id}.")
-    return view
+def get_order(order_id: OrderIdPath, service: ServiceDep, _: ReadDep) -> dict:
+    return service.orders.view(order_id)
 
 
 @router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)")
-async def cancel_order(order_id: OrderIdPath, service: ServiceDep, _: OrdersDep,
-                       body: CancelBody | None = None) -> dict:
+def cancel_order(order_id: OrderIdPath, service: ServiceDep, _: OrdersDep, body: CancelBody | None = None) -> dict:
     return service.orders.cancel(order_id, (body or CancelBody()).reason, utc_now())

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
-from central.store import catalog
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Product, Sku
 from shared.runtime.clock import utc_now
@@ -19,24 +18,17 @@ class ProductBody(Product):
 
 
 @router.put("/{sku}", summary="Create or replace a product; it is published to every store (admin)")
-async def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: Response, _: AdminDep) -> dict:
+def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: Response, _: AdminDep) -> dict:
     sku = sku.strip()
     if body.sku is not None and body.sku != sku:
         raise InvalidInput(f"The body's sku {body.sku!r} differs from the path's {sku!r}; "
                                 "send the same SKU or leave it out of the body.")
-    product = Product(**body.model_dump(exclude={"sku"}), sku=sku)
-    with service.db.write() as conn:
-        created = catalog.save_product(conn, product, utc_now())
-        row = conn.execute("SELECT * FROM products WHERE sku=?", (sku,)).fetchone()
-    service.catalog.wake()
+    created, view = service.catalog.save_product(Product(**body.model_dump(exclude={"sku"}), sku=sku), utc_now())
     response.status_code = 201 if created else 200
-    return catalog.product_of(row)
+    return view
 
 
 @router.get("", summary="Products by SKU (read)")
-async def list_products(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
-    with service.db.read() as conn:
-        rows = conn.execute("SELECT * FROM products WHERE sku > ? ORDER BY sku LIMIT ?",
-                            (cursor or "", limit + 1)).fetchall()
-    items = [catalog.product_of(r) for r in rows[:limit]]
-    return {"items": items, "next_cursor": items[-1]["sku"] if len(rows) > limit else None}
+def list_products(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
+    items, next_cursor = service.catalog.products(cursor, limit)
+    return {"items": items, "next_cursor": next_cursor}

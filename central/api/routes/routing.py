@@ -17,16 +17,15 @@ class SimulateBody(RoutedBody, Strict):
 
 
 @router.post("/simulate", summary="The plan an order would get now, with its explanation; allocates nothing (read)")
-async def simulate(body: SimulateBody, service: ServiceDep, _: ReadDep) -> dict:
+def simulate(body: SimulateBody, service: ServiceDep, _: ReadDep) -> dict:
     return service.orders.simulate(body.model_dump(mode="json"), utc_now())
 
 
 @router.get("/policy", summary="The routing policy in force (read)")
 async def get_policy(service: ServiceDep, _: ReadDep) -> RoutingPolicy:
-    return service.policy
+    return service.catalog.policy  # in memory: no database
 
 
 @router.put("/policy", summary="Replace the routing policy; published on omni.catalog.policy (admin)")
-async def put_policy(body: RoutingPolicy, service: ServiceDep, _: AdminDep) -> RoutingPolicy:
-    service.set_policy(body)
-    return service.policy
+def put_policy(body: RoutingPolicy, service: ServiceDep, _: AdminDep) -> RoutingPolicy:
+    return service.catalog.set_policy(body, utc_now())

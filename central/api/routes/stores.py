@@ -24,19 +24,19 @@ class StoreBody(Strict):
 
 
 @router.put("/{store_id}", summary="Register or update a store (admin)")
-async def put_store(store_id: StoreIdPath, body: StoreBody, service: ServiceDep, response: Response,
-                    _: AdminDep) -> dict:
+def put_store(store_id: StoreIdPath, body: StoreBody, service: ServiceDep, response: Response,
+              _: AdminDep) -> dict:
     created, view = service.nodes.register_store(store_id, body.model_dump(), utc_now())
     response.status_code = 201 if created else 200
     return view
 
 
 @router.get("", summary="Stores with their sync state (read)")
-async def list_stores(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
+def list_stores(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
     items, next_cursor = service.nodes.stores(utc_now(), cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/{store_id}", summary="One store with its sync state (read)")
-async def get_store(store_id: StoreIdPath, service: ServiceDep, _: ReadDep) -> dict:
+def get_store(store_id: StoreIdPath, service: ServiceDep, _: ReadDep) -> dict:
     return service.nodes.store(store_id, utc_now())

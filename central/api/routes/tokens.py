@@ -5,7 +5,6 @@ from pydantic import Field
 
 from central.api.deps import AdminDep, ServiceDep
 from central.domain.scopes import Scope
-from central.services import tokens as auth
 from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
 
@@ -21,14 +20,11 @@ class TokenBody(Strict):
 # No Idempotency-Key here: replaying the answer would mean storing the token itself. A repeat with
 # the same name answers 409 token_exists, which is the natural guard against a double submit.
 @router.post("", status_code=201, summary="Make a token; the answer is the only time it is shown (admin)")
-async def create_token(body: TokenBody, service: ServiceDep, _: AdminDep) -> dict:
-    with service.db.write() as conn:
-        token = auth.create_token(conn, body.name, body.scopes, utc_now())
-    return {"name": body.name, "scopes": sorted(s.value for s in set(body.scopes)), "token": token}
+def create_token(body: TokenBody, service: ServiceDep, _: AdminDep) -> dict:
+    return service.tokens.create(body.name, body.scopes, utc_now())
 
 
 @router.delete("/{name}", status_code=204, summary="Revoke a token (admin)")
-async def delete_token(name: str, service: ServiceDep, _: AdminDep) -> Response:
-    with service.db.write() as conn:
-        auth.revoke_token(conn, name, utc_now())
+def delete_token(name: str, service: ServiceDep, _: AdminDep) -> Response:
+    service.tokens.revoke(name, utc_now())
     return Response(status_code=204)

@@ -6,9 +6,8 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
 from central.api.deps import AdminDep, ServiceDep
-from central.store import webhooks as webhook_store
-from shared.contract.errors import NotFound
-from shared.contract.models import OrderStatus, Strict
+from central.domain.orders import OrderStatus
+from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -26,30 +25,23 @@ class WebhookBody(Strict):
 
 @router.post("", status_code=201, summary="Subscribe a URL to order status changes; the secret is shown once "
                                           "(admin)")
-async def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
-    with service.db.write() as conn:
-        return webhook_store.create(conn, str(body.url), [e.value for e in body.events] if body.events else None,
-                                    body.secret, utc_now())
+def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
+    return service.webhooks.subscribe(str(body.url), [e.value for e in body.events] if body.events else None,
+                                      body.secret, utc_now())
 
 
 @router.get("", summary="Webhook subscriptions with their delivery state (admin)")
-async def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
-    with service.db.read() as conn:
-        return {"items": webhook_store.list_all(conn), "next_cursor": None}
+def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
+    return {"items": service.webhooks.subscriptions(), "next_cursor": None}
 
 
 @router.get("/{webhook_id}", summary="One webhook subscription (admin)")
-async def get_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> dict:
-    with service.db.read() as conn:
-        view = webhook_store.view(conn, webhook_id)
-    if view is None:
-        raise NotFound(f"No webhook {webhook_id}.")
-    return view
+def get_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> dict:
+    return service.webhooks.subscription(webhook_id)
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="End a subscription; undelivered deliveries are dropped "
                                                          "(admin)")
-async def delete_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> Response:
-    with service.db.write() as conn:
-        webhook_store.delete(conn, webhook_id, utc_now())
+def delete_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> Response:
+    service.webhooks.unsubscribe(webhook_id, utc_now())
     return Response(status_code=204)

@@ -52,14 +52,15 @@ class RunningCentral:
 
 
 @asynccontextmanager
-async def running_central(settings: CentralSettings, wait_ready: bool = True):
-    app = create_app(settings)
+async def running_central(settings: CentralSettings, wait_ready: bool = True, with_nats: bool = True):
+    """Central's app and loops; `with_nats=False` starts no NATS link at all (API, orders and routing only)."""
+    app = create_app(settings, with_nats=with_nats)
     async with app.router.lifespan_context(app):
         service: CentralService = app.state.service
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://central",
                                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
-            if wait_ready:
+            if wait_ready and with_nats:
                 await asyncio.wait_for(service.ready.wait(), 20)
             yield RunningCentral(service, client)
 

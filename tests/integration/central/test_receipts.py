@@ -11,7 +11,6 @@ from central.settings import CentralSettings
 from shared.contract import subjects
 from shared.contract.events import CatalogKeys
 from shared.contract.receipt_tokens import InvalidReceiptToken, verify
-from tests.conftest import free_port
 from tests.integration.central.conftest import (
     ADMIN_TOKEN,
     PRODUCT_BODY,
@@ -24,9 +23,8 @@ from tests.integration.central.test_orders_flow import FAR, NEAR, network, place
 @pytest.fixture
 async def central(tmp_path):
     """Central without NATS, with warehouse stock (a warehouse needs no store to answer)."""
-    settings = CentralSettings(db_path=tmp_path / "central.db", nats_url=f"nats://127.0.0.1:{free_port()}",
-                               admin_token=ADMIN_TOKEN)
-    async with running_central(settings, wait_ready=False) as running:
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+    async with running_central(settings, with_nats=False) as running:
         assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
         assert (await running.client.put("/v1/products/MUG", json={**PRODUCT_BODY, "price": 850})).status_code == 201
         assert (await running.client.put("/v1/products/KRONA", json={**PRODUCT_BODY, "currency": "SEK"})
@@ -82,14 +80,13 @@ class TestPricesAndTokens:
 
 class TestKeys:
     async def test_the_first_start_makes_one_key_and_a_restart_keeps_it(self, tmp_path):
-        settings = CentralSettings(db_path=tmp_path / "restarted.db", nats_url=f"nats://127.0.0.1:{free_port()}",
-                                   admin_token=ADMIN_TOKEN)
-        async with running_central(settings, wait_ready=False) as first:
+        settings = CentralSettings(db_path=tmp_path / "restarted.db", admin_token=ADMIN_TOKEN)
+        async with running_central(settings, with_nats=False) as first:
             listing = (await first.client.get("/v1/keys")).json()
         [key] = listing["keys"]
         assert key["current"] and listing["current"] == key["kid"] and set(key) == {"kid", "public_key",
                                                                                    "created_at", "current"}
-        async with running_central(settings, wait_ready=False) as second:
+        async with running_central(settings, with_nats=False) as second:
             assert (await second.client.get("/v1/keys")).json() == listing
 
     async def test_a_rotation_signs_new_orders_with_the_new_key_and_old_tokens_still_verify(self, central):

@@ -6,7 +6,6 @@ import pytest
 
 from central.settings import CentralSettings
 from shared.runtime.clock import utc_now
-from tests.conftest import free_port
 from tests.integration.central.conftest import (
     ADMIN_TOKEN,
     PRODUCT_BODY,
@@ -25,9 +24,8 @@ from tests.integration.central.test_orders_flow import (
 
 @pytest.fixture
 async def central(tmp_path):
-    settings = CentralSettings(db_path=tmp_path / "central.db", nats_url=f"nats://127.0.0.1:{free_port()}",
-                               admin_token=ADMIN_TOKEN)
-    async with running_central(settings, wait_ready=False) as running:
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+    async with running_central(settings, with_nats=False) as running:
         for sku in ("TEE", "HAT"):
             assert (await running.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code == 201
         await feed(running, "DC1", 51.45, -0.3, {"TEE": 10})

@@ -61,9 +61,8 @@ class Receiver:
 async def central(tmp_path):
     # NATS is not needed (a warehouse serves the orders), so central points at a port nobody listens on:
     # deliveries go out while central is offline from the hub, too.
-    settings = CentralSettings(db_path=tmp_path / "central.db", nats_url=f"nats://127.0.0.1:{free_port()}",
-                               admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1, webhook_retry_cap_s=0.4)
-    async with running_central(settings, wait_ready=False) as running:
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1, webhook_retry_cap_s=0.4)
+    async with running_central(settings, with_nats=False) as running:
         assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
         body = {"type": "warehouse", "name": "DC1", "address": "Unit 1", "lat": 51.45, "lon": -0.3}
         assert (await running.client.put("/v1/nodes/DC1", json=body)).status_code == 201

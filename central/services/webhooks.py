@@ -1,0 +1,32 @@
+"""Webhook subscriptions (order status changes POSTed to a URL), each change one transaction."""
+
+from datetime import datetime
+
+from central.store import webhooks as webhook_store
+from shared.contract.errors import NotFound
+from shared.runtime.sqlite import Database
+
+
+class Webhooks:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def subscribe(self, url: str, statuses: list[str] | None, secret: str | None, now: datetime) -> dict:
+        """A new subscription (None: every status change); the answer carries its secret, the only time."""
+        with self._db.write() as conn:
+            return webhook_store.create(conn, url, statuses, secret, now)
+
+    def subscriptions(self) -> list[dict]:
+        with self._db.read() as conn:
+            return webhook_store.list_all(conn)
+
+    def subscription(self, webhook_id: str) -> dict:
+        with self._db.read() as conn:
+            view = webhook_store.view(conn, webhook_id)
+        if view is None:
+            raise NotFound(f"No webhook {webhook_id}.")
+        return view
+
+    def unsubscribe(self, webhook_id: str, now: datetime) -> None:
+        with self._db.write() as conn:
+            webhook_store.delete(conn, webhook_id, now)
