@@ -92,7 +92,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
     sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                          online=lambda: agent is not None and agent.online, on_commit=committed,
                          printing=printer)
-    state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify),
+    state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify, clock),
                        counts=CountService(db, wakeup.notify),
                        sessions=sessions, sales=sales, fulfilments=fulfilments,
                        returns=ReturnsService(db, sessions, store_id=settings.store_id,

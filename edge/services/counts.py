@@ -10,13 +10,7 @@ from pydantic import BaseModel
 
 from edge.domain.stock import StockRuleBroken, count
 from edge.services.stock import CREATED, Outcome, known_product
-from edge.store.ledger import (
-    close_tasks,
-    read_levels,
-    stock_level,
-    write_ledger,
-    write_levels,
-)
+from edge.store.ledger import close_tasks, read_levels, record_movement, stock_level
 from edge.store.outbox import SNAPSHOT_CHUNK_SKUS, append_event
 from shared.contract.errors import InvalidInput
 from shared.contract.events import StockCounted
@@ -85,10 +79,8 @@ class CountService:
             seqs.append(row.seq)
             for line in chunk:
                 change = changes[line.sku]
-                write_levels(conn, line.sku, change.levels)
-                # Recorded even without a variance: "counted, and right" is an answer the ledger should give.
-                write_ledger(conn, line.sku, change.movement, reason="count", reference=reference, actor=actor,
-                             row=row)
+                record_movement(conn, line.sku, change.movement, change.levels, reason="count", reference=reference,
+                                actor=actor, row=row, even_unmoved=True)
                 close_tasks(conn, "count", sku=line.sku, at=at)
         return {"reference": reference, "items": [line.model_dump() for line in lines],
                 "variance_units": sum(abs(line.variance) for line in lines), "seqs": seqs, "occurred_at": at}

@@ -22,13 +22,7 @@ from edge.domain.sales import (
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
 from edge.services.stock import CREATED, Outcome, known_product
-from edge.store.ledger import (
-    flag_at_risk,
-    open_task,
-    read_levels,
-    record_movement,
-    stock_level,
-)
+from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from shared.contract.errors import (
     CentralUnreachable,
@@ -154,16 +148,11 @@ class SalesService:
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()])
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
-        at_risk, discrepancies = [], []
+        at_risk = []
         for sku, s in sold.items():
-            record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number, actor=associate.id,
-                            row=row)
-            if s.discrepancy:
-                discrepancies.append(sku)
-                open_task(conn, "count", sku=sku, reference=number, at=at,
-                          note="sold more than the books held: on-hand went negative")
-            if s.levels.reserved > s.levels.on_hand:
-                at_risk += flag_at_risk(conn, sku)
+            at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
+                                       actor=associate.id, row=row)
+        discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
         body = {"receipt_number": number, "currency": self._currency,
                 "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
                           for line in lines],

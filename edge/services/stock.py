@@ -4,6 +4,7 @@ and the idempotency record; the publisher is woken after the commit (a receive n
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from edge.domain.stock import (
     AdjustReason,
@@ -13,7 +14,7 @@ from edge.domain.stock import (
     adjust,
     receive,
 )
-from edge.store.ledger import read_levels, stock_level, write_ledger, write_levels
+from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from edge.store.products import find_product
 from shared.contract.errors import InvalidInput, UnknownSku
@@ -49,9 +50,11 @@ def known_product(conn: sqlite3.Connection, sku_or_gtin: str) -> sqlite3.Row:
 class StockService:
     """Receive and adjust stock; `on_commit` is called after each committed change (to wake the publisher)."""
 
-    def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None):
+    def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None,
+                 clock: Callable[[], datetime] = utc_now):
         self._db = db
         self._on_commit = on_commit
+        self._clock = clock
 
     def levels(self, sku_or_gtin: str) -> dict:
         with self._db.read() as conn:
@@ -83,6 +86,8 @@ class StockService:
 
     def _change(self, scope: str, request: dict, key: str | None, sku_or_gtin: str, actor: str, *,
                 rule: Callable[[Levels], Change], event: Callable, reason: str, reference: str | None) -> Outcome:
+        now = self._clock()  # read once, before the transaction: the event, ledger and tasks share it
+
         def apply(conn: sqlite3.Connection) -> dict:
             product = known_product(conn, sku_or_gtin)
             sku = product["sku"]
@@ -91,10 +96,9 @@ class StockService:
             except StockRuleBroken as e:
                 raise InvalidInput(str(e)) from e
             type_, payload = event(sku, change)
-            now = utc_now()
             row = append_event(conn, type_, payload, actor=actor, at=now)
-            write_levels(conn, sku, change.levels)
-            write_ledger(conn, sku, change.movement, reason=reason, reference=reference, actor=actor, row=row)
+            record_movement(conn, sku, change.movement, change.levels, reason=reason, reference=reference, actor=actor,
+                            row=row)
             return {**levels_body(sku, product["name"], change.levels), "seq": row.seq, "event_id": row.id,
                     "occurred_at": to_text(now)}
 

@@ -1,13 +1,13 @@
 """Reading and writing a SKU's levels, its ledger rows and the tasks a change opens, inside a caller's
-transaction: every operation (receive, sale, count, fulfilment, return) goes through these."""
+transaction: every operation (receive, sale, count, fulfilment, return) goes through these. What a movement
+opens or flags is decided by edge.domain.stock.consequences; this module only carries it out."""
 
 import json
 import sqlite3
 
-from edge.domain.stock import Levels, Movement
+from edge.domain.stock import Consequences, Levels, Movement, consequences
 from edge.store.outbox import OutboxRow
 from shared.contract.models import StockLevel
-from shared.runtime.clock import now_text
 
 
 def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
@@ -21,15 +21,9 @@ def stock_level(sku: str, levels: Levels) -> StockLevel:
 
 
 def write_levels(conn: sqlite3.Connection, sku: str, levels: Levels) -> None:
-    """Store a SKU's new levels, and flag what the books cannot be right about (DESIGN §5): negative on-hand
-    opens a count task; fewer units than reserved puts the fulfilments holding them at risk."""
     conn.execute("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
                  "SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
                  (sku, levels.on_hand, levels.reserved, levels.damaged))
-    if levels.on_hand < 0:
-        open_task(conn, "count", sku=sku, at=now_text(), note="on-hand went negative")
-    if levels.reserved > levels.on_hand:
-        flag_at_risk(conn, sku)
 
 
 def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reason: str, reference: str | None,
@@ -41,12 +35,24 @@ def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reas
 
 
 def record_movement(conn: sqlite3.Connection, sku: str, movement: Movement, levels: Levels, *, reason: str,
-                    reference: str | None, actor: str, row: OutboxRow) -> None:
-    """The new levels and the ledger row that explains them; skipped when nothing moved."""
-    if movement == Movement():
-        return
+                    reference: str | None, actor: str, row: OutboxRow, even_unmoved: bool = False) -> list[str]:
+    """The new levels, the ledger row that explains them and what follows from them, at the event's time; the
+    fulfilments flagged at risk. Skipped when nothing moved, unless `even_unmoved` (a count that found the books
+    right is still an answer the ledger should give)."""
+    if movement == Movement() and not even_unmoved:
+        return []
     write_levels(conn, sku, levels)
     write_ledger(conn, sku, movement, reason=reason, reference=reference, actor=actor, row=row)
+    return carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason, reference=reference),
+                     sku=sku, at=row.occurred_at)
+
+
+def carry_out(conn: sqlite3.Connection, decided: Consequences, *, sku: str, at: str) -> list[str]:
+    """Open the count task and flag the fulfilments a movement's consequences name; the ids flagged."""
+    if decided.count is not None:
+        open_task(conn, "count", sku=decided.count.sku, reference=decided.count.reference, note=decided.count.note,
+                  at=at)
+    return flag_at_risk(conn, sku) if decided.at_risk else []
 
 
 def open_task(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None = None,
