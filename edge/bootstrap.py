@@ -13,11 +13,10 @@ from edge.printing.service import Printing
 from edge.printing.spool import SpoolWorker
 from edge.services.access import Sessions
 from edge.services.commands import CommandInbox
-from edge.services.counts import CountService
 from edge.services.fulfilment import Fulfilments
 from edge.services.returns import ReturnsService
 from edge.services.sales import SalesService
-from edge.services.stock import StockService
+from edge.services.stock import CountService, StockService
 from edge.services.timers import run_timers
 from edge.settings import EdgeSettings
 from edge.store.epochs import read_epoch

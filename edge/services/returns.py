@@ -12,7 +12,7 @@ from edge.domain.errors import ReturnExceedsSold
 from edge.domain.stock import Levels, Movement
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
-from edge.services.stock import CREATED, Outcome, known_product
+from edge.services.stock import Outcome, known_product, once, replayed
 from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from shared.contract.errors import InvalidInput, ManagerRequired, NotFound
@@ -20,7 +20,6 @@ from shared.contract.events import ReceiptReturned, Refund, ReturnLine, ReturnRe
 from shared.contract.models import Disposition, Role
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database, next_number
-from shared.web import idempotency
 
 SCOPE = "return"
 
@@ -75,8 +74,7 @@ class ReturnsService:
     def replay(self, key: str | None, request: dict) -> Outcome | None:
         """The answer already given to this Idempotency-Key, if any (before asking central anything)."""
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, request)
-        return Outcome(*replayed) if replayed is not None else None
+            return replayed(conn, SCOPE, key, request)
 
     def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         if (replayed := self.replay(key, ret.request)) is not None:
@@ -87,11 +85,10 @@ class ReturnsService:
         elif ret.manager is not None or associate.role is Role.MANAGER:
             approver = self._sessions.approve(ret.manager, associate, now, "This return")
         with self._db.write() as conn:
-            status, body, made = idempotency.once(conn, SCOPE, key, ret.request, CREATED,
-                                                      lambda: self._record(conn, ret, associate, approver, now))
-        if made:
+            outcome = once(conn, SCOPE, key, ret.request, lambda: self._record(conn, ret, associate, approver, now))
+        if not outcome.replayed:
             self._on_commit()
-        return Outcome(status, body)
+        return outcome
 
     def _record(self, conn: sqlite3.Connection, ret: ReturnIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:

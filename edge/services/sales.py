@@ -21,7 +21,7 @@ from edge.domain.sales import (
 )
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
-from edge.services.stock import CREATED, Outcome, known_product
+from edge.services.stock import Outcome, known_product, once, replayed
 from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from shared.contract.errors import (
@@ -35,7 +35,6 @@ from shared.contract.models import Role
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database, next_number
-from shared.web import idempotency
 
 SCOPE = "sale"
 
@@ -70,9 +69,9 @@ class SalesService:
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, sale.request)
-        if replayed is not None:
-            return Outcome(*replayed)
+            earlier = replayed(conn, SCOPE, key, sale.request)
+        if earlier is not None:
+            return earlier
         if any(t.type == STORE_CREDIT for t in sale.tenders) and not self._online():
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
@@ -82,11 +81,10 @@ class SalesService:
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
         with self._db.write() as conn:
-            status, body, made = idempotency.once(conn, SCOPE, key, sale.request, CREATED,
-                                                      lambda: self._record(conn, sale, associate, approver, now))
-        if made:
+            outcome = once(conn, SCOPE, key, sale.request, lambda: self._record(conn, sale, associate, approver, now))
+        if not outcome.replayed:
             self._on_commit()
-        return Outcome(status, body)
+        return outcome
 
     def is_other_stores(self, number: str) -> bool:
         """Whether a receipt number is another store's (only central knows it), not this store's own."""
