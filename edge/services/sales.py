@@ -160,6 +160,7 @@ class SalesService:
                 "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)), "cashier": associate.id,
                 "approved_by": approver.id if approver else None, "occurred_at": at, "seq": row.seq,
                 "event_id": row.id}
+        # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                      (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
         conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)",

@@ -21,7 +21,7 @@ from edge.domain.stock import (
     count,
     receive,
 )
-from edge.store.ledger import close_tasks, read_levels, record_movement, stock_level
+from edge.store.ledger import close_tasks, read_levels, record_movement, record_movements, stock_level
 from edge.store.outbox import SNAPSHOT_CHUNK_SKUS, append_event
 from edge.store.products import find_product
 from shared.contract.errors import InvalidInput, UnknownSku
@@ -188,10 +188,10 @@ class CountService:
                                       counts=chunk, chunk=n, chunks=len(chunks))
             row = append_event(conn, "stock.counted", payload, actor=actor, at=now)
             seqs.append(row.seq)
+            # Recorded even without a variance: "counted, and right" is an answer the ledger should give.
+            record_movements(conn, [(c.sku, changes[c.sku].movement, changes[c.sku].levels) for c in chunk],
+                             reason="count", reference=reference, actor=actor, row=row)
             for line in chunk:
-                change = changes[line.sku]
-                record_movement(conn, line.sku, change.movement, change.levels, reason="count", reference=reference,
-                                actor=actor, row=row, even_unmoved=True)
                 close_tasks(conn, "count", sku=line.sku, at=at)
         return {"reference": reference, "items": [line.model_dump() for line in lines],
                 "variance_units": sum(abs(line.variance) for line in lines), "seqs": seqs, "occurred_at": at}

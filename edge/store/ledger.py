@@ -8,6 +8,7 @@ import sqlite3
 from edge.domain.stock import Consequences, Levels, Movement, consequences
 from edge.store.outbox import OutboxRow
 from shared.contract.models import StockLevel
+from shared.runtime.sqlite import tables
 
 
 def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
@@ -34,17 +35,35 @@ def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reas
                   row.occurred_at))
 
 
+# Raw statements: sales, returns and fulfilment steps (the hot path) skip sqlite-utils' schema reads and savepoints.
 def record_movement(conn: sqlite3.Connection, sku: str, movement: Movement, levels: Levels, *, reason: str,
-                    reference: str | None, actor: str, row: OutboxRow, even_unmoved: bool = False) -> list[str]:
+                    reference: str | None, actor: str, row: OutboxRow) -> list[str]:
     """The new levels, the ledger row that explains them and what follows from them, at the event's time; the
-    fulfilments flagged at risk. Skipped when nothing moved, unless `even_unmoved` (a count that found the books
-    right is still an answer the ledger should give)."""
-    if movement == Movement() and not even_unmoved:
+    fulfilments flagged at risk. Skipped when nothing moved."""
+    if movement == Movement():
         return []
     write_levels(conn, sku, levels)
     write_ledger(conn, sku, movement, reason=reason, reference=reference, actor=actor, row=row)
     return carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason, reference=reference),
                      sku=sku, at=row.occurred_at)
+
+
+def record_movements(conn: sqlite3.Connection, moved: list[tuple[str, Movement, Levels]], *, reason: str,
+                     reference: str | None, actor: str, row: OutboxRow) -> list[str]:
+    """Many SKUs' new levels and ledger rows for one event, written in bulk (a count of a whole store); each row is
+    recorded even if nothing moved, and what follows from each is carried out as for one movement."""
+    db = tables(conn)
+    db["stock"].upsert_all([{"sku": sku, "on_hand": levels.on_hand, "reserved": levels.reserved,
+                             "damaged": levels.damaged} for sku, _, levels in moved], pk="sku")
+    db["stock_ledger"].insert_all([{"sku": sku, "on_hand_delta": movement.on_hand, "reserved_delta": movement.reserved,
+                                    "damaged_delta": movement.damaged, "reason": reason, "reference": reference,
+                                    "actor": actor, "event_id": row.id, "at": row.occurred_at}
+                                   for sku, movement, _ in moved])
+    flagged = []
+    for sku, movement, levels in moved:
+        flagged += carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason,
+                                                reference=reference), sku=sku, at=row.occurred_at)
+    return flagged
 
 
 def carry_out(conn: sqlite3.Connection, decided: Consequences, *, sku: str, at: str) -> list[str]:
