@@ -50,6 +50,7 @@ class Step:
     closes_accept_task: bool = False
     put_back_from: frozenset[S] = frozenset()  # picked units are off the shelf: someone puts them back
     default_reason: str | None = None  # set for the steps that record why
+    not_found_writes_off: bool = False  # with reason not_found, the missing units leave on-hand and get counted
 
 
 def _from(pickup_from: set[S] | frozenset[S] | None, ship_from: set[S] | frozenset[S] | None
@@ -62,7 +63,7 @@ STEPS: dict[S, Step] = {step.target: step for step in (
     Step(S.ACCEPTED, _from({S.ASSIGNED}, {S.ASSIGNED}), StockEffect.RESERVE, "fulfilment.accepted", "reserve",
          Paper.PICK_LIST, closes_accept_task=True),
     Step(S.REJECTED, _from(_BEFORE_HANDOVER, _BEFORE_HANDOVER), StockEffect.RELEASE_HELD, "fulfilment.rejected",
-         None, closes_accept_task=True, default_reason=RejectReason.OTHER),
+         None, closes_accept_task=True, default_reason=RejectReason.OTHER, not_found_writes_off=True),
     Step(S.PICKED, _from({S.ACCEPTED}, {S.ACCEPTED}), StockEffect.RELEASE_SHORT, "fulfilment.picked", "release"),
     Step(S.READY, _from({S.PICKED}, None), StockEffect.NONE, "pickup.ready", "", Paper.BAG_TAG),
     Step(S.COLLECTED, _from({S.READY}, None), StockEffect.HAND_OVER, "pickup.collected", "collected",
@@ -191,10 +192,11 @@ def apply_plan(levels: dict[str, Levels], plan: dict[str, list[tuple[StockRule, 
     return changes
 
 
-def not_found_units(reason: str | None, wanted: dict[str, int], shortages: dict[str, int] | None) -> dict[str, int]:
+def not_found_units(step: Step, reason: str | None, wanted: dict[str, int],
+                    shortages: dict[str, int] | None) -> dict[str, int]:
     """Units a rejection says are not on the shelf: those short at picking, or the whole order; none unless the
-    reason is not_found."""
-    if reason != RejectReason.NOT_FOUND:
+    step writes units off and the reason is not_found."""
+    if not step.not_found_writes_off or reason != RejectReason.NOT_FOUND:
         return {}
     return dict(shortages) if shortages else dict(wanted)
 

@@ -183,7 +183,7 @@ class Fulfilments:
         wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
         held = json.loads(row["held"])
         fields = self._inputs(conn, row, step, actor, now, wanted, **details)
-        missing = rules.not_found_units(fields.get("reason"), wanted,
+        missing = rules.not_found_units(step, fields.get("reason"), wanted,
                                         json.loads(row["shortages"]) if row["shortages"] else None)
         at = to_text(now)
         for sku in missing:  # before the movement: this task, naming the order, is the one that stays open

@@ -90,15 +90,17 @@ class TestTheStepTable:
 
     def test_a_not_found_rejection_releases_what_is_held_and_writes_off_what_is_missing(self):
         step = rules.STEPS[S.REJECTED]
-        missing = rules.not_found_units("not_found", {"A": 2, "B": 1}, {"B": 1})
+        missing = rules.not_found_units(step, "not_found", {"A": 2, "B": 1}, {"B": 1})
         plan = rules.stock_plan(step.stock, wanted={"A": 2, "B": 1}, held={"A": 2}, short={}, written_off=missing)
         changes = rules.apply_plan({"A": Levels(5, 2), "B": Levels(1, 0)}, plan)
         assert {sku: c.levels for sku, c in changes.items()} == {"A": Levels(5, 0), "B": Levels(0, 0)}
         assert rules.held_after(step.stock, wanted={"A": 2, "B": 1}, held={"A": 2}, short={}) == {}
 
     def test_only_a_not_found_rejection_writes_units_off(self):
-        assert rules.not_found_units("damaged", {"A": 2}, None) == {}
-        assert rules.not_found_units("not_found", {"A": 2}, None) == {"A": 2}
+        rejected, cancelled = rules.STEPS[S.REJECTED], rules.STEPS[S.CANCELLED]
+        assert rules.not_found_units(rejected, "damaged", {"A": 2}, None) == {}
+        assert rules.not_found_units(rejected, "not_found", {"A": 2}, None) == {"A": 2}
+        assert rules.not_found_units(cancelled, "not_found", {"A": 2}, None) == {}
 
     @given(st.dictionaries(st.sampled_from("ABC"), st.integers(1, 9), min_size=1),
            st.dictionaries(st.sampled_from("ABC"), st.integers(0, 9)),
