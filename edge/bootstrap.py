@@ -13,11 +13,10 @@ from edge.printing.service import Printing
 from edge.printing.spool import SpoolWorker
 from edge.services.access import Sessions
 from edge.services.commands import CommandInbox
-from edge.services.counts import CountService
 from edge.services.fulfilment import Fulfilments
 from edge.services.returns import ReturnsService
 from edge.services.sales import SalesService
-from edge.services.stock import StockService
+from edge.services.stock import CountService, StockService
 from edge.services.timers import run_timers
 from edge.settings import EdgeSettings
 from edge.store.epochs import read_epoch
@@ -92,7 +91,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
     sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                          online=lambda: agent is not None and agent.online, on_commit=committed,
                          printing=printer)
-    state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify),
+    state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify, clock),
                        counts=CountService(db, wakeup.notify),
                        sessions=sessions, sales=sales, fulfilments=fulfilments,
                        returns=ReturnsService(db, sessions, store_id=settings.store_id,

@@ -82,6 +82,26 @@ def allocate_refund(amount: int, tenders: list[PaidTender]) -> list[tuple[PaidTe
     return allocation
 
 
+@dataclass(frozen=True)
+class RefundPart:
+    """Money going back: to a tender of the sale (`n`, its place on the receipt), or elsewhere (`n` None)."""
+
+    tender: str
+    n: int | None
+    amount: int
+
+
+def refund(amount: int, refund_to: str, tenders: list[PaidTender], *, online_order: bool) -> list[RefundPart]:
+    """Where a return's money goes: store credit when the customer asks for it; otherwise back to the sale's
+    tenders (allocate_refund); an online order with no tenders known here through head office ("online"); a
+    return without tenders to go back to (no receipt) in cash."""
+    if refund_to == "store_credit":
+        return [RefundPart("store_credit", None, amount)]
+    if not tenders:
+        return [RefundPart("online" if online_order else "cash", None, amount)]
+    return [RefundPart(t.type, t.n, give) for t, give in allocate_refund(amount, tenders)]
+
+
 def return_stock(levels: Levels, qty: int, disposition: Disposition) -> tuple[Movement, Levels]:
     """restock: back on the shelf; damaged: into the damaged pile; write_off: thrown away (no level moves)."""
     if disposition is Disposition.RESTOCK:

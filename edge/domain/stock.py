@@ -39,6 +39,15 @@ class Movement:
         return Levels(on_hand=levels.on_hand + self.on_hand, reserved=levels.reserved + self.reserved,
                       damaged=levels.damaged + self.damaged)
 
+    def undone_from(self, levels: Levels) -> Levels:
+        """The levels this movement started from, given where it ended."""
+        return Levels(on_hand=levels.on_hand - self.on_hand, reserved=levels.reserved - self.reserved,
+                      damaged=levels.damaged - self.damaged)
+
+    def then(self, other: "Movement") -> "Movement":
+        """This movement followed by `other`, as one."""
+        return Movement(self.on_hand + other.on_hand, self.reserved + other.reserved, self.damaged + other.damaged)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -85,3 +94,34 @@ def count(levels: Levels, counted: int) -> Change:
         raise StockRuleBroken(f"A count of {counted} units is more than {MAX_QTY}; check the number.")
     movement = Movement(on_hand=counted - levels.on_hand)
     return Change(movement, movement.applied_to(levels))
+
+
+@dataclass(frozen=True)
+class CountTask:
+    """A job to count a SKU's shelf, opened by the movement named in `reference`."""
+
+    sku: str
+    note: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class Consequences:
+    """What the books cannot be right about after a movement (DESIGN §5). `count`: a count task to open;
+    `at_risk`: the fulfilments holding the SKU are to be flagged, the shelf has fewer units than they reserve."""
+
+    count: CountTask | None = None
+    at_risk: bool = False
+
+
+def consequences(sku: str, before: Levels, after: Levels, *, reason: str, reference: str | None) -> Consequences:
+    """What follows from moving a SKU from `before` to `after`, for a movement of `reason` named `reference`.
+
+    A movement that takes on-hand below zero (or further below) opens a count task carrying the movement's
+    reference; only a count closes it, and a count never leaves on-hand negative, so a negative SKU already
+    has its task whatever else moves it."""
+    count_task = None
+    if after.on_hand < 0 and after.on_hand < before.on_hand:
+        note = "sold more than the books held: on-hand went negative" if reason == "sale" else "on-hand went negative"
+        count_task = CountTask(sku, note, reference)
+    return Consequences(count=count_task, at_risk=after.reserved > after.on_hand)

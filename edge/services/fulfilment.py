@@ -8,7 +8,7 @@ from datetime import datetime
 
 from edge.domain import fulfilment as rules
 from edge.domain.errors import WrongPickupCode
-from edge.domain.stock import Levels, Movement
+from edge.domain.stock import Change
 from edge.printing.service import Printing
 from edge.services.fulfilment_papers import queue_step_paper
 from edge.store import pickup_codes
@@ -42,7 +42,6 @@ from shared.runtime.clock import from_text, to_text
 from shared.runtime.sqlite import Database
 
 SYSTEM = "system"
-StepFn = Callable[[Levels], rules.StockStep]
 
 
 def read_policy(conn: sqlite3.Connection) -> CatalogPolicy:
@@ -172,6 +171,7 @@ class Fulfilments:
 
     def _move(self, conn: sqlite3.Connection, allocation_id: str, target: S, actor: str, now: datetime,
               **details) -> None:
+        """Carry out the step to `target` as edge.domain.fulfilment.STEPS describes it, with its inputs."""
         row = self._row(conn, allocation_id)
         type_, current = FulfilmentType(row["type"]), S(row["status"])
         try:
@@ -179,116 +179,70 @@ class Fulfilments:
                 return
         except rules.TransitionRefused as e:
             raise InvalidTransition(f"{e} Refresh the list to see where it stands.", status=str(current)) from e
-        handler = getattr(self, f"_to_{target}")
-        handler(conn, row, actor, now, **details)
-
-    # Each `_to_<status>` writes the row, the stock and the event of one transition.
-
-    def _to_accepted(self, conn, row, actor, now) -> None:
+        step = rules.STEPS[target]
         wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
-        levels = {sku: read_levels(conn, sku) for sku in wanted}
-        if actor != SYSTEM and not rules.stock_is_there(levels, wanted):
-            short = [s for s, q in wanted.items() if levels[s].on_hand - levels[s].reserved < q]
-            raise InsufficientStock(f"The books do not hold enough free units of {', '.join(short)}; count the "
-                                    "shelf, or reject with not_found.")
-        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.reserve(lv, q)] for sku, q in wanted.items()})
-        self._finish(conn, row, S.ACCEPTED, actor, now, "fulfilment.accepted", stock, "reserve", held=wanted)
-        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=to_text(now))
-
-    def _to_rejected(self, conn, row, actor, now, reason: str = RejectReason.OTHER) -> None:
         held = json.loads(row["held"])
-        missing = json.loads(row["shortages"]) if row["shortages"] else None
-        if not missing:
-            missing = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
-        steps: dict[str, list] = {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()}
-        if reason == RejectReason.NOT_FOUND:
-            for sku, qty in missing.items():
-                steps.setdefault(sku, []).append(lambda lv, q=qty: rules.write_off_phantom(lv, q))
-                open_task(conn, "count", sku=sku, reference=row["order_id"], at=to_text(now),
-                          note="not found for a customer order")
-        stock = self._stock(conn, steps)
-        self._finish(conn, row, S.REJECTED, actor, now, "fulfilment.rejected", stock, str(reason), held={},
-                     reason=str(reason))
-        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=to_text(now))
-
-    def _to_picked(self, conn, row, actor, now, picked: dict[str, int] | None = None) -> None:
-        wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
-        picked = dict(wanted) if picked is None else picked
-        try:
-            short = rules.shortages(wanted, picked)
-        except rules.FulfilmentRuleBroken as e:
-            raise InvalidInput(str(e)) from e
-        if not any(picked.values()):
-            raise InvalidInput("Nothing was picked: reject the fulfilment with reason not_found instead.")
-        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in short.items()})
-        held = {sku: qty - short.get(sku, 0) for sku, qty in json.loads(row["held"]).items()}
-        self._finish(conn, row, S.PICKED, actor, now, "fulfilment.picked", stock, "release",
-                     held={s: q for s, q in held.items() if q}, shortages=short,
-                     picked=[{"sku": s, "qty": q} for s, q in picked.items() if q])
-
-    def _to_ready(self, conn, row, actor, now) -> None:
-        pickup_by = rules.pickup_deadline(now, read_policy(conn).pickup_hold_days)
-        self._finish(conn, row, S.READY, actor, now, "pickup.ready", {}, "", pickup_by=to_text(pickup_by))
-
-    def _to_collected(self, conn, row, actor, now, code: str = "") -> None:
-        pickup_codes.refuse_while_locked(row, now)
-        if not rules.pickup_code_matches(code, row["pickup_code_hash"]):
-            raise WrongPickupCode("That pickup code does not match this order; ask the customer for the code in "
-                                  "their confirmation message.")
-        self._hand_over(conn, row, S.COLLECTED, actor, now, "pickup.collected")
-
-    def _to_expired(self, conn, row, actor, now) -> None:
-        held = json.loads(row["held"])
-        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()})
-        self._finish(conn, row, S.EXPIRED, actor, now, "pickup.expired", stock, "release", held={})
-        open_task(conn, "put_back", allocation_id=row["allocation_id"], reference=row["order_id"], at=to_text(now))
-
-    def _to_packed(self, conn, row, actor, now, parcels: list[int] | None = None) -> None:
-        if not parcels:
-            raise InvalidInput("Give the weight of each parcel in grams (parcels: [{weight_g}]).")
-        self._finish(conn, row, S.PACKED, actor, now, "shipment.packed", {}, "",
-                     parcels=[{"weight_g": w} for w in parcels])
-
-    def _to_shipped(self, conn, row, actor, now, carrier: str = "", tracking_number: str = "") -> None:
-        self._hand_over(conn, row, S.SHIPPED, actor, now, "shipment.shipped", carrier=carrier,
-                        tracking_number=tracking_number)
-
-    def _to_cancelled(self, conn, row, actor, now, reason: str = "cancelled") -> None:
-        held = json.loads(row["held"])
-        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.release(lv, q)] for sku, q in held.items()})
-        self._finish(conn, row, S.CANCELLED, actor, now, "fulfilment.cancelled", stock, "release", held={},
-                     reason=reason)
+        fields = self._inputs(conn, row, step, actor, now, wanted, **details)
+        missing = rules.not_found_units(step, fields.get("reason"), wanted,
+                                        json.loads(row["shortages"]) if row["shortages"] else None)
         at = to_text(now)
-        close_tasks(conn, "accept", allocation_id=row["allocation_id"], at=at)
-        if S(row["status"]) in (S.PICKED, S.READY, S.PACKED):
-            open_task(conn, "put_back", allocation_id=row["allocation_id"], reference=row["order_id"], at=at)
+        for sku in missing:  # before the movement: this task, naming the order, is the one that stays open
+            open_task(conn, "count", sku=sku, reference=row["order_id"], at=at, note="not found for a customer order")
+        short = fields.get("shortages", {})
+        plan = rules.stock_plan(step.stock, wanted=wanted, held=held, short=short, written_off=missing)
+        changes = rules.apply_plan({sku: read_levels(conn, sku) for sku in plan}, plan)
+        self._finish(conn, row, step, actor, now, changes,
+                     held=rules.held_after(step.stock, wanted=wanted, held=held, short=short), **fields)
+        if step.closes_accept_task:
+            close_tasks(conn, "accept", allocation_id=allocation_id, at=at)
+        if current in step.put_back_from:
+            open_task(conn, "put_back", allocation_id=allocation_id, reference=row["order_id"], at=at)
 
-    def _hand_over(self, conn, row, target: S, actor, now, event_type: str, **extra) -> None:
-        held = json.loads(row["held"])
-        stock = self._stock(conn, {sku: [lambda lv, q=q: rules.hand_over(lv, q)] for sku, q in held.items()})
-        self._finish(conn, row, target, actor, now, event_type, stock, str(target), held={}, **extra)
+    def _inputs(self, conn: sqlite3.Connection, row: sqlite3.Row, step: rules.Step, actor: str, now: datetime,
+                wanted: dict[str, int], *, reason: str | None = None, picked: dict[str, int] | None = None,
+                code: str = "", parcels: list[int] | None = None, carrier: str = "",
+                tracking_number: str = "") -> dict:
+        """What a step needs of the associate (checked here) and records on the fulfilment and its event."""
+        if step.default_reason is not None:
+            return {"reason": str(reason if reason is not None else step.default_reason)}
+        if step.target == S.ACCEPTED:
+            levels = {sku: read_levels(conn, sku) for sku in wanted}
+            if actor != SYSTEM and not rules.stock_is_there(levels, wanted):
+                short = [s for s, q in wanted.items() if levels[s].on_hand - levels[s].reserved < q]
+                raise InsufficientStock(f"The books do not hold enough free units of {', '.join(short)}; count "
+                                        "the shelf, or reject with not_found.")
+        elif step.target == S.PICKED:
+            picked = dict(wanted) if picked is None else picked
+            try:
+                shortages = rules.shortages(wanted, picked)
+            except rules.FulfilmentRuleBroken as e:
+                raise InvalidInput(str(e)) from e
+            if not any(picked.values()):
+                raise InvalidInput("Nothing was picked: reject the fulfilment with reason not_found instead.")
+            return {"shortages": shortages, "picked": [{"sku": s, "qty": q} for s, q in picked.items() if q]}
+        elif step.target == S.READY:
+            return {"pickup_by": to_text(rules.pickup_deadline(now, read_policy(conn).pickup_hold_days))}
+        elif step.target == S.COLLECTED:
+            pickup_codes.refuse_while_locked(row, now)
+            if not rules.pickup_code_matches(code, row["pickup_code_hash"]):
+                raise WrongPickupCode("That pickup code does not match this order; ask the customer for the code "
+                                      "in their confirmation message.")
+        elif step.target == S.PACKED:
+            if not parcels:
+                raise InvalidInput("Give the weight of each parcel in grams (parcels: [{weight_g}]).")
+            return {"parcels": [{"weight_g": w} for w in parcels]}
+        elif step.target == S.SHIPPED:
+            return {"carrier": carrier, "tracking_number": tracking_number}
+        return {}
 
     # ---- shared plumbing ------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _stock(conn, steps: dict[str, list[StepFn]]) -> dict[str, tuple[Movement, Levels]]:
-        result = {}
-        for sku, fns in steps.items():
-            levels, total = read_levels(conn, sku), Movement()
-            for fn in fns:
-                step = fn(levels)
-                levels = step.levels
-                total = Movement(total.on_hand + step.movement.on_hand, total.reserved + step.movement.reserved,
-                                 total.damaged + step.movement.damaged)
-            result[sku] = (total, levels)
-        return result
-
-    def _finish(self, conn, row, target: S, actor: str, now: datetime, event_type: str,
-                stock: dict[str, tuple[Movement, Levels]], ledger_reason: str, *, held: dict | None = None,
-                **fields) -> None:
-        aid, order = row["allocation_id"], row["order_id"]
-        levels = [stock_level(sku, lv) for sku, (_, lv) in stock.items()]
+    def _finish(self, conn, row, step: rules.Step, actor: str, now: datetime, changes: dict[str, Change], *,
+                held: dict | None, **fields) -> None:
+        aid, order, target = row["allocation_id"], row["order_id"], step.target
+        levels = [stock_level(sku, change.levels) for sku, change in changes.items()]
         lines = [Line(**ln) for ln in (fields.get("picked") or json.loads(row["lines"]))]
+        event_type = step.event_type
         if event_type.startswith("fulfilment."):
             payload = FulfilmentEvent(allocation_id=aid, order_id=order, lines=lines, reason=fields.get("reason"),
                                       shortages=[Line(sku=s, qty=q) for s, q in fields.get("shortages", {}).items()],
@@ -304,8 +258,10 @@ class Fulfilments:
             payload = ShipmentShipped(allocation_id=aid, order_id=order, carrier=fields["carrier"],
                                       tracking_number=fields["tracking_number"], stock=levels)
         event = append_event(conn, event_type, payload, actor=actor, at=now)
-        for sku, (movement, lv) in stock.items():
-            record_movement(conn, sku, movement, lv, reason=ledger_reason, reference=order, actor=actor, row=event)
+        ledger_reason = step.ledger_reason if step.ledger_reason is not None else fields["reason"]
+        for sku, change in changes.items():
+            record_movement(conn, sku, change.movement, change.levels, reason=ledger_reason, reference=order,
+                            actor=actor, row=event)
         columns = {"status": str(target), "updated_at": to_text(now)}
         if held is not None:
             columns["held"] = json.dumps(held)
@@ -318,4 +274,4 @@ class Fulfilments:
         assignments = ", ".join(f"{name} = ?" for name in columns)
         conn.execute(f"UPDATE fulfilments SET {assignments} WHERE allocation_id = ?", (*columns.values(), aid))
         if self._printing is not None:
-            queue_step_paper(self._printing, conn, target, fulfilment_view(self._row(conn, aid)), now)
+            queue_step_paper(self._printing, conn, step.paper, fulfilment_view(self._row(conn, aid)), now)

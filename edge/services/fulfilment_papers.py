@@ -5,8 +5,8 @@ is collected, a shipping label when a parcel ships."""
 import sqlite3
 from datetime import datetime
 
+from edge.domain.fulfilment import Paper
 from edge.printing.service import Printing
-from shared.contract.models import FulfilmentStatus as S
 
 
 def product_names(conn: sqlite3.Connection, lines: list[dict]) -> dict[str, str]:
@@ -16,14 +16,14 @@ def product_names(conn: sqlite3.Connection, lines: list[dict]) -> dict[str, str]
     return {row["sku"]: row["name"] for row in rows}
 
 
-def queue_step_paper(printing: Printing, conn: sqlite3.Connection, status: S, fulfilment: dict,
+def queue_step_paper(printing: Printing, conn: sqlite3.Connection, paper: Paper, fulfilment: dict,
                      now: datetime) -> None:
-    """Queue what the fulfilment's new `status` prints (nothing for the other steps); never raises."""
-    if status == S.ACCEPTED:
+    """Queue the `paper` a fulfilment step prints (edge.domain.fulfilment.STEPS says which); never raises."""
+    if paper is Paper.PICK_LIST:
         printing.pick(conn, fulfilment, now, product_names(conn, fulfilment["lines"]))
-    elif status == S.READY:
+    elif paper is Paper.BAG_TAG:
         printing.ready_for_pickup(conn, fulfilment, now)
-    elif status == S.COLLECTED:
+    elif paper is Paper.COLLECTION_RECEIPT:
         printing.collected(conn, fulfilment, now, product_names(conn, fulfilment["lines"]))
-    elif status == S.SHIPPED:
+    elif paper is Paper.SHIPPING_LABEL:
         printing.shipped(conn, fulfilment, now)

@@ -12,7 +12,7 @@ from edge.domain.errors import ReturnExceedsSold
 from edge.domain.stock import Levels, Movement
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
-from edge.services.stock import CREATED, Outcome, known_product
+from edge.services.stock import Outcome, known_product, once, replayed
 from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from shared.contract.errors import InvalidInput, ManagerRequired, NotFound
@@ -20,7 +20,6 @@ from shared.contract.events import ReceiptReturned, Refund, ReturnLine, ReturnRe
 from shared.contract.models import Disposition, Role
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database, next_number
-from shared.web import idempotency
 
 SCOPE = "return"
 
@@ -75,8 +74,7 @@ class ReturnsService:
     def replay(self, key: str | None, request: dict) -> Outcome | None:
         """The answer already given to this Idempotency-Key, if any (before asking central anything)."""
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, request)
-        return Outcome(*replayed) if replayed is not None else None
+            return replayed(conn, SCOPE, key, request)
 
     def record(self, ret: ReturnIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         if (replayed := self.replay(key, ret.request)) is not None:
@@ -87,11 +85,10 @@ class ReturnsService:
         elif ret.manager is not None or associate.role is Role.MANAGER:
             approver = self._sessions.approve(ret.manager, associate, now, "This return")
         with self._db.write() as conn:
-            status, body, made = idempotency.once(conn, SCOPE, key, ret.request, CREATED,
-                                                      lambda: self._record(conn, ret, associate, approver, now))
-        if made:
+            outcome = once(conn, SCOPE, key, ret.request, lambda: self._record(conn, ret, associate, approver, now))
+        if not outcome.replayed:
             self._on_commit()
-        return Outcome(status, body)
+        return outcome
 
     def _record(self, conn: sqlite3.Connection, ret: ReturnIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:
@@ -125,31 +122,23 @@ class ReturnsService:
             lines.append(ReturnLine(sku=sku, qty=line.qty, reason=line.reason, disposition=str(line.disposition),
                                     refund=sum(p.refund for p in parts)))
         amount = sum(line.refund for line in lines)
-        if ret.refund_to == "store_credit":
-            refunds = [("store_credit", None, amount)]
-        elif ret.order_id is not None and not tenders:  # paid online: head office refunds the order's payment
-            refunds = [("online", None, amount)]
-        elif not tenders:
-            refunds = [("cash", None, amount)]
-        else:
-            try:
-                refunds = [(t.type, t.n, give) for t, give in rules.allocate_refund(amount, tenders)]
-            except rules.ReturnRuleBroken as e:
-                raise InvalidInput(str(e)) from e
+        try:
+            refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
+        except rules.ReturnRuleBroken as e:
+            raise InvalidInput(str(e)) from e
 
         moves: dict[str, tuple[Movement, Levels]] = {}
         for line in lines:
             levels = moves[line.sku][1] if line.sku in moves else read_levels(conn, line.sku)
             movement, after = rules.return_stock(levels, line.qty, Disposition(line.disposition))
             before = moves.get(line.sku, (Movement(), levels))[0]
-            moves[line.sku] = (Movement(before.on_hand + movement.on_hand, before.reserved + movement.reserved,
-                                        before.damaged + movement.damaged), after)
+            moves[line.sku] = (before.then(movement), after)
         number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
         currency = (ret.elsewhere.currency if ret.elsewhere is not None else None) or self._currency
         original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
                     else {"order_id": ret.order_id} if ret.order_id else {})
         payload = ReturnRecorded(return_number=number, original=original, currency=currency, lines=lines,
-                                 refunds=[Refund(tender=t, amount=a) for t, _, a in refunds if a],
+                                 refunds=[Refund(tender=r.tender, amount=r.amount) for r in refunds if r.amount],
                                  stock=[stock_level(sku, lv) for sku, (_, lv) in moves.items()])
         row = append_event(conn, "return.recorded", payload, actor=associate.id, at=now)
         for sku, (movement, after) in moves.items():
@@ -160,11 +149,12 @@ class ReturnsService:
                              "AND line_no = ?", [(p.qty, ret.receipt_number, p.line_no) for p in parts if p.line_no])
         if ret.receipt_number is not None and ret.elsewhere is None:
             conn.executemany("UPDATE sale_tenders SET refunded = refunded + ? WHERE receipt_number = ? AND n = ?",
-                             [(a, ret.receipt_number, n) for _, n, a in refunds if n is not None])
+                             [(r.amount, ret.receipt_number, r.n) for r in refunds if r.n is not None])
         at = to_text(now)
         body = {"return_number": number, "original": original, "currency": currency,
                 "lines": [line.model_dump(mode="json") for line in lines],
-                "refunds": [{"tender": t, "amount": a} for t, _, a in refunds if a], "refund_total": amount,
+                "refunds": [{"tender": r.tender, "amount": r.amount} for r in refunds if r.amount],
+                "refund_total": amount,
                 "approved_by": approver.id if approver else None, "cashier": associate.id, "occurred_at": at,
                 "seq": row.seq, "event_id": row.id}
         conn.execute("INSERT INTO returns (return_number, receipt_number, body, actor, approved_by, event_id, at) "

@@ -21,14 +21,8 @@ from edge.domain.sales import (
 )
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
-from edge.services.stock import CREATED, Outcome, known_product
-from edge.store.ledger import (
-    flag_at_risk,
-    open_task,
-    read_levels,
-    record_movement,
-    stock_level,
-)
+from edge.services.stock import Outcome, known_product, once, replayed
+from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
 from shared.contract.errors import (
     CentralUnreachable,
@@ -41,7 +35,6 @@ from shared.contract.models import Role
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database, next_number
-from shared.web import idempotency
 
 SCOPE = "sale"
 
@@ -76,9 +69,9 @@ class SalesService:
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
-            replayed = idempotency.replay(conn, SCOPE, key, sale.request)
-        if replayed is not None:
-            return Outcome(*replayed)
+            earlier = replayed(conn, SCOPE, key, sale.request)
+        if earlier is not None:
+            return earlier
         if any(t.type == STORE_CREDIT for t in sale.tenders) and not self._online():
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
@@ -88,11 +81,10 @@ class SalesService:
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
         with self._db.write() as conn:
-            status, body, made = idempotency.once(conn, SCOPE, key, sale.request, CREATED,
-                                                      lambda: self._record(conn, sale, associate, approver, now))
-        if made:
+            outcome = once(conn, SCOPE, key, sale.request, lambda: self._record(conn, sale, associate, approver, now))
+        if not outcome.replayed:
             self._on_commit()
-        return Outcome(status, body)
+        return outcome
 
     def is_other_stores(self, number: str) -> bool:
         """Whether a receipt number is another store's (only central knows it), not this store's own."""
@@ -154,16 +146,11 @@ class SalesService:
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()])
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
-        at_risk, discrepancies = [], []
+        at_risk = []
         for sku, s in sold.items():
-            record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number, actor=associate.id,
-                            row=row)
-            if s.discrepancy:
-                discrepancies.append(sku)
-                open_task(conn, "count", sku=sku, reference=number, at=at,
-                          note="sold more than the books held: on-hand went negative")
-            if s.levels.reserved > s.levels.on_hand:
-                at_risk += flag_at_risk(conn, sku)
+            at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
+                                       actor=associate.id, row=row)
+        discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
         body = {"receipt_number": number, "currency": self._currency,
                 "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
                           for line in lines],
@@ -173,6 +160,7 @@ class SalesService:
                 "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)), "cashier": associate.id,
                 "approved_by": approver.id if approver else None, "occurred_at": at, "seq": row.seq,
                 "event_id": row.id}
+        # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                      (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
         conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)",

@@ -1,13 +1,14 @@
 """Reading and writing a SKU's levels, its ledger rows and the tasks a change opens, inside a caller's
-transaction: every operation (receive, sale, count, fulfilment, return) goes through these."""
+transaction: every operation (receive, sale, count, fulfilment, return) goes through these. What a movement
+opens or flags is decided by edge.domain.stock.consequences; this module only carries it out."""
 
 import json
 import sqlite3
 
-from edge.domain.stock import Levels, Movement
+from edge.domain.stock import Consequences, Levels, Movement, consequences
 from edge.store.outbox import OutboxRow
 from shared.contract.models import StockLevel
-from shared.runtime.clock import now_text
+from shared.runtime.sqlite import tables
 
 
 def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
@@ -21,15 +22,9 @@ def stock_level(sku: str, levels: Levels) -> StockLevel:
 
 
 def write_levels(conn: sqlite3.Connection, sku: str, levels: Levels) -> None:
-    """Store a SKU's new levels, and flag what the books cannot be right about (DESIGN §5): negative on-hand
-    opens a count task; fewer units than reserved puts the fulfilments holding them at risk."""
     conn.execute("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
                  "SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
                  (sku, levels.on_hand, levels.reserved, levels.damaged))
-    if levels.on_hand < 0:
-        open_task(conn, "count", sku=sku, at=now_text(), note="on-hand went negative")
-    if levels.reserved > levels.on_hand:
-        flag_at_risk(conn, sku)
 
 
 def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reason: str, reference: str | None,
@@ -40,13 +35,43 @@ def write_ledger(conn: sqlite3.Connection, sku: str, movement: Movement, *, reas
                   row.occurred_at))
 
 
+# Raw statements: sales, returns and fulfilment steps (the hot path) skip sqlite-utils' schema reads and savepoints.
 def record_movement(conn: sqlite3.Connection, sku: str, movement: Movement, levels: Levels, *, reason: str,
-                    reference: str | None, actor: str, row: OutboxRow) -> None:
-    """The new levels and the ledger row that explains them; skipped when nothing moved."""
+                    reference: str | None, actor: str, row: OutboxRow) -> list[str]:
+    """The new levels, the ledger row that explains them and what follows from them, at the event's time; the
+    fulfilments flagged at risk. Skipped when nothing moved."""
     if movement == Movement():
-        return
+        return []
     write_levels(conn, sku, levels)
     write_ledger(conn, sku, movement, reason=reason, reference=reference, actor=actor, row=row)
+    return carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason, reference=reference),
+                     sku=sku, at=row.occurred_at)
+
+
+def record_movements(conn: sqlite3.Connection, moved: list[tuple[str, Movement, Levels]], *, reason: str,
+                     reference: str | None, actor: str, row: OutboxRow) -> list[str]:
+    """Many SKUs' new levels and ledger rows for one event, written in bulk (a count of a whole store); each row is
+    recorded even if nothing moved, and what follows from each is carried out as for one movement."""
+    db = tables(conn)
+    db["stock"].upsert_all([{"sku": sku, "on_hand": levels.on_hand, "reserved": levels.reserved,
+                             "damaged": levels.damaged} for sku, _, levels in moved], pk="sku")
+    db["stock_ledger"].insert_all([{"sku": sku, "on_hand_delta": movement.on_hand, "reserved_delta": movement.reserved,
+                                    "damaged_delta": movement.damaged, "reason": reason, "reference": reference,
+                                    "actor": actor, "event_id": row.id, "at": row.occurred_at}
+                                   for sku, movement, _ in moved])
+    flagged = []
+    for sku, movement, levels in moved:
+        flagged += carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason,
+                                                reference=reference), sku=sku, at=row.occurred_at)
+    return flagged
+
+
+def carry_out(conn: sqlite3.Connection, decided: Consequences, *, sku: str, at: str) -> list[str]:
+    """Open the count task and flag the fulfilments a movement's consequences name; the ids flagged."""
+    if decided.count is not None:
+        open_task(conn, "count", sku=decided.count.sku, reference=decided.count.reference, note=decided.count.note,
+                  at=at)
+    return flag_at_risk(conn, sku) if decided.at_risk else []
 
 
 def open_task(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None = None,

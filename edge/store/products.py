@@ -5,6 +5,7 @@ import sqlite3
 
 from shared.contract.events import CatalogProduct
 from shared.runtime.clock import now_text
+from shared.runtime.sqlite import tables
 
 PRODUCT_COLUMNS = "p.sku, p.name, p.gtin, p.price, p.currency, p.tax_rate_bp, p.active"
 
@@ -56,17 +57,13 @@ def search_products(conn: sqlite3.Connection, q: str | None, after_sku: str | No
 
 
 def upsert_product(conn: sqlite3.Connection, product: CatalogProduct) -> None:
-    conn.execute(
-        "INSERT INTO products (sku, name, gtin, price, currency, tax_rate_bp, active, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, gtin = excluded.gtin, "
-        "price = excluded.price, currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, "
-        "active = excluded.active, updated_at = excluded.updated_at",
-        (product.sku, product.name, product.gtin, product.price, product.currency, product.tax_rate_bp,
-         int(product.active), now_text()))
+    """Central's latest word on a product, replacing what the store held (inside the caller's transaction)."""
+    tables(conn)["products"].upsert(
+        {"sku": product.sku, "name": product.name, "gtin": product.gtin, "price": product.price,
+         "currency": product.currency, "tax_rate_bp": product.tax_rate_bp, "active": int(product.active),
+         "updated_at": now_text()}, pk="sku")
 
 
 def put_catalog_setting(conn: sqlite3.Connection, key: str, value_json: str) -> None:
     """Central's policy and receipt keys, kept as the JSON central sent."""
-    conn.execute("INSERT INTO catalog_settings (key, value, updated_at) VALUES (?, ?, ?) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                 (key, value_json, now_text()))
+    tables(conn)["catalog_settings"].upsert({"key": key, "value": value_json, "updated_at": now_text()}, pk="key")

@@ -12,7 +12,9 @@ from shared.contract.models import Lenient
 from shared.runtime.nats_link import NatsLink
 
 
-class ReceiptLine(Lenient):
+class CentralReceiptLine(Lenient):
+    """A line of another store's receipt as head office reports it (not the printed receipt's line)."""
+
     line_no: int
     sku: str
     qty: int
@@ -20,7 +22,7 @@ class ReceiptLine(Lenient):
     returned: int = 0  # units central has recorded as returned, at any store
 
 
-class ReceiptTender(Lenient):
+class CentralReceiptTender(Lenient):
     n: int
     type: str
     paid: int
@@ -33,8 +35,8 @@ class CentralReceipt(Lenient):
     currency: str
     occurred_at: str
     total: int
-    lines: list[ReceiptLine]
-    tenders: list[ReceiptTender]
+    lines: list[CentralReceiptLine]
+    tenders: list[CentralReceiptTender]
 
 
 class OtherStoreReceipts:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from shared.contract.errors import IdempotencyMismatch
 from shared.runtime.clock import now_text
 
+CREATED = 201  # the HTTP answer recorded for a request that created something, given again on every replay
+
 MIGRATION = """
 CREATE TABLE idempotency_keys (
     scope TEXT NOT NULL,

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
+from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.domain.errors import CurrencyMismatch
 from edge.services.access import ManagerApproval
@@ -75,7 +76,7 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
         # A retry answers what was recorded, even if head office cannot be asked any more.
         replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)
         if replayed is not None:
-            return JSONResponse(replayed.body, status_code=replayed.status)
+            return created(replayed)
         try:
             known = await edge.online_orders.fetch(body.order_id)
             order = KeptElsewhere(lines=tuple(OrderedLine(line.sku, line.allocated, line.returned, line.unit_price)
@@ -88,11 +89,11 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
     elif body.receipt_number is not None and edge.sales.is_other_stores(body.receipt_number):
         replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)
         if replayed is not None:
-            return JSONResponse(replayed.body, status_code=replayed.status)
+            return created(replayed)
         ret = replace(ret, elsewhere=kept_elsewhere(await edge.other_receipts.fetch(body.receipt_number),
                                                     edge.settings.currency))
     outcome = await asyncio.to_thread(edge.returns.record, ret, associate, key, edge.clock())
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return created(outcome)
 
 
 def kept_elsewhere(receipt: CentralReceipt, currency: str) -> KeptElsewhere:

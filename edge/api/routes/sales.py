@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
+from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
 from edge.domain.sales import TenderIn
 from edge.services.access import ManagerApproval
@@ -56,7 +57,7 @@ def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: Idemp
                   tenders=[TenderIn(t.type, t.amount, t.reference) for t in body.tenders],
                   manager=body.manager, request=body.model_dump(mode="json"))
     outcome = edge.sales.record(sale, associate, key, edge.clock())
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return created(outcome)
 
 
 @router.get("/sales/{receipt}", summary="A sale's receipt by its number (another store's from head office)",

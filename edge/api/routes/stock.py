@@ -6,8 +6,9 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
-from edge.services.counts import ledger_page
+from edge.services.stock import ledger_page
 from shared.contract.errors import InvalidInput
 from shared.contract.models import AdjustReason, Sku, Strict
 
@@ -55,7 +56,7 @@ class CountIn(Strict):
 def post_count(body: CountIn, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
     outcome = edge.counts.count([(c.sku, c.counted) for c in body.counts], reference=body.reference,
                                 actor=associate.id, key=key, now=edge.clock())
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return created(outcome)
 
 
 @router.get("/stock/{sku:path}/ledger", summary="Why a SKU's levels are what they are: its movements, newest first")
@@ -76,7 +77,7 @@ def get_stock(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_lengt
 def post_receive(body: ReceiveIn, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
     outcome = edge.stock.receive(sku=body.sku, qty=body.qty, reference=body.reference, actor=associate.id,
                                  idempotency_key=key)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return created(outcome)
 
 
 @router.post("/stock/adjust", summary="Correct on-hand (damaged, shrink, found, other)", status_code=201,
@@ -84,4 +85,4 @@ def post_receive(body: ReceiveIn, edge: EdgeDep, associate: AssociateDep, key: I
 def post_adjust(body: AdjustIn, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
     outcome = edge.stock.adjust(sku=body.sku, delta=body.delta, reason=body.reason, note=body.note, actor=associate.id,
                                 idempotency_key=key)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return created(outcome)

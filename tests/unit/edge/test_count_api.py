@@ -66,3 +66,15 @@ class TestLedger:
 
     def test_the_ledger_of_an_unknown_sku_is_a_404(self, signed_in):
         assert_problem(signed_in.get("/v1/stock/NOPE/ledger"), 404, "unknown_sku")
+
+
+class TestAWholeStoreCount:
+    def test_every_counted_sku_gets_its_ledger_row_in_count_order_even_without_a_variance(self, signed_in):
+        counts = [{"sku": "TEE-RED-M", "counted": 3}, {"sku": "MUG-01", "counted": 0}, {"sku": "TEE-BLU-M", "counted": 1}]
+        assert signed_in.post("/v1/stock/count", json={"counts": counts, "reference": "C-9"}).status_code == 201
+        with signed_in.app.state.edge.db.read() as conn:
+            rows = conn.execute("SELECT sku, on_hand_delta, reason, reference FROM stock_ledger ORDER BY id").fetchall()
+            levels = {r["sku"]: r["on_hand"] for r in conn.execute("SELECT sku, on_hand FROM stock")}
+        assert [tuple(r) for r in rows] == [("TEE-RED-M", 3, "count", "C-9"), ("MUG-01", 0, "count", "C-9"),
+                                            ("TEE-BLU-M", 1, "count", "C-9")]
+        assert levels == {"TEE-RED-M": 3, "MUG-01": 0, "TEE-BLU-M": 1}

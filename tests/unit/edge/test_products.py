@@ -6,7 +6,9 @@ from edge.store.products import (
     decode_cursor,
     encode_cursor,
     find_product,
+    put_catalog_setting,
     search_products,
+    upsert_product,
 )
 from shared.contract.events import CatalogProduct
 from tests.unit.edge.conftest import add_products
@@ -60,3 +62,20 @@ class TestLookup:
             assert find_product(conn, "MUG-01")["name"] == "Mug 'Morning'"
             assert find_product(conn, "4006381333931")["sku"] == "TEE-RED-M"
             assert find_product(conn, "nothing") is None
+
+
+class TestCatalogUpdates:
+    def test_a_product_update_replaces_what_the_store_held(self, db):
+        add_products(db, [CatalogProduct(sku="MUG-01", name="Mug 'Evening'", price=990, currency="EUR")])
+        with db.read() as conn:
+            product = find_product(conn, "MUG-01")
+        assert (product["name"], product["price"]) == ("Mug 'Evening'", 990)
+
+    def test_a_catalog_update_rolls_back_with_the_transaction_it_joined(self, db):
+        with pytest.raises(RuntimeError), db.write() as conn:
+            upsert_product(conn, CatalogProduct(sku="NEW-1", name="New", price=100, currency="EUR"))
+            put_catalog_setting(conn, "policy", "{}")
+            raise RuntimeError("the command failed after the update")
+        with db.read() as conn:
+            assert find_product(conn, "NEW-1") is None
+            assert conn.execute("SELECT 1 FROM catalog_settings WHERE key = 'policy'").fetchone() is None

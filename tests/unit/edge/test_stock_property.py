@@ -13,11 +13,10 @@ from hypothesis import strategies as st
 from edge.domain.sales import TenderIn
 from edge.services.access import Associate, Sessions
 from edge.services.commands import CommandInbox
-from edge.services.counts import CountService
 from edge.services.fulfilment import Fulfilments
 from edge.services.returns import ReturnIn, ReturnLineIn, ReturnsService
 from edge.services.sales import SaleIn, SaleLineIn, SalesService
-from edge.services.stock import StockService
+from edge.services.stock import CountService, StockService
 from edge.store.schema import open_database
 from shared.contract.errors import DomainError
 from shared.contract.events import FulfilmentCancel
