@@ -22,7 +22,7 @@ from edge.settings import EdgeSettings
 from edge.store.epochs import read_epoch
 from edge.store.schema import open_database
 from edge.sync.agent import SyncAgent
-from edge.sync.network_atp import NetworkAtp
+from edge.sync.network_atp import NetworkAtpLookup
 from edge.sync.online_orders import OnlineOrders
 from edge.sync.other_receipts import OtherStoreReceipts
 from edge.sync.wakeup import Wakeup
@@ -47,7 +47,7 @@ class EdgeState:
     clock: Callable[[], datetime]
     printing: Printing
     spool: SpoolWorker
-    network_atp: NetworkAtp
+    network_atp: NetworkAtpLookup
     online_orders: OnlineOrders
     other_receipts: OtherStoreReceipts
 
@@ -98,7 +98,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
                                               currency=settings.currency, on_commit=committed,
                                               printing=printer),
                        agent=agent, clock=clock, printing=printer, spool=spool,
-                       network_atp=NetworkAtp(db, link, settings.store_id, settings.atp_timeout_s, clock),
+                       network_atp=NetworkAtpLookup(db, link, settings.store_id, settings.atp_timeout_s, clock),
                        online_orders=OnlineOrders(link, settings.store_id, settings.atp_timeout_s),
                        other_receipts=OtherStoreReceipts(link, settings.store_id, settings.atp_timeout_s))
     if agent is not None:

@@ -17,7 +17,3 @@ class ReturnExceedsSold(InvalidInput):
 
 class CurrencyMismatch(InvalidInput):
     code, title = "currency_mismatch", "Another currency"
-
-
-class InvalidReceiptToken(InvalidInput):
-    code, title = "invalid_receipt_token", "The receipt token does not check out"

@@ -4,19 +4,13 @@ the disposition does to stock."""
 
 from dataclasses import dataclass
 
+from edge.domain.errors import ReturnExceedsSold
 from edge.domain.stock import Levels, Movement
+from shared.contract.errors import InvalidInput
 from shared.contract.models import Disposition
 
 # Card first (the money goes back where it came from without the drawer), then store credit, cash last.
 REFUND_ORDER = {"card": 0, "store_credit": 1, "cash": 2}
-
-
-class ReturnRuleBroken(ValueError):
-    """A return that cannot be taken as asked."""
-
-
-class ReturnExceedsSold(ReturnRuleBroken):
-    """More units back than the receipt sold and has not yet had back."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ def take_back(sold: list[SoldLine], asked: dict[str, int]) -> list[ReturnedPart]
     parts = []
     for sku, qty in asked.items():
         if qty <= 0:
-            raise ReturnRuleBroken(f"A return of {sku} must be at least one unit; {qty} was given.")
+            raise InvalidInput(f"A return of {sku} must be at least one unit; {qty} was given.")
         lines = [line for line in sold if line.sku == sku]
         left = sum(line.qty - line.returned for line in lines)
         if not lines:
@@ -78,7 +72,7 @@ def allocate_refund(amount: int, tenders: list[PaidTender]) -> list[tuple[PaidTe
             allocation.append((tender, give))
             left -= give
     if left:
-        raise ReturnRuleBroken(f"The receipt's tenders have only {amount - left} left to refund, not {amount}.")
+        raise InvalidInput(f"The receipt's tenders have only {amount - left} left to refund, not {amount}.")
     return allocation
 
 

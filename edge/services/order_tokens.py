@@ -4,7 +4,6 @@ follower keeps in `catalog_settings`."""
 
 import sqlite3
 
-from edge.domain.errors import InvalidReceiptToken
 from edge.services.returns import KeptElsewhere, OrderedLine
 from shared.contract import receipt_tokens
 from shared.contract.events import CatalogKeys
@@ -32,9 +31,9 @@ def order_from_token(conn: sqlite3.Connection, order_id: str, token: str) -> Kep
         claims = receipt_tokens.verify(token, keys)
     except receipt_tokens.InvalidReceiptToken as e:
         hint = "" if keys else " No keys from head office have reached this store yet."
-        raise InvalidReceiptToken(e.reason + hint, order_id=order_id) from e
+        raise receipt_tokens.InvalidReceiptToken(e.reason + hint, order_id=order_id) from e
     if claims["order_id"] != order_id:
-        raise InvalidReceiptToken(f"This receipt token belongs to order {claims['order_id']}, not {order_id}; scan "
+        raise receipt_tokens.InvalidReceiptToken(f"This receipt token belongs to order {claims['order_id']}, not {order_id}; scan "
                                   "the token of the order being returned.", order_id=order_id)
     lines = tuple(OrderedLine(line["sku"], line["qty"], 0, line["unit_price"]) for line in claims["lines"])
     paid = tuple((p["tender"], p["amount"], 0) for p in claims["paid"])

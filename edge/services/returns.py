@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from edge.domain import returns as rules
-from edge.domain.errors import ReturnExceedsSold
 from edge.domain.stock import Levels, Movement
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
@@ -108,12 +107,7 @@ class ReturnsService:
             sku = product["sku"]
             names[sku] = product["name"]
             if ret.receipt_number is not None or ret.order_id is not None:
-                try:
-                    parts = rules.take_back(sold, {sku: line.qty})
-                except rules.ReturnExceedsSold as e:
-                    raise ReturnExceedsSold(str(e)) from e
-                except rules.ReturnRuleBroken as e:
-                    raise InvalidInput(str(e)) from e
+                parts = rules.take_back(sold, {sku: line.qty})
                 taken = {p.line_no: p.qty for p in parts}
                 sold = [replace(s, returned=s.returned + taken.get(s.line_no, 0)) for s in sold]
             else:
@@ -122,10 +116,7 @@ class ReturnsService:
             lines.append(ReturnLine(sku=sku, qty=line.qty, reason=line.reason, disposition=str(line.disposition),
                                     refund=sum(p.refund for p in parts)))
         amount = sum(line.refund for line in lines)
-        try:
-            refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
-        except rules.ReturnRuleBroken as e:
-            raise InvalidInput(str(e)) from e
+        refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
 
         moves: dict[str, tuple[Movement, Levels]] = {}
         for line in lines:

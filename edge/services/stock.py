@@ -21,7 +21,13 @@ from edge.domain.stock import (
     count,
     receive,
 )
-from edge.store.ledger import close_tasks, read_levels, record_movement, record_movements, stock_level
+from edge.store.ledger import (
+    close_tasks,
+    read_levels,
+    record_movement,
+    record_movements,
+    stock_level,
+)
 from edge.store.outbox import SNAPSHOT_CHUNK_SKUS, append_event
 from edge.store.products import find_product
 from shared.contract.errors import InvalidInput, UnknownSku

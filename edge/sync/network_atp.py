@@ -36,7 +36,7 @@ class CentralAtp(Lenient):
     nodes: list[dict] = []
 
 
-class NetworkAtp:
+class NetworkAtpLookup:
     def __init__(self, db: Database, link: Callable[[], NatsLink | None], store_id: str, timeout: float,
                  clock: Callable[[], datetime]):
         self._db, self._link, self._store_id, self._timeout, self._clock = db, link, store_id, timeout, clock

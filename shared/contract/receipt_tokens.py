@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.contract.errors import InvalidInput
 from shared.contract.models import Currency, Minor, PositiveQty, Sku
 
 VERSION = "v1"
@@ -41,12 +42,14 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 KeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 
 
-class InvalidReceiptToken(Exception):
+class InvalidReceiptToken(InvalidInput):
     """A token that is not one central signed, or not with a key this side knows."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    code, title = "invalid_receipt_token", "The receipt token does not check out"
+
+    @property
+    def reason(self) -> str:
+        return self.detail
 
 
 class _Claims(BaseModel):
