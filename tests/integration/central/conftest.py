@@ -2,7 +2,6 @@
 session's nats-server; stores are played by NATS links with each store's own identity."""
 
 import asyncio
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,17 +19,6 @@ from shared.runtime.nats_link import NatsLink
 
 ADMIN_TOKEN = "test-admin-7f3a9c2e51b84d06"
 
-
-async def wait_until(predicate: Callable[[], object], timeout: float = 15, message: str = "condition") -> object:
-    """Poll until `predicate()` is truthy; fail after a generous deadline (never a timed assertion)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -11,8 +11,8 @@ from tests.integration.central.conftest import (
     STORE_BODY,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 STORE = "S003"
 
@@ -39,7 +39,7 @@ class TestStoreRegistration:
         async with running_central(make_settings()) as central:
             response = await central.client.put(f"/v1/stores/{STORE}", json=STORE_BODY)
             assert response.status_code in (200, 201) and response.json()["registered"] is True
-            await wait_until(lambda: not central.service.consumers.outstanding, message="consumers created")
+            await eventually(lambda: not central.service.consumers.outstanding, what="consumers created")
         commands = await central_nats.js.consumer_info(subjects.COMMANDS_STREAM, subjects.command_consumer(STORE))
         assert commands.config.filter_subject == subjects.commands(STORE)
         assert commands.config.max_ack_pending == 1
@@ -56,15 +56,15 @@ class TestProducts:
         sku = f"CAT tee/{uuid7()[-8:]}"  # a SKU that needs encoding in its subject
         async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
             assert (await central.client.put(f"/v1/stores/{STORE}", json=STORE_BODY)).status_code in (200, 201)
-            await wait_until(lambda: not central.service.consumers.outstanding, message="consumers created")
+            await eventually(lambda: not central.service.consumers.outstanding, what="consumers created")
             response = await central.client.put(f"/v1/products/{sku.replace('/', '%2F')}", json=PRODUCT_BODY)
             # a slash cannot stand in a path segment; use a SKU without one for the API check
             assert response.status_code == 404
             sku = sku.replace("/", "-")
             response = await central.client.put(f"/v1/products/{sku}", json={**PRODUCT_BODY, "sku": sku})
             assert response.status_code == 201 and response.json()["published_at"] is None
-            await wait_until(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
-                             message="product published")
+            await eventually(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
+                             what="product published")
             subject = subjects.catalog_product(sku)
             seen = await read_catalog(link, lambda s: subject in s and subjects.CATALOG_POLICY in s)
             product = CatalogProduct.model_validate_json(seen[subject])
@@ -74,7 +74,7 @@ class TestProducts:
             # a change is published again; the store sees only the latest version of the subject
             changed = await central.client.put(f"/v1/products/{sku}", json={**PRODUCT_BODY, "price": 2499})
             assert changed.status_code == 200
-            await wait_until(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
-                             message="change published")
+            await eventually(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
+                             what="change published")
             seen = await read_catalog(link, lambda s: subject in s)
             assert CatalogProduct.model_validate_json(seen[subject]).price == 2499

@@ -4,7 +4,8 @@ import asyncio
 import threading
 
 from shared.runtime.ids import uuid7
-from tests.integration.central.conftest import StoreEmitter, running_central, store_link, wait_until
+from tests.integration.central.conftest import StoreEmitter, running_central, store_link
+from tests.waiting import eventually
 
 STORE = "S001"
 HOLD_S = 30  # bounded, so a regression fails the test instead of hanging it
@@ -36,5 +37,5 @@ class TestALongIngestBatch:
 
             assert response.status_code == 200 and response.json()["status"] == "ok"
             assert still_open, "/healthz answered only after the batch had ended: ingest blocked the event loop"
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="the held batch committed")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="the held batch committed")
             assert batch["held"] and central.level(STORE, tee) == (5, 0, 0)

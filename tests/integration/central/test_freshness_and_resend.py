@@ -13,8 +13,8 @@ from tests.integration.central.conftest import (
     StoreEmitter,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 STORE = "S002"
 
@@ -54,9 +54,9 @@ class TestAtpOfAFreshStore:
             await register(central, sku)
             store = StoreEmitter(link, STORE)
             await store.received(1, sku, 12, on_hand=12, reserved=2)
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
             await store.heartbeat(last_seq=1)
-            await wait_until(lambda: central.service.heartbeats.received, message="a heartbeat")
+            await eventually(lambda: central.service.heartbeats.received, what="a heartbeat")
             response = await central.client.get(f"/v1/atp/{sku}")
             assert response.status_code == 200
             body = response.json()
@@ -83,17 +83,17 @@ class TestStoreWithMissingEvents:
         sku = f"GAP-{uuid7()[-8:]}"
         async with running_central(make_settings(resend_after_s=1)) as central, store_link(nats_up, STORE) as link:
             await register(central, sku)
-            await wait_until(lambda: not central.service.consumers.outstanding, message="store consumers created")
+            await eventually(lambda: not central.service.consumers.outstanding, what="store consumers created")
             store = StoreEmitter(link, STORE)
             await store.received(1, sku, 5, on_hand=5)
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
             await store.heartbeat(last_seq=1)
-            await wait_until(lambda: central.service.heartbeats.received >= 1, message="first heartbeat")
+            await eventually(lambda: central.service.heartbeats.received >= 1, what="first heartbeat")
             assert (await store_view(central))["fresh"] is True
 
             # The store wrote seq 2 and 3, but they never reached the stream.
             await store.heartbeat(last_seq=3)
-            await wait_until(lambda: central.service.heartbeats.received >= 2, message="second heartbeat")
+            await eventually(lambda: central.service.heartbeats.received >= 2, what="second heartbeat")
             view = await store_view(central)
             assert view["fresh"] is False and view["online"] is True and view["last_seq"] == 3
             assert (await central.client.get(f"/v1/atp/{sku}")).json()["network"]["atp"] == 0
@@ -101,11 +101,11 @@ class TestStoreWithMissingEvents:
             commands = await fetch_commands(link)
             resend = [c for c in commands if c.type == "sync.resend"]
             assert resend and resend[0].payload == {"from_seq": 2, "to_seq": 3}
-            await wait_until(lambda: central.query("SELECT published_at FROM command_outbox WHERE id=?",
-                                                   resend[0].id)[0][0], message="command marked published")
+            await eventually(lambda: central.query("SELECT published_at FROM command_outbox WHERE id=?",
+                                                   resend[0].id)[0][0], what="command marked published")
 
             await store.received(2, sku, 1, on_hand=6)
             await store.received(3, sku, 1, on_hand=7)
-            await wait_until(lambda: central.applied_seq(STORE) == 3, message="resent events applied")
+            await eventually(lambda: central.applied_seq(STORE) == 3, what="resent events applied")
             assert (await store_view(central))["fresh"] is True
             assert (await central.client.get(f"/v1/atp/{sku}")).json()["network"]["atp"] == 7

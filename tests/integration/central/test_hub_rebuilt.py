@@ -14,8 +14,8 @@ from tests.integration.central.conftest import (
     StoreEmitter,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 STORE = "S003"
 
@@ -82,7 +82,7 @@ class PlayedStore:
 async def register(central, sku: str) -> None:
     assert (await central.client.put(f"/v1/stores/{STORE}", json=STORE_BODY)).status_code in (200, 201)
     assert (await central.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code in (200, 201)
-    await wait_until(lambda: not central.service.consumers.outstanding, message="store consumers")
+    await eventually(lambda: not central.service.consumers.outstanding, what="store consumers")
 
 
 async def network_atp(central, sku: str) -> int:
@@ -100,7 +100,7 @@ class TestEventsStreamWipedAndRecreated:
                 await register(central, sku)
                 await store.drain()
                 await store.receive(5)
-                await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+                await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
 
             # While central is down, the store publishes two more events; then an operator wipes EVENTS
             # (losing them and central's consumer with it) and recreates it empty.
@@ -113,15 +113,15 @@ class TestEventsStreamWipedAndRecreated:
                 assert central.applied_seq(STORE) == 1
                 resend = await store.answer_until("sync.resend")
                 assert resend.payload == {"from_seq": 2, "to_seq": 3}
-                await wait_until(lambda: central.applied_seq(STORE) == 3, message="resent events applied")
+                await eventually(lambda: central.applied_seq(STORE) == 3, what="resent events applied")
                 assert central.level(STORE, sku) == (10, 0, 0)
 
                 # the new stream is central's from now on: a live event goes straight through
                 await store.receive(1)
-                await wait_until(lambda: central.applied_seq(STORE) == 4, message="a new event applied")
+                await eventually(lambda: central.applied_seq(STORE) == 4, what="a new event applied")
                 await store.heartbeat()
-                await wait_until(lambda: central.query("SELECT hb_last_seq FROM store_sync WHERE store_id=?",
-                                                       STORE)[0][0] == 4, message="heartbeat seen")
+                await eventually(lambda: central.query("SELECT hb_last_seq FROM store_sync WHERE store_id=?",
+                                                       STORE)[0][0] == 4, what="heartbeat seen")
                 assert (await central.client.get(f"/v1/stores/{STORE}")).json()["fresh"] is True
                 assert await network_atp(central, sku) == 11
 
@@ -134,13 +134,13 @@ class TestEventsStreamWipedAndRecreated:
             await register(central, sku)
             await store.drain()
             await store.receive(4)
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
 
             await central_nats.js.delete_stream(subjects.EVENTS_STREAM)
             await ensure_streams(central_nats.js)
             await store.receive(1)  # lands in the new stream, where central has no consumer yet
-            await wait_until(lambda: central.applied_seq(STORE) == 2, timeout=20,
-                             message="the event in the recreated stream applied")
+            await eventually(lambda: central.applied_seq(STORE) == 2, timeout=20,
+                             what="the event in the recreated stream applied")
             assert central.level(STORE, sku) == (5, 0, 0)
 
 
@@ -154,7 +154,7 @@ class TestCentralRebuiltFromAnEmptyDatabase:
                 await store.drain()
                 for qty in (5, 2, 1):
                     await store.receive(qty)
-                await wait_until(lambda: central.applied_seq(STORE) == 3, message="three events applied")
+                await eventually(lambda: central.applied_seq(STORE) == 3, what="three events applied")
 
             # The database is lost; central starts again on an empty one and the store is registered again.
             rebuilt = make_settings(db_path=tmp_path / "rebuilt.db", resend_after_s=0.5)
@@ -162,11 +162,11 @@ class TestCentralRebuiltFromAnEmptyDatabase:
                 await register(central, sku)
                 assert central.level(STORE, sku) is None and await network_atp(central, sku) == 0
                 await store.answer_until("sync.snapshot")
-                await wait_until(lambda: central.applied_seq(STORE) == 4, message="the snapshot applied")
+                await eventually(lambda: central.applied_seq(STORE) == 4, what="the snapshot applied")
                 assert central.level(STORE, sku) == (8, 0, 0)
                 epoch = central.query("SELECT epoch FROM store_sync WHERE store_id=?", STORE)[0][0]
                 assert epoch == store.emitter.epoch
                 await store.heartbeat()
-                await wait_until(lambda: central.query("SELECT hb_last_seq FROM store_sync WHERE store_id=?",
-                                                       STORE)[0][0] == 4, message="heartbeat seen")
+                await eventually(lambda: central.query("SELECT hb_last_seq FROM store_sync WHERE store_id=?",
+                                                       STORE)[0][0] == 4, what="heartbeat seen")
                 assert await network_atp(central, sku) == 8

@@ -12,8 +12,8 @@ from tests.integration.central.conftest import (
     StoreEmitter,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 STORE = "S001"
 
@@ -30,10 +30,10 @@ class TestEventsApplyOnce:
             first = await store.received(1, tee, 10, on_hand=10)
             await store.emit(2, "stock.adjusted", {"sku": tee, "delta": -3, "reason": "shrink",
                                                    "stock": [{"sku": tee, "on_hand": 7, "reserved": 0, "damaged": 0}]})
-            await wait_until(lambda: central.applied_seq(STORE) == 2, message="seq 2 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 2, what="seq 2 applied")
             await store.publish(first, msg_id=f"{STORE}:{uuid7()}")  # the same event, stored a second time
             await store.received(3, mug, 4, on_hand=4)
-            await wait_until(lambda: central.applied_seq(STORE) == 3, message="seq 3 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 3, what="seq 3 applied")
             assert central.level(STORE, tee) == (7, 0, 0)
             assert central.level(STORE, mug) == (4, 0, 0)
 
@@ -46,7 +46,7 @@ class TestEventsApplyOnce:
             async with running_central(settings) as central:
                 await store.received(1, tee, 10, on_hand=10)
                 await store.received(2, tee, 5, on_hand=15)
-                await wait_until(lambda: central.applied_seq(STORE) == 2, message="seq 2 applied")
+                await eventually(lambda: central.applied_seq(STORE) == 2, what="seq 2 applied")
             # The consumer is lost with its acks: everything in EVENTS is delivered again from the start.
             try:
                 await central_nats.js.delete_consumer(subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
@@ -54,7 +54,7 @@ class TestEventsApplyOnce:
                 pass
             async with running_central(settings) as central:
                 await store.received(3, mug, 1, on_hand=1)
-                await wait_until(lambda: central.applied_seq(STORE) == 3, message="seq 3 applied after restart")
+                await eventually(lambda: central.applied_seq(STORE) == 3, what="seq 3 applied after restart")
                 assert central.level(STORE, tee) == (15, 0, 0)
                 assert central.query("SELECT COUNT(*) FROM dead_letters WHERE store_id=?", STORE)[0][0] == 0
 
@@ -65,17 +65,17 @@ class TestOrder:
         async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
             store = StoreEmitter(link, STORE)
             await store.received(1, tee, 1, on_hand=1)
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
             later = [store.event(3, "stock.received", {"sku": tee, "qty": 1, "reference": "PO-3", "stock": [
                 {"sku": tee, "on_hand": 3, "reserved": 0, "damaged": 0}]}),
                      store.event(4, "stock.received", {"sku": tee, "qty": 1, "reference": "PO-4", "stock": [
                          {"sku": tee, "on_hand": 4, "reserved": 0, "damaged": 0}]})]
             for envelope in reversed(later):
                 await store.publish(envelope)
-            await wait_until(lambda: len(central.service.ingest.held_arrivals(STORE)) == 2, message="3 and 4 held")
+            await eventually(lambda: len(central.service.ingest.held_arrivals(STORE)) == 2, what="3 and 4 held")
             assert central.applied_seq(STORE) == 1 and central.level(STORE, tee) == (1, 0, 0)
             await store.received(2, tee, 1, on_hand=2)
-            await wait_until(lambda: central.applied_seq(STORE) == 4, message="the gap filled")
+            await eventually(lambda: central.applied_seq(STORE) == 4, what="the gap filled")
             assert central.level(STORE, tee) == (4, 0, 0)
             assert central.service.ingest.held_arrivals(STORE) == []
 
@@ -86,7 +86,7 @@ class TestOrder:
             await store.emit(1, "stock.received", {"sku": tee})  # no qty, no stock
             await store.emit(2, "stock.teleported", {"sku": tee})  # a type this version does not know
             await store.received(3, tee, 2, on_hand=2)
-            await wait_until(lambda: central.applied_seq(STORE) == 3, message="seq 3 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 3, what="seq 3 applied")
             reasons = [r[0] for r in central.query(
                 "SELECT reason FROM dead_letters WHERE epoch=? ORDER BY seq", store.epoch)]
             assert len(reasons) == 2 and "stock.received" in reasons[0] and "stock.teleported" in reasons[1]
@@ -100,14 +100,14 @@ class TestEpochs:
             old = StoreEmitter(link, STORE)
             await old.received(1, tee, 5, on_hand=5)
             await old.received(2, mug, 3, on_hand=3)
-            await wait_until(lambda: central.applied_seq(STORE) == 2, message="old epoch applied")
+            await eventually(lambda: central.applied_seq(STORE) == 2, what="old epoch applied")
             new = StoreEmitter(link, STORE)  # the store PC was replaced: a new epoch, opening with a snapshot
             await new.snapshot(1, {tee: 2, cap: 6}, chunk=1, chunks=2)
             await new.snapshot(2, {cap: 7}, chunk=2, chunks=2)
             await old.received(3, mug, 1, on_hand=4)  # a late event of the superseded epoch
             await new.received(3, tee, 1, on_hand=3)
-            await wait_until(lambda: central.query("SELECT epoch, applied_seq FROM store_sync WHERE store_id=?",
-                                                   STORE)[0][:] == (new.epoch, 3), message="new epoch at seq 3")
+            await eventually(lambda: central.query("SELECT epoch, applied_seq FROM store_sync WHERE store_id=?",
+                                                   STORE)[0][:] == (new.epoch, 3), what="new epoch at seq 3")
             assert central.level(STORE, tee) == (3, 0, 0)
             assert central.level(STORE, cap) == (7, 0, 0)
             assert central.level(STORE, mug) is None
@@ -126,10 +126,10 @@ class TestWatermark:
             await link.nc.subscribe(subjects.applied_ack(STORE), cb=on_ack)
             await store.received(1, tee, 1, on_hand=1)
             await store.received(2, tee, 1, on_hand=2)
-            await wait_until(lambda: any(m.epoch == store.epoch and m.applied_seq == 2 for m in marks),
-                             message="watermark 2 on omni.ack")
+            await eventually(lambda: any(m.epoch == store.epoch and m.applied_seq == 2 for m in marks),
+                             what="watermark 2 on omni.ack")
             count = len(marks)
-            await wait_until(lambda: len(marks) > count, message="the watermark repeated every ack_interval")
+            await eventually(lambda: len(marks) > count, what="the watermark repeated every ack_interval")
             assert marks[-1].epoch == store.epoch and marks[-1].applied_seq == 2
 
             # The highest receipt and return numbers come back too (a restored database carries on above them).
@@ -142,8 +142,8 @@ class TestWatermark:
                 "return_number": f"{STORE}-R000012", "original": {}, "currency": "EUR", "refunds": [],
                 "lines": [{"sku": tee, "qty": 1, "reason": "x", "disposition": "restock", "refund": 100}],
                 "stock": level}))
-            await wait_until(lambda: marks[-1].applied_seq == 4 and marks[-1].numbers == {"receipt": 345, "return": 12},
-                             message="the numbers in the watermark")
+            await eventually(lambda: marks[-1].applied_seq == 4 and marks[-1].numbers == {"receipt": 345, "return": 12},
+                             what="the numbers in the watermark")
             await asyncio.sleep(0)
 
 
@@ -156,7 +156,7 @@ class TestWhatAStoreCannotDo:
                 {"sku": tee, "on_hand": 9, "reserved": 0, "damaged": 0}]}).model_copy(update={"store_id": "S002"})
             await store.publish(forged, msg_id=f"S002:{forged.id}")
             await store.received(1, tee, 1, on_hand=1)
-            await wait_until(lambda: central.applied_seq(STORE) == 1, message="the store's own seq 1 applied")
+            await eventually(lambda: central.applied_seq(STORE) == 1, what="the store's own seq 1 applied")
             [reason] = [r[0] for r in central.query("SELECT reason FROM dead_letters WHERE epoch=?", store.epoch)]
             assert "does not match" in reason
             assert central.level(STORE, tee) == (1, 0, 0) and central.level("S002", tee) is None
@@ -167,7 +167,7 @@ class TestHeartbeats:
         async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
             store = StoreEmitter(link, STORE)
             await store.heartbeat(last_seq=0)
-            await wait_until(lambda: central.service.heartbeats.received, message="a heartbeat")
+            await eventually(lambda: central.service.heartbeats.received, what="a heartbeat")
             items = (await central.client.get("/v1/stores")).json()["items"]
             [listed] = [s for s in items if s["id"] == STORE]
             assert (listed["id"], listed["registered"], listed["online"], listed["version"]) == (

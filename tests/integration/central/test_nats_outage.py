@@ -7,8 +7,8 @@ from tests.integration.central.conftest import (
     StoreEmitter,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 STORE = "S004"
 
@@ -20,10 +20,10 @@ class TestNatsOutage:
             async with store_link(nats_up, STORE) as link:
                 store = StoreEmitter(link, STORE)
                 await store.received(1, sku, 3, on_hand=3)
-                await wait_until(lambda: central.applied_seq(STORE) == 1, message="seq 1 applied")
+                await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
             nats_up.stop()
             try:
-                await wait_until(lambda: not central.service.link.online, message="central notices the outage")
+                await eventually(lambda: not central.service.link.online, what="central notices the outage")
                 health = await central.client.get("/healthz")
                 assert health.status_code == 200 and health.json()["nats"] == "offline"
                 assert (await central.client.put(f"/v1/stores/{STORE}", json=STORE_BODY)).status_code in (200, 201)
@@ -33,13 +33,13 @@ class TestNatsOutage:
                 assert central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0] is None
             finally:
                 nats_up.start()
-            await wait_until(lambda: central.service.link.online, timeout=20, message="central reconnects")
-            await wait_until(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
-                             timeout=20, message="the product saved during the outage is published")
-            await wait_until(lambda: not central.service.consumers.outstanding, message="consumers created")
+            await eventually(lambda: central.service.link.online, timeout=20, what="central reconnects")
+            await eventually(lambda: central.query("SELECT published_at FROM products WHERE sku=?", sku)[0][0],
+                             timeout=20, what="the product saved during the outage is published")
+            await eventually(lambda: not central.service.consumers.outstanding, what="consumers created")
             async with store_link(nats_up, STORE) as link:
                 store.link = link
                 await store.received(2, sku, 2, on_hand=5)
-                await wait_until(lambda: central.applied_seq(STORE) == 2, timeout=20, message="seq 2 after the outage")
+                await eventually(lambda: central.applied_seq(STORE) == 2, timeout=20, what="seq 2 after the outage")
             assert central.level(STORE, sku) == (5, 0, 0)
             assert (await central.client.get("/healthz")).json()["nats"] == "online"

@@ -15,8 +15,8 @@ from tests.integration.central.conftest import (
     StoreEmitter,
     running_central,
     store_link,
-    wait_until,
 )
+from tests.waiting import eventually
 
 NEAR, FAR = "S001", "S004"   # S001 in central London, S004 in Oxford
 PLACES = {NEAR: (51.51, -0.13), FAR: (51.75, -1.26)}
@@ -83,11 +83,11 @@ async def network(make_settings, nats, **policy):
             body = {**STORE_BODY, "lat": lat, "lon": lon}
             assert (await central.client.put(f"/v1/stores/{store_id}", json=body)).status_code in (200, 201)
             stores[store_id] = Store(link, store_id)
-        await wait_until(lambda: not central.service.consumers.outstanding, message="store consumers")
+        await eventually(lambda: not central.service.consumers.outstanding, what="store consumers")
         for store in stores.values():
             await store.stock(sku, 5)
-        await wait_until(lambda: all(n["atp"] == 5 and n["fresh"] for n in atp_nodes(central, sku).values())
-                         and len(atp_nodes(central, sku)) == 2, message="both stores fresh with stock")
+        await eventually(lambda: all(n["atp"] == 5 and n["fresh"] for n in atp_nodes(central, sku).values())
+                         and len(atp_nodes(central, sku)) == 2, what="both stores fresh with stock")
         yield central, stores, sku
 
 
@@ -138,7 +138,7 @@ class TestAnOrderAcceptedByItsStore:
             assert central.query("SELECT COUNT(*) FROM allocations")[0][0] == 1
 
             await stores[NEAR].fulfilment("fulfilment.accepted", assign, levels=(5, 2))
-            await wait_until(lambda: allocation_status(central, allocation["id"]) == "accepted", message="accepted")
+            await eventually(lambda: allocation_status(central, allocation["id"]) == "accepted", what="accepted")
             near = atp_nodes(central, sku)[NEAR]
             assert (near["reserved"], near["pending"], near["atp"]) == (2, 0, 3)
             body = await order_of(central, order["id"])
@@ -150,8 +150,8 @@ class TestAnOrderAcceptedByItsStore:
             await stores[NEAR].fulfilment("shipment.packed", assign, parcels=[{"weight_g": 300}])
             await stores[NEAR].fulfilment("shipment.shipped", assign, levels=(3, 0), carrier="DHL",
                                           tracking_number="JD0001")
-            await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
-                             message="order completed")
+            await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
+                             what="order completed")
             kinds = [h["kind"] for h in (await order_of(central, order["id"]))["history"]]
             assert kinds.index("fulfilment.picked") < kinds.index("shipment.packed") < kinds.index("shipment.shipped")
 
@@ -164,11 +164,11 @@ class TestAnOrderAcceptedByItsStore:
             assert order["pickup_code"] not in str(central.query("SELECT * FROM command_outbox"))
             await stores[FAR].fulfilment("fulfilment.accepted", assign, levels=(5, 1))
             await stores[FAR].fulfilment("pickup.ready", assign)
-            await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "ready_for_pickup",
-                             message="ready for pickup")
+            await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "ready_for_pickup",
+                             what="ready for pickup")
             await stores[FAR].fulfilment("pickup.collected", assign, levels=(4, 0), collected_by="Ada")
-            await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
-                             message="collected")
+            await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
+                             what="collected")
 
 
 class TestDailyShipCapacity:
@@ -226,15 +226,15 @@ class TestCancelling:
             order = await place(central, sku, 1)
             assign = await stores[NEAR].next_command(order["id"], "fulfilment.assign")
             await stores[NEAR].fulfilment("fulfilment.accepted", assign, levels=(5, 1))
-            await wait_until(lambda: allocation_status(central, assign["allocation_id"]) == "accepted",
-                             message="accepted")
+            await eventually(lambda: allocation_status(central, assign["allocation_id"]) == "accepted",
+                             what="accepted")
             response = await central.client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "duplicate"})
             assert response.status_code == 200 and response.json()["status"] == "cancel_requested"
             cancel = await stores[NEAR].next_command(order["id"], "fulfilment.cancel")
             assert cancel["reason"] == "order cancelled: duplicate"
             await stores[NEAR].fulfilment("fulfilment.cancelled", assign, levels=(5, 0))
-            await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "cancelled",
-                             message="cancelled")
+            await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "cancelled",
+                             what="cancelled")
             assert central.query("SELECT COUNT(*) FROM allocations")[0][0] == 1  # nothing re-routed
 
     async def test_a_cancel_racing_an_accept_wins_without_a_second_cancel(self, make_settings, nats_up):
@@ -246,8 +246,8 @@ class TestCancelling:
             await stores[NEAR].fulfilment("fulfilment.accepted", assign, levels=(5, 1))  # crossed the cancel
             await stores[NEAR].next_command(order["id"], "fulfilment.cancel")
             await stores[NEAR].fulfilment("fulfilment.cancelled", assign, levels=(5, 0))
-            await wait_until(lambda: central.query("SELECT COUNT(*) FROM order_history WHERE kind="
-                                                   "'fulfilment.cancelled'")[0][0] == 1, message="store's cancel")
+            await eventually(lambda: central.query("SELECT COUNT(*) FROM order_history WHERE kind="
+                                                   "'fulfilment.cancelled'")[0][0] == 1, what="store's cancel")
             body = await order_of(central, order["id"])
             assert body["status"] == "cancelled"
             assert "compensating_cancel" not in [h["kind"] for h in body["history"]]
@@ -260,8 +260,8 @@ class TestCancelling:
             await stores[NEAR].fulfilment("fulfilment.accepted", assign, levels=(5, 1))
             await stores[NEAR].fulfilment("shipment.shipped", assign, levels=(4, 0), carrier="DHL",
                                           tracking_number="T1")
-            await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
-                             message="shipped")
+            await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "completed",
+                             what="shipped")
             response = await central.client.post(f"/v1/orders/{order['id']}/cancel")
             assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
 

@@ -10,7 +10,6 @@ from tests.integration.central.conftest import (
     ADMIN_TOKEN,
     PRODUCT_BODY,
     running_central,
-    wait_until,
 )
 from tests.integration.central.test_orders_api import feed, order
 from tests.integration.central.test_orders_flow import (
@@ -20,6 +19,7 @@ from tests.integration.central.test_orders_flow import (
     order_of,
     place,
 )
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ class TestABackorderedOrder:
         placed = (await central.client.post("/v1/orders", json=order({"HAT": 2}))).json()
         assert placed["status"] == "backordered"
         await feed(central, "DC1", 51.45, -0.3, {"TEE": 10, "HAT": 5})
-        await wait_until(lambda: central.query("SELECT status FROM orders")[0][0] == "in_fulfilment",
-                         message="the backordered order allocated")
+        await eventually(lambda: central.query("SELECT status FROM orders")[0][0] == "in_fulfilment",
+                         what="the backordered order allocated")
         body = await order_of(central, placed["id"])
         assert [(a["node_id"], a["lines"]) for a in body["allocations"]] == [("DC1", [{"sku": "HAT", "qty": 2}])]
         assert body["decisions"][-1]["trigger"] == "re-route: stock appeared" and body["status_reason"] is None
@@ -56,8 +56,8 @@ class TestABackorderedOrder:
         first = (await central.client.post("/v1/orders", json=order({"HAT": 1}))).json()
         second = (await central.client.post("/v1/orders", json=order({"HAT": 1}))).json()
         await feed(central, "DC1", 51.45, -0.3, {"TEE": 10, "HAT": 1})
-        await wait_until(lambda: central.query("SELECT status FROM orders WHERE id=?", first["id"])[0][0]
-                         == "in_fulfilment", message="the first order allocated")
+        await eventually(lambda: central.query("SELECT status FROM orders WHERE id=?", first["id"])[0][0]
+                         == "in_fulfilment", what="the first order allocated")
         central.service.waiting.retry(utc_now())
         assert await status_of(central, second["id"]) == "backordered"
 
@@ -81,8 +81,8 @@ class TestABackorderedOrder:
         placed = (await central.client.post("/v1/orders", json=order({"TEE": 1, "HAT": 1}))).json()
         assert {line["sku"]: line["unfilled"] for line in placed["lines"]} == {"HAT": 1, "TEE": 0}
         await feed(central, "DC2", 53.48, -2.24, {"HAT": 3})
-        await wait_until(lambda: central.query("SELECT COUNT(*) FROM allocations")[0][0] == 2,
-                         message="the HAT line allocated")
+        await eventually(lambda: central.query("SELECT COUNT(*) FROM allocations")[0][0] == 2,
+                         what="the HAT line allocated")
         body = await order_of(central, placed["id"])
         assert {line["sku"]: line["unfilled"] for line in body["lines"]} == {"HAT": 0, "TEE": 0}
         assert {a["node_id"] for a in body["allocations"]} == {"DC1", "DC2"} and body["status_reason"] is None
@@ -108,8 +108,8 @@ class TestWithStoresOverNats:
             await stores[NEAR].fulfilment("fulfilment.accepted", assign, levels=(5, 1))
             await stores[NEAR].fulfilment("shipment.shipped", assign, levels=(4, 0), carrier="DHL",
                                           tracking_number="JD1")
-            await wait_until(lambda: central.query("SELECT status FROM orders WHERE id=?", placed["id"])[0][0]
-                             == "completed", message="shipped")
+            await eventually(lambda: central.query("SELECT status FROM orders WHERE id=?", placed["id"])[0][0]
+                             == "completed", what="shipped")
 
             def returned(store, number, stock):
                 return store.emit("return.recorded", {
@@ -119,16 +119,16 @@ class TestWithStoresOverNats:
                     "stock": [{"sku": sku, "on_hand": stock, "reserved": 0, "damaged": 0}]})
 
             await returned(stores[NEAR], "R-NEAR-1", 5)
-            await wait_until(lambda: central.query("SELECT COUNT(*) FROM order_returns")[0][0] == 1,
-                             message="first return recorded")
+            await eventually(lambda: central.query("SELECT COUNT(*) FROM order_returns")[0][0] == 1,
+                             what="first return recorded")
             body = await order_of(central, placed["id"])
             assert (body["refund_conflict"], body["return_flag"], body["lines"][0]["returned"]) == \
                 (False, "returned", 1)
 
             # The customer returns the same unit again at another store that could not ask central.
             await returned(stores[FAR], "R-FAR-1", 6)
-            await wait_until(lambda: central.query("SELECT COUNT(*) FROM order_returns")[0][0] == 2,
-                             message="second return recorded")
+            await eventually(lambda: central.query("SELECT COUNT(*) FROM order_returns")[0][0] == 2,
+                             what="second return recorded")
             body = await order_of(central, placed["id"])
             assert body["refund_conflict"] is True and body["lines"][0]["returned"] == 2
             [conflict] = [h for h in body["history"] if h["kind"] == "refund_conflict"]

@@ -17,8 +17,8 @@ from tests.integration.central.conftest import (
     ADMIN_TOKEN,
     PRODUCT_BODY,
     running_central,
-    wait_until,
 )
+from tests.waiting import eventually
 
 LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
 SECRET = "whsec-5d1f0a9b3c7e4d2a"
@@ -49,7 +49,7 @@ class Receiver:
         self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, lifespan="off", interface="asgi3",
                                                      log_level="warning"))
         self._task = asyncio.create_task(self._server.serve())
-        await wait_until(lambda: self._server.started, message="receiver listening")
+        await eventually(lambda: self._server.started, what="receiver listening")
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -132,17 +132,17 @@ class TestDelivery:
         await central.client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "changed mind"})
 
         # Nobody listens yet: the first delivery is tried again and again, with growing waits.
-        await wait_until(lambda: central.query("SELECT MAX(attempts) FROM webhook_deliveries")[0][0] >= 3,
-                         message="failed attempts")
+        await eventually(lambda: central.query("SELECT MAX(attempts) FROM webhook_deliveries")[0][0] >= 3,
+                         what="failed attempts")
         view = (await central.client.get(f"/v1/webhooks/{hook['id']}")).json()
         assert view["waiting"] == 2 and view["attempts"] >= 3 and "Connect" in view["last_error"]
 
         await receiver.start()
         try:
-            await wait_until(lambda: len(receiver.got) >= 2, message="both deliveries received")
-            await wait_until(lambda: central.query("SELECT COUNT(*) FROM webhook_deliveries "
+            await eventually(lambda: len(receiver.got) >= 2, what="both deliveries received")
+            await eventually(lambda: central.query("SELECT COUNT(*) FROM webhook_deliveries "
                                                    "WHERE delivered_at IS NULL")[0][0] == 0,
-                             message="deliveries marked delivered")
+                             what="deliveries marked delivered")
             assert (await central.client.get(f"/v1/webhooks/{hook['id']}")).json()["waiting"] == 0
         finally:
             await receiver.stop()
@@ -178,8 +178,8 @@ class TestDelivery:
         try:
             await central.client.post("/v1/webhooks", json={"url": receiver.url, "events": ["in_fulfilment"]})
             await place(central)
-            await wait_until(lambda: central.query("SELECT delivered_at FROM webhook_deliveries")[0][0],
-                             message="delivered after two 503s")
+            await eventually(lambda: central.query("SELECT delivered_at FROM webhook_deliveries")[0][0],
+                             what="delivered after two 503s")
         finally:
             await receiver.stop()
         assert len(got) == 3 and len(set(got)) == 1  # the same body each time

@@ -1,8 +1,6 @@
 """Helpers of the edge integration tests: a running agent (app + sync loops) on the test's event loop,
 central's consumers for a store, and reading back what reached the EVENTS stream."""
 
-import asyncio
-import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
@@ -50,19 +48,6 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True):
             http.headers["Authorization"] = f"Bearer {login.json()['token']}"
             yield app, http
 
-
-async def eventually(check, timeout: float = 30.0, what: str = "condition"):
-    """Poll an async or plain check until it returns something truthy (generous deadline, no timed asserts)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        await asyncio.sleep(0.1)
 
 
 async def create_store_consumers(js, store_id: str) -> None:

@@ -9,10 +9,10 @@ from shared.contract.events import CommandEnvelope
 from shared.runtime.ids import uuid7
 from tests.integration.edge.conftest import (
     create_store_consumers,
-    eventually,
     running_edge,
     store_settings,
 )
+from tests.waiting import eventually
 
 STORE = "S002"
 

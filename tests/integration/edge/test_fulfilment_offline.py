@@ -11,11 +11,11 @@ from shared.runtime.ids import uuid7
 from tests.integration.edge.conftest import (
     add_products,
     create_store_consumers,
-    eventually,
     running_edge,
     store_settings,
     stored_events,
 )
+from tests.waiting import eventually
 
 STORE = "S003"
 CODE = "Q4ZP7M"

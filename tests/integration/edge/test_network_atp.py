@@ -8,10 +8,10 @@ from shared.contract import subjects
 from shared.contract.events import AtpRequest
 from tests.integration.edge.conftest import (
     add_products,
-    eventually,
     running_edge,
     store_settings,
 )
+from tests.waiting import eventually
 
 STORE = "S004"
 

@@ -11,11 +11,11 @@ from shared.contract.receipt_tokens import new_keypair, sign
 from tests.integration.edge.conftest import (
     add_products,
     create_store_consumers,
-    eventually,
     running_edge,
     store_settings,
     stored_events,
 )
+from tests.waiting import eventually
 
 STORE = "S004"
 

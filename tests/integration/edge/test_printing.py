@@ -4,7 +4,6 @@ sale."""
 
 import hashlib
 import json
-import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -24,20 +23,12 @@ from shared.contract.events import CatalogProduct
 from shared.runtime.ids import uuid7
 from tests.conftest import free_port
 from tests.integration.printing.conftest import LoopbackPrinter
+from tests.waiting import poll
 
 ESC_INIT, BARCODE, QR, CUT = b"\x1b@", b"\x1dk", b"\x1d(k", b"\x1dV"
 CODE = "K7Q2X9"
 SALE = {"lines": [{"sku": "MUG-01", "qty": 2}], "tenders": [{"type": "cash", "amount": 2000}]}
 
-
-def wait_until(condition, what: str, timeout: float = 20.0):
-    """The first truthy value of `condition()`, polled while the agent runs; fails naming `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
 
 
 @contextmanager
@@ -103,12 +94,12 @@ class TestReceipts:
     def test_a_sale_through_the_api_puts_its_receipt_on_the_counter_printer(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             sale = client.post("/v1/sales", json=SALE).json()
-            job = wait_until(lambda: counter.jobs, "the receipt reached the printer")[0]
+            job = poll(lambda: counter.jobs, "the receipt reached the printer")[0]
             assert job.startswith(ESC_INIT) and BARCODE in job and CUT in job
             for text in (sale["receipt_number"], "Main Street", "1 Market Square", "Mug 'Morning'", "17.80",
                          "Change"):
                 assert text.encode() in job, text
-            assert [(j["kind"], j["ref"], j["status"]) for j in wait_until(
+            assert [(j["kind"], j["ref"], j["status"]) for j in poll(
                 lambda: [j for j in journal(client) if j["status"] == "sent"], "the job marked sent")] == [
                 ("receipt", sale["receipt_number"], "sent")]
 
@@ -118,17 +109,17 @@ class TestReceipts:
         with agent(tmp_path, [receipt_printer(f"network:127.0.0.1:{port}")]) as client:
             sale = client.post("/v1/sales", json=SALE)
             assert sale.status_code == 201
-            failing = wait_until(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
+            failing = poll(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
                                           if p["state"] == "failing"], "the printer reported failing")
             assert failing[0]["name"] == "counter-1" and failing[0]["queued"] == 1 and failing[0]["last_error"]
             assert client.post("/v1/sales", json=SALE).status_code == 201  # still selling while it is off
             printer = LoopbackPrinter(port)  # switched back on
             try:
-                wait_until(lambda: len(printer.jobs) == 2, "both receipts printed")
-                sent = sorted((j["sent_at"], j["ref"]) for j in wait_until(
+                poll(lambda: len(printer.jobs) == 2, "both receipts printed")
+                sent = sorted((j["sent_at"], j["ref"]) for j in poll(
                     lambda: all(j["sent_at"] for j in journal(client)) and journal(client), "both marked sent"))
                 assert [ref for _, ref in sent] == ["S001-000001", "S001-000002"]  # in the order they were sold
-                state = wait_until(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
+                state = poll(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
                                             if p["state"] == "ok"], "the printer ok again")[0]
                 assert state["queued"] == 0 and state["last_sent_at"]
             finally:
@@ -137,10 +128,10 @@ class TestReceipts:
     def test_a_receipt_is_reprinted_by_its_number_with_the_same_bytes(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
-            wait_until(lambda: counter.jobs, "the receipt printed")
+            poll(lambda: counter.jobs, "the receipt printed")
             again = client.post(f"/v1/print/receipt/{number}")
             assert again.status_code == 202 and again.json()["jobs"][0]["reprint_of"]
-            jobs = wait_until(lambda: len(counter.jobs) == 2 and counter.jobs, "the copy printed")
+            jobs = poll(lambda: len(counter.jobs) == 2 and counter.jobs, "the copy printed")
             assert jobs[0] == jobs[1]
             assert [j["kind"] for j in journal(client, number)] == ["receipt", "receipt"]
             missing = client.post("/v1/print/receipt/S001-999999")
@@ -153,14 +144,14 @@ class TestReceipts:
             assert journal(client) == []
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             assert client.post(f"/v1/print/receipt/{number}").status_code == 202
-            assert number.encode() in wait_until(lambda: counter.jobs, "the receipt printed")[0]
+            assert number.encode() in poll(lambda: counter.jobs, "the receipt printed")[0]
 
     def test_a_return_prints_a_return_receipt(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
             ret = client.post("/v1/returns", json={"receipt_number": number, "lines": [
                 {"sku": "MUG-01", "qty": 1, "reason": "chipped", "disposition": "damaged"}]}).json()
-            job = wait_until(lambda: [j for j in counter.jobs if ret["return_number"].encode() in j],
+            job = poll(lambda: [j for j in counter.jobs if ret["return_number"].encode() in j],
                              "the return receipt printed")[0]
             assert b"chipped" in job and job.startswith(ESC_INIT) and CUT in job
 
@@ -173,7 +164,7 @@ class TestReceipts:
             assert (summary["sales_count"], summary["sales_total"], summary["returns_total"]) == (1, 1780, 890)
             assert summary["tenders"] == [{"type": "cash", "amount": 890}]
             assert summary["jobs"][0]["ref"] == f"EOD-S001-{summary['business_date']}"
-            eod = wait_until(lambda: [j for j in counter.jobs if b"END OF DAY" in j], "the summary printed")[0]
+            eod = poll(lambda: [j for j in counter.jobs if b"END OF DAY" in j], "the summary printed")[0]
             assert summary["business_date"].encode() in eod
 
 
@@ -183,7 +174,7 @@ class TestReceipts:
             before = datetime.now(place)
             client.post("/v1/sales", json=SALE)
             after = datetime.now(place)
-            job = wait_until(lambda: counter.jobs, "the receipt printed")[0]
+            job = poll(lambda: counter.jobs, "the receipt printed")[0]
             shown = {moment.strftime("%Y-%m-%d %H:%M").encode() for moment in (before, after)}
             assert any(text in job for text in shown) and b"UTC" not in job
             today = after.date()
@@ -199,14 +190,14 @@ class TestFulfilmentPaper:
             client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
             assign(client, "AL-1", "pickup", pickup_code_hash=hashlib.sha256(CODE.encode()).hexdigest(),
                    receipt_token="v1.O-AL-1.c2lnbmF0dXJl")  # accepted automatically: the pick list prints
-            pick_list = wait_until(lambda: counter.jobs, "the pick list printed")[0]
+            pick_list = poll(lambda: counter.jobs, "the pick list printed")[0]
             assert b"O-AL-1" in pick_list and b"Mug 'Morning'" in pick_list
             client.post("/v1/fulfilments/AL-1/pick")
             client.post("/v1/fulfilments/AL-1/ready")
-            tag = wait_until(lambda: len(counter.jobs) == 2 and counter.jobs[1], "the bag tag printed")
+            tag = poll(lambda: len(counter.jobs) == 2 and counter.jobs[1], "the bag tag printed")
             assert tag.startswith(ESC_INIT) and QR in tag and b"O-AL-1" in tag and CUT in tag
             client.post("/v1/fulfilments/AL-1/collect", json={"pickup_code": CODE})
-            receipt = wait_until(lambda: len(counter.jobs) == 3 and counter.jobs[2], "the collection receipt")
+            receipt = poll(lambda: len(counter.jobs) == 3 and counter.jobs[2], "the collection receipt")
             assert QR in receipt and b"v1.O-AL-1.c2lnbmF0dXJl" in receipt
             assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
                                                                                  "collection"]
@@ -221,12 +212,12 @@ class TestFulfilmentPaper:
             client.post("/v1/fulfilments/AL-2/pick")
             client.post("/v1/fulfilments/AL-2/pack", json={"parcels": [{"weight_g": 800}]})
             client.post("/v1/fulfilments/AL-2/ship", json={"carrier": "DHL", "tracking_number": "JJD0001234"})
-            label = wait_until(lambda: labels.jobs, "the label printed")[0].decode()
+            label = poll(lambda: labels.jobs, "the label printed")[0].decode()
             assert label.startswith("^XA") and label.rstrip().endswith("^XZ")
             for field in ("JJD0001234", "Ann Lee", "LS1 1AA", "Main Street", "O-AL-2", "^BC"):
                 assert field in label, field
             assert client.post("/v1/print/label/O-AL-2").status_code == 202
-            assert wait_until(lambda: len(labels.jobs) == 2 and labels.jobs, "the label again")[1] == label.encode()
+            assert poll(lambda: len(labels.jobs) == 2 and labels.jobs, "the label again")[1] == label.encode()
 
 
 class TestPreview:
@@ -234,7 +225,7 @@ class TestPreview:
         prints = tmp_path / "prints" / "S001"
         with agent(tmp_path, print_dir=prints) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
-            text = wait_until(lambda: list(prints.glob("*-receipt.txt")), "the preview written")[0].read_text()
+            text = poll(lambda: list(prints.glob("*-receipt.txt")), "the preview written")[0].read_text()
             assert number in text and "Mug 'Morning'" in text
             assert list(prints.glob("*-receipt.bin"))[0].read_bytes().startswith(ESC_INIT)
             assert [p["name"] for p in client.get("/v1/print/printers").json()["items"]] == ["counter", "labels"]

@@ -6,11 +6,11 @@ import uuid
 from shared.contract import subjects
 from tests.integration.edge.conftest import (
     add_products,
-    eventually,
     running_edge,
     store_settings,
     stored_events,
 )
+from tests.waiting import eventually
 
 STORE = "S001"
 

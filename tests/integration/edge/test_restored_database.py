@@ -10,11 +10,11 @@ from shared.contract import subjects
 from shared.contract.events import AppliedWatermark
 from tests.integration.edge.conftest import (
     add_products,
-    eventually,
     running_edge,
     store_settings,
     stored_events,
 )
+from tests.waiting import eventually
 
 STORE = "S003"
 

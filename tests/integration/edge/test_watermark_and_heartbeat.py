@@ -9,10 +9,10 @@ from shared.contract.events import AppliedWatermark, Heartbeat
 from shared.runtime.clock import to_text
 from tests.integration.edge.conftest import (
     add_products,
-    eventually,
     running_edge,
     store_settings,
 )
+from tests.waiting import eventually
 
 STORE = "S003"
 

@@ -4,7 +4,6 @@ Like a real network printer it answers status queries first (ESC/POS DLE EOT, ZP
 "ok", "paper_out", "cover_open" or "silent" (a model that ignores status queries).
 """
 
-import asyncio
 import socketserver
 import threading
 
@@ -78,13 +77,3 @@ def db(tmp_path):
     database = Database(tmp_path / "edge.db", [MIGRATION])
     yield database
     database.close()
-
-
-async def eventually(condition, what: str, timeout: float = 20.0):
-    """The first truthy value of `condition()`, polled while the worker runs; fails naming `what` at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if value := condition():
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")

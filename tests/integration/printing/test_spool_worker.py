@@ -19,9 +19,9 @@ from edge.printing.printers import PrinterConfig, test_page
 from edge.printing.spool import Backoff, SpoolWorker, health, jobs_for, reprint
 from edge.printing.targets import BadTarget, PrinterUnavailable
 from tests.conftest import free_port
-from tests.integration.printing.conftest import LoopbackPrinter, eventually
+from tests.integration.printing.conftest import LoopbackPrinter
 from tests.unit.printing.samples import HEADER, NOW, label, receipt
-from tests.waiting import poll
+from tests.waiting import eventually, poll
 
 FAST = Backoff(first=0.05, limit=0.2)
 
