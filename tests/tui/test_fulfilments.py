@@ -8,7 +8,7 @@ from tests.tui.pilot_helpers import sign_in, text_of, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 

@@ -6,9 +6,9 @@ from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
+from tui.modals.manager import ManagerApproval
 from tui.screens.home import HomeScreen
-from tui.screens.manager import ManagerApproval
 from tui.screens.returns import ReturnsScreen
 
 TEE, MUG, TEA = PRODUCTS

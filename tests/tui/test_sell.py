@@ -7,11 +7,12 @@ from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
+from tui.modals.manager import ManagerApproval
+from tui.modals.payment import Payment
 from tui.screens.home import HomeScreen
-from tui.screens.manager import ManagerApproval
-from tui.screens.payment import Payment
-from tui.screens.sell import SellScreen, parse_scan
+from tui.screens.sell import SellScreen
+from tui.widgets.scan_input import parse_scan
 
 TEE, MUG, TEA = PRODUCTS
 

@@ -8,8 +8,8 @@ from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
+from tui.modals.payment import Payment
 from tui.screens.home import HomeScreen
-from tui.screens.payment import Payment
 from tui.screens.sell import SellScreen
 
 TEE, MUG, TEA = PRODUCTS

@@ -7,7 +7,7 @@ from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
 from tui.screens.home import HomeScreen
 from tui.screens.stock import StockScreen
 
