@@ -24,6 +24,7 @@ class FormDialog(ModalScreen[dict | None]):
     """Dismisses with what `build(values)` makes of the fields, or None; a ValueError's text is shown instead."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f10", "submit", "Save", priority=True)]
+
     def __init__(self, title: str, fields: list[FormField], build: Callable[[dict[str, str]], dict]):
         super().__init__()
         self.title_text, self.fields, self.build = title, fields, build

@@ -12,6 +12,7 @@ class ManagerApproval(ModalScreen[dict | None]):
     """Dismisses with `{id, pin}` or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
     def __init__(self, reason: str):
         super().__init__()
         self.reason = reason

@@ -14,6 +14,7 @@ class Payment(ModalScreen[list[dict] | None]):
     """Dismisses with the tenders (`[{type, amount, reference?}]`) or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f10", "pay", "Take payment", priority=True)]
+
     def __init__(self, total: int, currency: str):
         super().__init__()
         self.total, self.currency = total, currency

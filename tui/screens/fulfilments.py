@@ -81,6 +81,7 @@ class FulfilmentQueue(SaysMessages, Screen):
 
     fulfilment_type = "pickup"
     title_text = ""
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client

@@ -55,6 +55,7 @@ class HomeScreen(Screen):
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client

@@ -16,6 +16,7 @@ RETRY_SECONDS = 2.0
 
 class LoginScreen(Screen):
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+
     def __init__(self, client: EdgeClient, hint: str | None = None, message: str = ""):
         super().__init__()
         self.client = client

@@ -15,6 +15,8 @@ from tui.widgets.status_bar import StatusBar
 
 
 class _PrintScreen(SaysMessages, Screen):
+    """Reprint and printers: a title, a table, the message line (styled in store.tcss)."""
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client

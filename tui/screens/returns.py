@@ -45,6 +45,7 @@ class ReturnsScreen(SaysMessages, Screen):
         Binding("f10", "submit", "Refund", priority=True),
         Binding("escape", "leave", "Back"),
     ]
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client

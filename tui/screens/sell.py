@@ -42,6 +42,7 @@ class SellScreen(SaysMessages, Screen):
         Binding("ctrl+r", "reprint", "Reprint", priority=True, tooltip="Print the last receipt again"),
         Binding("escape", "leave", "Back"),
     ]
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client

@@ -73,6 +73,7 @@ class StockScreen(SaysMessages, Screen):
         Binding("ctrl+r", "retry", "Retry", show=False),
         Binding("escape", "leave", "Back"),
     ]
+
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client
