@@ -37,8 +37,7 @@ log = logging.getLogger(__name__)
 
 class StoreApp(App):
     TITLE = "omnistore"
-    # A hint in an empty field is read at arm's length at a counter: muted, not faint.
-    CSS = "Input > .input--placeholder { color: $text-muted; }"
+    CSS_PATH = "store.tcss"
     COMMANDS = App.COMMANDS | {StoreCommands}
 
     link_state: reactive[str] = reactive(UNKNOWN)

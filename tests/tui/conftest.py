@@ -1,9 +1,15 @@
-"""A real little network for the UI: central and one store agent, a few products with stock."""
+"""The stores the UI tests drive, a few products with stock in each.
+
+`store`: the agent's app served from the test process, offline (no NATS, no central) — quick to start, for
+everything the counter does on its own. `shop`: a real little network (central and one store agent as
+processes, over NATS) for the journeys that need head office or the link; tests using it are marked slow.
+"""
 
 import httpx
 import pytest
 
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
+from tests.tui.in_process import InProcessStore
 from tests.waiting import poll
 
 SHOP = "S005"
@@ -15,6 +21,12 @@ PRODUCTS = [
     {"sku": "UI-TEA", "name": "East Frisian black tea, 250 g", "gtin": "2000000000732", "price": 699,
      "currency": "EUR", "tax_rate_bp": 700},
 ]
+
+
+def receive_opening_stock(api: httpx.Client) -> None:
+    for product in PRODUCTS:
+        api.post("/v1/stock/receive", json={"sku": product["sku"], "qty": 20, "reference": "OPENING"},
+                 headers={"Idempotency-Key": f"ui-opening-{product['sku']}"}).raise_for_status()
 
 
 class Shop:
@@ -34,9 +46,11 @@ class Shop:
         self.api.headers["Authorization"] = f"Bearer {token['token']}"
         poll(lambda: len(self.api.get("/v1/products", params={"q": "UI-"}).json()["items"]) == len(PRODUCTS),
              what="the catalog reaches the store")
-        for product in PRODUCTS:
-            self.api.post("/v1/stock/receive", json={"sku": product["sku"], "qty": 20, "reference": "OPENING"},
-                          headers={"Idempotency-Key": f"ui-opening-{product['sku']}"}).raise_for_status()
+        receive_opening_stock(self.api)
+
+    @property
+    def url(self) -> str:
+        return self.edge.url
 
     def on_hand(self, sku: str) -> int:
         return self.api.get(f"/v1/stock/{sku}").json()["on_hand"]
@@ -53,3 +67,11 @@ def shop(tmp_path_factory, nats_server):
     running = Shop(tmp_path_factory.mktemp("shop"), nats_server)
     yield running
     running.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    running = InProcessStore(tmp_path_factory.mktemp("store"), SHOP, "Ottensen", PRODUCTS).start()
+    receive_opening_stock(running.api)
+    yield running
+    running.stop()

@@ -11,7 +11,8 @@ import pytest
 from tests.processes import ASSOCIATE, EdgeProcess
 from tests.waiting import poll
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
 
 def screen(session: str) -> str:

@@ -2,13 +2,15 @@
 
 import uuid
 
+import pytest
+
 from tests.processes import ASSOCIATE
 from tests.tui.conftest import PRODUCTS, SHOP
 from tests.tui.pilot_helpers import sign_in, text_of, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 
@@ -35,11 +37,12 @@ async def select_order(pilot, screen: PickupsScreen, order_id: str) -> None:
     await pilot.pause(0.1)
 
 
+@pytest.mark.slow
 async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_its_code(shop):
     order = place_pickup_order(shop)
     order_id, code = order["id"], order["pickup_code"]
     poll(lambda: status_at_store(shop, order_id), what="the assignment reaches the store")
-    app = StoreApp(EdgeClient(shop.edge.url))
+    app = StoreApp(EdgeClient(shop.url))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
@@ -72,6 +75,7 @@ async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_i
          "head office sees the order completed")
 
 
+@pytest.mark.slow
 async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
     answer = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
         "channel": "web", "customer": {"name": "Jan Meier"}, "lines": [{"sku": MUG["sku"], "qty": 1}],
@@ -83,7 +87,7 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
         items = shop.api.get("/v1/fulfilments", params={"type": "ship"}).json()["items"]
         return next((f["status"] for f in items if f["order_id"] == order_id), None)
     poll(ship_status, what="the shipment reaches the store")
-    app = StoreApp(EdgeClient(shop.edge.url))
+    app = StoreApp(EdgeClient(shop.url))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
@@ -103,8 +107,8 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
          "head office sees the order completed")
 
 
-async def test_the_palette_offers_the_keys_of_the_screen_it_was_opened_from(shop):
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_the_palette_offers_the_keys_of_the_screen_it_was_opened_from(store):
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))

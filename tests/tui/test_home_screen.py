@@ -1,4 +1,7 @@
-"""The counter UI against a real edge agent: sign-in, the link badge following NATS, recovery from a lost agent."""
+"""The counter UI and its edge agent: sign-in, the link badge following NATS, recovery from a lost agent.
+
+What needs the agent's NATS link or its process (online, offline, unreachable) runs against a real agent process.
+"""
 
 from datetime import datetime, timedelta, timezone
 
@@ -23,15 +26,16 @@ def edge(tmp_path, nats_up):
 
 
 class TestSignIn:
-    async def test_a_wrong_pin_says_so_and_keeps_the_associate_at_the_sign_in(self, edge):
-        app = StoreApp(EdgeClient(edge.url))
+    async def test_a_wrong_pin_says_so_and_keeps_the_associate_at_the_sign_in(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: "Altona" in text_of(app, "#store"))
+            await until(pilot, lambda: "Ottensen" in text_of(app, "#store"))
             await sign_in(pilot, ASSOCIATE["id"], "0000")
             await until(pilot, lambda: "PIN" in text_of(app, "#message") or "not" in text_of(app, "#message"))
             assert not isinstance(app.screen, HomeScreen)
             assert app.screen.query_one("#pin", Input).value == ""
 
+    @pytest.mark.slow
     async def test_the_home_screen_shows_the_store_online_and_its_sync_state(self, edge):
         app = StoreApp(EdgeClient(edge.url))
         async with app.run_test(size=(80, 24)) as pilot:
@@ -44,6 +48,7 @@ class TestSignIn:
 
 
 class TestLinkState:
+    @pytest.mark.slow
     async def test_the_badge_turns_offline_when_nats_stops_and_back_online_after(self, edge, nats_up):
         app = StoreApp(EdgeClient(edge.url))
         async with app.run_test(size=(80, 24)) as pilot:
@@ -57,6 +62,7 @@ class TestLinkState:
                 nats_up.start()
             await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
 
+    @pytest.mark.slow
     async def test_an_unreachable_agent_is_shown_and_the_app_recovers_by_itself(self, tmp_path, nats_up):
         process = EdgeProcess(tmp_path, "S007", nats_up, name="Eppendorf")
         app = StoreApp(EdgeClient(process.url))
@@ -87,10 +93,9 @@ class TestAges:
         assert describe_age(None) == ""
 
 
-
 class TestCommandPalette:
-    async def test_the_palette_reaches_the_stock_screen(self, edge):
-        app = StoreApp(EdgeClient(edge.url))
+    async def test_the_palette_reaches_the_stock_screen(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
             await until(pilot, lambda: isinstance(app.screen, HomeScreen))

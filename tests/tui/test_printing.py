@@ -14,18 +14,18 @@ from tui.screens.printing import PrintersScreen, ReprintScreen
 TEE, MUG, TEA = PRODUCTS
 
 
-def previews(shop, pattern: str) -> list:
-    return sorted(shop.prints.rglob(pattern)) if shop.prints.exists() else []
+def previews(store, pattern: str) -> list:
+    return sorted(store.prints.rglob(pattern)) if store.prints.exists() else []
 
 
-async def test_a_receipt_is_printed_again_by_its_number(shop):
-    answer = shop.api.post("/v1/sales", json={"lines": [{"sku": TEA["sku"], "qty": 1}],
+async def test_a_receipt_is_printed_again_by_its_number(store):
+    answer = store.api.post("/v1/sales", json={"lines": [{"sku": TEA["sku"], "qty": 1}],
                                               "tenders": [{"type": "cash", "amount": 1000}]})
     receipt = answer.json()["receipt_number"]
-    poll(lambda: any(receipt in p.read_text(errors="ignore") for p in previews(shop, "*.txt")),
+    poll(lambda: any(receipt in p.read_text(errors="ignore") for p in previews(store, "*.txt")),
          what="the sale's receipt is printed (previewed)")
-    before = len(previews(shop, "*.txt"))
-    app = StoreApp(EdgeClient(shop.edge.url))
+    before = len(previews(store, "*.txt"))
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
@@ -35,11 +35,11 @@ async def test_a_receipt_is_printed_again_by_its_number(shop):
         await until(pilot, lambda: any(job["ref"] == receipt for job in app.screen.jobs))
         await pilot.press("f10")
         await until(pilot, lambda: "again" in text_of(app, "#message"))
-    poll(lambda: len(previews(shop, "*.txt")) > before, what="the copy is printed")
+    poll(lambda: len(previews(store, "*.txt")) > before, what="the copy is printed")
 
 
-async def test_the_printers_screen_shows_state_and_prints_a_test_page(shop):
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_the_printers_screen_shows_state_and_prints_a_test_page(store):
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))

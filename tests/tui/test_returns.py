@@ -1,4 +1,7 @@
-"""Returns at the counter through the real app: by receipt, and without one with a manager's approval."""
+"""Returns at the counter through the real app: by receipt, without one with a manager's approval, and an online
+order's (head office must know it: on the real network)."""
+
+import pytest
 
 from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
@@ -6,16 +9,16 @@ from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
+from tui.modals.manager import ManagerApproval
 from tui.screens.home import HomeScreen
-from tui.screens.manager import ManagerApproval
 from tui.screens.returns import ReturnsScreen
 
 TEE, MUG, TEA = PRODUCTS
 
 
-def sell(shop, sku: str, qty: int, price: int) -> str:
-    answer = shop.api.post("/v1/sales", json={"lines": [{"sku": sku, "qty": qty}],
+def sell(store, sku: str, qty: int, price: int) -> str:
+    answer = store.api.post("/v1/sales", json={"lines": [{"sku": sku, "qty": qty}],
                                               "tenders": [{"type": "cash", "amount": qty * price}]})
     assert answer.status_code == 201, answer.text
     return answer.json()["receipt_number"]
@@ -29,10 +32,10 @@ async def open_returns(pilot, app) -> ReturnsScreen:
     return app.screen
 
 
-async def test_a_line_of_a_scanned_receipt_is_returned_and_refunded_in_cash(shop):
-    receipt = sell(shop, MUG["sku"], 2, MUG["price"])
-    before = shop.on_hand(MUG["sku"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_a_line_of_a_scanned_receipt_is_returned_and_refunded_in_cash(store):
+    receipt = sell(store, MUG["sku"], 2, MUG["price"])
+    before = store.on_hand(MUG["sku"])
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         returns = await open_returns(pilot, app)
         await scan(pilot, receipt)
@@ -45,12 +48,12 @@ async def test_a_line_of_a_scanned_receipt_is_returned_and_refunded_in_cash(shop
         await pilot.press("f10")
         await until(pilot, lambda: "recorded" in text_of(app, "#message"))
         assert "€11.99 to cash" in text_of(app, "#message")
-    assert shop.on_hand(MUG["sku"]) == before + 1
+    assert store.on_hand(MUG["sku"]) == before + 1
 
 
-async def test_more_than_was_sold_is_refused_in_the_dialog(shop):
-    receipt = sell(shop, TEA["sku"], 1, TEA["price"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_more_than_was_sold_is_refused_in_the_dialog(store):
+    receipt = sell(store, TEA["sku"], 1, TEA["price"])
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         returns = await open_returns(pilot, app)
         await scan(pilot, receipt)
@@ -62,9 +65,9 @@ async def test_more_than_was_sold_is_refused_in_the_dialog(shop):
         await until(pilot, lambda: "Only 1 can come back" in text_of(app, "#error"))
 
 
-async def test_a_return_without_receipt_asks_a_manager_on_the_spot(shop):
-    before = shop.on_hand(TEE["sku"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_a_return_without_receipt_asks_a_manager_on_the_spot(store):
+    before = store.on_hand(TEE["sku"])
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         returns = await open_returns(pilot, app)
         await pilot.press("f7")
@@ -74,9 +77,10 @@ async def test_a_return_without_receipt_asks_a_manager_on_the_spot(shop):
         await until(pilot, lambda: isinstance(app.screen, ManagerApproval))
         await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
         await until(pilot, lambda: "recorded" in text_of(app, "#message"))
-    assert shop.on_hand(TEE["sku"]) == before + 1
+    assert store.on_hand(TEE["sku"]) == before + 1
 
 
+@pytest.mark.slow
 async def test_an_online_order_is_returned_by_scanning_its_receipt_token(shop):
     order = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": f"ui-return-{TEA['sku']}"}, json={
         "channel": "web", "customer": {"name": "Ole Hansen"}, "lines": [{"sku": TEA["sku"], "qty": 2}],
@@ -90,7 +94,7 @@ async def test_an_online_order_is_returned_by_scanning_its_receipt_token(shop):
                        ("collect", {"pickup_code": order["pickup_code"]})]:
         assert shop.api.post(f"/v1/fulfilments/{allocation}/{step}", json=body).status_code == 200
     before = shop.on_hand(TEA["sku"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+    app = StoreApp(EdgeClient(shop.url))
     async with app.run_test(size=(100, 30)) as pilot:
         returns = await open_returns(pilot, app)
         app.screen.query_one("#scan").value = order["receipt_token"]  # a scanner types the QR's text

@@ -1,5 +1,6 @@
-"""Selling at the counter through the real app and a real store agent: scan, pay, receipt."""
+"""Selling at the counter through the real app and a store agent: scan, pay, receipt."""
 
+import pytest
 from textual.widgets import DataTable
 
 from tests.processes import ASSOCIATE, MANAGER
@@ -7,11 +8,12 @@ from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
+from tui.modals.manager import ManagerApproval
+from tui.modals.payment import Payment
 from tui.screens.home import HomeScreen
-from tui.screens.manager import ManagerApproval
-from tui.screens.payment import Payment
-from tui.screens.sell import SellScreen, parse_scan
+from tui.screens.sell import SellScreen
+from tui.widgets.scan_input import parse_scan
 
 TEE, MUG, TEA = PRODUCTS
 
@@ -30,8 +32,8 @@ class TestScanning:
         assert parse_scan("\x022000000000718\r") == (1, "2000000000718")
         assert parse_scan("2 x 2000000000718") == (2, "2000000000718")
 
-    async def test_scanned_barcodes_and_typed_skus_become_lines_with_a_total(self, shop):
-        app = StoreApp(EdgeClient(shop.edge.url))
+    async def test_scanned_barcodes_and_typed_skus_become_lines_with_a_total(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             await scan(pilot, TEE["gtin"])
@@ -42,8 +44,8 @@ class TestScanning:
             assert sell.query_one(DataTable).row_count == 2
             assert "€63.96" in text_of(app, "#total")
 
-    async def test_the_arrows_choose_a_line_from_the_scan_field_and_f8_removes_it(self, shop):
-        app = StoreApp(EdgeClient(shop.edge.url))
+    async def test_the_arrows_choose_a_line_from_the_scan_field_and_f8_removes_it(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             for product in (TEE, MUG, TEA):
@@ -59,8 +61,8 @@ class TestScanning:
             assert "Removed" in text_of(app, "#message") and "€11.99" in text_of(app, "#total")
             assert app.focused is sell.query_one("#scan")  # the scanner can go on at once
 
-    async def test_an_unknown_code_says_so_and_the_sale_goes_on(self, shop):
-        app = StoreApp(EdgeClient(shop.edge.url))
+    async def test_an_unknown_code_says_so_and_the_sale_goes_on(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             await scan(pilot, "9999999999999")
@@ -70,9 +72,10 @@ class TestScanning:
 
 
 class TestPaying:
+    @pytest.mark.slow
     async def test_a_cash_sale_is_recorded_once_with_its_change_and_stock_goes_down(self, shop):
         before = shop.on_hand(TEA["sku"])
-        app = StoreApp(EdgeClient(shop.edge.url))
+        app = StoreApp(EdgeClient(shop.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             await scan(pilot, f"2*{TEA['gtin']}")
@@ -90,8 +93,8 @@ class TestPaying:
         sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
         assert sale["total"] == 1398 and sale["change_due"] == 602
 
-    async def test_a_card_payment_needs_the_terminal_reference(self, shop):
-        app = StoreApp(EdgeClient(shop.edge.url))
+    async def test_a_card_payment_needs_the_terminal_reference(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             await scan(pilot, MUG["gtin"])
@@ -106,8 +109,9 @@ class TestPaying:
             await pilot.press(*"AUTH123", "f10")
             await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
 
+    @pytest.mark.slow
     async def test_a_sale_during_a_nats_outage_is_recorded_at_once(self, shop, nats_server):
-        app = StoreApp(EdgeClient(shop.edge.url))
+        app = StoreApp(EdgeClient(shop.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
             nats_server.stop()
@@ -126,8 +130,8 @@ class TestPaying:
 
 
 class TestPriceOverride:
-    async def test_a_price_override_asks_a_manager_and_the_receipt_carries_the_new_price(self, shop):
-        app = StoreApp(EdgeClient(shop.edge.url))
+    async def test_a_price_override_asks_a_manager_and_the_receipt_carries_the_new_price(self, store):
+        app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(100, 30)) as pilot:
             sell = await open_sell(pilot, app)
             await scan(pilot, MUG["gtin"])
@@ -143,5 +147,5 @@ class TestPriceOverride:
             await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
             await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
             receipt_number = text_of(app, "#message").split()[1].rstrip(":")
-        sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
+        sale = store.api.get(f"/v1/sales/{receipt_number}").json()
         assert sale["total"] == 900 and sale["lines"][0]["unit_price"] == 900

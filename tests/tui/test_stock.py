@@ -7,7 +7,7 @@ from tests.tui.conftest import PRODUCTS
 from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
-from tui.screens.form import FormDialog
+from tui.modals.form import FormDialog
 from tui.screens.home import HomeScreen
 from tui.screens.stock import StockScreen
 
@@ -22,8 +22,8 @@ async def open_stock(pilot, app) -> StockScreen:
     return app.screen
 
 
-async def test_a_scanned_barcode_shows_the_levels_and_the_ledger(shop):
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_a_scanned_barcode_shows_the_levels_and_the_ledger(store):
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         stock = await open_stock(pilot, app)
         await scan(pilot, MUG["gtin"])
@@ -32,8 +32,8 @@ async def test_a_scanned_barcode_shows_the_levels_and_the_ledger(shop):
         assert stock.query_one("#ledger", DataTable).row_count >= 1
 
 
-async def test_a_name_with_several_matches_offers_a_choice(shop):
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_a_name_with_several_matches_offers_a_choice(store):
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         stock = await open_stock(pilot, app)
         await scan(pilot, "UI-")
@@ -42,9 +42,9 @@ async def test_a_name_with_several_matches_offers_a_choice(shop):
         await until(pilot, lambda: stock.sku is not None)
 
 
-async def test_receiving_and_counting_change_the_levels_once_each(shop):
-    before = shop.on_hand(TEA["sku"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_receiving_and_counting_change_the_levels_once_each(store):
+    before = store.on_hand(TEA["sku"])
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         stock = await open_stock(pilot, app)
         await scan(pilot, TEA["sku"])
@@ -53,7 +53,7 @@ async def test_receiving_and_counting_change_the_levels_once_each(shop):
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press(*"12", "enter", *"DN-7781", "enter")
         await until(pilot, lambda: "Receive recorded" in text_of(app, "#message"))
-        assert shop.on_hand(TEA["sku"]) == before + 12
+        assert store.on_hand(TEA["sku"]) == before + 12
 
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
@@ -62,12 +62,12 @@ async def test_receiving_and_counting_change_the_levels_once_each(shop):
         await pilot.click("#counted")
         await pilot.press(*"5", "enter", "enter")
         await until(pilot, lambda: "Count recorded" in text_of(app, "#message"))
-        assert shop.on_hand(TEA["sku"]) == 5
+        assert store.on_hand(TEA["sku"]) == 5
 
 
-async def test_an_adjustment_needs_a_known_reason(shop):
-    before = shop.on_hand(MUG["sku"])
-    app = StoreApp(EdgeClient(shop.edge.url))
+async def test_an_adjustment_needs_a_known_reason(store):
+    before = store.on_hand(MUG["sku"])
+    app = StoreApp(EdgeClient(store.url))
     async with app.run_test(size=(100, 30)) as pilot:
         stock = await open_stock(pilot, app)
         await scan(pilot, MUG["gtin"])
@@ -81,4 +81,4 @@ async def test_an_adjustment_needs_a_known_reason(shop):
         await pilot.click("#reason")
         await pilot.press("d", "enter", "enter")
         await until(pilot, lambda: "Adjust recorded" in text_of(app, "#message"))
-    assert shop.on_hand(MUG["sku"]) == before - 2
+    assert store.on_hand(MUG["sku"]) == before - 2

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
-from tui.screens.form import FormDialog, FormField
+from tui.modals.form import FormDialog, FormField
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
@@ -81,11 +81,6 @@ class FulfilmentQueue(SaysMessages, Screen):
 
     fulfilment_type = "pickup"
     title_text = ""
-    DEFAULT_CSS = """
-    FulfilmentQueue { layout: vertical; }
-    #queue { height: 1fr; margin: 0 1; }
-    #detail { height: auto; padding: 0 1; }
-    """
 
     def __init__(self, client: EdgeClient):
         super().__init__()

@@ -55,13 +55,6 @@ class HomeScreen(Screen):
         Binding("ctrl+l", "sign_out", "Sign out", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
-    DEFAULT_CSS = """
-    HomeScreen { layout: vertical; }
-    #body { padding: 1 2; height: 1fr; }
-    #sync, #work { border: round $accent; padding: 0 1; height: auto; max-width: 80; }
-    #keys { margin-top: 1; color: $text-muted; }
-    #problem { color: $error; margin-top: 1; height: auto; }
-    """
 
     def __init__(self, client: EdgeClient):
         super().__init__()

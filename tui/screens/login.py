@@ -16,13 +16,6 @@ RETRY_SECONDS = 2.0
 
 class LoginScreen(Screen):
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    #login { width: 60; max-width: 100%; height: auto; border: round $accent; padding: 1 2; }
-    #store { text-style: bold; margin-bottom: 1; }
-    #message { color: $error; height: auto; margin-top: 1; }
-    #hint { color: $text-muted; margin-top: 1; }
-    """
 
     def __init__(self, client: EdgeClient, hint: str | None = None, message: str = ""):
         super().__init__()

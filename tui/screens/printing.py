@@ -5,20 +5,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
-from tui.screens.sell import parse_scan
 from tui.widgets.message_line import MessageLine, SaysMessages
+from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
 
 
 class _PrintScreen(SaysMessages, Screen):
-    DEFAULT_CSS = """
-    _PrintScreen { layout: vertical; }
-    DataTable { height: 1fr; margin: 0 1; }
-    """
+    """Reprint and printers: a title, a table, the message line (styled in store.tcss)."""
 
     def __init__(self, client: EdgeClient):
         super().__init__()
@@ -40,20 +37,19 @@ class ReprintScreen(_PrintScreen):
         with Vertical():
             yield Static("[b]Reprint[/b] — scan or type a receipt, return or order number; empty shows the latest",
                          id="title")
-            yield Input(id="ref", placeholder="S001-000123")
+            yield ScanInput(id="ref", placeholder="S001-000123", clear=False)
             yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
             yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Number", "What", "Printer", "State", "When")
-        self.query_one("#ref", Input).focus()
+        self.query_one("#ref", ScanInput).focus()
         self.find(None)
 
-    @on(Input.Submitted, "#ref")
-    def submitted(self, event: Input.Submitted) -> None:
-        _, ref = parse_scan(event.value)
-        self.find(ref or None)
+    @on(ScanInput.Scanned, "#ref")
+    def submitted(self, event: ScanInput.Scanned) -> None:
+        self.find(event.code or None)
 
     @work(exit_on_error=False, exclusive=True, group="find")
     async def find(self, ref: str | None) -> None:

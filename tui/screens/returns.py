@@ -1,21 +1,19 @@
 """Returns at the counter: scan the receipt, choose lines, reason and condition, refund; or no receipt with a manager."""
 
-import uuid
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui import money
+from tui.approval import NotApproved, PendingRequest, send_with_manager
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.modals.form import FormDialog, FormField
 from tui.order_token import peek
-from tui.screens.form import FormDialog, FormField
-from tui.screens.manager import ManagerApproval
-from tui.screens.sell import parse_scan
 from tui.widgets.message_line import MessageLine, SaysMessages
+from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
 
 CONDITIONS = {"r": "restock", "d": "damaged", "w": "write_off"}
@@ -47,12 +45,6 @@ class ReturnsScreen(SaysMessages, Screen):
         Binding("f10", "submit", "Refund", priority=True),
         Binding("escape", "leave", "Back"),
     ]
-    DEFAULT_CSS = """
-    ReturnsScreen { layout: vertical; }
-    #scan { margin: 0 1; }
-    #lines { height: 1fr; margin: 0 1; }
-    #summary { height: auto; padding: 0 1; text-style: bold; }
-    """
 
     def __init__(self, client: EdgeClient):
         super().__init__()
@@ -61,13 +53,13 @@ class ReturnsScreen(SaysMessages, Screen):
         self.lines: list[dict] = []        # {sku, name, sold, price, chosen: {qty, reason, disposition} | None}
         self.no_receipt = False
         self.store_credit = False
-        self._pending: tuple[dict, str] | None = None
+        self._pending: PendingRequest | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical():
             yield Static("[b]Returns[/b] — scan the receipt's barcode or the online order's QR (F7: no receipt, scan the items)", id="title")
-            yield Input(id="scan", placeholder="receipt number, e.g. S001-000123")
+            yield ScanInput(id="scan", placeholder="receipt number, e.g. S001-000123")
             yield DataTable(id="lines", cursor_type="row")
             yield Static("", id="summary")
             yield MessageLine(id="message")
@@ -75,7 +67,7 @@ class ReturnsScreen(SaysMessages, Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("SKU", "Item", "Can return", "Return", "Reason", "Condition")
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).focus()
 
     def redraw(self) -> None:
         table = self.query_one(DataTable)
@@ -98,10 +90,9 @@ class ReturnsScreen(SaysMessages, Screen):
             f"{where} · {len(chosen)} line(s) chosen · about {money.show(refund)} back to {target}"
             if self.lines else "")
 
-    @on(Input.Submitted, "#scan")
-    def scanned(self, event: Input.Submitted) -> None:
-        _, code = parse_scan(event.value)
-        event.input.value = ""
+    @on(ScanInput.Scanned, "#scan")
+    def scanned(self, event: ScanInput.Scanned) -> None:
+        code = event.code
         if not code:
             return
         claims = peek(code)
@@ -156,8 +147,8 @@ class ReturnsScreen(SaysMessages, Screen):
 
     def action_no_receipt(self) -> None:
         self.no_receipt, self.receipt, self.lines, self._pending = True, None, [], None
-        self.query_one("#scan", Input).placeholder = "scan the returned items"
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).placeholder = "scan the returned items"
+        self.query_one("#scan", ScanInput).focus()
         self.redraw()
         self.say("No receipt: scan each item; a manager approves the refund.")
 
@@ -194,27 +185,21 @@ class ReturnsScreen(SaysMessages, Screen):
                 body.update(order_id=self.receipt["order_id"], receipt_token=self.receipt["receipt_token"])
             elif self.receipt:
                 body["receipt_number"] = self.receipt["receipt_number"]
-            self._pending = (body, str(uuid.uuid4()))
+            self._pending = PendingRequest(body)
         await self.send()
 
     async def send(self) -> None:
-        body, key = self._pending
         try:
-            answer = await self.client.record_return(body, key)
+            answer = await send_with_manager(self.app, self.client.record_return, self._pending)
         except EdgeUnreachable:
             self.say("The store agent did not answer. F10 sends the same return again (never refunded twice).",
                      error=True)
             return
+        except NotApproved:
+            self._pending = None
+            self.say("Not refunded: a manager did not approve.", error=True)
+            return
         except EdgeError as e:
-            if e.code == "manager_required":
-                approval = await self.app.push_screen_wait(ManagerApproval(str(e)))
-                if approval is None:
-                    self._pending = None
-                    self.say("Not refunded: a manager did not approve.", error=True)
-                    return
-                self._pending = ({**body, "manager": approval}, str(uuid.uuid4()))
-                await self.send()
-                return
             self._pending = None
             self.say(str(e), error=True)
             return
@@ -222,7 +207,7 @@ class ReturnsScreen(SaysMessages, Screen):
                             for r in answer.get("refunds", []))
         self.receipt, self.lines, self._pending, self.no_receipt = None, [], None, False
         self.redraw()
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).focus()
         self.say(f"Return {answer['return_number']} recorded. Refund: {refunds or 'nothing'}.")
 
     def action_leave(self) -> None:

@@ -4,35 +4,21 @@ Each sale attempt carries one Idempotency-Key, kept until the agent answers: a r
 is the same sale, never a second one.
 """
 
-import re
-import uuid
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui import money
+from tui.approval import NotApproved, PendingRequest, send_with_manager
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
-from tui.screens.form import FormDialog, FormField
-from tui.screens.manager import ManagerApproval
-from tui.screens.payment import Payment
+from tui.modals.form import FormDialog, FormField
+from tui.modals.payment import Payment
 from tui.widgets.message_line import MessageLine, SaysMessages
+from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
-
-_QTY_PREFIX = re.compile(r"^(\d{1,4})\s*[*xX]\s*(.+)$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def parse_scan(text: str) -> tuple[int, str]:
-    """`4006381333931` → (1, code); `3*TEE-ORG-M` → (3, code). Scanner control characters are dropped."""
-    text = _CONTROL.sub("", text).strip()
-    match = _QTY_PREFIX.match(text)
-    if match:
-        return int(match.group(1)), match.group(2).strip()
-    return 1, text
 
 
 def sale_line(line: dict) -> dict:
@@ -56,27 +42,20 @@ class SellScreen(SaysMessages, Screen):
         Binding("ctrl+r", "reprint", "Reprint", priority=True, tooltip="Print the last receipt again"),
         Binding("escape", "leave", "Back"),
     ]
-    DEFAULT_CSS = """
-    SellScreen { layout: vertical; }
-    #scan { margin: 0 1; }
-    #lines { height: 1fr; margin: 0 1; }
-    #bottom { height: auto; padding: 0 1; }
-    #total { width: 1fr; text-style: bold; }
-    """
 
     def __init__(self, client: EdgeClient):
         super().__init__()
         self.client = client
         self.lines: list[dict] = []
         self.currency = "EUR"
-        self._pending: tuple[dict, str] | None = None  # the sale being recorded and its Idempotency-Key
+        self._pending: PendingRequest | None = None  # the sale being recorded
         self.last_receipt: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical():
             yield Static("[b]Sell[/b] — scan or type a barcode or SKU (3*SKU for three)", id="title")
-            yield Input(id="scan", placeholder="scan here")
+            yield ScanInput(id="scan", placeholder="scan here")
             yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="bottom"):
                 yield Static("", id="total")
@@ -86,7 +65,7 @@ class SellScreen(SaysMessages, Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("SKU", "Item", "Qty", "Price", "Total")
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).focus()
         self.refresh_lines()
 
     @property
@@ -107,12 +86,10 @@ class SellScreen(SaysMessages, Screen):
         self.query_one("#total", Static).update(
             f"{count} item{'s' if count != 1 else ''}   Total {money.show(self.total, self.currency)}")
 
-    @on(Input.Submitted, "#scan")
-    def scanned(self, event: Input.Submitted) -> None:
-        qty, code = parse_scan(event.value)
-        event.input.value = ""
-        if code:
-            self.add_line(code, qty)
+    @on(ScanInput.Scanned, "#scan")
+    def scanned(self, event: ScanInput.Scanned) -> None:
+        if event.code:
+            self.add_line(event.code, event.qty)
 
     @work(exit_on_error=False, group="scan")
     async def add_line(self, code: str, qty: int) -> None:
@@ -181,7 +158,7 @@ class SellScreen(SaysMessages, Screen):
         self._pending = None
         self.say("")
         self.refresh_lines()
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).focus()
 
     def action_leave(self) -> None:
         self.dismiss(None)
@@ -199,28 +176,22 @@ class SellScreen(SaysMessages, Screen):
             if tenders is None:
                 return
             body = {"lines": [sale_line(line) for line in self.lines], "tenders": tenders}
-            self._pending = (body, str(uuid.uuid4()))
+            self._pending = PendingRequest(body)
         await self.submit()
 
     async def submit(self) -> None:
-        body, key = self._pending
         self.say("Recording the sale …")
         try:
-            receipt = await self.client.record_sale(body, key)
+            receipt = await send_with_manager(self.app, self.client.record_sale, self._pending)
         except EdgeUnreachable:
             self.say("The store agent did not answer. Press F10 to try again: the same sale will not be "
                      "recorded twice.", error=True)
             return
+        except NotApproved:
+            self._pending = None
+            self.say("Not recorded: a manager did not approve.", error=True)
+            return
         except EdgeError as e:
-            if e.code == "manager_required":
-                approval = await self.app.push_screen_wait(ManagerApproval(str(e)))
-                if approval is None:
-                    self._pending = None
-                    self.say("Not recorded: a manager did not approve.", error=True)
-                    return
-                self._pending = ({**body, "manager": approval}, str(uuid.uuid4()))
-                await self.submit()
-                return
             self._pending = None
             self.say(str(e), error=True)
             return
@@ -251,4 +222,4 @@ class SellScreen(SaysMessages, Screen):
         self.say(f"Receipt {receipt['receipt_number']}: {money.show(receipt['total'], currency)} paid"
                  + (f" — change due [b]{money.show(change, currency)}[/b]" if change else "")
                  + ".   Ctrl+R prints it again; scan for the next customer.", done=True)
-        self.query_one("#scan", Input).focus()
+        self.query_one("#scan", ScanInput).focus()

@@ -8,13 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
-from tui.screens.form import FormDialog, FormField
-from tui.screens.sell import parse_scan
+from tui.modals.form import FormDialog, FormField
 from tui.widgets.message_line import MessageLine, SaysMessages
+from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
 
 ADJUST_REASONS = {"d": "damaged", "s": "shrink", "f": "found", "o": "other"}
@@ -73,13 +73,6 @@ class StockScreen(SaysMessages, Screen):
         Binding("ctrl+r", "retry", "Retry", show=False),
         Binding("escape", "leave", "Back"),
     ]
-    DEFAULT_CSS = """
-    StockScreen { layout: vertical; }
-    #lookup { margin: 0 1; }
-    #matches { height: auto; max-height: 8; margin: 0 1; }
-    #levels { height: auto; padding: 0 2; }
-    #ledger { height: 1fr; margin: 0 1; }
-    """
 
     def __init__(self, client: EdgeClient):
         super().__init__()
@@ -91,7 +84,7 @@ class StockScreen(SaysMessages, Screen):
         yield StatusBar()
         with Vertical():
             yield Static("[b]Stock[/b] — scan a barcode, or type a SKU or part of a name", id="title")
-            yield Input(id="lookup", placeholder="scan or search")
+            yield ScanInput(id="lookup", placeholder="scan or search", clear=False)
             yield DataTable(id="matches", cursor_type="row")
             yield Static("", id="levels")
             yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
@@ -102,13 +95,12 @@ class StockScreen(SaysMessages, Screen):
         self.query_one("#matches", DataTable).add_columns("SKU", "Name", "Barcode")
         self.query_one("#matches", DataTable).display = False
         self.query_one("#ledger", DataTable).add_columns("When", "Why", "On hand", "Reserved", "Damaged", "Who")
-        self.query_one("#lookup", Input).focus()
+        self.query_one("#lookup", ScanInput).focus()
 
-    @on(Input.Submitted, "#lookup")
-    def looked_up(self, event: Input.Submitted) -> None:
-        _, code = parse_scan(event.value)
-        if code:
-            self.search(code)
+    @on(ScanInput.Scanned, "#lookup")
+    def looked_up(self, event: ScanInput.Scanned) -> None:
+        if event.code:
+            self.search(event.code)
 
     @work(exit_on_error=False, exclusive=True, group="lookup")
     async def search(self, code: str) -> None:
@@ -136,7 +128,7 @@ class StockScreen(SaysMessages, Screen):
     @on(DataTable.RowSelected, "#matches")
     async def picked(self, event: DataTable.RowSelected) -> None:
         event.data_table.display = False
-        self.query_one("#lookup", Input).focus()
+        self.query_one("#lookup", ScanInput).focus()
         self.show_worker(event.row_key.value)
 
     @work(exit_on_error=False, exclusive=True, group="lookup")

@@ -24,12 +24,6 @@ class FormDialog(ModalScreen[dict | None]):
     """Dismisses with what `build(values)` makes of the fields, or None; a ValueError's text is shown instead."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f10", "submit", "Save", priority=True)]
-    DEFAULT_CSS = """
-    FormDialog { align: center middle; }
-    #dialog { width: 60; max-width: 100%; height: auto; border: thick $accent; padding: 1 2; background: $surface; }
-    #title { text-style: bold; margin-bottom: 1; }
-    #error { color: $error; height: auto; }
-    """
 
     def __init__(self, title: str, fields: list[FormField], build: Callable[[dict[str, str]], dict]):
         super().__init__()

@@ -12,11 +12,6 @@ class ManagerApproval(ModalScreen[dict | None]):
     """Dismisses with `{id, pin}` or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    ManagerApproval { align: center middle; }
-    #dialog { width: 56; max-width: 100%; height: auto; border: thick $warning; padding: 1 2; background: $surface; }
-    #why { margin-bottom: 1; }
-    """
 
     def __init__(self, reason: str):
         super().__init__()

@@ -14,13 +14,6 @@ class Payment(ModalScreen[list[dict] | None]):
     """Dismisses with the tenders (`[{type, amount, reference?}]`) or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f10", "pay", "Take payment", priority=True)]
-    DEFAULT_CSS = """
-    Payment { align: center middle; }
-    #dialog { width: 60; max-width: 100%; height: auto; border: thick $accent; padding: 1 2; background: $surface; }
-    #due { text-style: bold; margin-bottom: 1; }
-    #change { margin-top: 1; }
-    #error { color: $error; }
-    """
 
     def __init__(self, total: int, currency: str):
         super().__init__()

@@ -1,0 +1,46 @@
+"""The field a barcode scanner types into (a person too): Enter posts what was scanned, cleaned of scanner noise."""
+
+import re
+
+from textual.message import Message
+from textual.widgets import Input
+
+_QTY_PREFIX = re.compile(r"^(\d{1,4})\s*[*xX]\s*(.+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_scan(text: str) -> tuple[int, str]:
+    """`4006381333931` → (1, code); `3*TEE-ORG-M` → (3, code). Scanner control characters are dropped."""
+    text = _CONTROL.sub("", text).strip()
+    match = _QTY_PREFIX.match(text)
+    if match:
+        return int(match.group(1)), match.group(2).strip()
+    return 1, text
+
+
+class ScanInput(Input):
+    """Posts `ScanInput.Scanned(qty, code)` on Enter instead of `Input.Submitted`.
+
+    With `clear=True` the field empties at once, ready for the next scan; a search field keeps its text
+    (`clear=False`) so the associate sees what was looked up. An empty Enter posts an empty code: a screen
+    may read it as "show the latest".
+    """
+
+    class Scanned(Message):
+        def __init__(self, scan_input: "ScanInput", qty: int, code: str):
+            super().__init__()
+            self.scan_input, self.qty, self.code = scan_input, qty, code
+
+        @property
+        def control(self) -> "ScanInput":
+            return self.scan_input
+
+    def __init__(self, *, clear: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.clear_on_scan = clear
+
+    async def action_submit(self) -> None:
+        qty, code = parse_scan(self.value)
+        if self.clear_on_scan:
+            self.value = ""
+        self.post_message(self.Scanned(self, qty, code))
