@@ -54,7 +54,7 @@ def launch(root, log) -> subprocess.Popen:
 def summary_of(root, process: subprocess.Popen) -> dict:
     """demo.json once the demo has written it (every part answers)."""
     summary_file = root / "data" / "demo.json"
-    poll(lambda: summary_file.exists() or process.poll() is not None, 150, "demo.json written")
+    poll(lambda: summary_file.exists() or process.poll() is not None, 150, what="demo.json written")
     assert process.poll() is None, (root / "demo.out").read_text()
     return json.loads(summary_file.read_text())
 
@@ -124,7 +124,7 @@ def test_a_receipt_at_a_store_reaches_central(demo):
         def risen():
             node = next(n for n in head_office.get(f"/v1/atp/{sku}").json()["nodes"] if n["node_id"] == "S001")
             return node["on_hand"] == before["on_hand"] + 7 and node["fresh"]
-        poll(risen, 30, "central sees the receipt at S001")
+        poll(risen, 30, what="central sees the receipt at S001")
 
 
 def test_the_sample_receipt_of_harbour_can_be_returned_at_downtown(demo):
@@ -137,7 +137,7 @@ def test_the_sample_receipt_of_harbour_can_be_returned_at_downtown(demo):
         token = edge.post("/v1/login", json={"associate_id": associate["id"], "pin": associate["pin"]}).json()["token"]
         edge.headers["Authorization"] = f"Bearer {token}"
         shown = poll(lambda: (answer := edge.get(f"/v1/sales/{receipt['number']}")).status_code == 200 and answer,
-                     30, "the Harbour receipt known at Downtown")
+                     30, what="the Harbour receipt known at Downtown")
         assert shown.json()["sold_at"] == "S002"
         returned = edge.post("/v1/returns", json={"receipt_number": receipt["number"], "lines": [
             {"sku": "BOTL-750", "qty": 1, "reason": "wrong colour", "disposition": "restock"}]})
@@ -150,7 +150,7 @@ def test_interrupting_the_demo_stops_every_process(demo):
     pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
     process.send_signal(signal.SIGINT)
     process.wait(60)
-    poll(lambda: not any(alive(pid) for pid in pids), 10, "no process of the demo left running")
+    poll(lambda: not any(alive(pid) for pid in pids), 10, what="no process of the demo left running")
 
 
 @pytest.mark.parametrize("how", [signal.SIGHUP, signal.SIGKILL], ids=["terminal-closed", "killed"])
@@ -162,7 +162,7 @@ def test_a_demo_whose_terminal_closes_or_that_is_killed_leaves_nothing_running(t
         pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
         process.send_signal(how)
         process.wait(60)
-        poll(lambda: not any(alive(pid) for pid in pids), 30, "every part of the demo gone")
+        poll(lambda: not any(alive(pid) for pid in pids), 30, what="every part of the demo gone")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

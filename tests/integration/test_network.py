@@ -83,11 +83,11 @@ def test_the_store_keeps_serving_while_nats_is_down_and_its_backlog_drains_once(
         assert status["backlog"] >= 6 and status["oldest_unsent_at"]
     finally:
         nats_server.start()
-    poll(lambda: store.get("/v1/sync/status").json()["backlog"] == 0, 60, "the backlog drains")
-    poll(lambda: (lv := node_levels(head_office, SKUS[1])) and lv["on_hand"] == 12, 60, "central has every receive")
+    poll(lambda: store.get("/v1/sync/status").json()["backlog"] == 0, 60, what="the backlog drains")
+    poll(lambda: (lv := node_levels(head_office, SKUS[1])) and lv["on_hand"] == 12, 60, what="central has every receive")
     status = store.get("/v1/sync/status").json()
     poll(lambda: store.get("/v1/sync/status").json()["applied_seq"] == status["last_seq"], 30,
-         "central's watermark reaches the store's last event")
+         what="central's watermark reaches the store's last event")
     assert node_levels(head_office, SKUS[1])["on_hand"] == 12  # nothing applied twice
 
 

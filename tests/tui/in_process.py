@@ -45,7 +45,7 @@ class InProcessStore:
 
     def start(self) -> "InProcessStore":
         self.thread.start()
-        poll(lambda: self.server.started or not self.thread.is_alive(), 10, "the in-process store agent starts")
+        poll(lambda: self.server.started or not self.thread.is_alive(), 10, what="the in-process store agent starts")
         assert self.server.started, "the in-process store agent did not start (see the log above)"
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
         self.api.headers["Authorization"] = f"Bearer {token['token']}"

@@ -4,14 +4,12 @@ from textual import events
 from textual.keys import _character_to_key  # how pilot.press names a typed character
 from textual.widgets import Static
 
+from tests.waiting import eventually
+
 
 async def until(pilot, condition, timeout: float = 30.0, step: float = 0.1) -> None:
-    waited = 0.0
-    while not condition():
-        if waited > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(step)
-        waited += step
+    """`tests.waiting.eventually`, pausing through the Pilot so the app keeps drawing meanwhile."""
+    await eventually(condition, timeout, step=step, pause=pilot.pause)
 
 
 def text_of(app, selector: str) -> str:

@@ -72,7 +72,7 @@ async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_i
         await pilot.press(*code.lower(), "enter")
         await until(pilot, lambda: status_at_store(shop, order_id) == "collected")
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
-         "head office sees the order completed")
+         what="head office sees the order completed")
 
 
 @pytest.mark.slow
@@ -104,7 +104,7 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
                 await pilot.press(*form_keys)
             await until(pilot, lambda: ship_status() == status)
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
-         "head office sees the order completed")
+         what="head office sees the order completed")
 
 
 async def test_the_palette_offers_the_keys_of_the_screen_it_was_opened_from(store):

@@ -94,13 +94,13 @@ class TestReceipts:
     def test_a_sale_through_the_api_puts_its_receipt_on_the_counter_printer(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             sale = client.post("/v1/sales", json=SALE).json()
-            job = poll(lambda: counter.jobs, "the receipt reached the printer")[0]
+            job = poll(lambda: counter.jobs, what="the receipt reached the printer")[0]
             assert job.startswith(ESC_INIT) and BARCODE in job and CUT in job
             for text in (sale["receipt_number"], "Main Street", "1 Market Square", "Mug 'Morning'", "17.80",
                          "Change"):
                 assert text.encode() in job, text
             assert [(j["kind"], j["ref"], j["status"]) for j in poll(
-                lambda: [j for j in journal(client) if j["status"] == "sent"], "the job marked sent")] == [
+                lambda: [j for j in journal(client) if j["status"] == "sent"], what="the job marked sent")] == [
                 ("receipt", sale["receipt_number"], "sent")]
 
     def test_a_printer_that_refuses_connections_never_fails_a_sale_and_the_receipt_prints_when_it_is_back(
@@ -110,17 +110,17 @@ class TestReceipts:
             sale = client.post("/v1/sales", json=SALE)
             assert sale.status_code == 201
             failing = poll(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
-                                          if p["state"] == "failing"], "the printer reported failing")
+                                          if p["state"] == "failing"], what="the printer reported failing")
             assert failing[0]["name"] == "counter-1" and failing[0]["queued"] == 1 and failing[0]["last_error"]
             assert client.post("/v1/sales", json=SALE).status_code == 201  # still selling while it is off
             printer = LoopbackPrinter(port)  # switched back on
             try:
-                poll(lambda: len(printer.jobs) == 2, "both receipts printed")
+                poll(lambda: len(printer.jobs) == 2, what="both receipts printed")
                 sent = sorted((j["sent_at"], j["ref"]) for j in poll(
-                    lambda: all(j["sent_at"] for j in journal(client)) and journal(client), "both marked sent"))
+                    lambda: all(j["sent_at"] for j in journal(client)) and journal(client), what="both marked sent"))
                 assert [ref for _, ref in sent] == ["S001-000001", "S001-000002"]  # in the order they were sold
                 state = poll(lambda: [p for p in client.get("/v1/sync/status").json()["printers"]
-                                            if p["state"] == "ok"], "the printer ok again")[0]
+                                            if p["state"] == "ok"], what="the printer ok again")[0]
                 assert state["queued"] == 0 and state["last_sent_at"]
             finally:
                 printer.close()
@@ -128,10 +128,10 @@ class TestReceipts:
     def test_a_receipt_is_reprinted_by_its_number_with_the_same_bytes(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
-            poll(lambda: counter.jobs, "the receipt printed")
+            poll(lambda: counter.jobs, what="the receipt printed")
             again = client.post(f"/v1/print/receipt/{number}")
             assert again.status_code == 202 and again.json()["jobs"][0]["reprint_of"]
-            jobs = poll(lambda: len(counter.jobs) == 2 and counter.jobs, "the copy printed")
+            jobs = poll(lambda: len(counter.jobs) == 2 and counter.jobs, what="the copy printed")
             assert jobs[0] == jobs[1]
             assert [j["kind"] for j in journal(client, number)] == ["receipt", "receipt"]
             missing = client.post("/v1/print/receipt/S001-999999")
@@ -144,7 +144,7 @@ class TestReceipts:
             assert journal(client) == []
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             assert client.post(f"/v1/print/receipt/{number}").status_code == 202
-            assert number.encode() in poll(lambda: counter.jobs, "the receipt printed")[0]
+            assert number.encode() in poll(lambda: counter.jobs, what="the receipt printed")[0]
 
     def test_a_return_prints_a_return_receipt(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
@@ -152,7 +152,7 @@ class TestReceipts:
             ret = client.post("/v1/returns", json={"receipt_number": number, "lines": [
                 {"sku": "MUG-01", "qty": 1, "reason": "chipped", "disposition": "damaged"}]}).json()
             job = poll(lambda: [j for j in counter.jobs if ret["return_number"].encode() in j],
-                             "the return receipt printed")[0]
+                             what="the return receipt printed")[0]
             assert b"chipped" in job and job.startswith(ESC_INIT) and CUT in job
 
     def test_the_end_of_day_summary_counts_the_days_takings(self, tmp_path, counter):
@@ -164,7 +164,7 @@ class TestReceipts:
             assert (summary["sales_count"], summary["sales_total"], summary["returns_total"]) == (1, 1780, 890)
             assert summary["tenders"] == [{"type": "cash", "amount": 890}]
             assert summary["jobs"][0]["ref"] == f"EOD-S001-{summary['business_date']}"
-            eod = poll(lambda: [j for j in counter.jobs if b"END OF DAY" in j], "the summary printed")[0]
+            eod = poll(lambda: [j for j in counter.jobs if b"END OF DAY" in j], what="the summary printed")[0]
             assert summary["business_date"].encode() in eod
 
 
@@ -174,7 +174,7 @@ class TestReceipts:
             before = datetime.now(place)
             client.post("/v1/sales", json=SALE)
             after = datetime.now(place)
-            job = poll(lambda: counter.jobs, "the receipt printed")[0]
+            job = poll(lambda: counter.jobs, what="the receipt printed")[0]
             shown = {moment.strftime("%Y-%m-%d %H:%M").encode() for moment in (before, after)}
             assert any(text in job for text in shown) and b"UTC" not in job
             today = after.date()
@@ -190,14 +190,14 @@ class TestFulfilmentPaper:
             client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
             assign(client, "AL-1", "pickup", pickup_code_hash=hashlib.sha256(CODE.encode()).hexdigest(),
                    receipt_token="v1.O-AL-1.c2lnbmF0dXJl")  # accepted automatically: the pick list prints
-            pick_list = poll(lambda: counter.jobs, "the pick list printed")[0]
+            pick_list = poll(lambda: counter.jobs, what="the pick list printed")[0]
             assert b"O-AL-1" in pick_list and b"Mug 'Morning'" in pick_list
             client.post("/v1/fulfilments/AL-1/pick")
             client.post("/v1/fulfilments/AL-1/ready")
-            tag = poll(lambda: len(counter.jobs) == 2 and counter.jobs[1], "the bag tag printed")
+            tag = poll(lambda: len(counter.jobs) == 2 and counter.jobs[1], what="the bag tag printed")
             assert tag.startswith(ESC_INIT) and QR in tag and b"O-AL-1" in tag and CUT in tag
             client.post("/v1/fulfilments/AL-1/collect", json={"pickup_code": CODE})
-            receipt = poll(lambda: len(counter.jobs) == 3 and counter.jobs[2], "the collection receipt")
+            receipt = poll(lambda: len(counter.jobs) == 3 and counter.jobs[2], what="the collection receipt")
             assert QR in receipt and b"v1.O-AL-1.c2lnbmF0dXJl" in receipt
             assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
                                                                                  "collection"]
@@ -212,12 +212,12 @@ class TestFulfilmentPaper:
             client.post("/v1/fulfilments/AL-2/pick")
             client.post("/v1/fulfilments/AL-2/pack", json={"parcels": [{"weight_g": 800}]})
             client.post("/v1/fulfilments/AL-2/ship", json={"carrier": "DHL", "tracking_number": "JJD0001234"})
-            label = poll(lambda: labels.jobs, "the label printed")[0].decode()
+            label = poll(lambda: labels.jobs, what="the label printed")[0].decode()
             assert label.startswith("^XA") and label.rstrip().endswith("^XZ")
             for field in ("JJD0001234", "Ann Lee", "LS1 1AA", "Main Street", "O-AL-2", "^BC"):
                 assert field in label, field
             assert client.post("/v1/print/label/O-AL-2").status_code == 202
-            assert poll(lambda: len(labels.jobs) == 2 and labels.jobs, "the label again")[1] == label.encode()
+            assert poll(lambda: len(labels.jobs) == 2 and labels.jobs, what="the label again")[1] == label.encode()
 
 
 class TestPreview:
@@ -225,7 +225,7 @@ class TestPreview:
         prints = tmp_path / "prints" / "S001"
         with agent(tmp_path, print_dir=prints) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
-            text = poll(lambda: list(prints.glob("*-receipt.txt")), "the preview written")[0].read_text()
+            text = poll(lambda: list(prints.glob("*-receipt.txt")), what="the preview written")[0].read_text()
             assert number in text and "Mug 'Morning'" in text
             assert list(prints.glob("*-receipt.bin"))[0].read_bytes().startswith(ESC_INIT)
             assert [p["name"] for p in client.get("/v1/print/printers").json()["items"]] == ["counter", "labels"]

@@ -65,8 +65,8 @@ class TestPrintingToANetworkPrinter:
         counter = PrinterConfig(name="counter-1", target=printer.target, profile="TM-T88V")
         queue(db, receipt(), counter)
         async with running(db, [counter]):
-            [job] = await eventually(lambda: printer.jobs, "the receipt reaching the printer")
-            await eventually(lambda: status(db, "S001-000042") == ["sent"], "the job marked sent")
+            [job] = await eventually(lambda: printer.jobs, what="the receipt reaching the printer")
+            await eventually(lambda: status(db, "S001-000042") == ["sent"], what="the job marked sent")
         assert job.startswith(b"\x1b@") and job.endswith(b"\x1dV\x00")
         assert b"TOTAL EUR" in job and b"106.80" in job and b"Card ****4242" in job
         assert b"\x1dk" in job and b"{BS001-000042" in job
@@ -83,7 +83,7 @@ class TestPrintingToANetworkPrinter:
         queue(db, label(), label_printer)
         try:
             async with running(db, [counter, label_printer]):
-                await eventually(lambda: len(printer.jobs) == 7 and len(labels.jobs) == 1, "all eight jobs printed")
+                await eventually(lambda: len(printer.jobs) == 7 and len(labels.jobs) == 1, what="all eight jobs printed")
         finally:
             labels.close()
         assert all(job.startswith(b"\x1b@") and b"\x1dV" in job for job in printer.jobs)
@@ -105,13 +105,13 @@ class TestPrinterOutages:
                     [state] = health(conn)
                     first = jobs_for(conn, "S001-000001")[0]
                 return state.state == "failing" and first["attempts"] >= 2 and state
-            state = await eventually(failing, "the spool retrying a refused printer")
+            state = await eventually(failing, what="the spool retrying a refused printer")
             assert state.queued == 3 and "refused" in state.last_error.lower()
             back = LoopbackPrinter(port)
             try:
-                await eventually(lambda: len(back.jobs) == 3, "the queued receipts printing once it is back")
+                await eventually(lambda: len(back.jobs) == 3, what="the queued receipts printing once it is back")
                 await eventually(lambda: all(status(db, f"S001-00000{n}") == ["sent"] for n in (1, 2, 3)),
-                                 "every job marked sent")
+                                 what="every job marked sent")
             finally:
                 back.close()
         assert [b"{BS001-00000%d" % n in job for n, job in zip((1, 2, 3), back.jobs)] == [True] * 3  # in order
@@ -125,15 +125,15 @@ class TestPrinterOutages:
         queue(db, receipt(), off)
         queue(db, test_page(on, NOW), on)
         async with running(db, [off, on]):
-            await eventually(lambda: printer.jobs, "counter-2 printing while counter-1 is off")
-            await eventually(lambda: status(db, "S001-000042") == ["failed"], "counter-1's job failing")
+            await eventually(lambda: printer.jobs, what="counter-2 printing while counter-1 is off")
+            await eventually(lambda: status(db, "S001-000042") == ["failed"], what="counter-1's job failing")
         assert b"TEST PAGE" in printer.jobs[0]
 
     async def test_a_job_for_a_printer_not_configured_waits_with_a_clear_error(self, db, printer):
         gone = PrinterConfig(name="old-counter", target=printer.target)
         queue(db, receipt(), gone)
         async with running(db, []):
-            await eventually(lambda: status(db, "S001-000042") == ["failed"], "the job failing")
+            await eventually(lambda: status(db, "S001-000042") == ["failed"], what="the job failing")
         with db.read() as conn:
             assert "no printer named 'old-counter'" in jobs_for(conn, "S001-000042")[0]["last_error"]
 
@@ -150,12 +150,12 @@ class TestPrintersThatCannotPrint:
                 with db.read() as conn:
                     [state] = health(conn)
                 return state.state == "failing" and printer.status_queries >= 2 and state
-            state = await eventually(failing, "the spool asking a printer without paper again")
+            state = await eventually(failing, what="the spool asking a printer without paper again")
             assert "out of paper" in state.last_error and state.queued == 1
             assert printer.jobs == [b""] * len(printer.jobs)  # asked, but no receipt sent into an empty printer
             printer.condition = "ok"
-            await eventually(lambda: any(printer.jobs), "the receipt printing once paper is loaded")
-            await eventually(lambda: status(db, "S001-000042") == ["sent"], "the job marked sent")
+            await eventually(lambda: any(printer.jobs), what="the receipt printing once paper is loaded")
+            await eventually(lambda: status(db, "S001-000042") == ["sent"], what="the job marked sent")
         [job] = [job for job in printer.jobs if job]
         assert job.startswith(b"\x1b@") and b"S001-000042" in job
 
@@ -168,10 +168,10 @@ class TestPrintersThatCannotPrint:
                 with db.read() as conn:
                     [state] = health(conn)
                 return state.state == "failing" and state
-            state = await eventually(failing, "the label printer reported as failing")
+            state = await eventually(failing, what="the label printer reported as failing")
             assert "print head open" in state.last_error
             printer.condition = "ok"
-            [job] = await eventually(lambda: [job for job in printer.jobs if job], "the label printing")
+            [job] = await eventually(lambda: [job for job in printer.jobs if job], what="the label printing")
         assert job.startswith(b"^XA") and job.rstrip().endswith(b"^XZ")
 
     async def test_a_printer_that_ignores_status_queries_is_printed_to_and_asked_only_once(self, db, printer):
@@ -181,7 +181,7 @@ class TestPrintersThatCannotPrint:
             doc = receipt()
             queue(db, type(doc)(**{**doc.__dict__, "receipt_number": f"S001-00000{n}"}), counter)
         async with running(db, [counter]):
-            await eventually(lambda: len(printer.jobs) == 2, "both receipts printing")
+            await eventually(lambda: len(printer.jobs) == 2, what="both receipts printing")
         assert printer.status_queries == 1
         assert [b"S001-000001" in printer.jobs[0], b"S001-000002" in printer.jobs[1]] == [True, True]
 
@@ -189,7 +189,7 @@ class TestPrintersThatCannotPrint:
         counter = PrinterConfig(name="counter-1", target=printer.target, status_check=False)
         queue(db, receipt(), counter)
         async with running(db, [counter]):
-            await eventually(lambda: printer.jobs, "the receipt printing")
+            await eventually(lambda: printer.jobs, what="the receipt printing")
         assert printer.status_queries == 0
 
 
@@ -199,7 +199,7 @@ class TestPreviewAndReprint:
         counter = PrinterConfig(name="counter-1", target=f"preview:{prints}", width=58)
         job_id = queue(db, receipt(), counter)
         async with running(db, [counter]):
-            await eventually(lambda: status(db, "S001-000042") == ["sent"], "the preview written")
+            await eventually(lambda: status(db, "S001-000042") == ["sent"], what="the preview written")
         raw, text = prints / f"{job_id}-receipt.bin", prints / f"{job_id}-receipt.txt"
         assert raw.read_bytes().startswith(b"\x1b@")
         readable = text.read_text(encoding="utf-8")
@@ -209,11 +209,11 @@ class TestPreviewAndReprint:
         counter = PrinterConfig(name="counter-1", target=printer.target)
         queue(db, receipt(), counter)
         async with running(db, [counter]) as worker:
-            await eventually(lambda: printer.jobs, "the receipt printed")
+            await eventually(lambda: printer.jobs, what="the receipt printed")
             with db.write() as conn:
                 reprint(conn, "S001-000042", NOW)
             worker.wake()
-            await eventually(lambda: len(printer.jobs) == 2, "the reprint printed")
+            await eventually(lambda: len(printer.jobs) == 2, what="the reprint printed")
         assert printer.jobs[0] == printer.jobs[1]
         assert status(db, "S001-000042") == ["sent", "sent"]
 
@@ -228,7 +228,7 @@ class TestPrintingATestPageAtOnce:
     def test_a_test_page_goes_straight_to_the_printer(self, printer):
         counter = PrinterConfig(name="counter-1", target=printer.target, width=58)
         print_now(test_page(counter, NOW), counter)
-        [job] = poll(lambda: printer.jobs, 10, "the test page arriving")
+        [job] = poll(lambda: printer.jobs, 10, what="the test page arriving")
         assert b"TEST PAGE" in job and job.startswith(b"\x1b@")
 
     def test_a_printer_without_paper_says_so_at_once(self, printer):
