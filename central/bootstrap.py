@@ -12,9 +12,9 @@ from datetime import datetime
 
 from central.services.catalog import Catalog
 from central.services.fulfilment import FulfilmentTracker
+from central.services.lookups import Lookups
 from central.services.nodes import Nodes
 from central.services.orders import Orders
-from central.services.lookups import Lookups
 from central.services.returns import apply_return
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders

@@ -25,10 +25,10 @@ from edge.sync.agent import SyncAgent
 from edge.sync.network_atp import NetworkAtpLookup
 from edge.sync.online_orders import OnlineOrders
 from edge.sync.other_receipts import OtherStoreReceipts
-from edge.sync.wakeup import Wakeup
 from shared.runtime.clock import utc_now
 from shared.runtime.sqlite import Database
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
     db = open_database(settings.db_path)
     with db.read() as conn:
         epoch = read_epoch(conn)
-    wakeup = Wakeup(asyncio.get_running_loop())
+    wakeup = Wakeup()
     printer = Printing(settings.printing_settings(),
                        StoreHeader(settings.store_name, settings.store_id, tuple(settings.store_address),
                                    settings.tax_id, timezone=settings.timezone))

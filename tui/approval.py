@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from textual.app import App
 
 from tui.client import EdgeError
-from tui.modals.manager import ManagerApproval
+from tui.modals.manager import ManagerApprovalDialog
 
 MANAGER_REQUIRED = "manager_required"
 
@@ -45,7 +45,7 @@ async def send_with_manager(app: App, send: Callable[[dict, str], Awaitable[dict
         except EdgeError as e:
             if e.code != MANAGER_REQUIRED:
                 raise
-            approval = await app.push_screen_wait(ManagerApproval(str(e)))
+            approval = await app.push_screen_wait(ManagerApprovalDialog(str(e)))
             if approval is None:
                 raise NotApproved from e
             request.body, request.key = {**request.body, "manager": approval}, new_key()

@@ -71,7 +71,7 @@ def _older_than_current(position: Position | None, arrival: Arrival) -> bool:
 
 
 @dataclass(frozen=True)
-class Step:
+class PlannedArrival:
     arrival: Arrival
     verdict: Verdict  # APPLY, or ADOPT: the node's old levels are dropped before this event applies
 
@@ -81,7 +81,7 @@ class ApplyPlan:
     """The outcome of one batch for one store: what to apply in order, what to ack unapplied, what to keep.
     (Not a routing plan: that is `routing.RoutingPlan`.)"""
 
-    steps: tuple[Step, ...]
+    steps: tuple[PlannedArrival, ...]
     dropped: tuple[Arrival, ...]
     held: tuple[Arrival, ...]
     position: Position | None
@@ -94,7 +94,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
     pending: dict[tuple[str, int], Arrival] = {}
     for arrival in arrivals:
         pending.setdefault(arrival.key, arrival)
-    steps: list[Step] = []
+    steps: list[PlannedArrival] = []
     dropped: list[Arrival] = []
 
     def drop_settled() -> None:
@@ -105,7 +105,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
     drop_settled()
     while pending:
         if position is not None and (nxt := pending.pop((position.epoch, position.applied_seq + 1), None)):
-            steps.append(Step(nxt, Verdict.APPLY))
+            steps.append(PlannedArrival(nxt, Verdict.APPLY))
             position = replace(position, applied_seq=nxt.seq)
             continue
         opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
@@ -116,7 +116,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         del pending[chosen.key]
         if position is not None:
             retired = retired | {position.epoch}
-        steps.append(Step(chosen, Verdict.ADOPT))
+        steps.append(PlannedArrival(chosen, Verdict.ADOPT))
         position = Position(chosen.epoch, chosen.seq, chosen.stored_at)
         drop_settled()
     held = tuple(sorted(pending.values(), key=lambda a: a.key))

@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 
 from central.domain import pricing
 from central.domain.errors import UnknownStore
-from central.domain.orders import AllocationStatus, OrderStatus, cancel_refusal, is_live, order_number
+from central.domain.orders import (
+    AllocationStatus,
+    OrderStatus,
+    cancel_refusal,
+    is_live,
+    order_number,
+)
 from central.domain.policy import RoutingPolicy
 from central.domain.routing import RouteRequest, RoutingPlan, route
 from central.settings import CentralSettings

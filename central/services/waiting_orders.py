@@ -16,8 +16,8 @@ from central.services.orders import Orders
 from central.store import orders as order_store
 from central.store.statuses import status_in
 from shared.runtime.clock import utc_now
-from central.wakeup import Wakeup
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 TRIGGER = "re-route: stock appeared"

@@ -4,7 +4,13 @@ import json
 import sqlite3
 from datetime import datetime
 
-from central.domain.orders import LIVE_ALLOCATIONS, AllocationState, OrderStatus, is_live, order_status
+from central.domain.orders import (
+    LIVE_ALLOCATIONS,
+    AllocationState,
+    OrderStatus,
+    is_live,
+    order_status,
+)
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
 from central.store import webhooks as webhook_store

@@ -15,7 +15,6 @@ from central.store.statuses import status_in
 from shared.runtime.clock import to_text
 
 
-
 def ship_allocations_today(conn: sqlite3.Connection, now: datetime) -> dict[str, int]:
     """Per node, the ship-from-store allocations it took today (central's UTC day) that still count."""
     day_start = datetime.combine(now.astimezone(timezone.utc).date(), time(), tzinfo=timezone.utc)

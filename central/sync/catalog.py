@@ -15,15 +15,14 @@ import logging
 from nats.js.errors import NotFoundError
 
 from central.domain.policy import RoutingPolicy
-from central.store import catalog
+from central.store import catalog, signing_keys
 from central.store import policy as policy_store
-from central.store import signing_keys
-from central.wakeup import Wakeup
 from shared.contract import subjects
 from shared.contract.events import CatalogProduct
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ import asyncio
 import logging
 
 from central.store import commands
-from central.wakeup import Wakeup
 from shared.contract import subjects
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

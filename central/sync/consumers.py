@@ -11,10 +11,10 @@ import threading
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from central.store import nodes
-from central.wakeup import Wakeup
 from shared.contract import subjects
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

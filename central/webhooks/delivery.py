@@ -20,8 +20,8 @@ from central.domain.webhooks import (
 from central.settings import CentralSettings
 from central.store import webhooks as webhook_store
 from shared.runtime.clock import from_text, utc_now
-from central.wakeup import Wakeup
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from edge.sync.commands import CommandFollower
 from edge.sync.context import SyncContext
 from edge.sync.heartbeat import HeartbeatSender
 from edge.sync.publisher import Publisher
-from edge.sync.wakeup import Wakeup
 from edge.sync.watermark import WatermarkFollower
 from shared.contract import subjects
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from edge.settings import EdgeSettings
-from edge.sync.wakeup import Wakeup
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
+from shared.runtime.wakeup import Wakeup
 
 
 @dataclass

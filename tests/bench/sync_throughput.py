@@ -21,12 +21,12 @@ from edge.store.products import upsert_product
 from edge.store.schema import open_database, read_epoch
 from edge.sync.context import SyncContext
 from edge.sync.publisher import Publisher
-from edge.sync.wakeup import Wakeup
 from shared.contract import subjects
 from shared.contract.events import CatalogProduct
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import connect
+from shared.runtime.wakeup import Wakeup
 from tests.conftest import RunningNats
 
 STORE = "S009"
@@ -89,7 +89,7 @@ async def outbox_drain(nats: RunningNats, db, n: int) -> float:
                     inbox_prefix=subjects.store_inbox_prefix(STORE), name="bench-edge")
     link.start()
     await link.wait_online(10)
-    ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=Wakeup(asyncio.get_running_loop()), clock=utc_now)
+    ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=Wakeup(), clock=utc_now)
     task = asyncio.create_task(Publisher(ctx).run())
     started = time.perf_counter()
     while True:

@@ -10,7 +10,7 @@ from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
-from tui.modals.manager import ManagerApproval
+from tui.modals.manager import ManagerApprovalDialog
 from tui.screens.home import HomeScreen
 from tui.screens.returns import ReturnsScreen
 
@@ -74,7 +74,7 @@ async def test_a_return_without_receipt_asks_a_manager_on_the_spot(store):
         await scan(pilot, TEE["gtin"])
         await until(pilot, lambda: len(returns.lines) == 1)
         await pilot.press("f10")
-        await until(pilot, lambda: isinstance(app.screen, ManagerApproval))
+        await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
         await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
         await until(pilot, lambda: "recorded" in text_of(app, "#message"))
     assert store.on_hand(TEE["sku"]) == before + 1

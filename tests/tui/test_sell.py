@@ -9,7 +9,7 @@ from tests.tui.pilot_helpers import scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
-from tui.modals.manager import ManagerApproval
+from tui.modals.manager import ManagerApprovalDialog
 from tui.modals.payment import Payment
 from tui.screens.home import HomeScreen
 from tui.screens.sell import SellScreen
@@ -143,7 +143,7 @@ class TestPriceOverride:
             await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, Payment))
             await pilot.press("f10")
-            await until(pilot, lambda: isinstance(app.screen, ManagerApproval))
+            await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
             await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
             await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
             receipt_number = text_of(app, "#message").split()[1].rstrip(":")

@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 
-class ManagerApproval(ModalScreen[dict | None]):
+class ManagerApprovalDialog(ModalScreen[dict | None]):
     """Dismisses with `{id, pin}` or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -1,5 +1,5 @@
-"""Waking a background loop from any thread: routes run in FastAPI's thread pool and ingest applies its batches in
-a worker thread, while the loops they wake wait on the event loop."""
+"""Waking a background loop from any thread: routes run in FastAPI's thread pool and SQLite work runs in worker
+threads, while the loops they wake (a store's publisher, central's outboxes) wait on the event loop."""
 
 import asyncio
 

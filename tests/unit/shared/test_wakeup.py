@@ -3,7 +3,7 @@
 import asyncio
 import threading
 
-from central.wakeup import Wakeup
+from shared.runtime.wakeup import Wakeup
 
 
 class TestWakeup:
