@@ -4,7 +4,7 @@ the disposition does to stock."""
 
 from dataclasses import dataclass
 
-from edge.domain.errors import ReturnExceedsSold
+from edge.domain.errors import CurrencyMismatch, ReturnExceedsSold
 from edge.domain.stock import Levels, Movement
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Disposition
@@ -105,3 +105,11 @@ def return_stock(levels: Levels, qty: int, disposition: Disposition) -> tuple[Mo
     else:
         movement = Movement()
     return movement, movement.applied_to(levels)
+
+
+def refuse_other_currency(receipt_number: str, store_id: str, paid_in: str, refunds_in: str) -> None:
+    """Another store's receipt comes back here only when it was paid in the currency this store refunds in."""
+    if paid_in != refunds_in:
+        raise CurrencyMismatch(f"Receipt {receipt_number} was paid in {paid_in} at store {store_id}; this store "
+                               f"refunds in {refunds_in}. Return it at a store that sells in {paid_in}.",
+                               receipt_number=receipt_number)

@@ -25,6 +25,10 @@ def job_view(row: sqlite3.Row) -> dict:
                                       "created_at", "sent_at", "reprint_of")}
 
 
+def jobs(conn: sqlite3.Connection, ids: list[str]) -> list[dict]:
+    return [job_view(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (i,)).fetchone()) for i in ids]
+
+
 def journal(conn: sqlite3.Connection, ref: str | None, cursor: str | None, limit: int) -> dict:
     """Jobs newest first (`ref` narrows to one receipt, return or order number), as `{items, next_cursor}`."""
     rows = conn.execute("SELECT * FROM print_jobs WHERE (? IS NULL OR ref = ?) AND (? IS NULL OR id < ?) "

@@ -100,3 +100,13 @@ def flag_at_risk(conn: sqlite3.Connection, sku: str) -> list[str]:
             flagged.append(row["allocation_id"])
     conn.executemany("UPDATE fulfilments SET at_risk = 1 WHERE allocation_id = ?", [(a,) for a in flagged])
     return flagged
+
+
+def task_page(conn: sqlite3.Connection, status: str, kind: str | None, after_id: int, limit: int) -> dict:
+    """Tasks oldest first, as `{items, next_cursor}`; the cursor is the last id of the previous page."""
+    rows = conn.execute("SELECT * FROM tasks WHERE status = ? AND (? IS NULL OR kind = ?) AND id > ? "
+                        "ORDER BY id LIMIT ?", (status, kind, kind, after_id, limit + 1)).fetchall()
+    items = [{"id": r["id"], "kind": r["kind"], "sku": r["sku"], "allocation_id": r["allocation_id"],
+              "reference": r["reference"], "note": r["note"], "status": r["status"], "created_at": r["created_at"],
+              "closed_at": r["closed_at"]} for r in rows[:limit]]
+    return {"items": items, "next_cursor": str(items[-1]["id"]) if len(rows) > limit else None}

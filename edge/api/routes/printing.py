@@ -30,8 +30,7 @@ class EndOfDayIn(Strict):
 
 def _jobs(edge, ids: list[str]) -> list[dict]:
     with edge.db.read() as conn:
-        return [print_jobs.job_view(conn.execute("SELECT * FROM print_jobs WHERE id = ?", (i,)).fetchone())
-                for i in ids]
+        return print_jobs.jobs(conn, ids)
 
 
 @router.post("/print/end-of-day", summary="Print the end-of-day summary", status_code=202)

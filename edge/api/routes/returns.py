@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
-from edge.domain.errors import CurrencyMismatch
+from edge.domain.returns import refuse_other_currency
 from edge.services.access import ManagerApproval
 from edge.services.order_tokens import offline_order
 from edge.services.returns import KeptElsewhere, OrderedLine, ReturnIn, ReturnLineIn
@@ -98,10 +98,7 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
 
 def kept_elsewhere(receipt: CentralReceipt, currency: str) -> KeptElsewhere:
     """Another store's receipt as a return here needs it; refused when it was paid in another currency."""
-    if receipt.currency != currency:
-        raise CurrencyMismatch(f"Receipt {receipt.receipt_number} was paid in {receipt.currency} at store "
-                                f"{receipt.store_id}; this store refunds in {currency}. Return it at a store that "
-                                f"sells in {receipt.currency}.", receipt_number=receipt.receipt_number)
+    refuse_other_currency(receipt.receipt_number, receipt.store_id, receipt.currency, currency)
     return KeptElsewhere(lines=tuple(OrderedLine(line.sku, line.qty, line.returned, line.unit_price)
                                      for line in receipt.lines),
                          currency=receipt.currency,
