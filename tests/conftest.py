@@ -9,6 +9,7 @@ import pytest
 
 from shared.contract.permissions import CENTRAL_USER
 from shared.launcher.nats_cli import create_streams
+from edge.services import access
 from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
@@ -89,3 +90,15 @@ def pytest_collection_modifyitems(config, items):
         folder = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
         if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def pins_hashed_with_a_light_work_factor():
+    """scrypt is slow on purpose (a copied database must not give up its PINs), and the tests register and sign in
+    associates hundreds of times. PINs registered in this process are hashed with a light work factor; a hash names
+    its own factor, so signing in runs the same scrypt check, only cheaper. Agents started as processes keep the
+    real factor."""
+    real = access.SCRYPT_N
+    access.SCRYPT_N = 2**8
+    yield
+    access.SCRYPT_N = real

@@ -4,6 +4,7 @@
 /dev/usb/lp0), `preview:DIR` (writes `<id>-<kind>.bin` and a readable `<id>-<kind>.txt`, for demos and tests).
 """
 
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,8 +173,15 @@ def preview_paths(directory: Path, job: Job) -> tuple[Path, Path]:
 def _preview(directory: Path, job: Job) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     raw, text = preview_paths(directory, job)
-    raw.write_bytes(job.payload)
-    text.write_text(job.text, encoding="utf-8")
+    _write_whole(raw, job.payload)
+    _write_whole(text, job.text.encode("utf-8"))
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Written under another name, then renamed: whoever watches the folder never reads half a document."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def _through_escpos(target: UsbTarget | SerialTarget, payload: bytes, timeout: float) -> None:

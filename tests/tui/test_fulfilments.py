@@ -3,10 +3,11 @@
 import uuid
 
 import pytest
+from textual.command import CommandPalette
 
 from tests.processes import ASSOCIATE
 from tests.tui.conftest import PRODUCTS, SHOP
-from tests.tui.pilot_helpers import sign_in, text_of, until
+from tests.tui.pilot_helpers import keys, palette_offers, sign_in, text_of, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
@@ -64,12 +65,12 @@ async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_i
         await select_order(pilot, queue, order_id)
         await pilot.press("f8")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press(*"WRONG1", "enter")
+        await keys(pilot, "WRONG1", "<enter>")
         await until(pilot, lambda: isinstance(app.screen, PickupsScreen) and "code" in text_of(app, "#message"))
         assert status_at_store(shop, order_id) == "ready"
         await pilot.press("f8")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press(*code.lower(), "enter")
+        await keys(pilot, code.lower(), "<enter>")
         await until(pilot, lambda: status_at_store(shop, order_id) == "collected")
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
          what="head office sees the order completed")
@@ -94,14 +95,14 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
         await pilot.press("f7")
         await until(pilot, lambda: isinstance(app.screen, ShipmentsScreen))
         queue = app.screen
-        for key, form_keys, status in [("f3", None, "accepted"), ("f6", ["f10"], "picked"),
-                                       ("f7", list("1200,800") + ["enter"], "packed"),
-                                       ("f8", ["enter", *"00340434161234567890", "enter"], "shipped")]:
+        for key, form_keys, status in [("f3", None, "accepted"), ("f6", ["<f10>"], "picked"),
+                                       ("f7", ["1200,800", "<enter>"], "packed"),
+                                       ("f8", ["<enter>", "00340434161234567890", "<enter>"], "shipped")]:
             await select_order(pilot, queue, order_id)
             await pilot.press(key)
             if form_keys:
                 await until(pilot, lambda: isinstance(app.screen, FormDialog))
-                await pilot.press(*form_keys)
+                await keys(pilot, *form_keys)
             await until(pilot, lambda: ship_status() == status)
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
          what="head office sees the order completed")
@@ -116,8 +117,8 @@ async def test_the_palette_offers_the_keys_of_the_screen_it_was_opened_from(stor
         await until(pilot, lambda: isinstance(app.screen, PickupsScreen))
         queue = app.screen
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
-        await pilot.press(*"Finished")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await keys(pilot, "Finished")
+        await until(pilot, lambda: palette_offers(app, "Finished"))
         await pilot.press("enter")
         await until(pilot, lambda: queue.show_finished)

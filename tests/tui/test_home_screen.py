@@ -6,10 +6,11 @@ What needs the agent's NATS link or its process (online, offline, unreachable) r
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from textual.command import CommandPalette
 from textual.widgets import Input
 
 from tests.processes import ASSOCIATE, EdgeProcess
-from tests.tui.pilot_helpers import sign_in, text_of, until
+from tests.tui.pilot_helpers import keys, palette_offers, sign_in, text_of, until
 from tui.age import describe_age
 from tui.app import StoreApp
 from tui.client import EdgeClient
@@ -100,8 +101,8 @@ class TestCommandPalette:
             await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
             await until(pilot, lambda: isinstance(app.screen, HomeScreen))
             await pilot.press("ctrl+p")
-            await pilot.pause(0.3)
-            await pilot.press(*"Stock")
-            await pilot.pause(0.5)
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await keys(pilot, "Stock")
+            await until(pilot, lambda: palette_offers(app, "Stock"))
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, StockScreen))

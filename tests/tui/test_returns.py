@@ -5,7 +5,7 @@ import pytest
 
 from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
-from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tests.tui.pilot_helpers import scan, sign_in, text_of, type_text, until
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
@@ -75,7 +75,10 @@ async def test_a_return_without_receipt_asks_a_manager_on_the_spot(store):
         await until(pilot, lambda: len(returns.lines) == 1)
         await pilot.press("f10")
         await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
-        await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
+        await type_text(pilot, MANAGER["id"])
+        await pilot.press("enter")
+        await type_text(pilot, MANAGER["pin"])
+        await pilot.press("enter")
         await until(pilot, lambda: "recorded" in text_of(app, "#message"))
     assert store.on_hand(TEE["sku"]) == before + 1
 

@@ -5,7 +5,7 @@ from textual.widgets import DataTable
 
 from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
-from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tests.tui.pilot_helpers import keys, scan, sign_in, text_of, type_text, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
@@ -84,7 +84,7 @@ class TestPaying:
             await until(pilot, lambda: isinstance(app.screen, Payment))
             cash = app.screen.query_one("#cash")
             cash.value = ""
-            await pilot.press(*"20", "enter")
+            await keys(pilot, "20", "<enter>")
             await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
             message = text_of(app, "#message")
             assert "€13.98 paid" in message and "change due €6.02" in message
@@ -103,10 +103,10 @@ class TestPaying:
             await until(pilot, lambda: isinstance(app.screen, Payment))
             app.screen.query_one("#cash").value = ""
             await pilot.click("#card")
-            await pilot.press(*"11.99", "f10")
+            await keys(pilot, "11.99", "<f10>")
             await until(pilot, lambda: "reference" in text_of(app, "#error"))
             await pilot.click("#card-ref")
-            await pilot.press(*"AUTH123", "f10")
+            await keys(pilot, "AUTH123", "<f10>")
             await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
 
     @pytest.mark.slow
@@ -138,13 +138,16 @@ class TestPriceOverride:
             await until(pilot, lambda: len(sell.lines) == 1)
             await pilot.press("ctrl+o")
             await until(pilot, lambda: isinstance(app.screen, FormDialog))
-            await pilot.press(*"9.00", "enter", *"chipped rim", "enter")
+            await keys(pilot, "9.00", "<enter>", "chipped rim", "<enter>")
             await until(pilot, lambda: isinstance(app.screen, SellScreen) and sell.lines[0]["price"] == 900)
             await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, Payment))
             await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
-            await pilot.press(*MANAGER["id"], "enter", *MANAGER["pin"], "enter")
+            await type_text(pilot, MANAGER["id"])
+            await pilot.press("enter")
+            await type_text(pilot, MANAGER["pin"])
+            await pilot.press("enter")
             await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
             receipt_number = text_of(app, "#message").split()[1].rstrip(":")
         sale = store.api.get(f"/v1/sales/{receipt_number}").json()

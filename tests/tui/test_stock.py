@@ -4,7 +4,7 @@ from textual.widgets import DataTable
 
 from tests.processes import ASSOCIATE
 from tests.tui.conftest import PRODUCTS
-from tests.tui.pilot_helpers import scan, sign_in, text_of, until
+from tests.tui.pilot_helpers import keys, scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
@@ -51,16 +51,16 @@ async def test_receiving_and_counting_change_the_levels_once_each(store):
         await until(pilot, lambda: stock.sku == TEA["sku"])
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press(*"12", "enter", *"DN-7781", "enter")
+        await keys(pilot, "12", "<enter>", "DN-7781", "<enter>")
         await until(pilot, lambda: "Receive recorded" in text_of(app, "#message"))
         assert store.on_hand(TEA["sku"]) == before + 12
 
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press(*"abc", "enter", "enter")  # restricted to digits: nothing typed, a clear error
+        await keys(pilot, "abc", "<enter>", "<enter>")  # restricted to digits: nothing typed, a clear error
         await until(pilot, lambda: "whole number" in text_of(app, "#error"))
         await pilot.click("#counted")
-        await pilot.press(*"5", "enter", "enter")
+        await keys(pilot, "5", "<enter>", "<enter>")
         await until(pilot, lambda: "Count recorded" in text_of(app, "#message"))
         assert store.on_hand(TEA["sku"]) == 5
 
