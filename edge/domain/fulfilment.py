@@ -81,6 +81,8 @@ ALLOWED: dict[FulfilmentType, dict[S, frozenset[S]]] = {
     type_: {target: step.allowed_from[type_] for target, step in STEPS.items() if type_ in step.allowed_from}
     for type_ in FulfilmentType}
 FINAL = {S.COLLECTED, S.SHIPPED, S.REJECTED, S.CANCELLED, S.EXPIRED}
+# Accepted and not yet handed over: the fulfilment reserves units on the shelf.
+HOLDING = frozenset({S.ACCEPTED, S.PICKED, S.READY, S.PACKED})
 
 
 class TransitionRefused(ValueError):

@@ -5,6 +5,7 @@ opens or flags is decided by edge.domain.stock.consequences; this module only ca
 import json
 import sqlite3
 
+from edge.domain.fulfilment import HOLDING
 from edge.domain.stock import Consequences, Levels, Movement, consequences
 from edge.store.outbox import OutboxRow
 from shared.contract.models import StockLevel
@@ -94,8 +95,9 @@ def close_tasks(conn: sqlite3.Connection, kind: str, *, at: str, sku: str | None
 def flag_at_risk(conn: sqlite3.Connection, sku: str) -> list[str]:
     """Mark the fulfilments holding `sku` at risk (the shelf has fewer units than they reserve); their ids."""
     flagged = []
-    for row in conn.execute("SELECT allocation_id, held FROM fulfilments "
-                            "WHERE status IN ('accepted', 'picked', 'ready', 'packed')").fetchall():
+    holding = sorted(HOLDING)
+    for row in conn.execute(f"SELECT allocation_id, held FROM fulfilments WHERE status IN "
+                            f"({', '.join('?' * len(holding))})", holding).fetchall():
         if json.loads(row["held"]).get(sku, 0) > 0:
             flagged.append(row["allocation_id"])
     conn.executemany("UPDATE fulfilments SET at_risk = 1 WHERE allocation_id = ?", [(a,) for a in flagged])
