@@ -12,6 +12,7 @@ from central.api.routes import (
     health,
     keys,
     nodes,
+    order_changes,
     orders,
     products,
     receipts,
@@ -43,6 +44,6 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
+    for module in (health, stores, nodes, products, atp, orders, order_changes, receipts, routing, tokens, keys, webhooks):
         app.include_router(module.router)
     return app

@@ -16,6 +16,17 @@ class NodeTypeCost(BaseModel):
     warehouse: float = Field(0.0, ge=0, description="Added per shipment from a warehouse (DC).")
 
 
+class ShortageRerouting(BaseModel):
+    """Per delivery type: are units a store could not pick routed to another node (True), or given up with
+    their refund due on the order (False)?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ship: bool = Field(True, description="Ship orders: the missing units go to another node.")
+    pickup: bool = Field(False, description="Pickup orders: the customer collects what was picked; the rest is "
+                                            "refunded.")
+
+
 class RoutingPolicy(BaseModel):
     """Weights and timings of order routing; costs are in abstract units, compared, never charged."""
 
@@ -37,3 +48,8 @@ class RoutingPolicy(BaseModel):
                                                            "safety stock.")
     pickup_hold_days: int = Field(7, ge=1, description="Days a ready pickup waits for the customer.")
     auto_accept: bool = Field(True, description="Stores accept an assignment they can fill without asking.")
+    reroute_shortages: ShortageRerouting = Field(default_factory=ShortageRerouting,
+                                                 description="What happens to units a store could not pick.")
+    move_after_offline_s: float = Field(1800, ge=1, le=30 * 86400,
+                                        description="A pickup store silent for longer lets head office move its "
+                                                    "pickup orders to another store.")

@@ -305,8 +305,25 @@ SHIP_CAPACITY = """
 CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's ship-from-store allocations
 """
 
+# Units given up after an order was placed (a short pick not routed again, a line cancelled or reduced, the rest
+# of an order that ended without them) and the refund each one makes due.
+ORDER_CHANGES = """
+ALTER TABLE order_lines ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE order_refunds_due (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    amount INTEGER NOT NULL,                     -- minor units, the order's currency
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX order_refunds_due_by_order ON order_refunds_due (order_id, id);
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY, ORDER_CHANGES]
 
 
 def open_database(path: str | Path) -> Database:
