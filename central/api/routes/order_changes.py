@@ -20,8 +20,8 @@ Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f
 
 
 class LineCancelBody(Strict):
-    qty: int | None = Field(None, ge=1, le=1_000_000, description="Units to cancel; omitted: every unit still "
-                                                                  "open (the whole line).")
+    qty: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="Units to cancel; omitted: every unit "
+                                                                               "not yet picked.")
     reason: Text = "requested by the customer"
 
 
