@@ -8,9 +8,10 @@ SQLite work runs off the event loop (routes in FastAPI's thread pool, the loops'
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from central.services.catalog import Catalog
+from central.services.credit_notes import CreditNotes
 from central.services.fulfilment import FulfilmentTracker
 from central.services.lookups import Lookups
 from central.services.nodes import Nodes
@@ -66,7 +67,9 @@ class CentralService:
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
         self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
-        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy)
+        self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
+        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy,
+                                          credit=self.credit_notes.carry_out)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
 
@@ -86,9 +89,14 @@ class CentralService:
             apply_return(conn, store_id, envelope, payload, now)
             store_receipts.record_return(conn, store_id, envelope, payload, now)
             store_receipts.note_number(conn, store_id, "return", payload.return_number)
+            self.credit_notes.apply_return(conn, store_id, envelope, payload, now)
+            for refund in payload.refunds:
+                if refund.reference:
+                    store_receipts.note_number(conn, store_id, "credit", refund.reference)
         elif isinstance(payload, SaleRecorded):
             store_receipts.record_sale(conn, store_id, envelope, payload, now)
             store_receipts.note_number(conn, store_id, "receipt", payload.receipt_number)
+            self.credit_notes.apply_sale(conn, store_id, envelope, payload, now)
         if getattr(payload, "stock", None) or getattr(payload, "levels", None):
             self.waiting.stock_changed()  # the pass runs after this batch commits
 

@@ -48,6 +48,10 @@ class CentralSettings(PartSettings):
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
+    credit_hold_lapse_s: float = Field(600, gt=0, le=86400,
+                                       description="How long an amount of a credit note held for a sale at a store "
+                                                   "waits for that sale's event; an unconfirmed hold (the sale "
+                                                   "failed, the store stopped) then stops counting.")
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":

@@ -1,7 +1,7 @@
 """The routing policy (DESIGN §7): data, set through the API and published to the stores.
 
 Stores read the fields they know from `omni.catalog.policy` (`pickup_hold_days`, `auto_accept`,
-`accept_timeout_s`) and ignore the rest; central uses all of them.
+`accept_timeout_s`, `credit_note_valid_days`) and ignore the rest; central uses all of them.
 """
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,3 +37,6 @@ class RoutingPolicy(BaseModel):
                                                            "safety stock.")
     pickup_hold_days: int = Field(7, ge=1, description="Days a ready pickup waits for the customer.")
     auto_accept: bool = Field(True, description="Stores accept an assignment they can fill without asking.")
+    credit_note_valid_days: int | None = Field(None, ge=1, le=3650,
+                                               description="Days a credit note issued by a return stays valid; "
+                                                           "none: it never expires.")

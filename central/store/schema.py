@@ -305,8 +305,50 @@ SHIP_CAPACITY = """
 CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's ship-from-store allocations
 """
 
+# Store credit (issue 11): notes issued by stores' returns, holds taken by sales at the counter, and every
+# issue and redemption as a ledger entry (a note's balance is its original amount less its redemptions).
+CREDIT_NOTES = """
+CREATE TABLE credit_notes (
+    number TEXT PRIMARY KEY,                     -- <store>-C<n>: minted offline by the issuing store
+    store_id TEXT NOT NULL,                      -- the store that issued it
+    return_number TEXT NOT NULL,                 -- the return whose refund it is
+    currency TEXT NOT NULL,
+    original_amount INTEGER NOT NULL,            -- minor units
+    balance INTEGER NOT NULL,                    -- below 0 only after a lapsed hold was spent twice (reported)
+    issued_at TEXT NOT NULL,                     -- the store's clock
+    expires_at TEXT,                             -- NULL: never
+    received_at TEXT NOT NULL                    -- central's clock
+);
+CREATE INDEX credit_notes_outstanding ON credit_notes (currency, balance, expires_at);
+CREATE TABLE credit_holds (
+    store_id TEXT NOT NULL,                      -- the store selling
+    sale_id TEXT NOT NULL,                       -- the sale's id at that store (same id on a retry)
+    number TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('held', 'redeemed', 'released')),
+    held_at TEXT NOT NULL,
+    lapses_at TEXT NOT NULL,                     -- an unconfirmed hold stops counting then
+    receipt_number TEXT,                         -- set when the sale confirmed it
+    PRIMARY KEY (store_id, sale_id, number)
+) WITHOUT ROWID;
+CREATE INDEX credit_holds_by_note ON credit_holds (number, status, lapses_at);
+CREATE TABLE credit_entries (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('issued', 'redeemed')),
+    amount INTEGER NOT NULL,                     -- positive: issued adds it, redeemed takes it
+    store_id TEXT NOT NULL,
+    reference TEXT NOT NULL,                     -- the return or receipt number
+    event_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,                   -- the store's clock
+    overdrawn INTEGER NOT NULL DEFAULT 0         -- redeemed: by how much it took the balance below zero
+);
+CREATE INDEX credit_entries_by_note ON credit_entries (number, id);
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY,
+              CREDIT_NOTES]
 
 
 def open_database(path: str | Path) -> Database:

@@ -86,6 +86,7 @@ class SaleRecorded(Lenient):
     total: int
     change_due: int
     stock: list[StockLevel]
+    sale_id: str | None = None  # what central's credit note holds are keyed by; set when store credit paid
 
 
 class ReturnLine(Lenient):
@@ -99,6 +100,8 @@ class ReturnLine(Lenient):
 class Refund(Lenient):
     tender: str
     amount: int
+    reference: str | None = None  # store_credit: the credit note this refund issued
+    expires_at: datetime | None = None  # store_credit: when that note expires (None: never)
 
 
 class ReturnRecorded(Lenient):
@@ -292,6 +295,7 @@ class CatalogPolicy(Lenient):
     pickup_hold_days: int = 7
     auto_accept: bool = True
     accept_timeout_s: int = 900
+    credit_note_valid_days: int | None = None
 
 
 class CatalogKeys(Lenient):
@@ -315,6 +319,30 @@ class OrderRequest(Lenient):
 
 class ReceiptRequest(Lenient):
     receipt_number: str
+
+
+class CreditAmount(Lenient):
+    number: str = Field(min_length=1, max_length=100)
+    amount: int = Field(gt=0, le=10**12)
+
+
+class CreditRequest(Lenient):
+    """`omni.req.<store>.credit`: hold amounts of credit notes for a sale (all or none), or release them.
+
+    `sale_id` keys the hold: asking again for the same sale answers the same hold, never a second one; the
+    sale's `sale.recorded` (same `sale_id`) confirms it."""
+
+    action: Literal["hold", "release"]
+    sale_id: str = Field(min_length=1, max_length=100)
+    currency: Currency | None = None
+    notes: list[CreditAmount] = Field(default=[], max_length=20)
+
+
+class CreditHeld(Lenient):
+    """Central's answer to a hold: per note, what is held for the sale and what is left after it."""
+
+    sale_id: str
+    notes: list[dict]
 
 
 # ---- reading the wire --------------------------------------------------------------------------
