@@ -13,6 +13,7 @@ from edge.printing.commands import Command, as_text
 from edge.printing.documents import (
     BagTag,
     CollectionReceipt,
+    CreditNote,
     Document,
     EndOfDaySummary,
     PickList,
@@ -30,7 +31,7 @@ from shared.runtime.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
-    SaleReceipt: "receipt", ReturnReceipt: "return", CollectionReceipt: "collection", BagTag: "bag-tag",
+    SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection", BagTag: "bag-tag",
     PickList: "pick-list", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
@@ -54,6 +55,8 @@ def reference(doc: Document) -> str:
             return doc.receipt_number
         case ReturnReceipt():
             return doc.return_number
+        case CreditNote():
+            return doc.number
         case CollectionReceipt() | BagTag() | PickList() | ShippingLabel():
             return doc.order_number
         case EndOfDaySummary():
@@ -70,6 +73,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.sale_receipt(doc, columns)
         case ReturnReceipt():
             return layouts.return_receipt(doc, columns)
+        case CreditNote():
+            return layouts.credit_note(doc, columns)
         case CollectionReceipt():
             return layouts.collection_receipt(doc, columns)
         case BagTag():

@@ -86,7 +86,8 @@ class SaleRecorded(Lenient):
     total: int
     change_due: int
     stock: list[StockLevel]
-    sale_id: str | None = None  # what central's credit note holds are keyed by; set when store credit paid
+    # What central's credit note holds are keyed by; only when store credit paid.
+    sale_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReturnLine(Lenient):
@@ -100,8 +101,9 @@ class ReturnLine(Lenient):
 class Refund(Lenient):
     tender: str
     amount: int
-    reference: str | None = None  # store_credit: the credit note this refund issued
-    expires_at: datetime | None = None  # store_credit: when that note expires (None: never)
+    # store_credit: the credit note this refund issued, and when it expires (none: never).
+    reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    expires_at: datetime | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReturnRecorded(Lenient):
