@@ -9,7 +9,12 @@ from datetime import datetime, timedelta
 from central.domain import credit_notes as rules
 from central.store import credit_notes as ledger
 from shared.contract.errors import CreditNoteRefused, NotFound
-from shared.contract.events import CreditRequest, EventEnvelope, ReturnRecorded, SaleRecorded
+from shared.contract.events import (
+    CreditRequest,
+    EventEnvelope,
+    ReturnRecorded,
+    SaleRecorded,
+)
 from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import Database
 

@@ -18,7 +18,12 @@ from central.store import receipts as store_receipts
 from central.store.atp import atp_view
 from shared.contract import subjects
 from shared.contract.errors import DomainError, InvalidInput, NotFound
-from shared.contract.events import AtpRequest, CreditRequest, OrderRequest, ReceiptRequest
+from shared.contract.events import (
+    AtpRequest,
+    CreditRequest,
+    OrderRequest,
+    ReceiptRequest,
+)
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database

@@ -9,7 +9,12 @@ from collections.abc import Callable
 
 from edge.sync.requests import NoAnswer, ask_central
 from shared.contract import subjects
-from shared.contract.errors import CentralUnreachable, CreditNoteRefused, DomainError, InvalidInput
+from shared.contract.errors import (
+    CentralUnreachable,
+    CreditNoteRefused,
+    DomainError,
+    InvalidInput,
+)
 from shared.contract.events import CreditAmount, CreditRequest
 from shared.runtime.nats_link import NatsLink
 
