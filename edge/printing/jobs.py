@@ -15,6 +15,7 @@ from edge.printing.documents import (
     CollectionReceipt,
     Document,
     EndOfDaySummary,
+    PackingSlip,
     PickList,
     ReturnReceipt,
     SaleReceipt,
@@ -31,7 +32,7 @@ from shared.runtime.ids import uuid7
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
     SaleReceipt: "receipt", ReturnReceipt: "return", CollectionReceipt: "collection", BagTag: "bag-tag",
-    PickList: "pick-list", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
+    PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
 
@@ -54,7 +55,7 @@ def reference(doc: Document) -> str:
             return doc.receipt_number
         case ReturnReceipt():
             return doc.return_number
-        case CollectionReceipt() | BagTag() | PickList() | ShippingLabel():
+        case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
         case EndOfDaySummary():
             return f"EOD-{doc.header.store_id}-{doc.business_date}"
@@ -76,6 +77,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.bag_tag(doc, columns)
         case PickList():
             return layouts.pick_list(doc, columns)
+        case PackingSlip():
+            return layouts.packing_slip(doc, columns)
         case EndOfDaySummary():
             return layouts.end_of_day(doc, columns)
         case TestPage():

@@ -109,6 +109,12 @@ class Printing:
         ship_from = Address(self.header.name, self.header.address)
         return self._queue(conn, lambda: documents.shipping_label(fulfilment, ship_from), "label", now, printer)
 
+    def packed(self, conn, fulfilment: dict, now: datetime, names: dict[str, str] | None = None,
+               printer: str | None = None) -> str | None:
+        """The packing slip of a packed ship-from-store order (its address, what is in the parcels)."""
+        return self._queue(conn, lambda: documents.packing_slip(fulfilment, self.header, to_text(now), names),
+                           "receipt", now, printer)
+
     def end_of_day(self, conn, summary: EndOfDaySummary, now: datetime, printer: str | None = None) -> str | None:
         return self.queue(conn, summary, now, printer)
 

@@ -80,7 +80,9 @@ async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_i
 async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
     answer = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
         "channel": "web", "customer": {"name": "Jan Meier"}, "lines": [{"sku": MUG["sku"], "qty": 1}],
-        "delivery": {"type": "ship", "address": "Bahrenfelder Str. 1, 22765 Hamburg", "lat": 53.556, "lon": 9.93}})
+        "delivery": {"type": "ship", "address": {"name": "Jan Meier", "line1": "Bahrenfelder Str. 1", "city": "Hamburg",
+                                                  "postal_code": "22765", "country": "DE", "lat": 53.556,
+                                                  "lon": 9.93}}})
     assert answer.status_code == 201, answer.text
     order_id = answer.json()["id"]
 
