@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from central.store import shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -320,7 +321,8 @@ WHERE type = 'fulfilment.assign' AND published_at IS NULL AND json_type(payload,
 """
 
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY, STRUCTURED_SHIP_TO]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY, STRUCTURED_SHIP_TO,
+              shipments.MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:
