@@ -156,8 +156,8 @@ class TestRejecting:
         assert response.status_code == 200, response.text
         answer = response.json()
         assert (answer["allocation_status"], answer["rejected_allocation_id"]) == ("rejected", dc1)
-        assert [(a["node_id"], a["status"]) for a in answer["allocations"]] == [("DC1", "rejected"),
-                                                                                ("DC2", "accepted")]
+        assert sorted((a["node_id"], a["status"]) for a in answer["allocations"]) == [("DC1", "rejected"),
+                                                                                      ("DC2", "accepted")]
         again = await central.client.post(f"/v1/nodes/DC1/allocations/{dc1}/reject", json={"reason": "damaged"})
         assert again.status_code == 200 and len(again.json()["allocations"]) == 2  # no second re-route
         refused = await ship(central, "DC1", {"allocation_id": dc1, "carrier": "DHL", "tracking_number": "R1",
@@ -173,11 +173,12 @@ class TestRejecting:
                                             json={"reason": "not_found"})).json()
         assert answer["allocation_status"] == "shipped" and answer["rejected"] == [{"sku": "TEE", "qty": 2}]
         view = await order(central, placed["id"])
-        assert [(a["node_id"], a["status"], a["lines"]) for a in view["allocations"]] == [
-            ("DC1", "shipped", [{"sku": "TEE", "qty": 1}]), ("DC1", "rejected", [{"sku": "TEE", "qty": 2}]),
-            ("DC2", "accepted", [{"sku": "TEE", "qty": 2}])]
+        # The split-off rejected part and the new allocation are made in the same millisecond: compare as sets.
+        assert sorted((a["node_id"], a["status"], a["lines"][0]["qty"]) for a in view["allocations"]) == [
+            ("DC1", "rejected", 2), ("DC1", "shipped", 1), ("DC2", "accepted", 2)]
         assert view["status"] == "partially_shipped" and view["lines"][0]["unfilled"] == 0
-        await ship(central, "DC2", {"allocation_id": view["allocations"][2]["id"], "carrier": "DPD",
+        dc2 = next(a for a in view["allocations"] if a["node_id"] == "DC2")
+        await ship(central, "DC2", {"allocation_id": dc2["id"], "carrier": "DPD",
                                     "tracking_number": "P2", "shipped_at": now_text()})
         assert (await order(central, placed["id"]))["status"] == "completed"
 
