@@ -17,6 +17,7 @@ from central.services.lookups import Lookups
 from central.services.nodes import Nodes
 from central.services.orders import Orders
 from central.services.returns import apply_return
+from central.services.shipments import Shipments
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
@@ -32,7 +33,12 @@ from central.sync.requests import RequestResponder
 from central.sync.resync import Resync
 from central.webhooks.delivery import WebhookDispatcher
 from shared.contract import subjects
-from shared.contract.events import EventEnvelope, ReturnRecorded, SaleRecorded
+from shared.contract.events import (
+    EventEnvelope,
+    ReturnRecorded,
+    SaleRecorded,
+    ShipmentShipped,
+)
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
@@ -61,6 +67,7 @@ class CentralService:
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
+        self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
@@ -84,6 +91,8 @@ class CentralService:
     def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
         """Ingest's hook, inside its batch transaction (in ingest's worker thread): orders follow the stores'
         events."""
+        if isinstance(payload, ShipmentShipped):  # first, so the status change it causes carries the tracking
+            self.shipments.record_store_shipment(conn, store_id, envelope, payload, now)
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.runtime.config import PartSettings, read_secret
@@ -45,6 +45,11 @@ class CentralSettings(PartSettings):
                                                              "doubles with every further failure.")
     webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
                                                               "delivery (retries go on until a 2xx answer).")
+    tracking_urls: dict[str, str] = Field(default_factory=dict, description=(
+        "Carrier → tracking page, with {tracking_number} where the number goes, e.g. {\"acme\": "
+        "\"https://track.acme.example/{tracking_number}\"}; added to the built-in DHL, DPD, GLS, Hermes, UPS, "
+        "FedEx, USPS, Royal Mail and PostNL pages (a carrier given here replaces its built-in page, an empty one "
+        "forgets it). Allocations of a known carrier show the URL in the order and its webhooks."))
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
@@ -52,6 +57,14 @@ class CentralSettings(PartSettings):
                                        description="How long an amount of a credit note held for a sale at a store "
                                                    "waits for that sale's event; an unconfirmed hold (the sale "
                                                    "failed, the store stopped) then stops counting.")
+
+    @field_validator("tracking_urls")
+    @classmethod
+    def _tracking_pages(cls, urls: dict[str, str]) -> dict[str, str]:
+        for carrier, template in urls.items():
+            if template and (not template.startswith("https://") or "{tracking_number}" not in template):
+                raise ValueError(f"tracking_urls[{carrier!r}] must be an https:// URL with {{tracking_number}} in it")
+        return urls
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":

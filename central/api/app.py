@@ -17,6 +17,7 @@ from central.api.routes import (
     products,
     receipts,
     routing,
+    shipments,
     stores,
     tokens,
     webhooks,
@@ -44,7 +45,20 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, orders, receipts, credit_notes, routing, tokens, keys,
-                   webhooks):
+    for module in (
+        health,
+        stores,
+        nodes,
+        shipments,
+        products,
+        atp,
+        orders,
+        receipts,
+        credit_notes,
+        routing,
+        tokens,
+        keys,
+        webhooks,
+    ):
         app.include_router(module.router)
     return app

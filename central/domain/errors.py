@@ -25,3 +25,7 @@ class PaymentMismatch(InvalidInput):
 
 class UnknownStore(InvalidInput):
     code, title = "unknown_store", "No such pickup store"
+
+
+class AddressNotLocated(InvalidInput):
+    code, title = "address_not_located", "The ship-to address cannot be placed for routing"

@@ -75,7 +75,8 @@ class Fulfilments:
             "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
             "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
-             cmd.customer.model_dump_json(), json.dumps(cmd.ship_to) if cmd.ship_to else None,
+             cmd.customer.model_dump_json(),
+             cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_none=True) if cmd.ship_to else None,
              cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
         early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
                              (cmd.allocation_id,)).fetchone()

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.contract.addresses import ShipTo
 from shared.contract.models import (
     Currency,
     FulfilmentType,
@@ -214,7 +215,7 @@ class FulfilmentAssign(Lenient):
     type: FulfilmentType
     lines: list[Line]
     customer: Customer
-    ship_to: dict | None = None
+    ship_to: ShipTo | None = None
     pickup_code_hash: str | None = None
     receipt_token: str | None = None
     accept_by: datetime

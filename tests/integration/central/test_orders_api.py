@@ -13,7 +13,8 @@ from tests.integration.central.conftest import (
     running_central,
 )
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 CUSTOMER = {"name": "Ada Lovelace", "email": "ada@example.com"}
 
 
