@@ -15,6 +15,7 @@ from central.services.credit_notes import CreditNotes
 from central.services.fulfilment import FulfilmentTracker
 from central.services.lookups import Lookups
 from central.services.nodes import Nodes
+from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
 from central.services.returns import apply_return
 from central.services.shipments import Shipments
@@ -66,7 +67,8 @@ class CentralService:
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
-        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
+        self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
+        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,

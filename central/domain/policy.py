@@ -16,6 +16,17 @@ class NodeTypeCost(BaseModel):
     warehouse: float = Field(0.0, ge=0, description="Added per shipment from a warehouse (DC).")
 
 
+class ShortageRerouting(BaseModel):
+    """Per delivery type: are units a store could not pick routed to another node (True), or given up with
+    their refund due on the order (False)?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ship: bool = Field(True, description="Ship orders: the missing units go to another node.")
+    pickup: bool = Field(False, description="Pickup orders: the customer collects what was picked; the rest is "
+                                            "refunded.")
+
+
 class RoutingPolicy(BaseModel):
     """Weights and timings of order routing; costs are in abstract units, compared, never charged."""
 
@@ -40,3 +51,8 @@ class RoutingPolicy(BaseModel):
     credit_note_valid_days: int | None = Field(None, ge=1, le=3650,
                                                description="Days a credit note issued by a return stays valid; "
                                                            "none: it never expires.")
+    reroute_shortages: ShortageRerouting = Field(default_factory=ShortageRerouting,
+                                                 description="What happens to units a store could not pick.")
+    move_after_offline_s: float = Field(1800, ge=1, le=30 * 86400,
+                                        description="A pickup store silent for longer lets head office move its "
+                                                    "pickup orders to another store.")

@@ -361,6 +361,23 @@ UPDATE command_outbox SET payload = json_set(payload, '$.ship_to', json_object(
 WHERE type = 'fulfilment.assign' AND published_at IS NULL AND json_type(payload, '$.ship_to.address') = 'text';
 """
 
+# Units given up after an order was placed (a short pick not routed again, a line cancelled or reduced, the rest
+# of an order that ended without them) and the refund each one makes due.
+ORDER_CHANGES = """
+ALTER TABLE order_lines ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE order_refunds_due (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    amount INTEGER NOT NULL,                     -- minor units, the order's currency
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX order_refunds_due_by_order ON order_refunds_due (order_id, id);
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -373,6 +390,7 @@ MIGRATIONS = [
     CREDIT_NOTES,
     STRUCTURED_SHIP_TO,
     shipments.MIGRATION,
+    ORDER_CHANGES,
 ]
 
 
