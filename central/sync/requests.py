@@ -26,27 +26,37 @@ log = logging.getLogger(__name__)
 
 
 class RequestResponder:
+    """Answers every `omni.req.<store>.<kind>` through one subscription, so the reply rule below holds for every
+    kind, including any added later: register its answer in `answers` (kind -> function of the request bytes)."""
+
     def __init__(self, db: Database, link: NatsLink, settings: CentralSettings,
                  policy: Callable[[], RoutingPolicy] = RoutingPolicy):
         self._db, self._link, self._settings, self._policy = db, link, settings, policy
+        self.answers: dict[str, Callable[[bytes], dict]] = {
+            "atp": self.answer_atp, "order": self.answer_order, "receipt": self.answer_receipt}
+        self.refused = 0  # requests whose reply subject was not the asking store's inbox
 
     async def subscribe(self) -> None:
-        await self._link.nc.subscribe("omni.req.*.atp", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_atp)
-        await self._link.nc.subscribe("omni.req.*.order", queue=subjects.CENTRAL_REQUEST_GROUP, cb=self._on_order)
-        await self._link.nc.subscribe("omni.req.*.receipt", queue=subjects.CENTRAL_REQUEST_GROUP,
-                                      cb=self._on_receipt)
+        await self._link.nc.subscribe(subjects.REQUESTS_ALL, queue=subjects.CENTRAL_REQUEST_GROUP,
+                                      cb=self._on_request)
 
-    async def _on_atp(self, msg: Msg) -> None:
-        if msg.reply:
-            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_atp, msg.data)).encode())
-
-    async def _on_order(self, msg: Msg) -> None:
-        if msg.reply:
-            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_order, msg.data)).encode())
-
-    async def _on_receipt(self, msg: Msg) -> None:
-        if msg.reply:
-            await msg.respond(json.dumps(await asyncio.to_thread(self.answer_receipt, msg.data)).encode())
+    async def _on_request(self, msg: Msg) -> None:
+        try:
+            store_id, kind = subjects.store_of(msg.subject), subjects.request_kind(msg.subject)
+        except ValueError:
+            return
+        if not subjects.reply_belongs_to(store_id, msg.reply):
+            # Answering would write into whatever subject the requester named, with central's rights.
+            self.refused += 1
+            log.warning("request %s from %s refused: its reply subject %r is not the store's own inbox",
+                        kind, store_id, msg.reply)
+            return
+        answer = self.answers.get(kind)
+        if answer is None:
+            body = InvalidInput(f"Head office does not answer {kind!r} requests.").as_dict()
+        else:
+            body = await asyncio.to_thread(answer, msg.data)
+        await msg.respond(json.dumps(body).encode())
 
     def answer_atp(self, data: bytes) -> dict:
         """The body of GET /v1/atp/{sku}, or a problem body (with its `code`) the store can act on."""

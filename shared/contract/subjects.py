@@ -16,6 +16,7 @@ CATALOG_ALL = "omni.catalog.>"
 EVENTS_ALL = "omni.evt.*"
 COMMANDS_ALL = "omni.cmd.*"
 HEARTBEATS_ALL = "omni.hb.*"
+REQUESTS_ALL = "omni.req.*.>"
 
 _PLAIN_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 STORE_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
@@ -70,7 +71,26 @@ def catalog_consumer(store_id: str) -> str:
 
 
 def store_inbox_prefix(store_id: str) -> str:
+    """The only subjects a store may subscribe to for replies (its NATS permissions allow `<prefix>.>`)."""
     return f"_INBOX_{store_id}"
+
+
+def reply_belongs_to(store_id: str, reply: str | None) -> bool:
+    """Whether an answer to `store_id`'s request may go to `reply`: only into that store's own inbox. A reply
+    subject is the requester's choice and NATS does not check it; aimed elsewhere (another store's commands,
+    a stream, the JetStream API) the answer would be written there with the answerer's rights."""
+    if not reply:
+        return False
+    prefix = store_inbox_prefix(store_id) + "."
+    return reply.startswith(prefix) and len(reply) > len(prefix) and not any(c in reply for c in "*> \t\r\n")
+
+
+def request_kind(subject: str) -> str:
+    """`atp` of `omni.req.<store>.atp`: what a store asks central."""
+    parts = subject.split(".")
+    if len(parts) < 4 or parts[:2] != ["omni", "req"]:
+        raise ValueError(f"{subject!r} is not an omnistore request subject")
+    return ".".join(parts[3:])
 
 
 def store_of(subject: str) -> str:
