@@ -12,11 +12,7 @@ from nats.js.api import StreamConfig
 
 from shared.contract import subjects
 from shared.runtime.ids import uuid7
-from tests.integration.central.conftest import (  # noqa: F401
-    make_settings,
-    running_central,
-    store_link,
-)
+from tests.integration.central.conftest import running_central, store_link
 from tests.waiting import eventually
 
 STORE, OTHER = "S005", "S006"
