@@ -60,7 +60,7 @@ def store_view(node: sqlite3.Row | None, sync: sqlite3.Row | None, now: datetime
             "lat": node["lat"] if node else None, "lon": node["lon"] if node else None,
             "capabilities": json.loads(node["capabilities"]) if node else [],
             "ship_capacity_per_day": node["ship_capacity_per_day"] if node else None,
-            "online": store_online(now, state.last_heartbeat_at),
+            "online": store_online(now, state.last_heartbeat_at, settings.stale_after),
             "fresh": store_fresh(now, state, settings.stale_after),
             "last_seen": sync["last_heartbeat_at"] if sync else None,
             "backlog": sync["hb_backlog"] if sync else None,
