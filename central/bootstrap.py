@@ -63,8 +63,8 @@ class CentralService:
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
-        self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
-        self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
+        self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made

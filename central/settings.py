@@ -40,6 +40,9 @@ class CentralSettings(PartSettings):
         f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     resend_after_s: float = Field(60, gt=0, description="A gap in a store's events older than this makes central "
                                                         "ask the store to send again (sync.resend / sync.snapshot).")
+    park_limit_per_store: int = Field(5000, ge=10, le=1_000_000, description=(
+        "Events of one store that central keeps parked above a gap (or of an epoch not opened yet); past it the "
+        "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the JetStream streams: 1 on a single "

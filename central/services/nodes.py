@@ -34,7 +34,7 @@ class Nodes:
     def store(self, store_id: str, now: datetime) -> dict:
         with self._db.read() as conn:
             node = nodes.get_node(conn, store_id)
-            sync = conn.execute("SELECT * FROM store_sync WHERE store_id=?", (store_id,)).fetchone()
+            sync = nodes.sync_row(conn, store_id)
         if (node is None and sync is None) or (node is not None and node["type"] != "store"):
             raise NotFound(f"No store {store_id} is registered or has been heard from.")
         return nodes.store_view(node, sync, now, self._settings, store_id)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from central.store import parking
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -306,7 +307,8 @@ CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's s
 """
 
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY,
+              parking.MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from edge.printing import spool
-from edge.store import epochs
+from edge.store import epochs, outbox
 from edge.store.epochs import read_epoch
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -214,7 +214,8 @@ ALTER TABLE fulfilments ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fulfilments ADD COLUMN code_locked_until TEXT;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION]
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION,
+              outbox.RESENT_MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:

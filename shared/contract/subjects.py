@@ -101,6 +101,17 @@ def store_of(subject: str) -> str:
     return parts[2]
 
 
-def msg_id(store_id: str, event_id: str) -> str:
-    """`Nats-Msg-Id` of an event: dedup spans the whole stream, so the store is part of it."""
-    return f"{store_id}:{event_id}"
+def msg_id(store_id: str, event_id: str, resent: int = 0) -> str:
+    """`Nats-Msg-Id` of an event: dedup spans the whole stream, so the store is part of it. A send central asked
+    for again (`sync.resend`) gets its own id, or JetStream would drop it as a duplicate of the lost first copy."""
+    first = f"{store_id}:{event_id}"
+    return first if resent == 0 else f"{first}:r{resent}"
+
+
+def is_msg_id_of(header: str | None, store_id: str, event_id: str) -> bool:
+    """Whether `header` is the `Nats-Msg-Id` of some send of that event."""
+    first = msg_id(store_id, event_id)
+    if header == first:
+        return True
+    tail = header[len(first) + 2:] if header and header.startswith(first + ":r") else ""
+    return tail.isdigit() and not tail.startswith("0")
