@@ -39,7 +39,7 @@ CREATE TABLE event_conflicts (                   -- an event that met another on
     epoch TEXT NOT NULL,
     seq INTEGER NOT NULL,
     event_id TEXT NOT NULL,
-    applied_event_id TEXT NOT NULL,
+    applied_event_id TEXT NOT NULL,              -- the event it met there (applied, or waiting there first)
     type TEXT,
     data BLOB NOT NULL,
     received_at TEXT NOT NULL,
@@ -141,6 +141,10 @@ def record_conflict(conn: sqlite3.Connection, store_id: str, epoch: str, seq: in
         "INSERT OR IGNORE INTO event_conflicts (store_id, epoch, seq, event_id, applied_event_id, type, data, "
         "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (store_id, epoch, seq, event_id, applied_event_id, type_, data, to_text(received_at))).rowcount > 0
+
+
+def count_conflicts(conn: sqlite3.Connection, store_id: str) -> int:
+    return conn.execute("SELECT COUNT(*) FROM event_conflicts WHERE store_id=?", (store_id,)).fetchone()[0]
 
 
 def conflicts_to_answer(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:

@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 256
 ACK_WAIT_S = 30
-MAX_ACK_PENDING = 2000
+MAX_ACK_PENDING = 2000  # nothing waits unacked for a gap any more: this only bounds a batch's redeliveries
+# Past this, a flood of conflicting events sent with one store's identity is logged, not stored: the store is
+# flagged long before.
+CONFLICTS_KEPT_PER_STORE = 10_000
 
 
 def ingest_consumer_config() -> ConsumerConfig:
@@ -228,22 +231,37 @@ class Ingest:
             for other in found[1:]:
                 self._check_settled(conn, store_id, other)
             parking.unpark(conn, store_id, *step.arrival.key)
-        self._park(conn, store_id, current, [item for arrival in result.held for item in copies[arrival.key]
-                                             if item.msg is not None])
+        waiting = []
+        for arrival in result.held:  # one copy waits per place: the first; another event there is a conflict now
+            first, *others = copies[arrival.key]
+            for other in others:
+                if other.msg is not None and other.envelope.id != first.envelope.id:
+                    self._conflict(conn, store_id, other, first.envelope.id)
+            if first.msg is not None:
+                waiting.append(first)
+        self._park(conn, store_id, current, waiting)
         return current if current is not None and current != position else None
 
     def _check_settled(self, conn, store_id: str, item: Incoming) -> None:
         """An event whose place is filled already: a copy of the event there, or a conflict (another event)."""
-        epoch, seq = item.arrival.key
-        applied_id = parking.applied_event_id(conn, store_id, epoch, seq)
+        applied_id = parking.applied_event_id(conn, store_id, *item.arrival.key)
         if applied_id is None or applied_id == item.envelope.id:
             return  # the same event again, or of an epoch superseded before it was applied
-        if parking.record_conflict(conn, store_id, epoch, seq, item.envelope.id, applied_id, item.envelope.type,
+        self._conflict(conn, store_id, item, applied_id)
+
+    def _conflict(self, conn, store_id: str, item: Incoming, met_id: str) -> None:
+        """Keep an event that met another one at its place (applied, or waiting there first)."""
+        epoch, seq = item.arrival.key
+        if parking.count_conflicts(conn, store_id) >= CONFLICTS_KEPT_PER_STORE:
+            log.error("store %s: conflict at epoch %s seq %d not kept: %d conflicts on record already", store_id,
+                      epoch, seq, CONFLICTS_KEPT_PER_STORE)
+            return
+        if parking.record_conflict(conn, store_id, epoch, seq, item.envelope.id, met_id, item.envelope.type,
                                    item.data, item.received_at):
             self.conflicts += 1
-            log.error("store %s: CONFLICT at epoch %s seq %d: event %s arrived where %s was applied (a second "
-                      "publisher with this store's identity: a cloned PC, a restored image, stolen credentials?); "
-                      "both kept, a snapshot will be asked", store_id, epoch, seq, item.envelope.id, applied_id)
+            log.error("store %s: CONFLICT at epoch %s seq %d: event %s arrived where %s was (a second publisher "
+                      "with this store's identity: a cloned PC, a restored image, stolen credentials?); both kept, a "
+                      "snapshot will be asked", store_id, epoch, seq, item.envelope.id, met_id)
 
     def _park(self, conn, store_id: str, position: Position | None, items: list[Incoming]) -> None:
         """Park what waits above a gap, keeping at most `park_limit` per store: past it, the events needed last
