@@ -147,6 +147,11 @@ def count_conflicts(conn: sqlite3.Connection, store_id: str) -> int:
     return conn.execute("SELECT COUNT(*) FROM event_conflicts WHERE store_id=?", (store_id,)).fetchone()[0]
 
 
+def conflicts_page(conn: sqlite3.Connection, store_id: str, after_id: int, limit: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM event_conflicts WHERE store_id=? AND id > ? ORDER BY id LIMIT ?",
+                        (store_id, after_id, limit)).fetchall()
+
+
 def conflicts_to_answer(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
     """(store, latest conflict, last snapshot asked) of stores with a conflict newer than their last ask."""
     return [tuple(r) for r in conn.execute(

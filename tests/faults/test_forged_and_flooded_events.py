@@ -121,6 +121,10 @@ async def test_two_events_at_one_place_are_a_conflict_kept_flagged_and_answered_
         assert [tuple(r) for r in central.query("SELECT seq, event_id, applied_event_id FROM event_conflicts "
                                                  "WHERE store_id=?", FLOODED)] == [(2, clone.id, sale.id)]
         assert central.query("SELECT event_id FROM applied_events WHERE store_id=? AND seq=2", FLOODED)[0][0] == sale.id
+        page = (await central.client.get(f"/v1/stores/{FLOODED}/conflicts")).json()
+        assert [(c["seq"], c["event_id"], c["met_event_id"], c["type"]) for c in page["items"]] == [
+            (2, clone.id, sale.id, "stock.adjusted")]
+        assert '"delta":-2' in page["items"][0]["event"].replace(" ", "") and page["next_cursor"] is None
         # The store's snapshot settles the levels; the conflict stays on record.
         await store.snapshot(3, {sku: 3})
         await eventually(lambda: central.level(FLOODED, sku) == (3, 0, 0), what="the snapshot applied")

@@ -84,3 +84,20 @@ async def test_a_request_kind_added_later_is_covered_too(make_settings, nats_up,
         assert json.loads(answer.data) == {"echo": {"hello": 2}}
         assert central.service.responder.refused == 1
         assert (await central_nats.js.stream_info(scratch)).state.messages == 1
+
+
+async def test_a_store_cannot_listen_in_another_stores_inbox(make_settings, nats_up):
+    """The other half of the rule: the store's NATS user may subscribe only to its own inbox prefix."""
+    heard: list = []
+
+    async def hear(msg):
+        heard.append(msg)
+
+    async with running_central(make_settings()), store_link(nats_up, STORE) as link, \
+            store_link(nats_up, OTHER) as other:
+        await link.nc.subscribe(f"{subjects.store_inbox_prefix(OTHER)}.>", cb=hear)
+        await link.nc.flush()
+        answer = await other.nc.request(subjects.atp_request(OTHER), b'{"sku": "NONE"}', timeout=10)
+        assert json.loads(answer.data)["sku"] == "NONE"
+        await link.nc.flush()
+        assert heard == []
