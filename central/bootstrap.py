@@ -73,8 +73,8 @@ class CentralService:
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
-        self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
-        self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
+        self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
         self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy,

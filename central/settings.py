@@ -6,6 +6,11 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from central.domain.freshness import (
+    HEARTBEAT_INTERVAL_S,
+    MISSED_HEARTBEATS,
+    STALE_AFTER_S,
+)
 from shared.runtime.config import PartSettings, read_secret
 
 # Values people paste from examples; a head-office admin token must never be one of them.
@@ -30,9 +35,14 @@ class CentralSettings(PartSettings):
     admin_token: str | None = Field(None, description="Bearer token with the admin scope (prefer admin_token_file); "
                                                       f"at least {MIN_TOKEN_LENGTH} characters, no placeholder.")
     admin_token_file: Path | None = Field(None, description="File holding the admin bearer token.")
-    stale_after_s: float = Field(120, gt=0, description="A store whose last heartbeat is older is stale (ATP 0).")
+    stale_after_s: float = Field(STALE_AFTER_S, gt=0, description=(
+        f"A store whose last heartbeat is older is stale: its ATP is 0 and routing passes it by. Default: "
+        f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     resend_after_s: float = Field(60, gt=0, description="A gap in a store's events older than this makes central "
                                                         "ask the store to send again (sync.resend / sync.snapshot).")
+    park_limit_per_store: int = Field(5000, ge=10, le=1_000_000, description=(
+        "Events of one store that central keeps parked above a gap (or of an epoch not opened yet); past it the "
+        "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the JetStream streams: 1 on a single "

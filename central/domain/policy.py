@@ -6,6 +6,12 @@ Stores read the fields they know from `omni.catalog.policy` (`pickup_hold_days`,
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.domain.freshness import (
+    HEARTBEAT_INTERVAL_S,
+    MISSED_HEARTBEATS,
+    STALE_AFTER_S,
+)
+
 
 class NodeTypeCost(BaseModel):
     """A preference per node type, added to each shipment from such a node (lower is preferred)."""
@@ -40,7 +46,9 @@ class RoutingPolicy(BaseModel):
                                   description="Plans tried exhaustively at most; beyond, best single node then a "
                                               "greedy split among the top K.")
     top_k: int = Field(5, ge=1, le=100, description="Nodes the bounded search splits among.")
-    stale_after_s: float = Field(120, gt=0, description="A store whose last heartbeat is older is stale (ATP 0).")
+    stale_after_s: float = Field(STALE_AFTER_S, gt=0, description=(
+        f"A store whose last heartbeat is older is stale: its ATP is 0 and routing passes it by. Default: "
+        f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     accept_timeout_s: int = Field(900, ge=1, description="A store must accept an assignment within this long.")
     accept_margin_s: float = Field(60, ge=0, description="Central re-routes only after accept_by plus this margin "
                                                          "(clock skew): by then the store has rejected it itself.")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from central.store import shipments
+from central.store import parking
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -391,6 +392,7 @@ MIGRATIONS = [
     STRUCTURED_SHIP_TO,
     shipments.MIGRATION,
     ORDER_CHANGES,
+    parking.MIGRATION,
 ]
 
 

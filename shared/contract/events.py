@@ -284,12 +284,15 @@ class Heartbeat(Lenient):
 class AppliedWatermark(Lenient):
     """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`.
 
-    `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
+    `readable_seq`: see below. `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
     a database restored from a backup carries on above them, so it never gives a customer a number twice."""
 
     epoch: str
     applied_seq: int = Field(ge=0)
     numbers: dict[str, int] = {}
+    # The last seq filled by a readable event (a dead letter fills its place too, but proves nothing): a store
+    # takes itself for restored from a backup only when this is above its own last seq.
+    readable_seq: int | None = Field(None, ge=0)
 
 
 class CatalogPolicy(Lenient):
