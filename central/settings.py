@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.runtime.config import PartSettings, read_secret
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # Values people paste from examples; a head-office admin token must never be one of them.
 PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "password", "admin", "token", "example",
@@ -45,6 +46,9 @@ class CentralSettings(PartSettings):
                                                              "doubles with every further failure.")
     webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
                                                               "delivery (retries go on until a 2xx answer).")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
