@@ -25,3 +25,7 @@ class PaymentMismatch(InvalidInput):
 
 class UnknownStore(InvalidInput):
     code, title = "unknown_store", "No such pickup store"
+
+
+class FeedFromTheFuture(InvalidInput):
+    code, title = "feed_from_the_future", "The feed is dated in the future"

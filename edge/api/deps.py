@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge.bootstrap import EdgeState
@@ -28,3 +28,4 @@ AssociateDep = Annotated[Associate, Depends(current_associate)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                               description="One per user action; a retry with the same key and body "
                                                           "answers the original result")]
+NumberCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")]

@@ -286,12 +286,16 @@ class AppliedWatermark(Lenient):
     numbers: dict[str, int] = {}
 
 
+MAX_PICKUP_HOLD_DAYS = 365  # a ready pickup waits at most a year for its customer
+MAX_ACCEPT_TIMEOUT_S = 7 * 86400  # a store answers an assignment within a week at the latest
+
+
 class CatalogPolicy(Lenient):
     """`omni.catalog.policy`: the parts of the routing policy stores act on."""
 
-    pickup_hold_days: int = 7
+    pickup_hold_days: int = Field(7, ge=1, le=MAX_PICKUP_HOLD_DAYS)
     auto_accept: bool = True
-    accept_timeout_s: int = 900
+    accept_timeout_s: int = Field(900, ge=1, le=MAX_ACCEPT_TIMEOUT_S)
 
 
 class CatalogKeys(Lenient):
