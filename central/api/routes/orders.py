@@ -2,10 +2,17 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
-from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
+from central.api.deps import (
+    CursorQuery,
+    IdempotencyKey,
+    LimitQuery,
+    OrdersDep,
+    ReadDep,
+    ServiceDep,
+)
 from central.domain.orders import OrderStatus
 from shared.contract.models import Line, Minor, Moment, Strict
 from shared.contract.subjects import STORE_ID
@@ -13,8 +20,6 @@ from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The order's id.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="The same key and body answer the original result.")]
 
 
 class CustomerBody(Strict):
