@@ -12,6 +12,7 @@ from central.domain.freshness import (
     STALE_AFTER_S,
 )
 from shared.runtime.config import PartSettings, read_secret
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # Values people paste from examples; a head-office admin token must never be one of them.
 PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "password", "admin", "token", "example",
@@ -60,6 +61,9 @@ class CentralSettings(PartSettings):
         "\"https://track.acme.example/{tracking_number}\"}; added to the built-in DHL, DPD, GLS, Hermes, UPS, "
         "FedEx, USPS, Royal Mail and PostNL pages (a carrier given here replaces its built-in page, an empty one "
         "forgets it). Allocations of a known carrier show the URL in the order and its webhooks."))
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")

@@ -26,6 +26,7 @@ from central.api.routes import (
 from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
+from shared.web.body_limit import BodySizeLimit
 from shared.web.problems import install_problem_handlers
 
 
@@ -46,6 +47,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (
         health,
         stores,

@@ -15,8 +15,8 @@ from central.domain.orders import (
 )
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
-from central.store import shipments as shipment_store
 from central.store import order_changes as change_store
+from central.store import shipments as shipment_store
 from central.store import webhooks as webhook_store
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text

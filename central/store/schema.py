@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from central.store import shipments
-from central.store import parking
+from central.store import parking, shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 

@@ -295,13 +295,17 @@ class AppliedWatermark(Lenient):
     readable_seq: int | None = Field(None, ge=0)
 
 
+MAX_PICKUP_HOLD_DAYS = 365  # a ready pickup waits at most a year for its customer
+MAX_ACCEPT_TIMEOUT_S = 7 * 86400  # a store answers an assignment within a week at the latest
+
+
 class CatalogPolicy(Lenient):
     """`omni.catalog.policy`: the parts of the routing policy stores act on."""
 
-    pickup_hold_days: int = 7
+    pickup_hold_days: int = Field(7, ge=1, le=MAX_PICKUP_HOLD_DAYS)
     auto_accept: bool = True
-    accept_timeout_s: int = 900
-    credit_note_valid_days: int | None = None
+    accept_timeout_s: int = Field(900, ge=1, le=MAX_ACCEPT_TIMEOUT_S)
+    credit_note_valid_days: int | None = Field(None, ge=1, le=3650)
 
 
 class CatalogKeys(Lenient):

@@ -1,7 +1,6 @@
 """`/v1/print`: print a receipt, return, bag tag, pick list, collection receipt or label again; the journal of
 print jobs; the end-of-day summary. Printing happens in the background: these answer 202 once the job is queued."""
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -9,7 +8,7 @@ from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep
 from edge.services import printing as print_jobs
-from shared.contract.models import Strict
+from shared.contract.models import Day, Strict
 from shared.runtime.clock import local_today
 
 router = APIRouter(tags=["printing"])
@@ -24,7 +23,7 @@ class PrintIn(Strict):
 
 
 class EndOfDayIn(Strict):
-    date: dt.date | None = Field(default=None, description="The business day (midnight to midnight in the store's time zone), "
+    date: Day | None = Field(default=None, description="The business day (midnight to midnight in the store's time zone), "
                                                        "YYYY-MM-DD; the store's today when omitted")
     printer: str | None = Field(default=None, max_length=100, description="Print on this printer")
 
