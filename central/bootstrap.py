@@ -10,6 +10,7 @@ import asyncio
 import logging
 from datetime import datetime
 
+from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.fulfilment import FulfilmentTracker
 from central.services.lookups import Lookups
@@ -58,6 +59,7 @@ class CentralService:
         self.webhooks = Webhooks(self.db)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
+        self.audit = AuditViews(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)

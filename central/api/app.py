@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from central.api.routes import (
     atp,
+    audit,
     health,
     keys,
     nodes,
@@ -43,6 +44,6 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
+    for module in (health, stores, audit, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
         app.include_router(module.router)
     return app

@@ -305,8 +305,24 @@ SHIP_CAPACITY = """
 CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's ship-from-store allocations
 """
 
+# Every event central applied (or dead-lettered in its place), so an audit can compare them with the store's
+# outbox. Not a dedup (the watermark is): no unique key, so an event applied twice would show, not fail a batch.
+APPLIED_EVENTS = """
+CREATE TABLE applied_events (
+    store_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    dead_letter TEXT,                            -- why it filled its place without effect
+    applied_at TEXT NOT NULL                     -- central's clock
+);
+CREATE INDEX applied_events_by_position ON applied_events (store_id, epoch, seq);
+CREATE INDEX store_receipts_by_store ON store_receipts (store_id, receipt_number);
+"""
+
 MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
+              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY, APPLIED_EVENTS]
 
 
 def open_database(path: str | Path) -> Database:

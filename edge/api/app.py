@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import (
+    audit,
     health,
     login,
     network,
@@ -42,6 +43,6 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                               "fulfilments, printing, network ATP, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, print_routes, network, sync):
+    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, print_routes, network, sync, audit):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -7,6 +7,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge.bootstrap import EdgeState
 from edge.services.access import Associate
+from shared.contract.errors import Forbidden
+from shared.contract.models import Role
 
 
 def get_edge(request: Request) -> EdgeState:
@@ -23,8 +25,15 @@ def current_associate(request: Request,
     return edge.sessions.authenticate(token, edge.clock())
 
 
+def current_manager(associate: Annotated[Associate, Depends(current_associate)]) -> Associate:
+    if associate.role != Role.MANAGER:
+        raise Forbidden(f"{associate.name} is signed in as an associate; this needs a manager's sign-in.")
+    return associate
+
+
 EdgeDep = Annotated[EdgeState, Depends(get_edge)]
 AssociateDep = Annotated[Associate, Depends(current_associate)]
+ManagerDep = Annotated[Associate, Depends(current_manager)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                               description="One per user action; a retry with the same key and body "
                                                           "answers the original result")]
