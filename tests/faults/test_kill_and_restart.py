@@ -1,12 +1,16 @@
 """Kill the parts mid-work (SIGKILL: no goodbye) and check that nothing committed is lost or applied twice."""
 
 import asyncio
+import sqlite3
+import subprocess
+import sys
 
 import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from shared.contract import subjects
 from tests.faults.network import SKU, Network
+from tests.processes import MANAGER
 from tests.waiting import poll
 
 STORE = "F01"
@@ -71,3 +75,24 @@ def _applied(network: Network) -> int:
         return network.head_office.get(f"/v1/audit/stores/{STORE}/events", params={"limit": 1}).json()["last_seq"]
     except Exception:  # central still starting
         return 0
+
+
+def test_the_audit_command_passes_a_sound_store_and_names_what_is_off_with_exit_status_1(network, tmp_path):
+    (tmp_path / "token").write_text(network.central.token)
+    (tmp_path / "pin").write_text(MANAGER["pin"])
+    command = [sys.executable, "-m", "shared.launcher.cli", "audit", "--store", STORE, "--central", network.central.url,
+               "--central-token-file", str(tmp_path / "token"), "--edge", network.edge.url,
+               "--manager", MANAGER["id"], "--pin-file", str(tmp_path / "pin")]
+    sound = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert sound.returncode == 0, sound.stdout + sound.stderr
+    assert f"{STORE}: 0 errors" in sound.stdout
+
+    network.kill_central()
+    with sqlite3.connect(network.central.root / "central.db") as db:  # head office's figure goes wrong
+        db.execute("UPDATE levels SET on_hand = on_hand + 7 WHERE node_id = ? AND sku = ?", (STORE, SKU))
+    network.central.start()
+    off = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert off.returncode == 1, off.stdout + off.stderr
+    edge_on_hand = network.store.get(f"/v1/stock/{SKU}").json()["on_hand"]
+    assert f"{SKU}: on_hand/reserved/damaged at the store {edge_on_hand}/0/0, at central {edge_on_hand + 7}/0/0" \
+        in off.stdout
