@@ -37,6 +37,7 @@ from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class CentralService:
         self.with_nats = with_nats
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
-                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central",
+                             tls=client_context(settings.nats_ca_file))
         self.catalog = Catalog(self.db, settings, published=lambda: self.catalog_publisher.wake(), now=utc_now())
         self.catalog_publisher = CatalogPublisher(self.db, self.link, default_policy=self.catalog.policy)
         self.commands = CommandPublisher(self.db, self.link)

@@ -50,7 +50,8 @@ def allocations(conn: sqlite3.Connection, node_id: str, after: str, limit: int) 
             f"(SELECT COALESCE(SUM(held.qty), 0) FROM allocations other JOIN allocation_lines held "
             f" ON held.allocation_id = other.id WHERE other.order_id = ? AND held.sku = line.sku AND {live}) "
             "AS live_allocated "
-            "FROM allocation_lines line LEFT JOIN order_lines ordered ON ordered.order_id = ? AND ordered.sku = line.sku "
+            "FROM allocation_lines line "
+            "LEFT JOIN order_lines ordered ON ordered.order_id = ? AND ordered.sku = line.sku "
             "WHERE line.allocation_id = ? ORDER BY line.sku",
             (row["order_id"], *live_values, row["order_id"], row["id"])).fetchall()
         items.append({"allocation_id": row["id"], "order_id": row["order_id"], "status": row["status"],

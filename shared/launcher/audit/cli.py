@@ -14,6 +14,7 @@ from shared.launcher.audit.reading import (
     read_store,
     sign_in,
 )
+from shared.runtime.tls import client_context
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +56,7 @@ def run(store_id: str, central: Endpoint, store: Endpoint) -> list[Difference]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    verify: str | bool = str(args.ca_file) if args.ca_file else True
+    verify = client_context(args.ca_file) or True
     try:
         central = Endpoint(args.central, _secret(args.central_token_file, "OMNISTORE_AUDIT_CENTRAL_TOKEN",
                                                  "a head-office token"), verify)

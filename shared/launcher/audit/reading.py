@@ -21,11 +21,11 @@ class AuditUnreachable(Exception):
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One API, how to trust it (a CA file or an SSL context for HTTPS; True: the system's CAs) and its token."""
+    """One API, how to trust it (for HTTPS: a context trusting its CA; True: the system's CAs) and its token."""
 
     url: str
     token: str | None = None
-    verify: str | bool | SSLContext = True
+    verify: bool | SSLContext = True
 
     def client(self) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
