@@ -10,6 +10,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.credit_notes import CreditNotes
 from central.services.fulfilment import FulfilmentTracker
@@ -44,6 +45,7 @@ from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,8 @@ class CentralService:
         self.with_nats = with_nats
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
-                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central",
+                             tls=client_context(settings.nats_ca_file))
         self.catalog = Catalog(self.db, settings, published=lambda: self.catalog_publisher.wake(), now=utc_now())
         self.catalog_publisher = CatalogPublisher(self.db, self.link, default_policy=self.catalog.policy)
         self.commands = CommandPublisher(self.db, self.link)
@@ -66,6 +69,7 @@ class CentralService:
         self.webhooks = Webhooks(self.db)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
+        self.audit = AuditViews(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)

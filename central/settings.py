@@ -12,6 +12,7 @@ from central.domain.freshness import (
     STALE_AFTER_S,
 )
 from shared.runtime.config import PartSettings, read_secret
+from shared.runtime.tls import check_server_files
 from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # Values people paste from examples; a head-office admin token must never be one of them.
@@ -33,6 +34,12 @@ class CentralSettings(PartSettings):
     nats_user: str = Field("central", description="NATS user central connects as.")
     nats_password: str | None = Field(None, description="NATS password (prefer nats_password_file).")
     nats_password_file: Path | None = Field(None, description="File holding the NATS password.")
+    nats_ca_file: Path | None = Field(None, description="CA certificate (PEM) that signed the NATS server's "
+                                                        "certificate: set, central talks TLS to NATS and verifies "
+                                                        "the server. Unset: plain TCP (a demo on one machine).")
+    tls_cert_file: Path | None = Field(None, description="Certificate (PEM) of the HTTP API: with tls_key_file, the "
+                                                         "API serves HTTPS only. Unset: plain HTTP.")
+    tls_key_file: Path | None = Field(None, description="Private key (PEM) of tls_cert_file.")
     admin_token: str | None = Field(None, description="Bearer token with the admin scope (prefer admin_token_file); "
                                                       f"at least {MIN_TOKEN_LENGTH} characters, no placeholder.")
     admin_token_file: Path | None = Field(None, description="File holding the admin bearer token.")
@@ -90,6 +97,13 @@ class CentralSettings(PartSettings):
             raise ValueError(f"the admin token must be at least {MIN_TOKEN_LENGTH} characters long")
         if token.lower() in PLACEHOLDERS or "changeme" in token.lower() or len(set(token)) < 4:
             raise ValueError("the admin token is a placeholder; make a real one with `openssl rand -hex 24`")
+        return self
+
+    @model_validator(mode="after")
+    def _tls_files_exist(self) -> "CentralSettings":
+        check_server_files(self.tls_cert_file, self.tls_key_file)
+        if self.nats_ca_file is not None and not self.nats_ca_file.is_file():
+            raise ValueError(f"nats_ca_file {self.nats_ca_file} does not exist")
         return self
 
     def admin_secret(self) -> str | None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from central.api.routes import (
     atp,
+    audit,
     credit_notes,
     health,
     keys,
@@ -51,6 +52,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
     for module in (
         health,
         stores,
+        audit,
         nodes,
         shipments,
         products,

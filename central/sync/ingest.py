@@ -288,6 +288,7 @@ class Ingest:
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
+        projection.record_applied(conn, store_id, envelope, as_of, item.reason)
         if item.reason is not None:  # a dead letter fills its place in the order, with its reason kept
             projection.record_dead_letter(conn, store_id=store_id, epoch=envelope.epoch, seq=envelope.seq,
                                           type_=envelope.type, reason=item.reason, data=item.data,
