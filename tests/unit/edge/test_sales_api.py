@@ -74,12 +74,19 @@ class TestRefusals:
     @pytest.mark.parametrize("tenders, code", [
         ([{"type": "cash", "amount": 100}], "tender_mismatch"),
         ([{"type": "card", "amount": 1000, "reference": "X"}], "tender_mismatch"),
-        ([{"type": "card", "amount": 890}], "tender_mismatch"),
+        # The prefilled cash left beside a card for the whole total: the change would be cash never handed over.
+        ([{"type": "card", "amount": 890, "reference": "T-1"}, {"type": "cash", "amount": 890}], "tender_mismatch"),
         ([{"type": "cheque", "amount": 890}], "validation_error"),
     ])
     def test_tenders_that_do_not_pay_the_total_change_nothing(self, signed_in, tenders, code):
         assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}], tenders), 422, code)
         assert outbox(signed_in, "sale.recorded") == []
+        assert signed_in.get("/v1/sales/S001-000001").status_code == 404
+
+    def test_a_card_for_the_whole_total_needs_no_terminal_reference(self, signed_in):
+        answer = sale(signed_in, [{"sku": "MUG-01", "qty": 1}], [{"type": "card", "amount": 890}])
+        assert answer.status_code == 201, answer.text
+        assert (answer.json()["change_due"], answer.json()["tenders"]) == (0, [{"type": "card", "amount": 890}])
 
     def test_store_credit_is_refused_while_central_is_unreachable(self, signed_in):
         assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}],
