@@ -110,6 +110,23 @@ def settle(total: int, tenders: list[TenderIn]) -> int:
     return non_cash + cash - total
 
 
+def approvals_needed(lines: list[PricedLine], from_reserved: dict[str, int], names: dict[str, str]) -> list[str]:
+    """Why a manager must approve this sale, in the words an associate reads out; empty when nobody needs to.
+
+    A price other than the catalog's, and units promised to customer orders (`from_reserved` per SKU)."""
+    reasons = []
+    for line in lines:
+        if line.overridden:
+            reasons.append(f"A manager must approve this price: {names.get(line.sku, line.sku)} at "
+                           f"{money(line.unit_price)} instead of {money(line.catalog_price)}.")
+    for sku, units in from_reserved.items():
+        if units:
+            it, them = ("it is", "it") if units == 1 else ("they are", "them")
+            reasons.append(f"{units} of {names.get(sku, sku)}: {it} promised to online orders; a manager must "
+                           f"approve selling {them}.")
+    return reasons
+
+
 @dataclass(frozen=True)
 class SaleStock:
     """What selling `qty` units does to a SKU: the new levels, how many units came out of reservations

@@ -136,3 +136,36 @@ class TestManagerApproval:
         assert_problem(sale(signed_in, *body), 403, "manager_required")
         answer = sale(signed_in, *body, manager=MANAGER)
         assert answer.status_code == 201 and answer.json()["approved_by"] == "M1"
+
+
+class TestApprovalBeforeTheMoney:
+    """`POST /v1/sales/approval`: the counter asks for the manager when a line is scanned or changed, before any
+    card is charged; nothing is recorded."""
+
+    def check(self, client, lines, **extra):
+        return client.post("/v1/sales/approval", json={"lines": lines, **extra})
+
+    def test_a_plain_basket_needs_no_manager(self, signed_in):
+        answer = self.check(signed_in, [{"sku": "MUG-01", "qty": 2}])
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"total": 1780, "currency": "EUR", "needs_manager": [], "approved_by": None}
+
+    def test_an_override_asks_for_a_manager_in_an_associates_words_and_records_nothing(self, signed_in):
+        line = {"sku": "MUG-01", "qty": 1, "price_override": 500, "override_reason": "chipped"}
+        body = assert_problem(self.check(signed_in, [line]), 403, "manager_required")
+        assert body["detail"] == "A manager must approve this price: Mug 'Morning' at 5.00 instead of 8.90."
+        assert_problem(self.check(signed_in, [line], manager={"id": "M1", "pin": "11111"}), 403, "manager_required")
+        answer = self.check(signed_in, [line], manager=MANAGER)
+        assert answer.status_code == 200 and answer.json()["approved_by"] == "M1"
+        assert outbox(signed_in, "sale.recorded") == []
+
+    def test_units_promised_to_orders_ask_for_a_manager(self, signed_in):
+        receive(signed_in, "MUG-01", 2)
+        with signed_in.app.state.edge.db.write() as conn:
+            conn.execute("UPDATE stock SET reserved = 2 WHERE sku = 'MUG-01'")
+        body = assert_problem(self.check(signed_in, [{"sku": "MUG-01", "qty": 1}]), 403, "manager_required")
+        assert "promised to online orders" in body["detail"] and '"manager"' not in body["detail"]
+        # The sale's own refusal speaks the same words.
+        refused = assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}], [{"type": "cash", "amount": 890}]),
+                                 403, "manager_required")
+        assert refused["detail"] == body["detail"]
