@@ -378,19 +378,8 @@ CREATE TABLE order_refunds_due (
 CREATE INDEX order_refunds_due_by_order ON order_refunds_due (order_id, id);
 """
 
-# Every event central applied (or dead-lettered in its place), so an audit can compare them with the store's
-# outbox. Not a dedup (the watermark is): no unique key, so an event applied twice would show, not fail a batch.
-APPLIED_EVENTS = """
-CREATE TABLE applied_events (
-    store_id TEXT NOT NULL,
-    epoch TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    event_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    dead_letter TEXT,                            -- why it filled its place without effect
-    applied_at TEXT NOT NULL                     -- central's clock
-);
-CREATE INDEX applied_events_by_position ON applied_events (store_id, epoch, seq);
+# The audit reads a store's receipts by number.
+AUDIT_INDEXES = """
 CREATE INDEX store_receipts_by_store ON store_receipts (store_id, receipt_number);
 """
 
@@ -408,7 +397,7 @@ MIGRATIONS = [
     shipments.MIGRATION,
     ORDER_CHANGES,
     parking.MIGRATION,
-    APPLIED_EVENTS,
+    AUDIT_INDEXES,
 ]
 
 

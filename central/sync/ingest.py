@@ -227,7 +227,8 @@ class Ingest:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             projection.save_position(conn, store_id, current)
             self._apply_one(conn, store_id, chosen, as_of)
-            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.reason is None)
+            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
+                                   chosen.reason, as_of)
             for other in found[1:]:
                 self._check_settled(conn, store_id, other)
             parking.unpark(conn, store_id, *step.arrival.key)
@@ -288,7 +289,6 @@ class Ingest:
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
-        projection.record_applied(conn, store_id, envelope, as_of, item.reason)
         if item.reason is not None:  # a dead letter fills its place in the order, with its reason kept
             projection.record_dead_letter(conn, store_id=store_id, epoch=envelope.epoch, seq=envelope.seq,
                                           type_=envelope.type, reason=item.reason, data=item.data,
