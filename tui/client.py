@@ -91,6 +91,11 @@ class EdgeClient:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
 
+    async def label_preview(self, allocation_id: str, carrier: str, tracking_number: str) -> dict:
+        """The shipping label a ship-from-store order will print: {ship_to: [lines], text, zpl}."""
+        return await self._request("GET", f"/v1/fulfilments/{allocation_id}/label",
+                                   params={"carrier": carrier, "tracking_number": tracking_number})
+
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
 

@@ -96,6 +96,7 @@ def on_event(current: str, event_type: str, cancel_sent: bool) -> Transition:
 class AllocationState:
     status: str
     cancel_sent: bool = False
+    partly_shipped: bool = False  # a warehouse shipped some of its units, not yet all
 
 
 def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_requested: bool,
@@ -115,7 +116,7 @@ def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_r
     statuses = {a.status for a in live}
     if statuses <= DONE and unfilled == 0:
         return OrderStatus.COMPLETED
-    if statuses & DONE:
+    if statuses & DONE or any(a.partly_shipped for a in live):
         return OrderStatus.PARTIALLY_SHIPPED
     if _A.READY in statuses and statuses <= {_A.READY, _A.COLLECTED}:
         return OrderStatus.READY_FOR_PICKUP

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from central.domain import pricing
-from central.domain.errors import UnknownStore
+from central.domain import addresses, pricing
+from central.domain.errors import AddressNotLocated, UnknownStore
 from central.domain.orders import (
     AllocationStatus,
     OrderStatus,
@@ -55,6 +55,17 @@ def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, 
         if "pickup" not in json.loads(node["capabilities"]):
             raise UnknownStore(f"Store {delivery['store_id']} does not offer pickup; choose another store.")
     return catalog
+
+
+def located(body: dict) -> dict:
+    """The body with the delivery an order keeps: a ship-to address gets the point routing measures from (the
+    caller's coordinates, else its country's centroid); AddressNotLocated when there is neither."""
+    if body["delivery"]["type"] != "ship":
+        return body
+    try:
+        return {**body, "delivery": addresses.ship_delivery(body["delivery"])}
+    except addresses.NotLocated as e:
+        raise AddressNotLocated(f"delivery.address: {e}", missing=[f"delivery.address.{m}" for m in e.missing]) from e
 
 
 def route_request(delivery: dict, lines: dict[str, int], allow_split: bool, excluded=frozenset()) -> RouteRequest:
@@ -102,6 +113,7 @@ class Orders:
     def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
         """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
         sale = pricing.price(body["lines"], check_request(conn, body), body.get("payment"))
+        body = located(body)
         order_id = new_order_id(conn, now)
         is_pickup = body["delivery"]["type"] == "pickup"
         code = pickup.draw_code() if is_pickup else None
@@ -135,6 +147,7 @@ class Orders:
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:
             check_request(conn, body)
+            body = located(body)
             is_pickup = body["delivery"]["type"] == "pickup"
             allow_split = body.get("allow_split")
             request = route_request(body["delivery"], {line["sku"]: line["qty"] for line in body["lines"]},
@@ -232,7 +245,7 @@ class Orders:
             accept_by = now + timedelta(seconds=policy.accept_timeout_s)
             order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "store", delivery["type"],
                                           AllocationStatus.PENDING, lines, accept_by, now)
-            ship_to = ({k: delivery[k] for k in ("address", "lat", "lon")} if delivery["type"] == "ship" else None)
+            ship_to = delivery["address"] if delivery["type"] == "ship" else None
             commands.enqueue(conn, node_id, "fulfilment.assign", {
                 "allocation_id": allocation_id, "order_id": order["id"], "type": delivery["type"],
                 "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],

@@ -16,6 +16,7 @@ from central.domain.orders import (
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
 from central.store import order_changes as change_store
+from central.store import shipments as shipment_store
 from central.store import webhooks as webhook_store
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text
@@ -91,7 +92,9 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     """Derive the order's status again; a change is written with its history entry. `reason` (when given)
     replaces the status reason; `held` says the unfilled rest is held rather than backordered."""
     order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
-    states = [AllocationState(a["status"], a["cancel_sent_at"] is not None) for a in allocations_of(conn, order_id)]
+    shipped = shipment_store.by_allocation(conn, order_id)
+    states = [AllocationState(a["status"], a["cancel_sent_at"] is not None, a["id"] in shipped)
+              for a in allocations_of(conn, order_id)]
     unfilled = sum(unfilled_lines(conn, order_id).values())
     if held is None:
         held = order["status"] == OrderStatus.HELD
@@ -115,11 +118,21 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     return status
 
 
+def tracking(shipments: list[dict]) -> dict:
+    """An allocation's shipments, and the carrier, tracking number and page of its latest one."""
+    latest = shipments[-1] if shipments else {}
+    return {"carrier": latest.get("carrier"), "tracking_number": latest.get("tracking_number"),
+            "tracking_url": latest.get("tracking_url"), "shipped_at": latest.get("shipped_at"),
+            "shipments": [{k: s[k] for k in ("id", "lines", "carrier", "tracking_number", "tracking_url",
+                                              "shipped_at")} for s in shipments]}
+
+
 def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = False) -> dict | None:
     order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
     if order is None:
         return None
     allocations = allocations_of(conn, order_id)
+    shipped = shipment_store.by_allocation(conn, order_id)
     allocated: dict[str, int] = {}
     views = []
     for a in allocations:
@@ -130,6 +143,7 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
         views.append({"id": a["id"], "node_id": a["node_id"], "node_type": a["node_type"], "type": a["type"],
                       "status": a["status"], "lines": [{"sku": s, "qty": q} for s, q in lines.items()],
                       "accept_by": a["accept_by"], "cancel_sent_at": a["cancel_sent_at"], "reason": a["reason"],
+                      **tracking(shipped.get(a["id"], [])),
                       "created_at": a["created_at"], "updated_at": a["updated_at"]})
     returned = {r["sku"]: r["qty"] for r in conn.execute(
         "SELECT sku, SUM(qty) AS qty FROM order_returns WHERE order_id=? GROUP BY sku", (order_id,))}

@@ -36,6 +36,7 @@ class Paper(StrEnum):
     PICK_LIST = "pick_list"
     BAG_TAG = "bag_tag"
     COLLECTION_RECEIPT = "collection_receipt"
+    PACKING_SLIP = "packing_slip"
     SHIPPING_LABEL = "shipping_label"
 
 
@@ -69,7 +70,7 @@ STEPS: dict[S, Step] = {step.target: step for step in (
          Paper.COLLECTION_RECEIPT),
     Step(S.EXPIRED, _from({S.READY}, None), StockEffect.RELEASE_HELD, "pickup.expired", "release",
          put_back_from=frozenset({S.READY})),
-    Step(S.PACKED, _from(None, {S.PICKED}), StockEffect.NONE, "shipment.packed", ""),
+    Step(S.PACKED, _from(None, {S.PICKED}), StockEffect.NONE, "shipment.packed", "", Paper.PACKING_SLIP),
     Step(S.SHIPPED, _from(None, {S.PACKED}), StockEffect.HAND_OVER, "shipment.shipped", "shipped",
          Paper.SHIPPING_LABEL),
     Step(S.CANCELLED, _from(_BEFORE_HANDOVER | {S.READY}, _BEFORE_HANDOVER | {S.PACKED}), StockEffect.RELEASE_HELD,

@@ -78,7 +78,8 @@ class Fulfilments:
             "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
             "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
-             cmd.customer.model_dump_json(), json.dumps(cmd.ship_to) if cmd.ship_to else None,
+             cmd.customer.model_dump_json(),
+             cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_none=True) if cmd.ship_to else None,
              cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
         early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
                              (cmd.allocation_id,)).fetchone()
@@ -135,14 +136,20 @@ class Fulfilments:
             if target != S(row["status"]):
                 raise InvalidTransition(f"Fulfilment {allocation_id} became {row['status']} ({row['reason']}) "
                                         "before this step: its deadline had passed.", status=row["status"])
-        try:
-            with self._db.write() as conn:
+        problem = None
+        with self._db.write() as conn:
+            # A wrong code is counted in the transaction that checked the lock, so requests arriving together
+            # are weighed one after another and none slips past a lock another has just set.
+            conn.execute("SAVEPOINT step")
+            try:
                 self._move(conn, allocation_id, target, actor, now, **details)
-                answer = fulfilment_view(self._row(conn, allocation_id))
-        except WrongPickupCode as wrong:
-            with self._db.write() as conn:  # its own transaction: the step's was rolled back
+            except WrongPickupCode as wrong:
+                conn.execute("ROLLBACK TO step")
                 problem = pickup_codes.count_wrong_code(conn, allocation_id, now, wrong)
-            raise problem from None
+            conn.execute("RELEASE step")
+            answer = fulfilment_view(self._row(conn, allocation_id)) if problem is None else None
+        if problem is not None:
+            raise problem
         self._on_commit()
         return answer
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.modals.form import FormDialog, FormField
+from tui.modals.label_preview import LabelPreviewDialog
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
@@ -145,6 +146,14 @@ class FulfilmentQueue(SaysMessages, Screen):
         self.query_one("#detail", Static).update(
             f"{len(self.items)} open" + (" (with finished)" if self.show_finished else "") if self.items
             else "Nothing waiting.")
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        """Show more of the chosen order (a screen that has more to show says what)."""
+
+    async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
+        """A last look before a step is sent; True to go ahead."""
+        return True
 
     def action_toggle_finished(self) -> None:
         self.show_finished = not self.show_finished
@@ -168,6 +177,8 @@ class FulfilmentQueue(SaysMessages, Screen):
             if body is None:
                 return
         try:
+            if not await self.confirm_step(fulfilment, step, body):
+                return
             answer = await self.client.fulfilment_step(fulfilment["allocation_id"], step, body)
         except EdgeUnreachable:
             self.say("The store agent did not answer; press the key again (a repeated step is harmless).", error=True)
@@ -215,9 +226,44 @@ class PickupsScreen(FulfilmentQueue):
     ]
 
 
+def ship_to_lines(ship_to: dict | None, customer: dict | None = None) -> list[str]:
+    """The address as the label prints it: name, street lines, postal code and city, region, country, phone."""
+    ship_to = ship_to or {}
+    place = " ".join(p for p in (ship_to.get("postal_code") or ship_to.get("postcode"), ship_to.get("city")) if p)
+    phone = ship_to.get("phone")
+    lines = [ship_to.get("name") or (customer or {}).get("name"), ship_to.get("line1") or ship_to.get("address"),
+             ship_to.get("line2"), place, ship_to.get("region"), ship_to.get("country"),
+             f"Tel {phone}" if phone else None]
+    return [line for line in lines if line]
+
+
 class ShipmentsScreen(FulfilmentQueue):
     fulfilment_type = "ship"
     title_text = "[b]Ship from store[/b] — ↑↓ choose an order"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(Vertical).mount(Static("", id="ship-to", markup=False), before="#detail")
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        found = self.query("#ship-to")
+        if not found:
+            return
+        fulfilment = self.selected
+        lines = ship_to_lines(fulfilment.get("ship_to"), fulfilment.get("customer")) if fulfilment else []
+        found.first(Static).update("Ship to:\n  " + "\n  ".join(lines) if lines else "Ship to: (no address)"
+                                   if fulfilment else "")
+
+    async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
+        """Before a parcel ships, the label it will print, for the associate to check the address."""
+        if step != "ship":
+            return True
+        preview = await self.client.label_preview(fulfilment["allocation_id"], body["carrier"],
+                                                  body["tracking_number"])
+        return bool(await self.app.push_screen_wait(LabelPreviewDialog(fulfilment["order_id"], preview["text"])))
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.deps import AssociateDep, EdgeDep, NumberCursor
 from edge.store.ledger import task_page
 
 router = APIRouter(tags=["tasks"])
@@ -26,7 +26,7 @@ class TaskOut(BaseModel):
 @router.get("/tasks", summary="Open (or done) tasks, oldest first")
 def list_tasks(edge: EdgeDep, _: AssociateDep, kind: Literal["count", "put_back", "accept"] | None = None,
                status: Literal["open", "done"] = "open",
-               cursor: Annotated[str | None, Query(pattern=r"^[0-9]+$", max_length=20)] = None,
+               cursor: NumberCursor = None,
                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     edge.fulfilments.expire_due(edge.clock())
     with edge.db.read() as conn:

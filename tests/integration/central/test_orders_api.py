@@ -13,7 +13,8 @@ from tests.integration.central.conftest import (
     running_central,
 )
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 CUSTOMER = {"name": "Ada Lovelace", "email": "ada@example.com"}
 
 
@@ -169,7 +170,7 @@ class TestRouting:
 
     async def test_the_policy_is_read_and_replaced_and_a_bad_one_refused(self, central):
         policy = (await central.client.get("/v1/routing/policy")).json()
-        assert policy["accept_timeout_s"] == 900 and policy["stale_after_s"] == 120
+        assert policy["accept_timeout_s"] == 900 and policy["stale_after_s"] == 15
         changed = await central.client.put("/v1/routing/policy", json={**policy, "cost_per_km": 0, "split_penalty": 0,
                                                                        "safety_stock_default": 1})
         assert changed.status_code == 200 and changed.json()["cost_per_km"] == 0

@@ -20,7 +20,8 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 SECRET = "whsec-5d1f0a9b3c7e4d2a"
 
 

@@ -78,7 +78,7 @@ class TestTheStepTable:
         (S.READY, "pickup.ready", rules.Paper.BAG_TAG),
         (S.COLLECTED, "pickup.collected", rules.Paper.COLLECTION_RECEIPT),
         (S.EXPIRED, "pickup.expired", rules.Paper.NONE),
-        (S.PACKED, "shipment.packed", rules.Paper.NONE),
+        (S.PACKED, "shipment.packed", rules.Paper.PACKING_SLIP),
         (S.SHIPPED, "shipment.shipped", rules.Paper.SHIPPING_LABEL),
         (S.CANCELLED, "fulfilment.cancelled", rules.Paper.NONE),
     ])
