@@ -13,6 +13,7 @@ from central.domain.orders import CLOSED_ORDERS, AllocationStatus, is_live
 from central.services.orders import Orders, check_request
 from central.store import order_changes as change_store
 from central.store import orders as order_store
+from central.store import shipments as shipment_store
 from shared.contract import pickup_codes as pickup
 from shared.contract.errors import InvalidTransition, NotFound
 from shared.runtime.clock import from_text
@@ -72,7 +73,10 @@ class OrderChanges:
         for allocation in order_store.allocations_of(conn, order_id):
             units = order_store.lines_of_allocation(conn, allocation["id"])
             if is_live(allocation["status"]) and sku in units:
-                shares.append(rules.AllocationShare(allocation["id"], allocation["status"], units[sku]))
+                status = allocation["status"]
+                if shipment_store.shipped_units(conn, allocation["id"]):
+                    status = AllocationStatus.SHIPPED  # a warehouse shipped part of it: the rest is under way too
+                shares.append(rules.AllocationShare(allocation["id"], status, units[sku]))
         unfilled = order_store.unfilled_lines(conn, order_id).get(sku, 0)
         try:
             plan = rules.plan_line_cancel(sku, unfilled, shares, qty)

@@ -85,7 +85,8 @@ def place(net: Network, lines: dict[str, int], delivery: dict) -> dict:
 
 def ship_to(store_id: str) -> dict:
     lat, lon = PLACES[store_id]
-    return {"type": "ship", "address": "Jungfernstieg 1, 20354 Hamburg", "lat": lat, "lon": lon}
+    return {"type": "ship", "address": {"name": "Mia Vogel", "line1": "Jungfernstieg 1", "city": "Hamburg",
+                                        "postal_code": "20354", "country": "DE", "lat": lat, "lon": lon}}
 
 
 def order(net: Network, order_id: str) -> dict:

@@ -15,7 +15,8 @@ from tests.integration.central.conftest import (
     running_central,
 )
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 AGREED = {"recorded_by": "Sam at head office", "channel": "phone"}
 
 
@@ -131,3 +132,15 @@ class TestMovingAPickup:
         answer = await central.client.post(f"/v1/orders/{order['id']}/move",
                                            json={"store_id": "S002", "customer_agreement": AGREED})
         assert answer.status_code == 409 and "only a pickup order" in answer.json()["detail"]
+
+
+async def test_a_line_a_warehouse_already_shipped_part_of_is_not_taken_back(central):
+    order = await place(central, {"TEE": 3})
+    [allocation] = order["allocations"]
+    shipped = await central.client.post("/v1/nodes/DC1/shipments", json={
+        "allocation_id": allocation["id"], "lines": [{"sku": "TEE", "qty": 1}], "carrier": "DHL",
+        "tracking_number": "JD0001", "shipped_at": to_text(datetime.now(timezone.utc) - timedelta(seconds=5))})
+    assert shipped.status_code in (200, 201), shipped.text
+    answer = await central.client.post(f"/v1/orders/{order['id']}/lines/TEE/cancel", json={"qty": 1})
+    assert answer.status_code == 409 and "already shipped" in answer.json()["detail"]
+    assert (await central.client.get(f"/v1/orders/{order['id']}")).json()["refund_due"] == 0

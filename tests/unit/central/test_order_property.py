@@ -232,7 +232,9 @@ def carry_out(net: Network, op: Op) -> None:
             lines = [{"sku": op.sku, "qty": op.qty}] + ([{"sku": "MUG", "qty": 1}] if op.extra > 3 and
                                                          op.sku != "MUG" else [])
             delivery = ({"type": "pickup", "store_id": store_id} if op.extra % 2 else
-                        {"type": "ship", "address": "x", "lat": 53.57, "lon": 9.98})
+                        {"type": "ship", "address": {"name": "Kim", "line1": "Eppendorfer Weg 1", "city": "Hamburg",
+                                                     "postal_code": "20259", "country": "DE", "lat": 53.57,
+                                                     "lon": 9.98}})
             _, view = net.orders.place({"channel": "web", "customer": {"name": "Kim"}, "lines": lines,
                                         "delivery": delivery}, None, net.now)
             net.order_ids.append(view["id"])
