@@ -126,7 +126,7 @@ class Network:
     def __init__(self, root: Path, reroute_pickup_shortages: bool):
         self.now = START
         self.db = open_database(root / "central.db")
-        self.policy = RoutingPolicy(auto_accept=False, move_after_offline_s=600,
+        self.policy = RoutingPolicy(auto_accept=False, move_after_offline_s=10,
                                     reroute_shortages={"ship": True, "pickup": reroute_pickup_shortages})
         central = CentralSettings(db_path=root / "central.db", admin_token="property-test-token-1")
         self.orders = Orders(self.db, central, lambda: self.policy, lambda: None)
@@ -256,7 +256,9 @@ def carry_out(net: Network, op: Op) -> None:
             net.orders.cancel(order_id, "changed mind", net.now)
         elif op.kind == "cancel_line" and order_id:
             net.changes.cancel_line(order_id, op.sku, op.qty if op.extra % 2 else None, "too many", None, net.now)
-        elif op.kind == "move" and order_id:
+        elif op.kind == "move" and (pickups := net.query("SELECT id FROM orders WHERE delivery_type='pickup' "
+                                                          "ORDER BY id")):
+            order_id = pickups[op.order % len(pickups)][0]
             net.changes.move(order_id, store_id, {"recorded_by": "HQ", "channel": "phone", "note": None}, None,
                              net.now)
         elif op.kind == "sync":
