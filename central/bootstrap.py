@@ -14,6 +14,8 @@ from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.credit_notes import CreditNotes
 from central.services.fulfilment import FulfilmentTracker
+from central.services.import_kinds import import_kinds
+from central.services.imports import Imports
 from central.services.lookups import Lookups
 from central.services.nodes import Nodes
 from central.services.order_changes import OrderChanges
@@ -77,6 +79,9 @@ class CentralService:
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
+        self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),
+                                                     store_registered=self.consumers.request,
+                                                     stock_changed=self.waiting.stock_changed))
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
         self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
@@ -89,6 +94,7 @@ class CentralService:
     async def start(self) -> None:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
+        self._spawn(self.imports.run(), "central-imports")
         if self.with_nats:
             self.link.start()
             self.consumers.request_all_registered()
@@ -151,5 +157,6 @@ class CentralService:
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
         self._tasks.clear()
+        await asyncio.to_thread(self.imports.wait_idle)  # a batch being applied commits before the database closes
         await self.link.close()
         self.db.close()

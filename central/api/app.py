@@ -12,6 +12,7 @@ from central.api.routes import (
     audit,
     credit_notes,
     health,
+    imports,
     keys,
     nodes,
     order_changes,
@@ -65,6 +66,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         tokens,
         keys,
         webhooks,
+        imports,
     ):
         app.include_router(module.router)
     return app

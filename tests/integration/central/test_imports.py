@@ -1,0 +1,155 @@
+"""CSV imports through the API: row-by-row answers, the good rows applied, a refused row changing nothing."""
+
+import pytest
+
+from shared.runtime.clock import now_text
+from tests.conftest import free_port
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    STORE_BODY,
+    running_central,
+)
+from tests.waiting import eventually
+
+CSV = {"Content-Type": "text/csv"}
+
+
+@pytest.fixture
+async def central(tmp_path):
+    from central.settings import CentralSettings
+
+    settings = CentralSettings(db_path=tmp_path / "central.db", nats_url=f"nats://127.0.0.1:{free_port()}",
+                               admin_token=ADMIN_TOKEN)
+    async with running_central(settings, wait_ready=False, with_nats=False) as running:
+        yield running
+
+
+async def imported(central, kind: str, text: str, **params) -> dict:
+    """Upload, then the import once it has finished (its first page of refusals included)."""
+    posted = await central.client.post(f"/v1/imports/{kind}", content=text.encode(), headers=CSV)
+    assert posted.status_code == 202, posted.text
+    assert posted.headers["location"] == f"/v1/imports/{posted.json()['id']}"
+
+    async def finished():
+        view = (await central.client.get(posted.headers["location"], params=params)).json()
+        return view if view["status"] in ("done", "failed") else None
+
+    return await eventually(finished, what="the import finishing")
+
+
+class TestProducts:
+    async def test_good_rows_apply_and_each_bad_row_is_refused_with_its_row_column_and_reason(self, central):
+        view = await imported(central, "products", (
+            "sku,name,gtin,price,currency,tax_rate_bp,active\n"
+            "TEE-1,Red tee,,1999,EUR,2000,true\n"
+            "TEE-2,Blue tee,,12.50,EUR,2000,true\n"
+            "TEE-3,,,500,eur,0,\n"
+            "TEE-4,Green tee,4006381333931,2500,EUR,,false\n"))
+        assert (view["status"], view["rows_read"], view["rows_applied"], view["rows_refused"]) == ("done", 4, 2, 2)
+        assert view["refusals"] == [
+            {"row": 3, "column": "price",
+             "message": "'12.50' is not accepted: input should be a valid integer, unable to parse string as an "
+                        "integer."},
+            {"row": 4, "column": "name", "message": "This column is empty; it needs a value."},
+            {"row": 4, "column": "currency",
+             "message": "'eur' is not accepted: string should match pattern '^[A-Z]{3}$'."},
+        ]
+        products = {p["sku"]: p for p in (await central.client.get("/v1/products")).json()["items"]}
+        assert set(products) == {"TEE-1", "TEE-4"}
+        assert products["TEE-4"]["active"] is False and products["TEE-4"]["tax_rate_bp"] == 0
+        assert products["TEE-1"]["published_at"] is None  # marked for the stores, as a single PUT is
+
+    async def test_a_row_obeys_the_same_rules_as_the_json_body(self, central):
+        body = {**PRODUCT_BODY, "price": 10_000_000_001}
+        single = await central.client.put("/v1/products/BIG", json=body)
+        view = await imported(central, "products", "sku,name,price,currency\nBIG,Big,10000000001,EUR\n")
+        assert single.status_code == 422 and view["rows_refused"] == 1
+        assert "less than or equal to 10000000000" in view["refusals"][0]["message"]
+        assert "less than or equal to 10000000000" in single.json()["detail"]
+
+    async def test_a_row_with_too_many_cells_is_refused_as_a_whole(self, central):
+        view = await imported(central, "products", "sku,name,price,currency\nA,Tee, red,100,EUR\nB,Tee,100,EUR\n")
+        assert view["rows_applied"] == 1
+        assert view["refusals"] == [{"row": 2, "column": None, "message": (
+            "This row has 5 cells but the header names 4 columns; a comma inside a value must be in double "
+            "quotes.")}]
+
+    async def test_a_quoted_value_may_hold_commas_and_line_breaks(self, central):
+        view = await imported(central, "products", 'sku,name,price,currency\nA,"Tee, red\nlarge",100,EUR\nB,x,1,EU\n')
+        assert view["rows_applied"] == 1
+        assert view["refusals"][0]["row"] == 3  # the record after the one that spans two lines
+        assert (await central.client.get("/v1/products")).json()["items"][0]["name"] == "Tee, red\nlarge"
+
+
+class TestTheUpload:
+    async def test_unknown_and_missing_columns_are_refused_before_anything_is_stored(self, central):
+        response = await central.client.post("/v1/imports/products", content=b"sku,name,prize\nA,B,1\n", headers=CSV)
+        assert response.status_code == 422 and response.json()["code"] == "validation_error"
+        assert response.json()["detail"].startswith("Unknown column(s) 'prize'; the columns are sku, name, gtin, ")
+        missing = await central.client.post("/v1/imports/products", content=b"sku,name\nA,B\n", headers=CSV)
+        assert missing.json()["detail"] == "Missing column(s) 'price', 'currency'."
+        assert central.query("SELECT COUNT(*) FROM imports")[0][0] == 0
+
+    async def test_a_file_that_is_not_csv_text_is_refused(self, central):
+        json_body = await central.client.post("/v1/imports/products", json=[{"sku": "A"}])
+        not_utf8 = await central.client.post("/v1/imports/products", content="sku\nÄ".encode("latin-1"), headers=CSV)
+        assert json_body.status_code == 415 and json_body.json()["code"] == "unsupported_media_type"
+        assert not_utf8.status_code == 422 and "not UTF-8" in not_utf8.json()["detail"]
+
+    async def test_an_unknown_kind_or_import_is_refused(self, central):
+        assert (await central.client.post("/v1/imports/orders", content=b"a\n", headers=CSV)).status_code == 422
+        assert (await central.client.get("/v1/imports/nope")).json()["code"] == "not_found"
+
+    async def test_imports_need_the_admin_scope(self, central):
+        token = (await central.client.post("/v1/tokens", json={"name": "r", "scopes": ["read", "orders"]})).json()
+        response = await central.client.post("/v1/imports/products", content=b"sku,name,price,currency\n",
+                                             headers={**CSV, "Authorization": f"Bearer {token['token']}"})
+        assert response.status_code == 403
+
+
+class TestStoresWarehouseStockAndSafetyStock:
+    async def test_stores_register_as_with_the_single_route(self, central):
+        view = await imported(central, "stores", (
+            "id,name,address,lat,lon,capabilities,ship_capacity_per_day\n"
+            "S101,North,1 North St,51.5,-0.1,pickup ship_from_store,40\n"
+            "S102,South,1 South St,91,-0.1,,\n"
+            "S103,East,1 East St,51.5,0.1,pickup teleport,\n"
+            "S104,West,1 West St,51.5,-0.3,pickup,\n"))
+        assert view["rows_applied"] == 2
+        assert [(r["row"], r["column"]) for r in view["refusals"]] == [(3, "lat"), (4, "capabilities")]
+        store = (await central.client.get("/v1/stores/S101")).json()
+        assert store["capabilities"] == ["pickup", "ship_from_store"] and store["ship_capacity_per_day"] == 40
+        assert (await central.client.get("/v1/stores/S104")).json()["capabilities"] == ["pickup"]
+
+    async def test_a_warehouse_row_for_a_store_or_an_unknown_node_is_refused(self, central):
+        await central.client.put("/v1/stores/S001", json=STORE_BODY)
+        await central.client.put("/v1/nodes/DC1", json={**STORE_BODY, "type": "warehouse"})
+        await central.client.put("/v1/products/TEE", json=PRODUCT_BODY)
+        at = now_text()
+        view = await imported(central, "warehouse-stock", (
+            f"node_id,sku,available,as_of\nDC1,TEE,40,{at}\nS001,TEE,5,{at}\nDC9,TEE,5,{at}\n"
+            f"DC1,CAP,-1,{at}\nDC1,CAP,3,3026-01-01T00:00:00Z\n"))
+        assert view["rows_applied"] == 1
+        assert [(r["row"], r["column"]) for r in view["refusals"]] == [
+            (3, "node_id"), (4, "node_id"), (5, "available"), (6, "as_of")]
+        assert view["refusals"][0]["message"] == ("S001 is a store: its stock comes from its own events, not an "
+                                                  "import.")
+        atp = (await central.client.get("/v1/atp/TEE")).json()
+        assert atp["network"]["atp"] == 40
+
+    async def test_safety_stock_per_node_and_per_sku_lowers_atp(self, central):
+        await central.client.put("/v1/nodes/DC1", json={**STORE_BODY, "type": "warehouse"})
+        await central.client.put("/v1/nodes/DC2", json={**STORE_BODY, "type": "warehouse"})
+        await central.client.put("/v1/products/TEE", json=PRODUCT_BODY)
+        await central.client.put("/v1/products/CAP", json=PRODUCT_BODY)
+        await imported(central, "warehouse-stock",
+                       f"node_id,sku,available,as_of\nDC1,TEE,40,{now_text()}\nDC2,TEE,30,{now_text()}\n")
+        before = (await central.client.get("/v1/atp/TEE")).json()["network"]["atp"]
+        view = await imported(central, "safety-stock",
+                              "sku,node_id,qty\nTEE,DC1,15\nTEE,,4\nNOPE,,1\nCAP,DC7,1\nTEE,DC2,1.5\n")
+        assert view["rows_applied"] == 2
+        assert [(r["row"], r["column"]) for r in view["refusals"]] == [(4, "sku"), (5, "node_id"), (6, "qty")]
+        atp = (await central.client.get("/v1/atp/TEE")).json()
+        assert (before, atp["network"]["atp"]) == (70, (40 - 15) + (30 - 4))
+        assert {n["node_id"]: n["safety_stock"] for n in atp["nodes"]} == {"DC1": 15, "DC2": 4}
