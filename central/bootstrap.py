@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.credit_notes import CreditNotes
+from central.services.exports import Exports
 from central.services.fulfilment import FulfilmentTracker
 from central.services.import_kinds import import_kinds
 from central.services.imports import Imports
@@ -72,6 +73,7 @@ class CentralService:
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.audit = AuditViews(self.db)
+        self.exports = Exports(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)

@@ -71,6 +71,9 @@ class CentralSettings(PartSettings):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
                                 description="Largest request body the HTTP API accepts; a larger one is refused "
                                             "(413) before it is read further.")
+    import_max_body_bytes: int = Field(64 * 1024 ** 2, ge=1024, le=1024 ** 3,
+                                       description="Largest CSV file POST /v1/imports/{kind} accepts (with a bearer "
+                                                   "token); every other route keeps max_body_bytes.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")

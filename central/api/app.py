@@ -11,6 +11,7 @@ from central.api.routes import (
     atp,
     audit,
     credit_notes,
+    exports,
     health,
     imports,
     keys,
@@ -49,7 +50,9 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # CSV imports take files: a larger limit of their own, for that route alone (docs/imports.md).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={("POST", "/v1/imports/"): settings.import_max_body_bytes})
     for module in (
         health,
         stores,
@@ -67,6 +70,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         keys,
         webhooks,
         imports,
+        exports,
     ):
         app.include_router(module.router)
     return app

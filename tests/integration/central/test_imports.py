@@ -153,3 +153,27 @@ class TestStoresWarehouseStockAndSafetyStock:
         atp = (await central.client.get("/v1/atp/TEE")).json()
         assert (before, atp["network"]["atp"]) == (70, (40 - 15) + (30 - 4))
         assert {n["node_id"]: n["safety_stock"] for n in atp["nodes"]} == {"DC1": 15, "DC2": 4}
+
+
+class TestTheImportBodyLimit:
+    @pytest.fixture
+    async def small_limits(self, tmp_path):
+        from central.settings import CentralSettings
+
+        settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, max_body_bytes=2048,
+                                   import_max_body_bytes=64 * 1024)
+        async with running_central(settings, wait_ready=False, with_nats=False) as running:
+            yield running
+
+    async def test_a_file_above_the_api_limit_imports_while_other_routes_and_tokenless_callers_keep_it(
+            self, small_limits):
+        text = "sku,name,price,currency\n" + "".join(f"SKU-{n:05d},Tee number {n},1999,EUR\n" for n in range(200))
+        assert 2048 < len(text) < 64 * 1024
+        view = await imported(small_limits, "products", text)
+        assert view["rows_applied"] == 200
+        put = await small_limits.client.put("/v1/products/X", json={**PRODUCT_BODY, "name": "x" * 3000})
+        tokenless = await small_limits.client.post("/v1/imports/products", content=text.encode(),
+                                                   headers={**CSV, "Authorization": ""})
+        too_big = await small_limits.client.post("/v1/imports/products", content=text.encode() * 20, headers=CSV)
+        assert (put.status_code, tokenless.status_code, too_big.status_code) == (413, 413, 413)
+        assert (tokenless.json()["max_bytes"], too_big.json()["max_bytes"]) == (2048, 64 * 1024)
