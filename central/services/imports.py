@@ -96,8 +96,8 @@ def validate_row(kind: ImportKind, model: type[BaseModel], header: list[str], ce
 class Imports:
     """`submit` stores an upload and answers at once; `run` (a loop of the service) reads the files in order."""
 
-    def __init__(self, db: Database, kinds: dict[str, ImportKind]):
-        self._db, self._kinds = db, kinds
+    def __init__(self, db: Database, kinds: dict[str, ImportKind], batch_rows: int = BATCH_ROWS):
+        self._db, self._kinds, self._batch_rows = db, kinds, batch_rows
         self._queue: list[_Job] = []
         self._wake = Wakeup()
         self._stopping = False
@@ -147,15 +147,19 @@ class Imports:
     async def run(self) -> None:
         try:
             while True:
-                while self._queue:
-                    job = self._queue.pop(0)
-                    try:
-                        await asyncio.to_thread(self.carry_out, job)
-                    except Exception:
-                        log.exception("import %s failed", job.import_id)
+                await asyncio.to_thread(self.run_queued)
                 await self._wake.wait(60)
         finally:
             self._stopping = True  # a batch in its worker thread finishes; the next one does not start
+
+    def run_queued(self) -> None:
+        """Carry out every import waiting, oldest first, in the calling thread."""
+        while self._queue and not self._stopping:
+            job = self._queue.pop(0)
+            try:
+                self.carry_out(job)
+            except Exception:
+                log.exception("import %s failed", job.import_id)
 
     def wait_idle(self) -> None:
         """Until no batch is being applied (after `run` was cancelled: none will start again)."""
@@ -181,7 +185,7 @@ class Imports:
                 row_number += 1
                 if any(cell.strip() for cell in cells):  # a blank line is no row to refuse
                     batch.append((row_number, cells))
-                if len(batch) >= BATCH_ROWS:
+                if len(batch) >= self._batch_rows:
                     self._apply_batch(job, header, batch)
                     batch = []
             self._apply_batch(job, header, batch)
@@ -208,6 +212,9 @@ class Imports:
         applied = []
         now = utc_now()
         with self._db.write() as conn:
+            if job.kind.apply_all is not None:
+                job.kind.apply_all(conn, [row for _, row in valid], now)
+                applied, valid = [row for _, row in valid], []
             for row_number, row in valid:
                 conn.execute("SAVEPOINT import_row")
                 try:

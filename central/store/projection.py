@@ -104,8 +104,9 @@ def set_warehouse_level(conn: sqlite3.Connection, node_id: str, sku: str, availa
     """One SKU of a DC as counted at `as_of` (an import row); the other SKUs keep theirs. A zero is kept as a row,
     so an older figure cannot come back. The DC's feed time moves to the newest figure it has."""
     as_of_text = to_text(as_of)
-    tables(conn)["levels"].upsert({"sku": sku, "node_id": node_id, "on_hand": available, "reserved": 0,
-                                   "damaged": 0, "as_of": as_of_text, "seq": 0}, pk=("sku", "node_id"))
+    conn.execute("INSERT INTO levels (sku, node_id, on_hand, reserved, damaged, as_of, seq) VALUES (?, ?, ?, 0, 0, ?, 0) "
+                 "ON CONFLICT (sku, node_id) DO UPDATE SET on_hand=excluded.on_hand, reserved=0, damaged=0, "
+                 "as_of=excluded.as_of, seq=0", (sku, node_id, available, as_of_text))
     conn.execute("UPDATE nodes SET stock_as_of = CASE WHEN stock_as_of IS NULL OR stock_as_of < ?1 THEN ?1 "
                  "ELSE stock_as_of END, stock_received_at=?2, updated_at=?2 WHERE id=?3",
                  (as_of_text, to_text(received_at), node_id))
