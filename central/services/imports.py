@@ -7,6 +7,7 @@ records its progress and refusals. The file is parsed with the standard `csv` mo
 
 import asyncio
 import csv
+import hashlib
 import io
 import logging
 import threading
@@ -22,6 +23,7 @@ from shared.runtime.clock import utc_now
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database
 from shared.runtime.wakeup import Wakeup
+from shared.web import idempotency
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 500  # rows per transaction: large enough for speed, short enough not to hold the database long
@@ -112,16 +114,24 @@ class Imports:
     def kinds(self) -> list[str]:
         return list(self._kinds)
 
-    def submit(self, kind_name: str, data: bytes, model: type[BaseModel], now: datetime) -> dict:
-        """Store the upload (its header checked) and queue it: the import's view."""
+    def submit(self, kind_name: str, data: bytes, model: type[BaseModel], now: datetime,
+               idempotency_key: str | None = None) -> dict:
+        """Store the upload (its header checked) and queue it: the import's view. The same key with the same file
+        answers the first upload's view and queues nothing."""
         kind = self._kinds[kind_name]
         header_of(data, kind, model)
         import_id = uuid7()
-        with self._db.write() as conn:
+
+        def create() -> dict:
             store.create(conn, import_id, kind_name, data, now)
-            view = store.view(conn, import_id)
-        self._queue.append(_Job(import_id, kind, model))
-        self._wake.notify()
+            return store.view(conn, import_id)
+
+        with self._db.write() as conn:
+            _, view, made = idempotency.once(conn, f"imports:{kind_name}", idempotency_key,
+                                             {"sha256": hashlib.sha256(data).hexdigest()}, 202, create)
+        if made:
+            self._queue.append(_Job(import_id, kind, model))
+            self._wake.notify()
         return view
 
     def view(self, import_id: str) -> dict:

@@ -10,7 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from central.api.deps import AdminDep, CursorQuery, LimitQuery, ServiceDep
+from central.api.deps import (
+    AdminDep,
+    CursorQuery,
+    IdempotencyKey,
+    LimitQuery,
+    ServiceDep,
+)
 from central.api.routes.nodes import FeedItem
 from central.api.routes.stores import StoreBody
 from central.domain.safety_stock import SafetyStock
@@ -89,8 +95,8 @@ _CSV_REQUEST = {"requestBody": {"required": True, "description": "CSV, UTF-8, a 
              summary="Upload a CSV file of products, stores, warehouse stock or safety stock (admin)")
 def post_import(kind: Annotated[ImportKindName, Path(description="What the file holds.")],
                 body: Annotated[bytes, Depends(_csv_body)], service: ServiceDep, response: Response,
-                _: AdminDep) -> dict:
-    view = service.imports.submit(kind.value, body, ROW_MODELS[kind], utc_now())
+                _: AdminDep, idempotency_key: IdempotencyKey) -> dict:
+    view = service.imports.submit(kind.value, body, ROW_MODELS[kind], utc_now(), idempotency_key)
     response.headers["Location"] = f"/v1/imports/{view['id']}"
     return view
 

@@ -97,6 +97,18 @@ class TestTheUpload:
         assert json_body.status_code == 415 and json_body.json()["code"] == "unsupported_media_type"
         assert not_utf8.status_code == 422 and "not UTF-8" in not_utf8.json()["detail"]
 
+    async def test_the_same_idempotency_key_and_file_make_one_import(self, central):
+        text = b"sku,name,price,currency\nA,Tee,100,EUR\n"
+        first = await central.client.post("/v1/imports/products", content=text,
+                                          headers={**CSV, "Idempotency-Key": "upload-1"})
+        again = await central.client.post("/v1/imports/products", content=text,
+                                          headers={**CSV, "Idempotency-Key": "upload-1"})
+        other = await central.client.post("/v1/imports/products", content=text + b"B,Mug,1,EUR\n",
+                                          headers={**CSV, "Idempotency-Key": "upload-1"})
+        assert (first.status_code, again.status_code) == (202, 202) and first.json()["id"] == again.json()["id"]
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_mismatch"
+        assert central.query("SELECT COUNT(*) FROM imports")[0][0] == 1
+
     async def test_an_unknown_kind_or_import_is_refused(self, central):
         assert (await central.client.post("/v1/imports/orders", content=b"a\n", headers=CSV)).status_code == 422
         assert (await central.client.get("/v1/imports/nope")).json()["code"] == "not_found"
