@@ -189,3 +189,30 @@ class TestTheImportBodyLimit:
         too_big = await small_limits.client.post("/v1/imports/products", content=text.encode() * 20, headers=CSV)
         assert (put.status_code, tokenless.status_code, too_big.status_code) == (413, 413, 413)
         assert (tokenless.json()["max_bytes"], too_big.json()["max_bytes"]) == (2048, 64 * 1024)
+
+
+class TestAtpAfterAnImport:
+    async def test_a_warehouse_row_for_one_sku_leaves_the_allocations_of_its_other_skus_counted(self, central):
+        from tests.integration.central.test_orders_api import feed, order
+
+        for sku in ("TEE", "MUG"):
+            await central.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)
+        await feed(central, "DC1", 51.45, -0.3, {"TEE": 10, "MUG": 10})
+        assert (await central.client.post("/v1/orders", json=order({"MUG": 2}))).status_code == 201
+        assert (await central.client.get("/v1/atp/MUG")).json()["network"]["atp"] == 8
+        # TEE counted again after the order: the feed's 10 MUG were counted before it, so the 2 still count.
+        await imported(central, "warehouse-stock", f"node_id,sku,available,as_of\nDC1,TEE,5,{now_text()}\n")
+        assert (await central.client.get("/v1/atp/MUG")).json()["network"]["atp"] == 8
+        assert (await central.client.get("/v1/atp/TEE")).json()["network"]["atp"] == 5
+
+    async def test_a_skus_default_safety_stock_holds_for_nodes_without_their_own(self, central):
+        from tests.integration.central.test_orders_api import feed
+
+        await central.client.put("/v1/products/TEE", json=PRODUCT_BODY)
+        await feed(central, "DC1", 51.45, -0.3, {"TEE": 10})
+        await central.client.put("/v1/routing/policy", json={
+            **(await central.client.get("/v1/routing/policy")).json(), "safety_stock_default": 1})
+        assert (await central.client.get("/v1/atp/TEE")).json()["network"]["atp"] == 9
+        with central.service.db.write() as conn:
+            conn.execute("INSERT INTO sku_safety_stock (sku, qty) VALUES ('TEE', 3)")
+        assert (await central.client.get("/v1/atp/TEE")).json()["network"]["atp"] == 7
