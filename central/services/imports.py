@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from central.services.import_kinds import ImportKind, RowRefused
 from central.store import imports as store
-from shared.contract.errors import InvalidInput, NotFound
+from shared.contract.errors import DomainError, InvalidInput, NotFound
 from shared.runtime.clock import utc_now
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database
@@ -110,10 +110,6 @@ class Imports:
                              "counted as applied are applied. Send the file again to apply the rest (rows already "
                              "applied apply again with the same values).")
 
-    @property
-    def kinds(self) -> list[str]:
-        return list(self._kinds)
-
     def submit(self, kind_name: str, data: bytes, model: type[BaseModel], now: datetime,
                idempotency_key: str | None = None) -> dict:
         """Store the upload (its header checked) and queue it: the import's view. The same key with the same file
@@ -170,6 +166,8 @@ class Imports:
                 self.carry_out(job)
             except Exception:
                 log.exception("import %s failed", job.import_id)
+                self._finish(job, "The import stopped on an error of head office's own; the rows counted as "
+                                  "applied are applied. Send the file again, and report it if it happens again.")
 
     def wait_idle(self) -> None:
         """Until no batch is being applied (after `run` was cancelled: none will start again)."""
@@ -232,6 +230,9 @@ class Imports:
                 except RowRefused as e:
                     conn.execute("ROLLBACK TO import_row")
                     refusals.append((row_number, e.column, e.message))
+                except DomainError as e:  # a refusal of the store layer no kind translated: still this row's alone
+                    conn.execute("ROLLBACK TO import_row")
+                    refusals.append((row_number, None, e.detail))
                 else:
                     applied.append(row)
                 conn.execute("RELEASE import_row")
