@@ -7,7 +7,8 @@ store's services on a real SQLite file; store credit through head office's real 
 - the end-of-day summary equals the sum of the day's receipts and returns as they were answered;
 - a refused operation records nothing; a credit note never goes below zero, and no hold outlives its sale.
 
-The suite runs a few examples (profile `money`); `OMNISTORE_MONEY_PROFILE=money-thorough` runs many more."""
+The suite runs a few examples (profile `money`); for many more:
+`OMNISTORE_MONEY_PROFILE=money-thorough uv run pytest tests/unit/edge/test_money_property.py --timeout=0`."""
 
 import json
 import os
