@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from central.store import parking, shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -139,7 +140,7 @@ CREATE TABLE orders (
     id TEXT PRIMARY KEY,                         -- ORD-XXXXX-XXXXX (older: UUIDv7): time-ordered, the list pages by id
     channel TEXT NOT NULL,
     customer TEXT NOT NULL,                      -- JSON {name, email, phone}
-    delivery TEXT NOT NULL,                      -- JSON: {type: ship, address, lat, lon} | {type: pickup, store_id}
+    delivery TEXT NOT NULL,                      -- JSON: {type: ship, address: {…}, lat, lon, located_by} | {type: pickup, store_id}
     delivery_type TEXT NOT NULL,
     allow_split INTEGER NOT NULL,
     status TEXT NOT NULL,
@@ -346,9 +347,58 @@ CREATE TABLE credit_entries (
 CREATE INDEX credit_entries_by_note ON credit_entries (number, id);
 """
 
-MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY,
-              CREDIT_NOTES]
+# Ship-to addresses are structured (DESIGN §12). An order stored with one line of text keeps it as `line1`, under
+# the customer's name, with the coordinates it was routed by; so do assigns not yet sent.
+STRUCTURED_SHIP_TO = """
+UPDATE orders SET delivery = json_object(
+    'type', 'ship',
+    'address', json_object('name', json_extract(customer, '$.name'), 'line1', json_extract(delivery, '$.address')),
+    'lat', json_extract(delivery, '$.lat'), 'lon', json_extract(delivery, '$.lon'), 'located_by', 'caller')
+WHERE delivery_type = 'ship' AND json_type(delivery, '$.address') = 'text';
+UPDATE command_outbox SET payload = json_set(payload, '$.ship_to', json_object(
+    'name', json_extract(payload, '$.customer.name'), 'line1', json_extract(payload, '$.ship_to.address'),
+    'lat', json_extract(payload, '$.ship_to.lat'), 'lon', json_extract(payload, '$.ship_to.lon')))
+WHERE type = 'fulfilment.assign' AND published_at IS NULL AND json_type(payload, '$.ship_to.address') = 'text';
+"""
+
+# Units given up after an order was placed (a short pick not routed again, a line cancelled or reduced, the rest
+# of an order that ended without them) and the refund each one makes due.
+ORDER_CHANGES = """
+ALTER TABLE order_lines ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE order_refunds_due (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    amount INTEGER NOT NULL,                     -- minor units, the order's currency
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX order_refunds_due_by_order ON order_refunds_due (order_id, id);
+"""
+
+# The audit reads a store's receipts by number.
+AUDIT_INDEXES = """
+CREATE INDEX store_receipts_by_store ON store_receipts (store_id, receipt_number);
+"""
+
+MIGRATIONS = [
+    NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
+    ORDERS,
+    WEBHOOKS,
+    RETURNS,
+    RECEIPTS,
+    STORE_RECEIPTS,
+    STORE_NUMBERS,
+    SHIP_CAPACITY,
+    CREDIT_NOTES,
+    STRUCTURED_SHIP_TO,
+    shipments.MIGRATION,
+    ORDER_CHANGES,
+    parking.MIGRATION,
+    AUDIT_INDEXES,
+]
 
 
 def open_database(path: str | Path) -> Database:

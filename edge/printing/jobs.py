@@ -16,6 +16,7 @@ from edge.printing.documents import (
     CreditNote,
     Document,
     EndOfDaySummary,
+    PackingSlip,
     PickList,
     ReturnReceipt,
     SaleReceipt,
@@ -31,8 +32,9 @@ from shared.runtime.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
-    SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection", BagTag: "bag-tag",
-    PickList: "pick-list", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
+    SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection",
+    BagTag: "bag-tag", PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label",
+    EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
 
@@ -57,7 +59,7 @@ def reference(doc: Document) -> str:
             return doc.return_number
         case CreditNote():
             return doc.number
-        case CollectionReceipt() | BagTag() | PickList() | ShippingLabel():
+        case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
         case EndOfDaySummary():
             return f"EOD-{doc.header.store_id}-{doc.business_date}"
@@ -81,6 +83,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.bag_tag(doc, columns)
         case PickList():
             return layouts.pick_list(doc, columns)
+        case PackingSlip():
+            return layouts.packing_slip(doc, columns)
         case EndOfDaySummary():
             return layouts.end_of_day(doc, columns)
         case TestPage():

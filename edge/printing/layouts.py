@@ -24,6 +24,7 @@ from edge.printing.documents import (
     CreditNote,
     EndOfDaySummary,
     ItemLine,
+    PackingSlip,
     PickList,
     ReturnReceipt,
     SaleReceipt,
@@ -31,6 +32,7 @@ from edge.printing.documents import (
     TaxIncluded,
     TenderLine,
     TestPage,
+    address_lines,
 )
 
 COLUMNS_58MM = 32
@@ -154,6 +156,25 @@ def pick_list(doc: PickList, columns: int) -> list[Command]:
     out += lines(two_columns("Units", str(sum(line.qty for line in doc.lines)), columns))
     out += [Feed(), Barcode(doc.order_number), Feed(2), Cut()]
     return out
+
+
+def packing_slip(doc: PackingSlip, columns: int) -> list[Command]:
+    out = _header(doc.header, columns)
+    out += lines(wrap("PACKING SLIP", columns), align="center", bold=True, big=True)
+    out += lines(two_columns("Order", doc.order_number, columns), bold=True)
+    if doc.packed_at:
+        out += lines(two_columns("Packed", moment(doc.packed_at), columns))
+    out.append(rule(columns))
+    out += lines(wrap("Ship to:", columns), bold=True)
+    for text in address_lines(doc.ship_to, columns - 2):
+        out += lines(["  " + text])
+    out.append(rule(columns))
+    out += _items(doc.lines, columns)
+    out.append(rule(columns))
+    out += lines(two_columns("Units", str(sum(line.qty for line in doc.lines)), columns))
+    out += lines(two_columns("Parcels", str(doc.parcels), columns))
+    out += [Feed(), Barcode(doc.order_number)]
+    return out + _footer(doc.header, columns)
 
 
 def end_of_day(doc: EndOfDaySummary, columns: int) -> list[Command]:

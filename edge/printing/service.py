@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from edge.printing import documents
+from edge.printing import documents, zpl
 from edge.printing.documents import (
     Address,
     Document,
@@ -114,6 +114,17 @@ class Printing:
         """The shipping label of a shipped fulfilment (ship_to, carrier, tracking_number, parcels), from the store."""
         ship_from = Address(self.header.name, self.header.address)
         return self._queue(conn, lambda: documents.shipping_label(fulfilment, ship_from), "label", now, printer)
+
+    def packed(self, conn, fulfilment: dict, now: datetime, names: dict[str, str] | None = None,
+               printer: str | None = None) -> str | None:
+        """The packing slip of a packed ship-from-store order (its address, what is in the parcels)."""
+        return self._queue(conn, lambda: documents.packing_slip(fulfilment, self.header, to_text(now), names),
+                           "receipt", now, printer)
+
+    def label_preview(self, fulfilment: dict) -> tuple[str, str, list[str]]:
+        """The ZPL, the readable text and the ship-to lines of the label `shipped` would print for this fulfilment."""
+        label = documents.shipping_label(fulfilment, Address(self.header.name, self.header.address))
+        return zpl.shipping_label(label), zpl.label_text(label), documents.address_lines(label.ship_to, 60)
 
     def end_of_day(self, conn, summary: EndOfDaySummary, now: datetime, printer: str | None = None) -> str | None:
         return self.queue(conn, summary, now, printer)

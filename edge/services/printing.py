@@ -16,7 +16,7 @@ from edge.services.fulfilment_papers import product_names
 from shared.contract.errors import InvalidInput, NotFound
 from shared.runtime.clock import local_day_span, to_text
 
-FULFILMENT_KINDS = ("pick-list", "bag-tag", "collection", "label")
+FULFILMENT_KINDS = ("pick-list", "bag-tag", "collection", "packing-slip", "label")
 
 
 def job_view(row: sqlite3.Row) -> dict:
@@ -86,6 +86,8 @@ def _from_record(printing: Printing, conn: sqlite3.Connection, kind: str, ref: s
             return printing.ready_for_pickup(conn, fulfilment, now, printer=printer)
         if kind == "collection":
             return printing.collected(conn, fulfilment, now, names, printer)
+        if kind == "packing-slip" and fulfilment["parcels"]:
+            return printing.packed(conn, fulfilment, now, names, printer)
         if kind == "label" and fulfilment["tracking_number"]:
             return printing.shipped(conn, fulfilment, now, printer)
     if kind == "test-page" and ref.startswith("TEST-"):

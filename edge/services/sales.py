@@ -15,6 +15,7 @@ from edge.domain.sales import (
     SaleRuleBroken,
     TenderIn,
     TendersDoNotCover,
+    approvals_needed,
     check_lines,
     sell,
     settle,
@@ -92,9 +93,7 @@ class SalesService:
             # Only head office knows what is left on a note: another store may have spent it since it was issued.
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
-        for line in sale.lines:
-            if line.price_override is not None and not line.override_reason:
-                raise InvalidInput(f"The price override of {line.code} needs a reason (override_reason).")
+        self._check_reasons(sale.lines)
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
         if asked:
@@ -111,6 +110,56 @@ class SalesService:
         if not outcome.replayed:
             self._on_commit()
         return outcome
+
+    def check(self, lines: list[SaleLineIn], manager: ManagerApproval | None, associate: Associate,
+              now: datetime) -> dict:
+        """Before the money: whether the lines need a manager, and whether the one given approves them. Nothing is
+        recorded; the sale itself checks again. `ManagerRequired` says why in the associate's words."""
+        self._check_reasons(lines)
+        with self._db.read() as conn:
+            priced, names = self._price(conn, lines)
+            reserved = {sku: s.from_reserved for sku, s in self._selling(conn, priced).items()}
+        total = self._total(priced)
+        reasons = approvals_needed(priced, reserved, names)
+        approver = None
+        if reasons:
+            if manager is None and associate.role is not Role.MANAGER:
+                raise ManagerRequired(" ".join(reasons))
+            approver = self._sessions.approve(manager, associate, now, "This sale")
+        return {"total": total, "currency": self._currency, "needs_manager": reasons,
+                "approved_by": approver.id if approver else None}
+
+    @staticmethod
+    def _check_reasons(lines: list[SaleLineIn]) -> None:
+        for line in lines:
+            if line.price_override is not None and not line.override_reason:
+                raise InvalidInput(f"The price override of {line.code} needs a reason (override_reason).")
+
+    def _price(self, conn: sqlite3.Connection, lines: list[SaleLineIn]) -> tuple[list[PricedLine], dict[str, str]]:
+        priced, names = [], {}
+        for line in lines:
+            product = known_product(conn, line.code)
+            if product["currency"] != self._currency:
+                raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
+                                       f"in {self._currency}; the catalog needs fixing at head office.")
+            unit = line.price_override if line.price_override is not None else product["price"]
+            priced.append(PricedLine(product["sku"], line.qty, unit, product["tax_rate_bp"], product["price"]))
+            names[product["sku"]] = product["name"]
+        return priced, names
+
+    @staticmethod
+    def _selling(conn: sqlite3.Connection, priced: list[PricedLine]) -> dict:
+        wanted: dict[str, int] = {}
+        for line in priced:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        return {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
+
+    @staticmethod
+    def _total(priced: list[PricedLine]) -> int:
+        try:
+            return check_lines(priced)
+        except SaleRuleBroken as e:
+            raise InvalidInput(str(e)) from e
 
     def is_other_stores(self, number: str) -> bool:
         """Whether a receipt number is another store's (only central knows it), not this store's own."""
@@ -134,34 +183,16 @@ class SalesService:
 
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:
-        priced, names = [], {}
-        for line in sale.lines:
-            product = known_product(conn, line.code)
-            if product["currency"] != self._currency:
-                raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
-                                       f"in {self._currency}; the catalog needs fixing at head office.")
-            if line.price_override is not None and line.price_override != product["price"] and approver is None:
-                raise ManagerRequired(f"Changing the price of {product['sku']} needs a manager's approval: add "
-                                      '"manager": {"id", "pin"} to the sale.')
-            unit = line.price_override if line.price_override is not None else product["price"]
-            priced.append(PricedLine(product["sku"], line.qty, unit, product["tax_rate_bp"], product["price"]))
-            names[product["sku"]] = product["name"]
+        priced, names = self._price(conn, sale.lines)
+        total = self._total(priced)
         try:
-            total = check_lines(priced)
             change_due = settle(total, sale.tenders)
         except TendersDoNotCover as e:
             raise TenderMismatch(str(e)) from e
-        except SaleRuleBroken as e:
-            raise InvalidInput(str(e)) from e
-
-        wanted: dict[str, int] = {}
-        for line in priced:
-            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        sold = {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
-        into_reserved = [sku for sku, s in sold.items() if s.from_reserved]
-        if into_reserved and approver is None:
-            raise ManagerRequired(f"Units of {', '.join(into_reserved)} are promised to customer orders; selling them "
-                                  'needs a manager\'s approval: add "manager": {"id", "pin"} to the sale.')
+        sold = self._selling(conn, priced)
+        reasons = approvals_needed(priced, {sku: s.from_reserved for sku, s in sold.items()}, names)
+        if reasons and approver is None:
+            raise ManagerRequired(" ".join(reasons))
 
         number = receipt_number(self._store_id, next_number(conn, "receipt"))
         lines = [self._line(line, approver, sale.lines[i].override_reason) for i, line in enumerate(priced)]

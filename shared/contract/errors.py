@@ -26,6 +26,12 @@ class InvalidInput(DomainError):
     code, title = "validation_error", "The request is not valid"
 
 
+class AmountTooLarge(InvalidInput):
+    """A total beyond what one document may carry (`shared.contract.models.MAX_AMOUNT`)."""
+
+    code, title = "amount_too_large", "The amount is too large"
+
+
 class NotFound(DomainError):
     code, title = "not_found", "Not found"
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.contract.addresses import ShipTo
 from shared.contract.models import (
     Currency,
     FulfilmentType,
@@ -214,7 +215,7 @@ class FulfilmentAssign(Lenient):
     type: FulfilmentType
     lines: list[Line]
     customer: Customer
-    ship_to: dict | None = None
+    ship_to: ShipTo | None = None
     pickup_code_hash: str | None = None
     receipt_token: str | None = None
     accept_by: datetime
@@ -283,21 +284,28 @@ class Heartbeat(Lenient):
 class AppliedWatermark(Lenient):
     """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`.
 
-    `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
+    `readable_seq`: see below. `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
     a database restored from a backup carries on above them, so it never gives a customer a number twice."""
 
     epoch: str
     applied_seq: int = Field(ge=0)
     numbers: dict[str, int] = {}
+    # The last seq filled by a readable event (a dead letter fills its place too, but proves nothing): a store
+    # takes itself for restored from a backup only when this is above its own last seq.
+    readable_seq: int | None = Field(None, ge=0)
+
+
+MAX_PICKUP_HOLD_DAYS = 365  # a ready pickup waits at most a year for its customer
+MAX_ACCEPT_TIMEOUT_S = 7 * 86400  # a store answers an assignment within a week at the latest
 
 
 class CatalogPolicy(Lenient):
     """`omni.catalog.policy`: the parts of the routing policy stores act on."""
 
-    pickup_hold_days: int = 7
+    pickup_hold_days: int = Field(7, ge=1, le=MAX_PICKUP_HOLD_DAYS)
     auto_accept: bool = True
-    accept_timeout_s: int = 900
-    credit_note_valid_days: int | None = None
+    accept_timeout_s: int = Field(900, ge=1, le=MAX_ACCEPT_TIMEOUT_S)
+    credit_note_valid_days: int | None = Field(None, ge=1, le=3650)
 
 
 class CatalogKeys(Lenient):

@@ -229,7 +229,7 @@ class TestFulfilmentPaper:
         with agent(tmp_path, printers) as client:
             client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
             assign(client, "AL-2", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
-                                                    "postcode": "LS1 1AA", "country": "GB"})
+                                                    "postal_code": "LS1 1AA", "country": "GB"})
             client.post("/v1/fulfilments/AL-2/pick")
             client.post("/v1/fulfilments/AL-2/pack", json={"parcels": [{"weight_g": 800}]})
             client.post("/v1/fulfilments/AL-2/ship", json={"carrier": "DHL", "tracking_number": "JJD0001234"})
