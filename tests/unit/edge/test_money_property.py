@@ -1,7 +1,8 @@
 """Every cent right (hypothesis, over random sequences of sales, returns, price overrides and tenders, through the
 store's services on a real SQLite file; store credit through head office's real credit-note ledger, in process):
 
-- every sale: tenders − change = total, and what its tenders paid adds up to the total;
+- every sale: tenders − change = total, the change comes out of cash handed over, and what its tenders paid adds
+  up to the total;
 - every refund: never more to a tender than it paid and had not had back; a receipt never refunds more than it
   took;
 - the end-of-day summary equals the sum of the day's receipts and returns as they were answered;
@@ -207,7 +208,7 @@ class Counter:
         for answered in self.receipts:
             tendered = sum(t["amount"] for t in answered["tenders"])
             assert tendered - answered["change_due"] == answered["total"], answered
-            assert answered["change_due"] >= 0
+            assert 0 <= answered["change_due"] <= sum(t["amount"] for t in answered["tenders"] if t["type"] == "cash")
             receipt = self.sales.receipt(answered["receipt_number"])
             paid = self._paid(receipt)
             assert sum(paid) == receipt["total"]
