@@ -35,7 +35,9 @@ class CentralCreditNotes:
             body = self._ask(request)
         except NoAnswer as e:
             log.info("credit hold for sale %s: %s", sale_id, e)
-            # A hold central made but could not answer lapses by itself (or the retry of this sale takes it).
+            # Central may have made the hold and lost its answer: give it back now if central can be told, so a new
+            # try at the counter finds the whole balance; otherwise it lapses by itself.
+            self.release(sale_id)
             raise CentralUnreachable(UNREACHABLE) from e
         if isinstance(body, dict) and body.get("code"):
             raise _refusal(body)
