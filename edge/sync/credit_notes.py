@@ -51,6 +51,12 @@ class CentralCreditNotes:
             log.warning("credit hold of sale %s not released now (it lapses at head office): %s", sale_id, e)
 
     def _ask(self, request: CreditRequest) -> object:
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:  # waiting here would block the very loop that must carry the request
+            raise NoAnswer("asked from the agent's event loop; store credit is checked from worker threads")
         call = ask_central(self._link(), subjects.credit_request(self._store_id),
                            request.model_dump_json().encode(), self._timeout)
         future = asyncio.run_coroutine_threadsafe(call, self._loop)
