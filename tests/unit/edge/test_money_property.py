@@ -5,7 +5,8 @@ store's services on a real SQLite file; store credit through head office's real 
   up to the total;
 - every refund: never more to a tender than it paid and had not had back; a receipt never refunds more than it
   took;
-- the end-of-day summary equals the sum of the day's receipts and returns as they were answered;
+- each business day's end-of-day summary equals the sum of that day's receipts and returns as they were answered
+  (a long sequence runs past midnight);
 - a refused operation records nothing; a credit note never goes below zero, and no hold outlives its sale.
 
 The suite runs a few examples (profile `money`); for many more:
@@ -114,6 +115,11 @@ class Counter:
         self.notes: dict[str, int] = {}  # credit note → what is left on it, by the bookkeeper's count
         self.step = 0
 
+    @property
+    def at(self) -> datetime:
+        """Each operation 100 minutes after the last: a longer sequence runs into the next business day."""
+        return NOW + timedelta(minutes=100 * self.step)
+
     def run(self, op: tuple) -> None:
         self.step += 1
         before = self._counts()
@@ -149,7 +155,7 @@ class Counter:
                                                     None if unit == PRICES[sku] else "damaged box")
                                          for sku, qty, unit in priced], tenders, None, request),
                                  MANAGER if any(unit != PRICES[sku] for sku, _, unit in priced) else CASHIER,
-                                 f"sale-{self.step}", NOW + timedelta(minutes=self.step)).body
+                                 f"sale-{self.step}", self.at).body
         assert body["total"] == total, "the total is not the sum of the lines at the prices asked"
         for tender in tenders:
             if tender.type == "store_credit":
@@ -170,14 +176,14 @@ class Counter:
         body = self.returns.record(ReturnIn(receipt["receipt_number"],
                                             [ReturnLineIn(sku, qty, "unwanted", Disposition.RESTOCK)
                                              for sku, qty in wanted.items()], refund_to, None, {"step": self.step}),
-                                   CASHIER, f"return-{self.step}", NOW + timedelta(minutes=self.step)).body
+                                   CASHIER, f"return-{self.step}", self.at).body
         assert not too_many, "a return of more than was left was taken"
         self._refunded(body, receipt)
 
     def _no_receipt(self, sku, qty, refund_to):
         body = self.returns.record(ReturnIn(None, [ReturnLineIn(sku, qty, "gift", Disposition.RESTOCK)], refund_to,
                                             None, {"step": self.step}),
-                                   MANAGER, f"return-{self.step}", NOW + timedelta(minutes=self.step)).body
+                                   MANAGER, f"return-{self.step}", self.at).body
         assert body["refund_total"] == qty * PRICES[sku]
         self._refunded(body, None)
 
@@ -204,7 +210,6 @@ class Counter:
                          for table in ("sales", "returns", "outbox", "stock_ledger"))
 
     def check(self) -> None:
-        taken: dict[str, int] = {}
         for answered in self.receipts:
             tendered = sum(t["amount"] for t in answered["tenders"])
             assert tendered - answered["change_due"] == answered["total"], answered
@@ -217,24 +222,32 @@ class Counter:
             back = sum(r["refund_total"] for r in self.refunds
                        if r["original"].get("receipt_number") == answered["receipt_number"])
             assert back <= receipt["total"], f"{answered['receipt_number']} refunded {back} of {receipt['total']}"
-            for tender in answered["tenders"]:
-                taken[tender["type"]] = taken.get(tender["type"], 0) + tender["amount"]
-            if answered["change_due"]:
-                taken["cash"] = taken.get("cash", 0) - answered["change_due"]
-        for ret in self.refunds:
-            for refund in ret["refunds"]:
-                taken[refund["tender"]] = taken.get(refund["tender"], 0) - refund["amount"]
-        with self.db.read() as conn:
-            summary = day_summary(self.printing, conn, "EUR", NOW.date(), NOW)
-        assert (summary.sales_count, summary.sales_total) == (len(self.receipts),
-                                                              sum(r["total"] for r in self.receipts))
-        assert (summary.returns_count, summary.returns_total) == (len(self.refunds),
-                                                                  sum(r["refund_total"] for r in self.refunds))
-        assert {t.type: t.amount for t in summary.tenders} == taken
+        for day in sorted({NOW.date(), self.at.date()}):
+            self._check_day(day)
         for number, left in self.notes.items():
             note = self.central.notes.get(number, NOW)
             assert (note["balance"], note["held"]) == (left, 0), note
             assert note["balance"] >= 0
+
+    def _check_day(self, day) -> None:
+        """The day's summary against the receipts and returns answered that day (UTC is the store's zone here)."""
+        sales = [r for r in self.receipts if r["occurred_at"][:10] == day.isoformat()]
+        returns = [r for r in self.refunds if r["occurred_at"][:10] == day.isoformat()]
+        taken: dict[str, int] = {}
+        for answered in sales:
+            for tender in answered["tenders"]:
+                taken[tender["type"]] = taken.get(tender["type"], 0) + tender["amount"]
+            if answered["change_due"]:
+                taken["cash"] = taken.get("cash", 0) - answered["change_due"]
+        for ret in returns:
+            for refund in ret["refunds"]:
+                taken[refund["tender"]] = taken.get(refund["tender"], 0) - refund["amount"]
+        with self.db.read() as conn:
+            summary = day_summary(self.printing, conn, "EUR", day, self.at)
+        assert (summary.sales_count, summary.sales_total) == (len(sales), sum(r["total"] for r in sales))
+        assert (summary.returns_count, summary.returns_total) == (len(returns),
+                                                                  sum(r["refund_total"] for r in returns))
+        assert {t.type: t.amount for t in summary.tenders} == taken
 
 
 @settings(PROFILE)
