@@ -28,7 +28,7 @@ class CentralCreditNotes:
                  loop: asyncio.AbstractEventLoop):
         self._link, self._store_id, self._timeout, self._loop = link, store_id, timeout, loop
 
-    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> dict[str, str | None]:
         request = CreditRequest(action="hold", sale_id=sale_id, currency=currency,
                                 notes=[CreditAmount(number=n, amount=a) for n, a in asked.items()])
         try:
@@ -42,7 +42,9 @@ class CentralCreditNotes:
         if isinstance(body, dict) and body.get("code"):
             raise _refusal(body)
         if not isinstance(body, dict) or body.get("sale_id") != sale_id:
+            self.release(sale_id)
             raise CentralUnreachable(UNREACHABLE)
+        return {note.get("number"): note.get("expires_at") for note in body.get("notes", []) if isinstance(note, dict)}
 
     def release(self, sale_id: str) -> None:
         try:

@@ -30,6 +30,7 @@ from edge.services.access import Associate, Sessions
 from edge.services.printing import day_summary
 from edge.services.returns import ReturnIn, ReturnLineIn, ReturnsService
 from edge.services.sales import SaleIn, SaleLineIn, SalesService
+from edge.store.products import put_catalog_setting
 from edge.store.schema import open_database
 from shared.contract.errors import DomainError
 from shared.contract.events import (
@@ -40,6 +41,7 @@ from shared.contract.events import (
 )
 from shared.contract.models import Disposition, Role
 from shared.contract.tenders import paid_per_tender
+from shared.runtime.clock import to_text
 from tests.unit.edge.conftest import CATALOG, add_products
 
 settings.register_profile("money", max_examples=15, deadline=None,
@@ -75,10 +77,11 @@ class HeadOffice:
         self.notes = CreditNotes(self.db, timedelta(minutes=10))
         self.applied = 0
 
-    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
-        self.notes.carry_out("S001", CreditRequest(action="hold", sale_id=sale_id, currency=currency,
-                                                   notes=[{"number": n, "amount": a} for n, a in asked.items()]),
-                             NOW)
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> dict[str, str | None]:
+        held = self.notes.carry_out("S001", CreditRequest(action="hold", sale_id=sale_id, currency=currency,
+                                                          notes=[{"number": n, "amount": a}
+                                                                 for n, a in asked.items()]), NOW)
+        return {note["number"]: note["expires_at"] for note in held["notes"]}
 
     def release(self, sale_id: str) -> None:
         self.notes.carry_out("S001", CreditRequest(action="release", sale_id=sale_id), NOW)
@@ -265,3 +268,26 @@ def test_any_sequence_of_sales_returns_overrides_and_tenders_keeps_every_cent(op
         finally:
             counter.db.close()
             counter.central.db.close()
+
+
+def test_money_given_back_to_a_note_keeps_that_notes_expiry_however_the_policy_changed(tmp_path):
+    counter = Counter(tmp_path)
+    try:
+        with counter.db.write() as conn:
+            put_catalog_setting(conn, "policy", json.dumps({"credit_note_valid_days": 30}))
+        counter.run(("no_receipt", "MUG-01", 1, "store_credit"))
+        [first] = counter.refunds[0]["refunds"]
+        assert first["expires_at"] == to_text(counter.at + timedelta(days=30))
+        with counter.db.write() as conn:
+            put_catalog_setting(conn, "policy", json.dumps({"credit_note_valid_days": 365}))
+        counter.run(("sell", [("MUG-01", 1, None)], [("store_credit", 100)], 0, "exact"))
+        assert counter.receipts[0]["tenders"][0]["expires_at"] == first["expires_at"]
+        counter.run(("return", 0, [1], "original", False))
+        [back] = counter.refunds[1]["refunds"]
+        assert (back["tender"], back["amount"]) == ("store_credit", PRICES["MUG-01"])
+        assert back["reference"] != first["reference"] and back["expires_at"] == first["expires_at"]
+        counter.run(("no_receipt", "MUG-01", 1, "store_credit"))  # the customer's choice: today's policy
+        assert counter.refunds[2]["refunds"][0]["expires_at"] == to_text(counter.at + timedelta(days=365))
+    finally:
+        counter.db.close()
+        counter.central.db.close()
