@@ -202,6 +202,22 @@ class TestFulfilmentPaper:
             assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
                                                                                  "collection"]
 
+    def test_an_assign_of_an_older_order_with_a_one_line_address_prints_it_under_the_customers_name(
+            self, tmp_path, counter, labels):
+        printers = [receipt_printer(counter.target),
+                    PrinterConfig(name="labels", target=labels.target, kind="label")]
+        with agent(tmp_path, printers) as client:
+            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+            assign(client, "AL-3", "ship", ship_to={"address": "10 Downing St, London SW1A 2AA", "lat": 51.5,
+                                                    "lon": -0.12})
+            client.post("/v1/fulfilments/AL-3/pick")
+            client.post("/v1/fulfilments/AL-3/pack", json={"parcels": [{"weight_g": 500}]})
+            client.post("/v1/fulfilments/AL-3/ship", json={"carrier": "DPD", "tracking_number": "DPD0001"})
+            label = poll(lambda: labels.jobs, what="the label printed")[0].decode()
+            assert "^FDZoë Łukasz^FS" in label and "^FD10 Downing St, London SW1A 2AA^FS" in label
+            assert client.get("/v1/fulfilments/AL-3").json()["ship_to"] == {
+                "name": "Zoë Łukasz", "line1": "10 Downing St, London SW1A 2AA", "lat": 51.5, "lon": -0.12}
+
     def test_shipping_prints_a_zpl_label_on_the_label_printer(self, tmp_path, counter, labels):
         printers = [receipt_printer(counter.target),
                     PrinterConfig(name="labels", target=labels.target, kind="label")]
