@@ -225,12 +225,13 @@ class ShipmentsScreen(FulfilmentQueue):
             return
         fulfilment = self.selected
         lines = ship_to_lines(fulfilment.get("ship_to"), fulfilment.get("customer")) if fulfilment else []
-        found.first(Static).update("Ship to:\n  " + "\n  ".join(lines) if lines else "Ship to: (no address)"
+        # One wrapped paragraph: at 80×24 the queue keeps its rows.
+        found.first(Static).update(("Ship to: " + " · ".join(lines) if lines else "Ship to: (no address)")
                                    if fulfilment else "")
 
     async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
         """Before a parcel ships, the label it will print, for the associate to check the address."""
-        if step != "ship":
+        if step != "ship" or fulfilment["status"] != "packed":  # not packed: the agent says why it cannot ship
             return True
         preview = await self.client.label_preview(fulfilment["allocation_id"], body["carrier"],
                                                   body["tracking_number"])
