@@ -231,10 +231,12 @@ class ShipmentsScreen(FulfilmentQueue):
 
     async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
         """Before a parcel ships, the label it will print, for the associate to check the address."""
-        if step != "ship" or fulfilment["status"] != "packed":  # not packed: the agent says why it cannot ship
+        if step != "ship":
             return True
         preview = await self.client.label_preview(fulfilment["allocation_id"], body["carrier"],
                                                   body["tracking_number"])
+        if preview["status"] != "packed":  # the agent's answer to the step says why it cannot ship
+            return True
         return bool(await self.app.push_screen_wait(LabelPreviewDialog(fulfilment["order_id"], preview["text"])))
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),

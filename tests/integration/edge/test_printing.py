@@ -202,6 +202,34 @@ class TestFulfilmentPaper:
             assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
                                                                                  "collection"]
 
+    def test_the_label_can_be_seen_before_it_ships_and_seeing_it_prints_nothing(self, tmp_path, counter, labels):
+        printers = [receipt_printer(counter.target),
+                    PrinterConfig(name="labels", target=labels.target, kind="label")]
+        with agent(tmp_path, printers) as client:
+            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+            assign(client, "AL-4", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
+                                                    "region": "West Yorkshire", "postal_code": "LS1 1AA",
+                                                    "country": "GB", "phone": "+44 113 496 0000"})
+            client.post("/v1/fulfilments/AL-4/pick")
+            client.post("/v1/fulfilments/AL-4/pack", json={"parcels": [{"weight_g": 1200}]})
+            seen = client.get("/v1/fulfilments/AL-4/label", params={"carrier": "Royal Mail",
+                                                                   "tracking_number": "RM123"})
+            assert seen.status_code == 200, seen.text
+            preview = seen.json()
+            assert preview["status"] == "packed"
+            assert preview["ship_to"] == ["Ann Lee", "1 High St", "LS1 1AA Leeds", "West Yorkshire", "GB",
+                                          "Tel +44 113 496 0000"]
+            assert "^FDRM123^FS" in preview["zpl"] and "Weight 1.20 kg" in preview["text"]
+            assert [j["kind"] for j in journal(client, "O-AL-4")] == ["packing-slip", "pick-list"]
+            slip = poll(lambda: len(counter.jobs) >= 2 and counter.jobs[1], what="the packing slip")
+            assert b"PACKING SLIP" in slip and b"LS1 1AA Leeds" in slip and b"Ann Lee" in slip
+            client.post("/v1/fulfilments/AL-4/ship", json={"carrier": "Royal Mail", "tracking_number": "RM123"})
+            printed = poll(lambda: labels.jobs, what="the label printed")[0].decode()
+            assert printed == preview["zpl"]  # what was seen is what printed
+            assign(client, "AL-5", "pickup")
+            assert client.get("/v1/fulfilments/AL-5/label").status_code == 422
+            assert client.get("/v1/fulfilments/NOPE/label").status_code == 404
+
     def test_an_assign_of_an_older_order_with_a_one_line_address_prints_it_under_the_customers_name(
             self, tmp_path, counter, labels):
         printers = [receipt_printer(counter.target),
