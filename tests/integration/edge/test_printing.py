@@ -68,6 +68,15 @@ def assign(client, aid: str, type_: str, **extra) -> None:
         **extra})
 
 
+@contextmanager
+def shipping_agent(tmp_path, counter, labels):
+    """The agent with a receipt and a label printer and three mugs on the shelf."""
+    printers = [receipt_printer(counter.target), PrinterConfig(name="labels", target=labels.target, kind="label")]
+    with agent(tmp_path, printers) as client:
+        client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        yield client
+
+
 def journal(client, ref: str | None = None) -> list[dict]:
     return client.get("/v1/print/jobs", params={"ref": ref} if ref else {}).json()["items"]
 
@@ -203,10 +212,7 @@ class TestFulfilmentPaper:
                                                                                  "collection"]
 
     def test_the_label_can_be_seen_before_it_ships_and_seeing_it_prints_nothing(self, tmp_path, counter, labels):
-        printers = [receipt_printer(counter.target),
-                    PrinterConfig(name="labels", target=labels.target, kind="label")]
-        with agent(tmp_path, printers) as client:
-            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        with shipping_agent(tmp_path, counter, labels) as client:
             assign(client, "AL-4", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
                                                     "region": "West Yorkshire", "postal_code": "LS1 1AA",
                                                     "country": "GB", "phone": "+44 113 496 0000"})
@@ -232,10 +238,7 @@ class TestFulfilmentPaper:
 
     def test_an_assign_of_an_older_order_with_a_one_line_address_prints_it_under_the_customers_name(
             self, tmp_path, counter, labels):
-        printers = [receipt_printer(counter.target),
-                    PrinterConfig(name="labels", target=labels.target, kind="label")]
-        with agent(tmp_path, printers) as client:
-            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        with shipping_agent(tmp_path, counter, labels) as client:
             assign(client, "AL-3", "ship", ship_to={"address": "10 Downing St, London SW1A 2AA", "lat": 51.5,
                                                     "lon": -0.12})
             client.post("/v1/fulfilments/AL-3/pick")
@@ -247,10 +250,7 @@ class TestFulfilmentPaper:
                 "name": "Zoë Łukasz", "line1": "10 Downing St, London SW1A 2AA", "lat": 51.5, "lon": -0.12}
 
     def test_shipping_prints_a_zpl_label_on_the_label_printer(self, tmp_path, counter, labels):
-        printers = [receipt_printer(counter.target),
-                    PrinterConfig(name="labels", target=labels.target, kind="label")]
-        with agent(tmp_path, printers) as client:
-            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        with shipping_agent(tmp_path, counter, labels) as client:
             assign(client, "AL-2", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
                                                     "postal_code": "LS1 1AA", "country": "GB"})
             client.post("/v1/fulfilments/AL-2/pick")
