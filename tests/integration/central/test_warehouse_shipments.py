@@ -164,6 +164,21 @@ class TestRejecting:
                                               "shipped_at": now_text()})
         assert refused.status_code == 409
 
+    async def test_units_rejected_as_missing_stay_out_of_the_warehouses_atp_until_its_next_feed(self, central):
+        async def dc1_atp() -> int:
+            nodes = (await central.client.get("/v1/atp/TEE")).json()["nodes"]
+            return next(n["atp"] for n in nodes if n["node_id"] == "DC1")
+        damaged = (await place(central, {"TEE": 2}))["allocations"][0]["id"]
+        full = (await place(central, {"TEE": 3}))["allocations"][0]["id"]
+        assert await dc1_atp() == 5
+        await central.client.post(f"/v1/nodes/DC1/allocations/{damaged}/reject", json={"reason": "damaged"})
+        assert await dc1_atp() == 5  # the 2 damaged units are not there to promise again
+        await central.client.post(f"/v1/nodes/DC1/allocations/{full}/reject", json={"reason": "no_capacity"})
+        assert await dc1_atp() == 8  # the 3 units are there; the warehouse only could not ship them
+        counted = await central.client.put("/v1/nodes/DC1/stock", json={  # the WMS's own count, after the fact
+            "as_of": now_text(), "items": [{"sku": "TEE", "available": 7}, {"sku": "MUG", "available": 10}]})
+        assert counted.status_code == 200 and await dc1_atp() == 7
+
     async def test_after_a_partial_shipment_only_the_rest_is_rejected_and_routed_elsewhere(self, central):
         placed = await place(central, {"TEE": 3})
         dc1 = placed["allocations"][0]["id"]
