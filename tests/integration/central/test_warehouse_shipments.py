@@ -86,6 +86,8 @@ class TestShipping:
         assert (first.json()["allocation_status"], first.json()["order_status"]) == ("accepted", "partially_shipped")
         assert first.json()["unshipped"] == [{"sku": "MUG", "qty": 1}, {"sku": "TEE", "qty": 1}]
         assert first.json()["tracking_url"] == "https://track.acme.example/p/A-1"
+        refused = await central.client.post(f"/v1/orders/{placed['id']}/cancel", json={"reason": "too late"})
+        assert refused.status_code == 409 and "shipped" in refused.json()["detail"]
         second = await ship(central, "DC1", {"allocation_id": allocation["id"], "carrier": "Hermes",
                                              "tracking_number": "H-2", "shipped_at": now_text()})
         assert second.status_code == 201
