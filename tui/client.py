@@ -99,6 +99,10 @@ class EdgeClient:
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
 
+    async def put_back_done(self, task_id: int) -> dict:
+        """The units of a cancelled or expired order are back on the shelf; repeating it answers 200."""
+        return await self._request("POST", f"/v1/tasks/{task_id}/done")
+
     async def print_jobs(self, ref: str | None = None, limit: int = 50) -> list[dict]:
         params = {"limit": limit, **({"ref": ref} if ref else {})}
         return (await self._request("GET", "/v1/print/jobs", params=params))["items"]

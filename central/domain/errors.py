@@ -29,3 +29,7 @@ class UnknownStore(InvalidInput):
 
 class AddressNotLocated(InvalidInput):
     code, title = "address_not_located", "The ship-to address cannot be placed for routing"
+
+
+class FeedFromTheFuture(InvalidInput):
+    code, title = "feed_from_the_future", "The feed is dated in the future"

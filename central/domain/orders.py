@@ -100,8 +100,9 @@ class AllocationState:
 
 
 def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_requested: bool,
-                 held: bool) -> OrderStatus:
-    """The order's status from its allocations, its unfilled units and whether a cancel was asked for."""
+                 held: bool, wanted: int | None = None) -> OrderStatus:
+    """The order's status from its allocations, its unfilled units and whether a cancel was asked for;
+    `wanted` is the units the customer still wants (every unit given up: the order is cancelled)."""
     allocations = list(allocations)
     live = [a for a in allocations if is_live(a.status)]
     if cancel_requested:
@@ -109,7 +110,7 @@ def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_r
             return OrderStatus.CANCEL_REQUESTED  # a store still has to confirm
         return OrderStatus.COMPLETED if any(a.status in DONE for a in live) else OrderStatus.CANCELLED
     if not live:
-        if any(a.status == _A.EXPIRED for a in allocations):
+        if wanted == 0 or any(a.status == _A.EXPIRED for a in allocations):
             return OrderStatus.CANCELLED  # the customer never came: the reservation went back to the shelf
         return OrderStatus.HELD if held else OrderStatus.BACKORDERED
     statuses = {a.status for a in live}

@@ -205,14 +205,15 @@ class Orders:
                                 allocation_id=allocation["id"], node_id=allocation["node_id"], reason=reason)
 
     def route_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], trigger: str,
-                    now: datetime) -> RoutingPlan:
+                    now: datetime, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Route these lines of an order (all of them, or a re-route), excluding every node that already
-        rejected or ignored it; allocations, assigns, the decision and the history in this transaction."""
+        rejected or ignored it (and `exclude`); allocations, assigns, the decision and the history in this
+        transaction."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         policy = self.policy()
-        plan = self.plan_lines(conn, order_id, lines, now, policy)
+        plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
-        created = [self._allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
+        created = [self.allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]
         order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
                                 decision=decision, allocations=created, why=plan.explanation.get("why"))
@@ -222,19 +223,20 @@ class Orders:
         return plan
 
     def plan_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
-                   policy: RoutingPolicy | None = None) -> RoutingPlan:
+                   policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Where these lines of an order would go now, excluding every node that already rejected or ignored
         it; nothing is written."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
                     if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
-                    or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)}
+                    or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)} | set(exclude)
         request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
         policy = policy or self.policy()
         return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
 
-    def _allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
-                  now: datetime) -> str:
+    def allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
+                 now: datetime) -> str:
+        """An allocation of these lines at this node, with its assign (stores) or accepted at once (DCs)."""
         node = get_node(conn, node_id)
         allocation_id = uuid7()
         delivery = json.loads(order["delivery"])

@@ -88,6 +88,19 @@ class ReturnReceipt:
 
 
 @dataclass(frozen=True)
+class CreditNote:
+    """Store credit handed to the customer: what they need to spend it at any store of the network."""
+
+    header: StoreHeader
+    number: str
+    currency: str
+    amount: int
+    return_number: str
+    expires_at: str = ""  # empty: the note never expires
+    occurred_at: str = ""
+
+
+@dataclass(frozen=True)
 class ItemLine:
     """A line of an online order: what to pick or hand over."""
 
@@ -188,8 +201,8 @@ class TestPage:
     sample: str = field(default="äöüß éèà ñ ç ø Å €")
 
 
-Document = (SaleReceipt | ReturnReceipt | CollectionReceipt | BagTag | PickList | ShippingLabel | PackingSlip
-            | EndOfDaySummary | TestPage)
+Document = (SaleReceipt | ReturnReceipt | CreditNote | CollectionReceipt | BagTag | PickList | ShippingLabel
+            | PackingSlip | EndOfDaySummary | TestPage)
 
 
 def sale_receipt(body: dict, header: StoreHeader) -> SaleReceipt:
@@ -225,6 +238,14 @@ def return_receipt(body: dict, header: StoreHeader, names: dict[str, str] | None
                          original_receipt=original.get("receipt_number") if isinstance(original, dict) else original,
                          currency=body.get("currency") or "", lines=lines, refunds=refunds,
                          occurred_at=body.get("occurred_at", ""))
+
+
+def credit_notes(body: dict, header: StoreHeader) -> list[CreditNote]:
+    """The credit notes a return body issued (its store_credit refunds that carry a note number)."""
+    return [CreditNote(header=header, number=r["reference"], currency=body.get("currency") or "", amount=r["amount"],
+                       return_number=body["return_number"], expires_at=r.get("expires_at") or "",
+                       occurred_at=body.get("occurred_at", ""))
+            for r in body.get("refunds", []) if r.get("tender") == "store_credit" and r.get("reference")]
 
 
 def order_lines(assign: dict, names: dict[str, str] | None = None) -> tuple[ItemLine, ...]:
@@ -319,7 +340,7 @@ def _tender(data: dict) -> TenderLine:
 
 
 # The times a document carries (RFC 3339 UTC, as stored); papers show them as the store's wall-clock time.
-TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at", "packed_at")
+TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at", "expires_at", "packed_at")
 
 
 def in_local_time(doc: Document, zone_name: str) -> Document:

@@ -13,6 +13,7 @@ from edge.printing.commands import Command, as_text
 from edge.printing.documents import (
     BagTag,
     CollectionReceipt,
+    CreditNote,
     Document,
     EndOfDaySummary,
     PackingSlip,
@@ -31,8 +32,9 @@ from shared.runtime.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
-    SaleReceipt: "receipt", ReturnReceipt: "return", CollectionReceipt: "collection", BagTag: "bag-tag",
-    PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
+    SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection",
+    BagTag: "bag-tag", PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label",
+    EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
 
@@ -55,6 +57,8 @@ def reference(doc: Document) -> str:
             return doc.receipt_number
         case ReturnReceipt():
             return doc.return_number
+        case CreditNote():
+            return doc.number
         case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
         case EndOfDaySummary():
@@ -71,6 +75,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.sale_receipt(doc, columns)
         case ReturnReceipt():
             return layouts.return_receipt(doc, columns)
+        case CreditNote():
+            return layouts.credit_note(doc, columns)
         case CollectionReceipt():
             return layouts.collection_receipt(doc, columns)
         case BagTag():

@@ -21,6 +21,7 @@ from edge.printing.commands import (
 from edge.printing.documents import (
     BagTag,
     CollectionReceipt,
+    CreditNote,
     EndOfDaySummary,
     ItemLine,
     PackingSlip,
@@ -93,6 +94,21 @@ def return_receipt(doc: ReturnReceipt, columns: int) -> list[Command]:
     out += _tenders(doc.refunds, doc.currency, columns)
     out += [Feed(), Barcode(doc.return_number)]
     return out + lines(["", "Customer signature:", "", "_" * min(columns, 32)]) + _footer(doc.header, columns)
+
+
+def credit_note(doc: CreditNote, columns: int) -> list[Command]:
+    out = _header(doc.header, columns)
+    out += lines(wrap("CREDIT NOTE", columns), align="center", bold=True, big=True)
+    out += lines(two_columns("Number", doc.number, columns), bold=True)
+    out += lines(two_columns(f"VALUE {doc.currency}", money(doc.amount, doc.currency), columns), bold=True, big=True)
+    out += lines(two_columns("Issued", moment(doc.occurred_at), columns))
+    out += lines(two_columns("Valid until", moment(doc.expires_at) if doc.expires_at else "no expiry", columns))
+    out += lines(two_columns("For return", doc.return_number, columns))
+    out.append(rule(columns))
+    out += lines(wrap(f"Spend it at any store of {doc.header.name} while head office can be reached; keep this "
+                      "note until its whole value is used.", columns))
+    out += [Feed(), QrCode(doc.number, size=6 if columns >= COLUMNS_80MM else 5), Barcode(doc.number)]
+    return out + _footer(doc.header, columns)
 
 
 def collection_receipt(doc: CollectionReceipt, columns: int) -> list[Command]:

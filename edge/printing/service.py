@@ -88,6 +88,12 @@ class Printing:
                  printer: str | None = None) -> str | None:
         return self._queue(conn, lambda: documents.return_receipt(body, self.header, names), "receipt", now, printer)
 
+    def credit_notes(self, conn, body: dict, now: datetime, printer: str | None = None) -> list[str]:
+        """The credit notes a return issued, each on its own paper for the customer to keep."""
+        jobs = [self._queue(conn, lambda note=note: note, "receipt", now, printer)
+                for note in documents.credit_notes(body, self.header)]
+        return [job for job in jobs if job is not None]
+
     def ready_for_pickup(self, conn, fulfilment: dict, now: datetime, pickup_by: str | None = None,
                          printer: str | None = None) -> str | None:
         """The bag tag of an order put on the pickup shelf (`pickup_by` as RFC 3339 text, else the fulfilment's)."""

@@ -5,6 +5,8 @@ ZPL is plain text: each field is `^FO x,y` (origin), a font or barcode command, 
 makes the printer read the data as UTF-8.
 """
 
+
+from edge.printing.commands import printable
 from edge.printing.documents import ShippingLabel, TestPage, address_lines
 
 DOTS_WIDE = 812  # 4 in × 203 dpi
@@ -14,8 +16,9 @@ INNER = DOTS_WIDE - 2 * MARGIN
 
 
 def escape(data: str) -> str:
-    """Field data safe inside `^FH_^FD … ^FS`: the escape character first, then the two command prefixes."""
-    return data.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+    """Field data safe inside `^FH_^FD … ^FS`: no control bytes, then the escape character first, then the two
+    command prefixes. Every field's data goes through here."""
+    return printable(data).replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
 
 
 def field(x: int, y: int, data: str, height: int) -> str:

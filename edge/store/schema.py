@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from edge.printing import spool
-from edge.store import epochs
+from edge.store import epochs, outbox
 from edge.store.epochs import read_epoch
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -225,7 +225,7 @@ WHERE ship_to IS NOT NULL AND json_type(ship_to, '$.address') = 'text';
 """
 
 MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION,
-              STRUCTURED_SHIP_TO]
+              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:

@@ -87,6 +87,7 @@ class FulfilmentQueue(SaysMessages, Screen):
         super().__init__()
         self.client = client
         self.items: list[dict] = []
+        self.put_backs: dict[str, int] = {}  # allocation id → its open put-back task
         self.show_finished = False
 
     def compose(self) -> ComposeResult:
@@ -115,12 +116,16 @@ class FulfilmentQueue(SaysMessages, Screen):
     async def reload(self) -> None:
         try:
             items = await self.client.fulfilments(self.fulfilment_type)
+            tasks = await self.client.open_tasks()
         except (EdgeUnreachable, EdgeError) as e:
             self.say(str(e), error=True)
             return
         if not self.is_attached:
             return
-        self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED]
+        # A finished order whose units are still to go back on the shelf stays in the list until they are.
+        self.put_backs = {t["allocation_id"]: t["id"] for t in tasks if t.get("kind") == "put_back"}
+        self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED
+                      or f["allocation_id"] in self.put_backs]
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -131,6 +136,8 @@ class FulfilmentQueue(SaysMessages, Screen):
                 flags.append("[b red]AT RISK[/]")
             if f["status"] == "cancelled":
                 flags.append("[b red]CANCELLED[/]")
+            if f["allocation_id"] in self.put_backs:
+                flags.append("[b]PUT BACK[/]")
             items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
             table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], " ".join(flags),
                           describe_due(due), items_text, key=f["allocation_id"])
@@ -182,6 +189,27 @@ class FulfilmentQueue(SaysMessages, Screen):
         self.say(f"Order {answer['order_id']}: {answer['status']}.")
         self.reload()
 
+    def action_put_back(self) -> None:
+        fulfilment = self.selected
+        task_id = self.put_backs.get(fulfilment["allocation_id"]) if fulfilment else None
+        if task_id is None:
+            self.say("Nothing to put back for this order.", error=True)
+            return
+        self.finish_put_back(fulfilment["order_id"], task_id)
+
+    @work(exit_on_error=False, exclusive=True, group="step")
+    async def finish_put_back(self, order_id: str, task_id: int) -> None:
+        try:
+            await self.client.put_back_done(task_id)
+        except EdgeUnreachable:
+            self.say("The store agent did not answer; press F5 again (repeating it is harmless).", error=True)
+            return
+        except EdgeError as e:
+            self.say(str(e), error=True)
+            return
+        self.say(f"Order {order_id}: its units are back on the shelf.")
+        self.reload()
+
     def action_leave(self) -> None:
         self.dismiss(None)
 
@@ -191,6 +219,7 @@ class PickupsScreen(FulfilmentQueue):
     title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order"
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
+        Binding("f5", "put_back", "Put back", tooltip="The units of a cancelled or expired order are back on the shelf"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
         Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
