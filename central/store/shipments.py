@@ -23,8 +23,11 @@ CREATE TABLE shipments (
 );
 CREATE UNIQUE INDEX shipments_by_tracking ON shipments (allocation_id, tracking_number);
 CREATE INDEX shipments_by_order ON shipments (order_id, shipped_at);
--- A warehouse rejected this allocation because its units are not there (not_found, damaged): they stay out of its
--- ATP until a feed newer than the allocation says what it really has.
+"""
+
+# A warehouse rejected this allocation because its units are not there (not_found, damaged): they stay out of its
+# ATP until a feed newer than the allocation says what it really has.
+STOCK_MISSING = """
 ALTER TABLE allocations ADD COLUMN stock_missing INTEGER NOT NULL DEFAULT 0;
 """
 
