@@ -13,6 +13,7 @@ from central.domain.orders import CLOSED_ORDERS, AllocationStatus, is_live
 from central.services.orders import Orders, check_request
 from central.store import order_changes as change_store
 from central.store import orders as order_store
+from central.store import shipments as shipment_store
 from shared.contract import pickup_codes as pickup
 from shared.contract.errors import InvalidTransition, NotFound
 from shared.runtime.clock import from_text
@@ -70,10 +71,12 @@ class OrderChanges:
         ordered, given_up, _ = lines[sku]
         done = change_store.done_units(conn, order_id).get(sku, 0)
         shares = []
+        shipped = shipment_store.by_allocation(conn, order_id)  # a warehouse's partial shipment has left, too
         for allocation in order_store.allocations_of(conn, order_id):
             units = order_store.lines_of_allocation(conn, allocation["id"])
             if is_live(allocation["status"]) and sku in units:
-                shares.append(rules.AllocationShare(allocation["id"], allocation["status"], units[sku]))
+                status = AllocationStatus.SHIPPED if allocation["id"] in shipped else allocation["status"]
+                shares.append(rules.AllocationShare(allocation["id"], status, units[sku]))
         unfilled = order_store.unfilled_lines(conn, order_id).get(sku, 0)
         try:
             plan = rules.plan_line_cancel(sku, ordered - given_up - done, unfilled, shares, qty)

@@ -88,6 +88,9 @@ class TestShipping:
         assert first.json()["tracking_url"] == "https://track.acme.example/p/A-1"
         refused = await central.client.post(f"/v1/orders/{placed['id']}/cancel", json={"reason": "too late"})
         assert refused.status_code == 409 and "shipped" in refused.json()["detail"]
+        for sku in ("MUG", "TEE"):  # the allocation has begun to leave: none of its lines changes any more
+            line = await central.client.post(f"/v1/orders/{placed['id']}/lines/{sku}/cancel", json={"qty": 1})
+            assert line.status_code == 409 and "shipped" in line.json()["detail"], line.text
         second = await ship(central, "DC1", {"allocation_id": allocation["id"], "carrier": "Hermes",
                                              "tracking_number": "H-2", "shipped_at": now_text()})
         assert second.status_code == 201
