@@ -15,13 +15,12 @@ from edge.api.app import create_app
 from edge.printing.printers import PrinterConfig
 from edge.printing.service import PrintingSettings
 from edge.services.access import AssociateIn, save_associates
-from edge.services.commands import CommandInbox
 from edge.settings import EdgeSettings
 from edge.store.products import put_catalog_setting, upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
-from shared.runtime.ids import uuid7
 from tests.conftest import free_port
+from tests.edge_commands import deliver_to
 from tests.integration.printing.conftest import LoopbackPrinter
 from tests.waiting import poll
 
@@ -52,13 +51,7 @@ def agent(tmp_path, printers: list[PrinterConfig] | None = None, **settings):
 
 def deliver(client, type_: str, payload: dict) -> None:
     """What the command follower does with central's command: into the inbox, then carried out."""
-    edge, now = client.app.state.edge, datetime.now(timezone.utc)
-    with edge.db.write() as conn:
-        seq = conn.execute("SELECT COALESCE(MAX(cmd_seq), 0) + 1 FROM commands").fetchone()[0]
-        conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", (uuid7(), seq, type_, json.dumps(payload), now.isoformat(),
-                                                   now.isoformat()))
-    CommandInbox(edge.db, edge.fulfilments, edge.spool.wake).apply_pending(now)
+    deliver_to(client.app.state.edge, type_, payload)
 
 
 def assign(client, aid: str, type_: str, **extra) -> None:
