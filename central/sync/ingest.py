@@ -204,9 +204,10 @@ class Ingest:
     def _apply_store(self, conn, store_id: str, items: list[Incoming]) -> Position | None:
         """One store's part of a batch, with what it has parked; its new position when that moved."""
         position, retired = projection.load_position(conn, store_id)
-        copies: dict[tuple[str, int], list[Incoming]] = {}
-        for event in parking.parked(conn, store_id):  # parked copies first: they arrived before this batch
-            copies.setdefault(event.arrival.key, []).append(from_parked(store_id, event))
+        copies: dict[tuple[str, int], list[Incoming | parking.ParkedRef]] = {}
+        # Parked copies first (they arrived before this batch), read in full only when one applies or conflicts.
+        for ref in parking.parked_refs(conn, store_id):
+            copies.setdefault(ref.arrival.key, []).append(ref)
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
         result = plan(position, retired, [found[0].arrival for found in copies.values()])
@@ -217,7 +218,7 @@ class Ingest:
         current = position
         for step in result.steps:
             found = copies[step.arrival.key]
-            chosen = found[0]
+            chosen = self._read(conn, store_id, found[0])
             as_of = to_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 projection.open_epoch(conn, store_id, current, as_of)
@@ -235,19 +236,25 @@ class Ingest:
         for arrival in result.held:  # one copy waits per place: the first; another event there is a conflict now
             first, *others = copies[arrival.key]
             for other in others:
-                if other.msg is not None and other.envelope.id != first.envelope.id:
-                    self._conflict(conn, store_id, other, first.envelope.id)
-            if first.msg is not None:
+                if isinstance(other, Incoming) and other.envelope.id != _event_id(first):
+                    self._conflict(conn, store_id, other, _event_id(first))
+            if isinstance(first, Incoming):
                 waiting.append(first)
         self._park(conn, store_id, current, waiting)
         return current if current is not None and current != position else None
 
-    def _check_settled(self, conn, store_id: str, item: Incoming) -> None:
+    def _check_settled(self, conn, store_id: str, copy: "Incoming | parking.ParkedRef") -> None:
         """An event whose place is filled already: a copy of the event there, or a conflict (another event)."""
-        applied_id = parking.applied_event_id(conn, store_id, *item.arrival.key)
-        if applied_id is None or applied_id == item.envelope.id:
+        applied_id = parking.applied_event_id(conn, store_id, *copy.arrival.key)
+        if applied_id is None or applied_id == _event_id(copy):
             return  # the same event again, or of an epoch superseded before it was applied
-        self._conflict(conn, store_id, item, applied_id)
+        self._conflict(conn, store_id, self._read(conn, store_id, copy), applied_id)
+
+    @staticmethod
+    def _read(conn, store_id: str, copy: "Incoming | parking.ParkedRef") -> Incoming:
+        if isinstance(copy, Incoming):
+            return copy
+        return from_parked(store_id, parking.read_parked(conn, store_id, copy))
 
     def _conflict(self, conn, store_id: str, item: Incoming, met_id: str) -> None:
         """Keep an event that met another one at its place (applied, or waiting there first)."""
@@ -270,12 +277,13 @@ class Ingest:
             return
         count, dropped = parking.count_parked(conn, store_id), 0
         current_epoch = position.epoch if position else None
-        for item in sorted(items, key=lambda i: (i.arrival.epoch != current_epoch, i.arrival.seq)):
+        ordered = sorted(items, key=lambda i: _rank(i.arrival, current_epoch))
+        for i, item in enumerate(ordered):
             if count >= self.park_limit:
                 worst = parking.last_parked(conn, store_id, current_epoch)
                 if worst is None or _rank(item.arrival, current_epoch) >= (worst[0] != current_epoch, worst[1]):
-                    dropped += 1
-                    continue
+                    dropped += len(ordered) - i  # these and the rest, needed later still
+                    break
                 parking.unpark(conn, store_id, worst[0], worst[1], worst[2])
                 count -= 1
                 dropped += 1
@@ -333,6 +341,10 @@ class Ingest:
         with self._db.read() as conn:
             return projection.known_positions(conn)
 
+
+
+def _event_id(copy: Incoming | parking.ParkedRef) -> str:
+    return copy.event_id if isinstance(copy, parking.ParkedRef) else copy.envelope.id
 
 
 def _rank(arrival: Arrival, current_epoch: str | None) -> tuple[bool, int]:
