@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from central.domain.sequencing import Arrival
+from central.domain.sequencing import Arrival, Position
 from shared.runtime.clock import from_text, to_text
 
 MIGRATION = """
@@ -134,6 +134,17 @@ def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int
                  (store_id, epoch, seq, event_id))
     if readable:
         conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (seq, store_id))
+
+
+def forget_applied(conn: sqlite3.Connection, store_id: str, position: Position, keep: int) -> None:
+    """Drop the ids of places applied long ago."""
+    conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch=? AND seq <= ?",
+                 (store_id, position.epoch, position.applied_seq - keep))
+
+
+def forget_other_epochs(conn: sqlite3.Connection, store_id: str, epoch: str) -> None:
+    """A new epoch superseded the others: their events are skipped from now on, never compared."""
+    conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch<>?", (store_id, epoch))
 
 
 def readable_seq(conn: sqlite3.Connection, store_id: str) -> int:

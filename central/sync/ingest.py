@@ -46,6 +46,9 @@ MAX_ACK_PENDING = 2000  # nothing waits unacked for a gap any more: this only bo
 # Past this, a flood of conflicting events sent with one store's identity is logged, not stored: the store is
 # flagged long before.
 CONFLICTS_KEPT_PER_STORE = 10_000
+# Which event filled each place is kept for this many places below the watermark: far more than a store's outbox
+# keeps after central has applied it (a second publisher shows up near the head), far less than every event ever.
+APPLIED_IDS_KEPT = 20_000
 
 
 def ingest_consumer_config() -> ConsumerConfig:
@@ -222,6 +225,7 @@ class Ingest:
             as_of = to_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 projection.open_epoch(conn, store_id, current, as_of)
+                parking.forget_other_epochs(conn, store_id, step.arrival.epoch)
                 log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
                 current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
             else:
@@ -232,6 +236,8 @@ class Ingest:
             for other in found[1:]:
                 self._check_settled(conn, store_id, other)
             parking.unpark(conn, store_id, *step.arrival.key)
+        if current is not None and current != position:
+            parking.forget_applied(conn, store_id, current, APPLIED_IDS_KEPT)
         waiting = []
         for arrival in result.held:  # one copy waits per place: the first; another event there is a conflict now
             first, *others = copies[arrival.key]
