@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from central.domain.errors import NodeTypeConflict, StaleFeed
+from central.domain.feed_times import check_feed_time
 from central.settings import CentralSettings
 from central.store import nodes, parking, projection
 from shared.contract.errors import NotFound
@@ -63,6 +64,7 @@ class Nodes:
 
     def feed_warehouse(self, node_id: str, as_of: datetime, available: dict[str, int], now: datetime) -> dict:
         """The warehouse's whole stock as of `as_of`: it replaces the last feed, unless that one is newer."""
+        check_feed_time(as_of, now)
         with self._db.write() as conn:
             node = nodes.get_node(conn, node_id)
             if node is None:

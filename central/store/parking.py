@@ -31,6 +31,9 @@ CREATE TABLE applied_events (                    -- which event filled each plac
     epoch TEXT NOT NULL,
     seq INTEGER NOT NULL,
     event_id TEXT NOT NULL,
+    type TEXT,
+    dead_letter TEXT,                            -- why it filled its place without effect
+    applied_at TEXT,                             -- central's clock
     PRIMARY KEY (store_id, epoch, seq)
 ) WITHOUT ROWID;
 CREATE TABLE event_conflicts (                   -- an event that met another one at its (epoch, seq): kept, not applied
@@ -128,11 +131,14 @@ def count_dropped(conn: sqlite3.Connection, store_id: str, n: int) -> None:
                  "DO UPDATE SET parked_dropped = parked_dropped + excluded.parked_dropped", (store_id, n))
 
 
-def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_id: str,
-                   readable: bool) -> None:
-    conn.execute("INSERT OR REPLACE INTO applied_events (store_id, epoch, seq, event_id) VALUES (?, ?, ?, ?)",
-                 (store_id, epoch, seq, event_id))
-    if readable:
+def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_id: str, type_: str,
+                   dead_letter: str | None, applied_at: str) -> None:
+    """The event that filled its place in the store's order (a dead letter fills it too, with its reason): what a
+    later copy is compared with, and what the audit reads."""
+    conn.execute("INSERT OR REPLACE INTO applied_events (store_id, epoch, seq, event_id, type, dead_letter, "
+                 "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (store_id, epoch, seq, event_id, type_, dead_letter, applied_at))
+    if dead_letter is None:
         conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (seq, store_id))
 
 

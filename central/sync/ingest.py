@@ -232,7 +232,8 @@ class Ingest:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             projection.save_position(conn, store_id, current)
             self._apply_one(conn, store_id, chosen, as_of)
-            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.reason is None)
+            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
+                                   chosen.reason, as_of)
             for other in found[1:]:
                 self._check_settled(conn, store_id, other)
             parking.unpark(conn, store_id, *step.arrival.key)

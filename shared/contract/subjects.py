@@ -58,6 +58,11 @@ def receipt_request(store_id: str) -> str:
     return f"omni.req.{store_id}.receipt"
 
 
+def credit_request(store_id: str) -> str:
+    """Holding (or releasing) an amount of a credit note for a sale at the counter."""
+    return f"omni.req.{store_id}.credit"
+
+
 def catalog_product(sku: str) -> str:
     return f"omni.catalog.product.{sku_token(sku)}"
 

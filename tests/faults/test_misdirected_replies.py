@@ -78,7 +78,7 @@ async def test_answers_aimed_at_other_subjects_land_nowhere(make_settings, nats_
 async def test_a_request_kind_added_later_is_covered_too(make_settings, nats_up, central_nats, scratch_stream):
     scratch, scratch_subject = scratch_stream
     async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
-        central.service.responder.answers["echo"] = lambda data: {"echo": json.loads(data)}
+        central.service.responder.answers["echo"] = lambda _, data: {"echo": json.loads(data)}
         await ask_with_reply(link, f"omni.req.{STORE}.echo", scratch_subject, {"hello": 1})
         answer = await link.nc.request(f"omni.req.{STORE}.echo", b'{"hello": 2}', timeout=10)
         assert json.loads(answer.data) == {"echo": {"hello": 2}}

@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
 from shared.contract.models import Strict
@@ -20,7 +20,7 @@ class StoreBody(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     capabilities: list[Literal["pickup", "ship_from_store"]] = ["pickup", "ship_from_store"]
-    ship_capacity_per_day: int | None = Field(None, ge=0, description="Ship-from-store allocations a day at most.")
+    ship_capacity_per_day: StrictInt | None = Field(None, ge=0, le=100_000, description="Ship-from-store allocations a day at most.")
 
 
 @router.put("/{store_id}", summary="Register or update a store (admin)")
