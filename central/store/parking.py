@@ -143,14 +143,10 @@ def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int
 
 
 def forget_applied(conn: sqlite3.Connection, store_id: str, position: Position, keep: int) -> None:
-    """Drop the ids of places applied long ago."""
+    """Drop the ids of places applied long ago (the audit reports the places below the first kept as recorded
+    before; a superseded epoch keeps its last ones, for the audit of a restored store)."""
     conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch=? AND seq <= ?",
                  (store_id, position.epoch, position.applied_seq - keep))
-
-
-def forget_other_epochs(conn: sqlite3.Connection, store_id: str, epoch: str) -> None:
-    """A new epoch superseded the others: their events are skipped from now on, never compared."""
-    conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch<>?", (store_id, epoch))
 
 
 def readable_seq(conn: sqlite3.Connection, store_id: str) -> int:

@@ -225,7 +225,6 @@ class Ingest:
             as_of = to_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 projection.open_epoch(conn, store_id, current, as_of)
-                parking.forget_other_epochs(conn, store_id, step.arrival.epoch)
                 log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
                 current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
             else:
