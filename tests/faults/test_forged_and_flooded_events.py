@@ -19,7 +19,7 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-FLOODED, CALM = "S003", "S004"
+FLOODED, CALM = "F06", "F07"
 
 
 def received(store: StoreEmitter, seq: int, sku: str):

@@ -15,7 +15,7 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-STORE = "S007"
+STORE = "F07"
 BEAT_S = 0.3
 
 

@@ -15,7 +15,7 @@ from tests.integration.central.conftest import (
 from tests.integration.edge.conftest import add_products, running_edge, store_settings
 from tests.waiting import eventually
 
-STORE = "S008"
+STORE = "F07"
 
 
 async def receive(http, sku: str, n: int) -> None:
@@ -63,7 +63,7 @@ async def test_a_wiped_stream_and_a_restart_with_parked_events_heal_by_themselve
         # Central is down; the store sells on; the stream loses what central never read; the store sells on.
         await receive(http, sku, 4)
         await eventually(lambda: _sent(http), what="the sales published")
-        await central_nats.js.purge_stream(subjects.EVENTS_STREAM)
+        await central_nats.js.purge_stream(subjects.EVENTS_STREAM, subject=subjects.events(STORE))
         await receive(http, sku, 3)
         await eventually(lambda: _sent(http), what="the later sales published")
 
