@@ -230,7 +230,7 @@ class Ingest:
             else:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             projection.save_position(conn, store_id, current)
-            self._apply_one(conn, store_id, chosen, as_of)
+            self._apply_guarded(conn, store_id, chosen, as_of)
             parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
                                    chosen.reason, as_of)
             for other in found[1:]:
@@ -299,6 +299,27 @@ class Ingest:
             parking.count_dropped(conn, store_id, dropped)
             log.warning("store %s: %d event(s) past the %d parked allowed were dropped; they will be asked again",
                         store_id, dropped, self.park_limit)
+
+    def _apply_guarded(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
+        """Apply one event; one that raises becomes a dead letter in its place. Failing the batch instead would bring
+        it back after ack_wait for ever and stop the consumer every store shares. A database that cannot be written
+        (I/O, locked) still fails the batch: that passes, and the events are good."""
+        conn.execute("SAVEPOINT apply_event")
+        try:
+            self._apply_one(conn, store_id, item, as_of)
+        except sqlite3.OperationalError:
+            conn.execute("ROLLBACK TO apply_event")
+            conn.execute("RELEASE apply_event")
+            raise
+        except Exception as e:
+            conn.execute("ROLLBACK TO apply_event")
+            conn.execute("RELEASE apply_event")
+            log.exception("store %s: event %s at seq %d could not be applied; dead-lettered in its place", store_id,
+                          item.envelope.id, item.envelope.seq)
+            item.reason = f"could not be applied: {type(e).__name__}: {e}"
+            self._apply_one(conn, store_id, item, as_of)
+            return
+        conn.execute("RELEASE apply_event")
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
