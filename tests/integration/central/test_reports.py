@@ -232,3 +232,30 @@ class TestADayOfKnownOrders:
                                                                   "to": D.isoformat(), "format": "csv"})
         assert list(csv.reader(io.StringIO(daily.text))) == [["date", "metric", "currency", "value"],
                                                              [D.isoformat(), "fill_rate", "", "0.5714"]]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("path, params, words", [
+        ("/v1/reports/kpis", {"from": "2026-03-03", "to": "2026-03-02"}, "after it ends"),
+        ("/v1/reports/daily", {"metric": "happiness", "from": "2026-03-02", "to": "2026-03-02"},
+         "no daily metric 'happiness'"),
+        ("/v1/reports/daily", {"metric": "sales", "from": "2025-01-01", "to": "2026-03-02"}, "at most 366 days"),
+        ("/v1/reports/kpis", {"from": "0001-01-01", "to": "2026-03-02"}, "2000"),
+        ("/v1/reports/kpis", {"from": "2026-03-02", "to": "9999-12-31"}, "2999"),
+        ("/v1/reports/kpis", {"from": "2026-02-30", "to": "2026-03-02"}, "from"),
+        ("/v1/reports/kpis", {"to": "2026-03-02"}, "from"),
+        ("/v1/reports/kpis", {"from": "2026-03-02", "to": "2026-03-02", "format": "xml"}, "format"),
+        ("/v1/receipts", {"store": "S001", "from": "2026-03-03", "to": "2026-03-02"}, "after it ends"),
+        ("/v1/orders", {"created_from": "2026-03-03T00:00:00Z", "created_to": "2026-03-02T00:00:00Z"},
+         "created_from is after created_to"),
+    ])
+    async def test_is_a_422_problem_that_says_what_is_wrong(self, day, path, params, words):
+        response = await day.client.get(path, params=params)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "validation_error" and words in response.text
+
+    async def test_reports_need_a_token(self, day):
+        response = await day.client.get("/v1/reports/kpis", params={"from": D.isoformat(), "to": D.isoformat()},
+                                        headers={"Authorization": ""})
+        assert response.status_code == 401
