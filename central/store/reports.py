@@ -45,22 +45,33 @@ def _orders_where(window: Window, store: str | None, channel: str | None, alias:
     return " AND ".join(where), params
 
 
-def orders(conn: sqlite3.Connection, window: Window, store: str | None, channel: str | None) -> list[OrderFacts]:
+def order_rows(conn: sqlite3.Connection, window: Window, store: str | None,
+               channel: str | None) -> list[sqlite3.Row]:
+    """The orders placed in the window, each with what its figures need (one read serves them all)."""
     where, params = _orders_where(window, store, channel)
     live, live_values = status_in("a.status", LIVE_ALLOCATIONS)
     done, done_values = status_in("a.status", DONE)
-    rows = conn.execute(
-        "SELECT o.id, o.channel, o.created_at, o.status, o.cancel_requested_at, "
+    done_here = (f"(SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a ON a.id = "
+                 f"l.allocation_id WHERE a.order_id = o.id AND {done} AND a.node_id = ?)" if store else "NULL")
+    return conn.execute(
+        "SELECT o.id, o.channel, o.created_at, o.status, o.cancel_requested_at, o.currency, o.total, o.paid, "
+        "json_extract(o.delivery, '$.store_id') AS pickup_store, "
         "(SELECT SUM(qty) FROM order_lines WHERE order_id = o.id) AS ordered, "
+        "(SELECT group_concat(sku, char(31)) FROM order_lines WHERE order_id = o.id) AS skus, "
         "(SELECT COALESCE(SUM(qty), 0) FROM order_refunds_due WHERE order_id = o.id AND source = ?) AS given_up, "
+        "(SELECT COALESCE(SUM(amount), 0) FROM order_refunds_due WHERE order_id = o.id) AS due, "
         "(SELECT MIN(at) FROM order_history h WHERE h.order_id = o.id AND h.kind = 'status' "
         " AND h.status = 'completed') AS completed_at, "
         "EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.status = 'backordered') AS backordered, "
         f"(SELECT COUNT(DISTINCT a.node_id) FROM allocations a WHERE a.order_id = o.id AND {live}) AS nodes, "
         "(SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
-        f" WHERE a.order_id = o.id AND {done}) AS done "
+        f" WHERE a.order_id = o.id AND {done}) AS done, {done_here} AS done_here "
         f"FROM orders o WHERE {where} ORDER BY o.id",
-        (LINE_CANCEL_SOURCE, *live_values, *done_values, *params)).fetchall()
+        (LINE_CANCEL_SOURCE, *live_values, *done_values, *((*done_values, store) if store else ()),
+         *params)).fetchall()
+
+
+def orders(rows: list[sqlite3.Row]) -> list[OrderFacts]:
     return [OrderFacts(order_id=r["id"], channel=r["channel"], placed_at=from_text(r["created_at"]),
                        completed_at=_at(r["completed_at"]), closed=r["status"] in ("completed", "cancelled"),
                        customer_cancelled=r["cancel_requested_at"] is not None, ordered=r["ordered"] or 0,
@@ -69,43 +80,36 @@ def orders(conn: sqlite3.Connection, window: Window, store: str | None, channel:
             for r in rows]
 
 
+ALLOCATION_STEPS = ("fulfilment.picked", "short_picked", "pickup.ready", "pickup.collected")
+
+
 def allocations(conn: sqlite3.Connection, window: Window, store: str | None,
                 channel: str | None) -> list[AllocationFacts]:
+    """The allocations of the window's orders (only the store's, with `store`), with when each was first reported
+    picked, short, ready and collected (from the orders' histories, read in one pass)."""
     where, params = _orders_where(window, None, channel)
-    at_store = ""
-    if store:
-        at_store = " AND a.node_id = ?"
-        params.append(store)
-
-    def first(kind: str) -> str:
-        return (f"(SELECT MIN(h.at) FROM order_history h WHERE h.order_id = a.order_id AND h.kind = '{kind}' "
-                "AND json_extract(h.detail, '$.allocation_id') = a.id)")
-
-    rows = conn.execute(
-        f"SELECT o.created_at, a.node_type, a.type, a.status, a.reason, {first('fulfilment.picked')} AS picked_at, "
-        f"{first('short_picked')} AS short_at, {first('pickup.ready')} AS ready_at, "
-        f"{first('pickup.collected')} AS collected_at "
-        f"FROM allocations a JOIN orders o ON o.id = a.order_id WHERE {where}{at_store} ORDER BY a.id",
-        params).fetchall()
-    return [AllocationFacts(placed_at=from_text(r["created_at"]), node_type=r["node_type"], type=r["type"],
-                            status=r["status"], reason=r["reason"],
-                            picked=r["picked_at"] is not None or r["short_at"] is not None,
-                            short=r["short_at"] is not None, ready_at=_at(r["ready_at"]),
-                            collected_at=_at(r["collected_at"]))
-            for r in rows]
+    at_store, store_params = (" AND a.node_id = ?", [store]) if store else ("", [])
+    steps = ", ".join("?" * len(ALLOCATION_STEPS))
+    first: dict[tuple[str, str], str] = {}
+    for r in conn.execute(
+            "SELECT json_extract(h.detail, '$.allocation_id') AS allocation_id, h.kind, MIN(h.at) AS at "
+            f"FROM orders o JOIN order_history h ON h.order_id = o.id WHERE {where} AND h.kind IN ({steps}) "
+            "GROUP BY 1, 2", (*params, *ALLOCATION_STEPS)):
+        first[(r["allocation_id"], r["kind"])] = r["at"]
+    rows = conn.execute("SELECT a.id, o.created_at, a.node_type, a.type, a.status, a.reason FROM allocations a "
+                        f"JOIN orders o ON o.id = a.order_id WHERE {where}{at_store} ORDER BY a.id",
+                        (*params, *store_params)).fetchall()
+    facts = []
+    for r in rows:
+        picked, short, ready, collected = (first.get((r["id"], step)) for step in ALLOCATION_STEPS)
+        facts.append(AllocationFacts(placed_at=from_text(r["created_at"]), node_type=r["node_type"], type=r["type"],
+                                     status=r["status"], reason=r["reason"], picked=bool(picked or short),
+                                     short=short is not None, ready_at=_at(ready), collected_at=_at(collected)))
+    return facts
 
 
 def _walk_in(channel: str | None) -> bool:
     return channel in (None, WALK_IN)
-
-
-def _receipts(conn: sqlite3.Connection, window: Window, store: str | None) -> list[sqlite3.Row]:
-    sql = "SELECT store_id, currency, occurred_at, body FROM store_receipts WHERE occurred_at >= ? AND occurred_at < ?"
-    params = [to_text(window.start), to_text(window.end)]
-    if store:
-        sql += " AND store_id = ?"
-        params.append(store)
-    return conn.execute(sql + " ORDER BY occurred_at, receipt_number", params).fetchall()
 
 
 def returned_lines(conn: sqlite3.Connection, window: Window, store: str | None,
@@ -155,42 +159,41 @@ def returned_lines(conn: sqlite3.Connection, window: Window, store: str | None,
     return lines, refunds
 
 
-def sales(conn: sqlite3.Connection, window: Window, store: str | None,
-          channel: str | None) -> tuple[list[SoldUnits], list[Money], list[str]]:
-    """Units sold (walk-in receipts, and units of the window's orders shipped or collected), the sales and payments,
-    and the SKUs asked for (on the window's order lines and receipts), each SKU once per document."""
+def walk_in_sales(conn: sqlite3.Connection, window: Window, store: str | None,
+                  channel: str | None) -> tuple[list[SoldUnits], list[Money], list[str]]:
+    """The window's walk-in receipts: units sold, the sale and each tender's payment, and the SKUs on them (each
+    once per receipt)."""
     sold, money, demand = [], [], []
-    if _walk_in(channel):
-        for r in _receipts(conn, window, store):
-            at, body = from_text(r["occurred_at"]), json.loads(r["body"])
-            sold.append(SoldUnits(at, sum(line["qty"] for line in body["lines"])))
-            money.append(Money(at, r["store_id"], WALK_IN, r["currency"], "sale", body["total"]))
-            money.extend(Money(at, r["store_id"], WALK_IN, r["currency"], "payment", t["paid"], t["type"])
-                         for t in body["tenders"])
-            demand.extend({line["sku"] for line in body["lines"]})
-    if channel == WALK_IN:
+    if not _walk_in(channel):
         return sold, money, demand
-    where, params = _orders_where(window, store, channel)
-    done, done_values = status_in("a.status", DONE)
-    at_store = " AND a.node_id = ?" if store else ""
-    rows = conn.execute(
-        "SELECT o.id, o.channel, o.created_at, o.currency, o.total, o.paid, json_extract(o.delivery, '$.store_id') "
-        "AS pickup_store, (SELECT COALESCE(SUM(amount), 0) FROM order_refunds_due WHERE order_id = o.id) AS due, "
-        "(SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
-        f" WHERE a.order_id = o.id AND {done}{at_store}) AS done, "
-        "(SELECT group_concat(sku, char(31)) FROM order_lines WHERE order_id = o.id) AS skus "
-        f"FROM orders o WHERE {where} ORDER BY o.id",
-        (*done_values, *([store] if store else []), *params)).fetchall()
+    sql = "SELECT store_id, currency, occurred_at, body FROM store_receipts WHERE occurred_at >= ? AND occurred_at < ?"
+    params = [to_text(window.start), to_text(window.end)]
+    if store:
+        sql += " AND store_id = ?"
+        params.append(store)
+    for r in conn.execute(sql + " ORDER BY occurred_at, receipt_number", params):
+        at, body = from_text(r["occurred_at"]), json.loads(r["body"])
+        sold.append(SoldUnits(at, sum(line["qty"] for line in body["lines"])))
+        money.append(Money(at, r["store_id"], WALK_IN, r["currency"], "sale", body["total"]))
+        money.extend(Money(at, r["store_id"], WALK_IN, r["currency"], "payment", t["paid"], t["type"])
+                     for t in body["tenders"])
+        demand.extend({line["sku"] for line in body["lines"]})
+    return sold, money, demand
+
+
+def online_sales(rows: list[sqlite3.Row]) -> tuple[list[SoldUnits], list[Money], list[str]]:
+    """The same of the window's orders (`order_rows`): units shipped or collected (at the store asked about, if
+    any), the sale (its total less the refunds it made due) and payment at its pickup store, and its SKUs."""
+    sold, money, demand = [], [], []
     for r in rows:
         at = from_text(r["created_at"])
-        sold.append(SoldUnits(at, r["done"]))
-        demand.extend((r["skus"] or "").split("\x1f") if r["skus"] else [])
+        sold.append(SoldUnits(at, r["done_here"] if r["done_here"] is not None else r["done"]))
+        demand.extend(r["skus"].split("\x1f") if r["skus"] else [])
         if r["total"] is None:
             continue  # placed before orders were priced
         money.append(Money(at, r["pickup_store"], r["channel"], r["currency"], "sale", r["total"] - r["due"]))
-        for paid in json.loads(r["paid"] or "[]"):
-            money.append(Money(at, r["pickup_store"], r["channel"], r["currency"], "payment", paid["amount"],
-                               paid["tender"]))
+        money.extend(Money(at, r["pickup_store"], r["channel"], r["currency"], "payment", paid["amount"],
+                           paid["tender"]) for paid in json.loads(r["paid"] or "[]"))
     return sold, money, demand
 
 

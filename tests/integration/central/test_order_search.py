@@ -9,7 +9,11 @@ import pytest
 from central.api.routes.orders import OrderBody
 from central.settings import CentralSettings
 from central.store.order_search import search_plan
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, running_central
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    running_central,
+)
 from tests.integration.central.test_orders_api import LONDON, feed
 from tests.integration.central.test_reports import Store
 
