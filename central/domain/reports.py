@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from shared.contract.errors import InvalidInput
+
 WALK_IN = "walk_in"  # the channel of a store's own receipts
 
 
@@ -20,6 +22,11 @@ class Window:
 
     first: date
     last: date
+
+    def __post_init__(self):
+        if self.first > self.last:
+            raise InvalidInput(f"The range starts on {self.first}, after it ends on {self.last}; give `from` on or "
+                               "before `to`.", **{"from": str(self.first), "to": str(self.last)})
 
     @property
     def start(self) -> datetime:

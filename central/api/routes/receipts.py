@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel
 
 from central.api.deps import CursorQuery, LimitQuery, ReadDep, ServiceDep
-from central.api.routes.reports import FromQuery, ToQuery, window
+from central.api.routes.reports import FromQuery, ToQuery
+from central.domain.reports import Window
 from shared.contract.models import Page
 from shared.contract.subjects import STORE_ID
 
@@ -37,7 +38,7 @@ def list_receipts(service: ServiceDep, _: ReadDep,
     start: datetime | None = None
     end: datetime | None = None
     if first is not None or last is not None:
-        days = window(first or last, last or first)
+        days = Window(first or last, last or first)
         start, end = (days.start if first else None), (days.end if last else None)
     return service.lookups.receipts_of_store(store, start, end, cursor, limit)
 

@@ -11,7 +11,6 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from central.api.deps import ReadDep, ServiceDep
 from central.domain.reports import DAILY, Window
 from central.services.reports import daily_csv, kpis_csv
-from shared.contract.errors import InvalidInput
 from shared.contract.models import FIRST_YEAR, LAST_YEAR
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -33,13 +32,6 @@ ChannelQuery = Annotated[str | None, Query(min_length=1, max_length=50,
                                            description="Only this channel; `walk_in` is the stores' own receipts.")]
 FormatQuery = Annotated[Literal["json", "csv"], Query(alias="format", description="`csv` for a spreadsheet.")]
 CSV = {200: {"content": {"text/csv": {}}, "description": "The same figures, as CSV when `format=csv`."}}
-
-
-def window(first: date, last: date) -> Window:
-    if first > last:
-        raise InvalidInput(f"The range starts on {first}, after it ends on {last}; give `from` on or before `to`.",
-                           **{"from": str(first), "to": str(last)})
-    return Window(first, last)
 
 
 Rate = Annotated[float | None, Field(ge=0, le=1, description="A share from 0 to 1; null when there was nothing to "
@@ -190,7 +182,7 @@ class DailySeries(BaseModel):
                     "sync (read)")
 def kpis(service: ServiceDep, _: ReadDep, first: FromQuery, last: ToQuery, store: StoreQuery = None,
          channel: ChannelQuery = None, format_: FormatQuery = "json"):
-    report = service.reports.kpis(window(first, last), store, channel, utc_now())
+    report = service.reports.kpis(Window(first, last), store, channel, utc_now())
     if format_ == "csv":
         return Response(kpis_csv(report), media_type="text/csv")
     return report
@@ -201,7 +193,7 @@ def kpis(service: ServiceDep, _: ReadDep, first: FromQuery, last: ToQuery, store
 def daily(service: ServiceDep, _: ReadDep, first: FromQuery, last: ToQuery,
           metric: Annotated[str, Query(max_length=40, description=f"One of {', '.join(sorted(DAILY))}.")],
           store: StoreQuery = None, channel: ChannelQuery = None, format_: FormatQuery = "json"):
-    series = service.reports.daily(window(first, last), metric, store, channel, utc_now())
+    series = service.reports.daily(Window(first, last), metric, store, channel, utc_now())
     if format_ == "csv":
         return Response(daily_csv(series), media_type="text/csv")
     return series
