@@ -24,6 +24,14 @@ CREATE INDEX orders_by_phone ON orders ({PHONE}, id);
 """
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def sqlite_lower(text: str) -> str:
+    """What SQLite's lower() makes of a text: only A–Z change (so "ÄNGEL" finds "Ängel", as the index has it)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def phone_key(phone: str) -> str:
     """What the PHONE expression makes of a stored number, for the number searched for."""
     return re.sub(r"[ ().-]", "", phone)
@@ -49,12 +57,12 @@ def _search(filters: dict, cursor: str | None, limit: int) -> tuple[str, tuple]:
             params.append(filters[column])
     if filters.get("email"):
         where.append(f"{EMAIL} = ?")
-        params.append(filters["email"].lower())
+        params.append(sqlite_lower(filters["email"]))
     if filters.get("phone"):
         where.append(f"{PHONE} = ?")
         params.append(phone_key(filters["phone"]))
     if filters.get("name"):  # the start of the name, any case: a range on the index
-        start = filters["name"].lower()
+        start = sqlite_lower(filters["name"])
         where.append(f"{NAME} >= ? AND {NAME} < ?")
         params.extend([start, start + "\U0010ffff"])
     if filters.get("store"):

@@ -23,6 +23,7 @@ CUSTOMERS = [
     {"name": "Alan Turing", "email": "alan@example.com", "phone": "+44 (20) 7946-0001"},
     {"name": "ada byron", "email": "byron@example.com"},
     {"name": "Grace Hopper", "email": "grace@example.com", "phone": "+1 555.0100"},
+    {"name": "Ängel Ölsen", "email": "ÄNGEL@example.com"},
 ]
 
 
@@ -32,7 +33,7 @@ async def central(tmp_path_factory):
     async with running_central(settings, with_nats=False) as running:
         assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
         await feed(running, "DC1", 51.45, -0.3, {"TEE": 100})
-        for n, customer in enumerate(CUSTOMERS * 3):  # 12 orders, three of each customer
+        for n, customer in enumerate(CUSTOMERS * 3):  # three orders of each customer
             body = OrderBody.model_validate({"channel": "app" if n % 2 else "web", "customer": customer,
                                              "delivery": LONDON, "lines": [{"sku": "TEE", "qty": 1}]})
             status, _ = running.service.orders.place(body.model_dump(mode="json"), None, T0 + timedelta(days=n))
@@ -61,12 +62,17 @@ class TestFindingOrders:
         assert {o["customer"]["name"] for o in orders} == {"Ada Lovelace", "ada byron"} and len(orders) == 6
         assert await found(central, name="Lovelace") == []
 
+    async def test_letters_beyond_a_to_z_keep_their_case_as_sqlite_compares_them(self, central):
+        assert len(await found(central, name="ÄNGEL ö")) == 0
+        assert len(await found(central, name="ÄNGEL Ö")) == 3
+        assert len(await found(central, email="Ängel@EXAMPLE.com")) == 3
+
     async def test_with_channel_status_store_and_dates_together(self, central):
         orders = await found(central, name="a", channel="app", status="in_fulfilment", store="DC1",
                              created_from=(T0 + timedelta(days=1)).isoformat(),
                              created_to=(T0 + timedelta(days=6)).isoformat())
-        # Days 1..5: orders 1 (Alan, app), 3 (Grace, app: not "a"), 5 (Alan, app).
-        assert [o["customer"]["name"] for o in orders] == ["Alan Turing", "Alan Turing"]
+        # Days 1..5, app: orders 1 (Alan), 3 (Grace: not "a"), 5 (Ada Lovelace); newest first.
+        assert [o["customer"]["name"] for o in orders] == ["Ada Lovelace", "Alan Turing"]
         assert await found(central, email="ada@example.com", store="S999") == []
 
     async def test_page_by_page_newest_first_without_repeats(self, central):
