@@ -111,8 +111,8 @@ class CreditEntry:
 class StoreSync:
     store_id: str
     last_heartbeat_at: datetime | None
-    announced_seq: int | None         # the last seq its latest heartbeat announced, in central's current epoch
-    applied_seq: int
+    announced_seq: int | None         # the last seq its latest heartbeat announced (None: no heartbeat yet)
+    applied_seq: int                  # what central applied of that heartbeat's epoch
     backlog: int | None               # events the store had not sent yet
     oldest_unsent_at: datetime | None
     gap_since: datetime | None

@@ -226,7 +226,9 @@ def store_sync(conn: sqlite3.Connection, store: str | None) -> list[StoreSync]:
         sql += " AND n.id = ?"
         params.append(store)
     return [StoreSync(store_id=r["id"], last_heartbeat_at=_at(r["last_heartbeat_at"]),
-                      announced_seq=r["hb_last_seq"] if r["hb_epoch"] and r["hb_epoch"] == r["epoch"] else None,
-                      applied_seq=r["applied_seq"] or 0, backlog=r["hb_backlog"],
+                      announced_seq=r["hb_last_seq"],
+                      # of the epoch the heartbeat spoke of: none yet, when central has not opened it
+                      applied_seq=(r["applied_seq"] or 0) if r["hb_epoch"] == r["epoch"] else 0,
+                      backlog=r["hb_backlog"],
                       oldest_unsent_at=_at(r["hb_oldest_unsent_at"]), gap_since=_at(r["gap_since"]))
             for r in conn.execute(sql + " ORDER BY n.id", params)]

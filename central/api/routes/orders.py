@@ -101,12 +101,12 @@ def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, lim
                 store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
                 channel: Annotated[str | None, Query(max_length=50)] = None,
                 email: Annotated[str | None, Query(min_length=3, max_length=254,
-                                                   description="The customer's email, any case.")] = None,
+                                                   description="The customer's email, in any case of A–Z.")] = None,
                 phone: Annotated[str | None, Query(min_length=3, max_length=40,
                                                    description="The customer's phone; spaces, dots, dashes and "
                                                                "brackets are ignored.")] = None,
                 name: Annotated[str | None, Query(min_length=1, max_length=200,
-                                                  description="The start of the customer's name, any case.")] = None,
+                                                  description="The start of the customer's name, in any case of A–Z.")] = None,
                 created_from: Annotated[Moment | None, Query(description="Inclusive.")] = None,
                 created_to: Annotated[Moment | None, Query(description="Exclusive.")] = None) -> dict:
     if created_from and created_to and created_from > created_to:
