@@ -60,7 +60,6 @@ class AllocationFacts:
     """An allocation of an order placed in the window; `placed_at` is its order's."""
 
     placed_at: datetime
-    node_type: str
     type: str                         # pickup | ship
     status: str
     reason: str | None
@@ -166,11 +165,11 @@ REROUTED = {"rejected", "timed_out"}
 
 
 def reroute_rate(allocations: list[AllocationFacts]) -> dict:
-    """Store allocations the store turned down or left unanswered, so their lines went elsewhere."""
-    at_stores = [a for a in allocations if a.node_type == "store"]
-    turned = [a for a in at_stores if a.status in REROUTED]
+    """Allocations their node turned down (a store or a warehouse) or a store left unanswered, so their lines went
+    elsewhere."""
+    turned = [a for a in allocations if a.status in REROUTED]
     reasons = Counter(a.reason if a.status == "rejected" and a.reason else a.status for a in turned)
-    return {"allocations": len(at_stores), "rerouted": len(turned), "rate": rate(len(turned), len(at_stores)),
+    return {"allocations": len(allocations), "rerouted": len(turned), "rate": rate(len(turned), len(allocations)),
             "reasons": dict(sorted(reasons.items()))}
 
 

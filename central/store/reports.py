@@ -96,13 +96,13 @@ def allocations(conn: sqlite3.Connection, window: Window, store: str | None,
             f"FROM orders o JOIN order_history h ON h.order_id = o.id WHERE {where} AND h.kind IN ({steps}) "
             "GROUP BY 1, 2", (*params, *ALLOCATION_STEPS)):
         first[(r["allocation_id"], r["kind"])] = r["at"]
-    rows = conn.execute("SELECT a.id, o.created_at, a.node_type, a.type, a.status, a.reason FROM allocations a "
+    rows = conn.execute("SELECT a.id, o.created_at, a.type, a.status, a.reason FROM allocations a "
                         f"JOIN orders o ON o.id = a.order_id WHERE {where}{at_store} ORDER BY a.id",
                         (*params, *store_params)).fetchall()
     facts = []
     for r in rows:
         picked, short, ready, collected = (first.get((r["id"], step)) for step in ALLOCATION_STEPS)
-        facts.append(AllocationFacts(placed_at=from_text(r["created_at"]), node_type=r["node_type"], type=r["type"],
+        facts.append(AllocationFacts(placed_at=from_text(r["created_at"]), type=r["type"],
                                      status=r["status"], reason=r["reason"], picked=bool(picked or short),
                                      short=short is not None, ready_at=_at(ready), collected_at=_at(collected)))
     return facts

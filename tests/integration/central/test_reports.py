@@ -173,7 +173,8 @@ class TestADayOfKnownOrders:
         # Live allocations: A, C, F at one node, G at two.
         assert report["split_rate"] == {"orders": 4, "split": 1, "rate": 0.25}
         assert report["backorder_rate"] == {"orders": 8, "backordered": 1, "rate": 0.125}
-        assert report["reroute_rate"] == {"allocations": 4, "rerouted": 1, "rate": 0.25, "reasons": {"damaged": 1}}
+        # A, B, C, D, E, F one allocation each, G two; S001 turned E down.
+        assert report["reroute_rate"] == {"allocations": 8, "rerouted": 1, "rate": 0.125, "reasons": {"damaged": 1}}
         assert report["pickups"] == {"ready": 3, "collected": 2, "no_shows": 1, "no_show_rate": 0.3333,
                                      "wait_p50_s": 1800, "wait_p90_s": 7200}
         assert report["short_pick_rate"] == {"picked": 3, "short": 1, "rate": 0.3333}
