@@ -75,6 +75,7 @@ class ReturnedLine:
     reason: str
     disposition: str
     qty: int
+    conflict: int = 0                 # units of it refunded beyond what was left to return
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ def returns(lines: list[ReturnedLine], sold: list[SoldUnits]) -> dict:
     groups = Counter()
     for line in lines:
         groups[(line.reason, line.disposition)] += line.qty
-    return {"units_sold": units_sold, "units_returned": returned, "rate": rate(returned, units_sold),
+    return {"units_sold": units_sold, "units_returned": returned,
+            "conflict_units": sum(line.conflict for line in lines), "rate": rate(returned, units_sold),
             "by_reason": [{"reason": reason, "disposition": disposition, "units": units,
                            "rate": rate(units, units_sold)}
                           for (reason, disposition), units in sorted(groups.items())]}

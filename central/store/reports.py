@@ -23,6 +23,7 @@ from central.domain.reports import (
 )
 from central.settings import CentralSettings
 from central.store.atp import node_stocks
+from central.store.receipts import receipt_view
 from central.store.statuses import status_in
 from shared.runtime.clock import from_text, to_text
 
@@ -116,7 +117,7 @@ def returned_lines(conn: sqlite3.Connection, window: Window, store: str | None,
                    channel: str | None) -> tuple[list[ReturnedLine], list[Money]]:
     """Every line returned in the window (of an online order or of a walk-in receipt), and the refunds paid."""
     lines, refunds = [], []
-    sql = ("SELECT r.at, r.qty, r.reason, r.disposition FROM order_returns r JOIN orders o ON o.id = r.order_id "
+    sql = ("SELECT r.at, r.qty, r.reason, r.disposition, r.conflict FROM order_returns r JOIN orders o ON o.id = r.order_id "
            "WHERE r.at >= ? AND r.at < ?")
     # The money of an online order's return is in its history entry (the lines do not say which tender).
     money_sql = ("SELECT h.at, h.source, h.detail, o.channel, o.currency FROM order_history h "
@@ -135,28 +136,43 @@ def returned_lines(conn: sqlite3.Connection, window: Window, store: str | None,
         money_params.append(channel)
     for r in conn.execute(sql + " ORDER BY r.at, r.event_id, r.line_no", params):
         lines.append(ReturnedLine(from_text(r["at"]), r["reason"] or "unknown", r["disposition"] or "unknown",
-                                  r["qty"]))
+                                  r["qty"], r["conflict"]))
     for r in conn.execute(money_sql + " ORDER BY h.id", money_params):
         at, store_id = from_text(r["at"]), r["source"].removeprefix("store:")
         for refund in json.loads(r["detail"]).get("refunds", []):
             refunds.append(Money(at, store_id, r["channel"], r["currency"] or "", "refund", refund["amount"],
                                  refund["tender"]))
     if _walk_in(channel):
-        sql = ("SELECT r.occurred_at, r.store_id, r.body, s.currency FROM receipt_returns r LEFT JOIN store_receipts s "
+        sql = ("SELECT r.receipt_number, r.return_number, r.occurred_at, r.store_id, r.body, s.currency "
+               "FROM receipt_returns r LEFT JOIN store_receipts s "
                "ON s.receipt_number = r.receipt_number WHERE r.occurred_at >= ? AND r.occurred_at < ?")
         params = [to_text(window.start), to_text(window.end)]
         if store:
             sql += " AND r.store_id = ?"
             params.append(store)
+        conflicts: dict[str, dict[str, dict[int, int]]] = {}
         for r in conn.execute(sql + " ORDER BY r.occurred_at, r.event_id", params):
             at, body = from_text(r["occurred_at"]), json.loads(r["body"])
-            for line in body["lines"]:
+            excess = _receipt_conflicts(conn, r["receipt_number"], conflicts).get(r["return_number"], {})
+            for n, line in enumerate(body["lines"]):
                 lines.append(ReturnedLine(at, line.get("reason", "unknown"), line.get("disposition", "unknown"),
-                                          line["qty"]))
+                                          line["qty"], excess.get(n, 0)))
             for refund in body["refunds"]:
                 refunds.append(Money(at, r["store_id"], WALK_IN, r["currency"] or "", "refund", refund["amount"],
                                      refund["tender"]))
     return lines, refunds
+
+
+def _receipt_conflicts(conn: sqlite3.Connection, number: str,
+                       seen: dict[str, dict[str, dict[int, int]]]) -> dict[str, dict[int, int]]:
+    """A receipt's refund conflicts as its view counts them: per return number, the excess per line."""
+    if number not in seen:
+        view = receipt_view(conn, number)
+        found: dict[str, dict[int, int]] = {}
+        for conflict in (view or {}).get("refund_conflicts", []):
+            found.setdefault(conflict["return_number"], {})[conflict["line_no"]] = conflict["excess"]
+        seen[number] = found
+    return seen[number]
 
 
 def walk_in_sales(conn: sqlite3.Connection, window: Window, store: str | None,

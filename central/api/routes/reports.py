@@ -34,8 +34,8 @@ FormatQuery = Annotated[Literal["json", "csv"], Query(alias="format", descriptio
 CSV = {200: {"content": {"text/csv": {}}, "description": "The same figures, as CSV when `format=csv`."}}
 
 
-Rate = Annotated[float | None, Field(ge=0, le=1, description="A share from 0 to 1; null when there was nothing to "
-                                                              "count.")]
+Rate = Annotated[float | None, Field(ge=0, description="A share (0 to 1; returns of earlier sales can take a return "
+                                                        "rate above 1); null when there was nothing to count.")]
 Seconds = Annotated[float | None, Field(description="Seconds; null when there was nothing to measure.")]
 
 
@@ -102,6 +102,7 @@ class ReturnGroup(BaseModel):
 class Returns(BaseModel):
     units_sold: int
     units_returned: int
+    conflict_units: int = Field(description="Units refunded beyond what was left to return: refund conflicts.")
     rate: Rate
     by_reason: list[ReturnGroup]
 

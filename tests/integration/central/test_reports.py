@@ -179,7 +179,8 @@ class TestADayOfKnownOrders:
                                      "wait_p50_s": 1800, "wait_p90_s": 7200}
         assert report["short_pick_rate"] == {"picked": 3, "short": 1, "rate": 0.3333}
         # Sold: 3 at the counter, A 2, C 1, F 1 handed over; back: 2.
-        assert report["returns"] == {"units_sold": 7, "units_returned": 2, "rate": 0.2857, "by_reason": [
+        assert report["returns"] == {"units_sold": 7, "units_returned": 2, "conflict_units": 0, "rate": 0.2857,
+                                     "by_reason": [
             {"reason": "faulty", "disposition": "damaged", "units": 1, "rate": 0.1429},
             {"reason": "wrong_size", "disposition": "restock", "units": 1, "rate": 0.1429}]}
         # Asked for: TEE, MUG, CAP, HAT; G took DC2's only CAP and nobody has HAT.
@@ -260,3 +261,27 @@ class TestBadInput:
         response = await day.client.get("/v1/reports/kpis", params={"from": D.isoformat(), "to": D.isoformat()},
                                         headers={"Authorization": ""})
         assert response.status_code == 401
+
+
+class TestRefundConflicts:
+    async def test_units_refunded_twice_are_counted_and_a_return_rate_may_pass_one(self, tmp_path):
+        """One TEE sold on the day before; two stores, offline, each take it back on the day."""
+        settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+        async with running_central(settings, with_nats=False) as central:
+            seller, other = Store(central.service, "S001"), Store(central.service, "S002")
+            seller.emit("sale.recorded", {
+                "receipt_number": "S001-000001", "currency": "EUR", "total": 1000, "change_due": 0,
+                "lines": [{"sku": "TEE", "qty": 1, "unit_price": 1000, "tax_rate_bp": 2000, "line_total": 1000}],
+                "tenders": [{"type": "cash", "amount": 1000}], "stock": []}, at(days=-1))
+            for store, number in ((seller, "S001-R000001"), (other, "S002-R000001")):
+                store.emit("return.recorded", {
+                    "return_number": number, "original": {"receipt_number": "S001-000001"}, "currency": "EUR",
+                    "lines": [{"sku": "TEE", "qty": 1, "reason": "faulty", "disposition": "write_off",
+                               "refund": 1000}],
+                    "refunds": [{"tender": "cash", "amount": 1000}], "stock": []}, at(hours=1))
+            report = await kpis(central.client)
+            two_days = await kpis(central.client, **{"from": (D - timedelta(days=1)).isoformat()})
+        assert report["returns"] == {"units_sold": 0, "units_returned": 2, "conflict_units": 1, "rate": None,
+                                     "by_reason": [{"reason": "faulty", "disposition": "write_off", "units": 2,
+                                                    "rate": None}]}
+        assert (two_days["returns"]["rate"], two_days["returns"]["conflict_units"]) == (2.0, 1)
