@@ -221,10 +221,10 @@ def sales(money: list[Money]) -> list[dict]:
             row["sales"] += m.amount
         elif m.kind == "payment":
             row["takings"] += m.amount
-            row["by_tender"][m.tender] += m.amount
+            row["by_tender"][m.tender or "unknown"] += m.amount
         else:
             row["refunds"] += m.amount
-            row["by_tender"][m.tender] -= m.amount
+            row["by_tender"][m.tender or "unknown"] -= m.amount
         row["net_takings"] = row["takings"] - row["refunds"]
     return [{**row, "by_tender": dict(sorted(row["by_tender"].items()))} for _, row in sorted(rows.items())]
 
