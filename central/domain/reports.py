@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from central.domain.orders import AllocationStatus
 from shared.contract.errors import InvalidInput
 
 WALK_IN = "walk_in"  # the channel of a store's own receipts
@@ -162,14 +163,15 @@ def backorder_rate(orders: list[OrderFacts]) -> dict:
     return {"orders": len(orders), "backordered": backordered, "rate": rate(backordered, len(orders))}
 
 
-REROUTED = {"rejected", "timed_out"}
+REROUTED = frozenset({AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT})
 
 
 def reroute_rate(allocations: list[AllocationFacts]) -> dict:
     """Allocations their node turned down (a store or a warehouse) or a store left unanswered, so their lines went
     elsewhere."""
     turned = [a for a in allocations if a.status in REROUTED]
-    reasons = Counter(a.reason if a.status == "rejected" and a.reason else a.status for a in turned)
+    reasons = Counter(a.reason if a.status == AllocationStatus.REJECTED and a.reason else str(a.status)
+                      for a in turned)
     return {"allocations": len(allocations), "rerouted": len(turned), "rate": rate(len(turned), len(allocations)),
             "reasons": dict(sorted(reasons.items()))}
 
@@ -177,7 +179,7 @@ def reroute_rate(allocations: list[AllocationFacts]) -> dict:
 def pickups(allocations: list[AllocationFacts]) -> dict:
     ready = [a for a in allocations if a.type == "pickup" and a.ready_at is not None]
     waits = [_seconds(a.ready_at, a.collected_at) for a in ready if a.collected_at is not None]
-    no_shows = sum(a.status == "expired" for a in ready)
+    no_shows = sum(a.status == AllocationStatus.EXPIRED for a in ready)
     return {"ready": len(ready), "collected": len(waits), "no_shows": no_shows,
             "no_show_rate": rate(no_shows, len(waits) + no_shows),
             "wait_p50_s": percentile(waits, 50), "wait_p90_s": percentile(waits, 90)}

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime
 
 from central.domain.atp import node_atp
-from central.domain.orders import DONE, LIVE_ALLOCATIONS
+from central.domain.orders import CLOSED_ORDERS, DONE, LIVE_ALLOCATIONS, OrderStatus
 from central.domain.reports import (
     WALK_IN,
     AllocationFacts,
@@ -61,20 +61,20 @@ def order_rows(conn: sqlite3.Connection, window: Window, store: str | None,
         "(SELECT group_concat(sku, char(31)) FROM order_lines WHERE order_id = o.id) AS skus, "
         "(SELECT COALESCE(SUM(qty), 0) FROM order_refunds_due WHERE order_id = o.id AND source = ?) AS given_up, "
         "(SELECT COALESCE(SUM(amount), 0) FROM order_refunds_due WHERE order_id = o.id) AS due, "
-        "(SELECT MIN(at) FROM order_history h WHERE h.order_id = o.id AND h.kind = 'status' "
-        " AND h.status = 'completed') AS completed_at, "
-        "EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.status = 'backordered') AS backordered, "
+        "(SELECT MIN(at) FROM order_history h WHERE h.order_id = o.id AND h.kind = 'status' AND h.status = ?) "
+        "AS completed_at, "
+        "EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.status = ?) AS backordered, "
         f"(SELECT COUNT(DISTINCT a.node_id) FROM allocations a WHERE a.order_id = o.id AND {live}) AS nodes, "
         "(SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
         f" WHERE a.order_id = o.id AND {done}) AS done, {done_here} AS done_here "
         f"FROM orders o WHERE {where} ORDER BY o.id",
-        (LINE_CANCEL_SOURCE, *live_values, *done_values, *((*done_values, store) if store else ()),
+        (LINE_CANCEL_SOURCE, OrderStatus.COMPLETED, OrderStatus.BACKORDERED, *live_values, *done_values, *((*done_values, store) if store else ()),
          *params)).fetchall()
 
 
 def orders(rows: list[sqlite3.Row]) -> list[OrderFacts]:
     return [OrderFacts(order_id=r["id"], channel=r["channel"], placed_at=from_text(r["created_at"]),
-                       completed_at=_at(r["completed_at"]), closed=r["status"] in ("completed", "cancelled"),
+                       completed_at=_at(r["completed_at"]), closed=r["status"] in CLOSED_ORDERS,
                        customer_cancelled=r["cancel_requested_at"] is not None, ordered=r["ordered"] or 0,
                        customer_given_up=r["given_up"], done=r["done"], nodes=r["nodes"],
                        backordered=bool(r["backordered"]))
