@@ -47,8 +47,9 @@ def test_a_sale_and_a_return_at_the_counter_reach_head_offices_reports(tmp_path,
         assert report["sales"] == [{"store_id": STORE, "channel": "walk_in", "currency": "EUR", "documents": 1,
                                     "sales": 5000, "takings": 5000, "refunds": 2500, "net_takings": 2500,
                                     "by_tender": {"cash": 2500}}]
-        assert report["returns"] == {"units_sold": 2, "units_returned": 1, "rate": 0.5, "by_reason": [
-            {"reason": "too_small", "disposition": "restock", "units": 1, "rate": 0.5}]}
+        assert report["returns"] == {"units_sold": 2, "units_returned": 1, "conflict_units": 0, "rate": 0.5,
+                                     "by_reason": [{"reason": "too_small", "disposition": "restock", "units": 1,
+                                                    "rate": 0.5}]}
         [lag] = poll(lambda: [s for s in head_office.get("/v1/reports/kpis", params=days).json()["sync_lag"]
                               if s["events_behind"] == 0 and s["unsent"] == 0] or None, what="the store caught up")
         assert lag["store_id"] == STORE and lag["lag_s"] == 0
