@@ -2,7 +2,8 @@
 
 Every figure is defined in docs/reports.md; the names here follow it. Times are central's clock except where a
 store's own clock is all central has (a walk-in receipt's or a return's `occurred_at`). A rate is a share between 0
-and 1, rounded to 4 places, and None when nothing was there to count (0 of 0 is no rate). A duration is in seconds.
+and 1 (returns of earlier sales can take a return rate above 1), rounded to 4 places, and None when nothing was
+there to count (0 of 0 is no rate). A duration is in seconds.
 """
 
 import math
