@@ -15,12 +15,14 @@ from shared.runtime.clock import from_text, to_text
 
 def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
     if node["type"] == "warehouse":
-        # A DC's allocations are accepted at once; those made after its figure was counted are not in it yet
-        # (an import sets one SKU's figure at a time, so the SKU's own time counts before the feed's).
+        # A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and
+        # neither are the units it rejected as missing since (an import sets one SKU's figure at a time, so the
+        # SKU's own time counts before the feed's).
         counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
         counted_at = node["as_of"] or node["stock_as_of"] or ""
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND {counted} "
+                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND ({counted} "
+                           "OR a.stock_missing = 1) "
                            "AND a.created_at > ?", (sku, node["id"], *statuses, counted_at)).fetchone()
     else:
         pending, statuses = status_in("a.status", {AllocationStatus.PENDING})
