@@ -23,6 +23,7 @@ from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
 from central.services.reports import Reports
 from central.services.returns import apply_return
+from central.services.safety_stock import SafetyStocks
 from central.services.shipments import Shipments
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
@@ -86,6 +87,8 @@ class CentralService:
         self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),
                                                      store_registered=self.consumers.request,
                                                      stock_changed=self.waiting.stock_changed))
+        self.safety_stock = SafetyStocks(self.db, lambda: self.catalog.policy.safety_stock_default,
+                                         self.waiting.stock_changed)
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
         self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)

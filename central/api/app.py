@@ -22,6 +22,7 @@ from central.api.routes import (
     receipts,
     reports,
     routing,
+    safety_stock,
     shipments,
     stores,
     tokens,
@@ -73,6 +74,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         webhooks,
         imports,
         exports,
+        safety_stock,
     ):
         app.include_router(module.router)
     return app

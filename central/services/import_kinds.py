@@ -13,6 +13,7 @@ from central.domain.errors import FeedFromTheFuture, NodeTypeConflict
 from central.domain.feed_times import check_feed_time
 from central.store import catalog, nodes, projection
 from central.store import safety_stock as safety_store
+from shared.contract.errors import NotFound, UnknownSku
 from shared.runtime.clock import from_text
 
 
@@ -71,14 +72,12 @@ def _apply_warehouse_stock(conn: sqlite3.Connection, row, now: datetime) -> None
 
 
 def _apply_safety_stock(conn: sqlite3.Connection, row, now: datetime) -> None:
-    if catalog.product_view(conn, row.sku) is None:
-        raise RowRefused("sku", f"No product has the SKU {row.sku!r}; import or add the product first.")
-    if row.node_id is None:
-        safety_store.set_for_sku(conn, row.sku, row.qty)
-        return
-    if nodes.get_node(conn, row.node_id) is None:
-        raise RowRefused("node_id", f"No store or warehouse {row.node_id} is registered.")
-    safety_store.set_for_node(conn, row.node_id, row.sku, row.qty)
+    try:
+        safety_store.save(conn, row)
+    except UnknownSku as e:
+        raise RowRefused("sku", e.detail) from e
+    except NotFound as e:
+        raise RowRefused("node_id", e.detail) from e
 
 
 def import_kinds(*, catalog_changed: Callable[[], None], store_registered: Callable[[str], None],

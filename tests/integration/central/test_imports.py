@@ -216,3 +216,41 @@ class TestAtpAfterAnImport:
         with central.service.db.write() as conn:
             conn.execute("INSERT INTO sku_safety_stock (sku, qty) VALUES ('TEE', 3)")
         assert (await central.client.get("/v1/atp/TEE")).json()["network"]["atp"] == 7
+
+
+class TestSafetyStockThroughTheApi:
+    async def test_a_node_figure_beats_the_skus_default_which_beats_the_policys_and_atp_follows(self, central):
+        from tests.integration.central.test_orders_api import feed
+
+        await central.client.put("/v1/products/TEE", json=PRODUCT_BODY)
+        await feed(central, "DC1", 51.45, -0.3, {"TEE": 10})
+        await feed(central, "DC2", 53.48, -2.24, {"TEE": 10})
+
+        async def atp() -> dict:
+            return {n["node_id"]: n["atp"] for n in (await central.client.get("/v1/atp/TEE")).json()["nodes"]}
+
+        assert await atp() == {"DC1": 10, "DC2": 10}
+        default = await central.client.put("/v1/safety-stock/TEE", json={"qty": 3})
+        assert default.status_code == 200 and default.json() == {"sku": "TEE", "default": 3, "policy_default": 0,
+                                                                 "nodes": []}
+        assert await atp() == {"DC1": 7, "DC2": 7}
+        node = await central.client.put("/v1/safety-stock/TEE/nodes/DC1", json={"qty": 6})
+        assert node.json()["nodes"] == [{"node_id": "DC1", "qty": 6}]
+        assert await atp() == {"DC1": 4, "DC2": 7}
+        await central.client.delete("/v1/safety-stock/TEE")
+        assert await atp() == {"DC1": 4, "DC2": 10}
+        cleared = await central.client.delete("/v1/safety-stock/TEE/nodes/DC1")
+        assert cleared.json() == {"sku": "TEE", "default": None, "policy_default": 0, "nodes": []}
+        assert await atp() == {"DC1": 10, "DC2": 10}
+
+    async def test_an_unknown_sku_or_node_or_a_bad_quantity_is_refused_and_changes_nothing(self, central):
+        await central.client.put("/v1/nodes/DC1", json={**STORE_BODY, "type": "warehouse"})
+        await central.client.put("/v1/products/TEE", json=PRODUCT_BODY)
+        unknown_sku = await central.client.put("/v1/safety-stock/NOPE", json={"qty": 1})
+        unknown_node = await central.client.put("/v1/safety-stock/TEE/nodes/DC9", json={"qty": 1})
+        negative = await central.client.put("/v1/safety-stock/TEE/nodes/DC1", json={"qty": -1})
+        text = await central.client.put("/v1/safety-stock/TEE", json={"qty": "2"})
+        assert (unknown_sku.status_code, unknown_sku.json()["code"]) == (404, "unknown_sku")
+        assert (unknown_node.status_code, negative.status_code, text.status_code) == (404, 422, 422)
+        assert (await central.client.get("/v1/safety-stock/TEE")).json()["nodes"] == []
+        assert central.query("SELECT COUNT(*) FROM sku_safety_stock")[0][0] == 0
