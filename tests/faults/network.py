@@ -47,6 +47,23 @@ class Network:
                                                   "tenders": [{"type": "cash", "amount": PRICE * qty}]},
                                headers={"Idempotency-Key": key})
 
+    def order_pickups(self, n: int) -> list[str]:
+        """n one-unit pickup orders at the store, placed at head office once it counts the store's units; the
+        allocation ids as they reach the store."""
+        for i in range(n):
+            order = poll(lambda: self._placed(i), what="head office allocates a pickup order to the store")
+            assert order["status"] == "allocated", order
+        fulfilments = poll(lambda: (items := self.store.get("/v1/fulfilments").json()["items"]) and
+                           len(items) >= n and items, what="the allocations reach the store")
+        return [f["allocation_id"] for f in fulfilments]
+
+    def _placed(self, i: int) -> dict | None:
+        answer = self.head_office.post("/v1/orders", headers={"Idempotency-Key": f"{self.store_id}-order-{i}"}, json={
+            "channel": "web", "customer": {"name": f"Customer {i}"}, "lines": [{"sku": SKU, "qty": 1}],
+            "delivery": {"type": "pickup", "store_id": self.store_id}})
+        order = answer.json()
+        return order if answer.status_code == 201 and order["status"] == "allocated" else None
+
     def kill_edge(self) -> None:
         self.edge.child.process.kill()
         self.edge.child.process.wait()

@@ -5,7 +5,12 @@ import copy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.contract.audit import AllocatedLine, EventRecord, FulfilmentRecord, LevelRecord
+from shared.contract.audit import (
+    AllocatedLine,
+    EventRecord,
+    FulfilmentRecord,
+    LevelRecord,
+)
 from shared.launcher.audit.compare import Holdings, Severity, compare, errors
 
 EPOCH, OLD_EPOCH = "0190-epoch-b", "0190-epoch-a"
