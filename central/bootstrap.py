@@ -8,7 +8,7 @@ SQLite work runs off the event loop (routes in FastAPI's thread pool, the loops'
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from central.services.audit import AuditViews
 from central.services.catalog import Catalog
@@ -77,6 +77,8 @@ class CentralService:
     async def start(self) -> None:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
+        self._spawn(self.audit.run_pruning(timedelta(days=self.settings.applied_events_days)),
+                    "central-audit-pruning")
         if self.with_nats:
             self.link.start()
             self.consumers.request_all_registered()
