@@ -18,9 +18,9 @@ PRICE = 500
 class Network:
     """Central and one store; `restart_*` kill with SIGKILL (no goodbye) and start again on the same files."""
 
-    def __init__(self, root, nats, store_id: str):
+    def __init__(self, root, nats, store_id: str, central: CentralProcess):
         self.store_id = store_id
-        self.central = CentralProcess(root, nats).start()
+        self.central = central  # shared by the fault tests: a test that kills it starts it again
         self.head_office = httpx.Client(base_url=self.central.url, timeout=10,
                                         headers={"Authorization": f"Bearer {self.central.token}"})
         self.head_office.put(f"/v1/stores/{store_id}", json={"name": "Bergedorf", "address": "Sachsentor 1, Hamburg",
@@ -106,7 +106,8 @@ class Network:
         self.store.close()
         self.head_office.close()
         self.edge.stop()
-        self.central.stop()
+        if not self.central.child.alive():
+            self.central.start()
 
 
 def seeded(name: str) -> random.Random:

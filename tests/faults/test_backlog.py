@@ -1,4 +1,4 @@
-"""A store's backlog of events (2,000 in the suite; 50,000 with OMNISTORE_FULL_FAULTS=1) drains to a central that
+"""A store's backlog of events (1,000 in the suite; 50,000 with OMNISTORE_FULL_FAULTS=1) drains to a central that
 was down meanwhile: every event applied once, in order, and the two agree. Prints the rates it saw."""
 
 import os
@@ -12,12 +12,12 @@ from tests.faults.network import SKU, Network
 from tests.waiting import poll
 
 STORE = "F04"
-BACKLOG = 50_000 if os.environ.get("OMNISTORE_FULL_FAULTS") == "1" else 2_000
+BACKLOG = 50_000 if os.environ.get("OMNISTORE_FULL_FAULTS") == "1" else 1_000
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
+def network(tmp_path_factory, nats_server, fault_central):
+    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
     yield net
     net.close()
 

@@ -14,8 +14,8 @@ STORE = "F05"
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
+def network(tmp_path_factory, nats_server, fault_central):
+    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
     yield net
     net.close()
 

@@ -10,12 +10,12 @@ from tests.faults.network import Network, seeded
 
 STORE = "F02"
 SALES = 1000
-KILLS = 6
+KILLS = 4
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
+def network(tmp_path_factory, nats_server, fault_central):
+    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
     yield net
     net.close()
 
