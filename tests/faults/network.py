@@ -5,6 +5,8 @@ import random
 
 import httpx
 
+from edge.services.stock import StockService
+from edge.store.schema import open_database
 from shared.launcher.audit.cli import run
 from shared.launcher.audit.compare import Difference, errors
 from shared.launcher.audit.reading import Endpoint
@@ -63,6 +65,21 @@ class Network:
             "delivery": {"type": "pickup", "store_id": self.store_id}})
         order = answer.json()
         return order if answer.status_code == 201 and order["status"] == "allocated" else None
+
+    def record_while_stopped(self, n: int) -> None:
+        """n deliveries recorded in the store's database while its agent is stopped, in one transaction (a
+        backlog as fast as it can be made); the agent is started again afterwards."""
+        self.edge.stop()
+        db = open_database(self.edge.db)
+        try:
+            stock = StockService(db)
+            with db.write():
+                for i in range(n):
+                    stock.receive(sku=SKU, qty=1, reference=f"BACKLOG-{i}", actor="A1", idempotency_key=None)
+        finally:
+            db.close()
+        self.edge.start()
+        self.sign_in()
 
     def kill_edge(self) -> None:
         self.edge.child.process.kill()

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from edge.services.stock import StockService
-from edge.store.schema import open_database
 from tests.faults.network import SKU, Network
 from tests.waiting import poll
 
@@ -22,25 +20,9 @@ def network(tmp_path_factory, nats_server, fault_central):
     net.close()
 
 
-def write_backlog(db_path, n: int) -> None:
-    """n deliveries recorded at the store while its agent is stopped, in one transaction (as fast as it gets)."""
-    db = open_database(db_path)
-    try:
-        stock = StockService(db)
-        with db.write():
-            for i in range(n):
-                stock.receive(sku=SKU, qty=1, reference=f"BACKLOG-{i}", actor="A1", idempotency_key=None)
-    finally:
-        db.close()
-
-
 def test_a_large_backlog_reaches_a_central_that_was_down_once_and_in_order(network):
-    network.edge.stop()
     network.central.stop()
-    write_backlog(network.edge.db, BACKLOG)
-
-    network.edge.start()
-    network.sign_in()
+    network.record_while_stopped(BACKLOG)
     started = time.monotonic()  # the agent is up: from here on, publishing
     status = network.status()
     first_backlog_seq = status["last_seq"] - BACKLOG + 1
