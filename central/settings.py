@@ -3,11 +3,17 @@
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from central.domain.freshness import (
+    HEARTBEAT_INTERVAL_S,
+    MISSED_HEARTBEATS,
+    STALE_AFTER_S,
+)
 from shared.runtime.config import PartSettings, read_secret
 from shared.runtime.tls import check_server_files
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # Values people paste from examples; a head-office admin token must never be one of them.
 PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "password", "admin", "token", "example",
@@ -37,9 +43,14 @@ class CentralSettings(PartSettings):
     admin_token: str | None = Field(None, description="Bearer token with the admin scope (prefer admin_token_file); "
                                                       f"at least {MIN_TOKEN_LENGTH} characters, no placeholder.")
     admin_token_file: Path | None = Field(None, description="File holding the admin bearer token.")
-    stale_after_s: float = Field(120, gt=0, description="A store whose last heartbeat is older is stale (ATP 0).")
+    stale_after_s: float = Field(STALE_AFTER_S, gt=0, description=(
+        f"A store whose last heartbeat is older is stale: its ATP is 0 and routing passes it by. Default: "
+        f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     resend_after_s: float = Field(60, gt=0, description="A gap in a store's events older than this makes central "
                                                         "ask the store to send again (sync.resend / sync.snapshot).")
+    park_limit_per_store: int = Field(5000, ge=10, le=1_000_000, description=(
+        "Events of one store that central keeps parked above a gap (or of an epoch not opened yet); past it the "
+        "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
     applied_events_days: float = Field(35, gt=0, description="Days central remembers the id of each store event it "
@@ -55,9 +66,29 @@ class CentralSettings(PartSettings):
                                                              "doubles with every further failure.")
     webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
                                                               "delivery (retries go on until a 2xx answer).")
+    tracking_urls: dict[str, str] = Field(default_factory=dict, description=(
+        "Carrier → tracking page, with {tracking_number} where the number goes, e.g. {\"acme\": "
+        "\"https://track.acme.example/{tracking_number}\"}; added to the built-in DHL, DPD, GLS, Hermes, UPS, "
+        "FedEx, USPS, Royal Mail and PostNL pages (a carrier given here replaces its built-in page, an empty one "
+        "forgets it). Allocations of a known carrier show the URL in the order and its webhooks."))
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
+    credit_hold_lapse_s: float = Field(600, gt=0, le=86400,
+                                       description="How long an amount of a credit note held for a sale at a store "
+                                                   "waits for that sale's event; an unconfirmed hold (the sale "
+                                                   "failed, the store stopped) then stops counting.")
+
+    @field_validator("tracking_urls")
+    @classmethod
+    def _tracking_pages(cls, urls: dict[str, str]) -> dict[str, str]:
+        for carrier, template in urls.items():
+            if template and (not template.startswith("https://") or "{tracking_number}" not in template):
+                raise ValueError(f"tracking_urls[{carrier!r}] must be an https:// URL with {{tracking_number}} in it")
+        return urls
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":

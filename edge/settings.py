@@ -12,6 +12,7 @@ from shared.contract.models import Currency, StoreId
 from shared.runtime.clock import zone
 from shared.runtime.config import PartSettings, read_secret
 from shared.runtime.tls import check_server_files
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 
 def version() -> str:
@@ -72,6 +73,9 @@ class EdgeSettings(PartSettings):
     atp_timeout_s: float = Field(default=2.0, gt=0, description="Seconds to wait for central's answer to a network "
                                                                 "ATP or online-order lookup before answering from "
                                                                 "what the store last heard.")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
 
     @field_validator("timezone")

@@ -51,12 +51,12 @@ def _next(items: list[dict], key: str, limit: int) -> str | None:
     return items[-1][key] if len(items) == limit else None
 
 
-def _event_cursor(cursor: str | None) -> tuple[str, int, int] | None:
+def _event_cursor(cursor: str | None) -> tuple[str, int] | None:
     if not cursor:
         return None
     try:
-        epoch, seq, rowid = cursor.rsplit(":", 2)
-        return epoch, int(seq), int(rowid)
+        epoch, seq = cursor.rsplit(":", 1)
+        return epoch, int(seq)
     except ValueError:
         raise InvalidInput("The cursor is not one this list gave out; start again without it.",
                            cursor=cursor) from None

@@ -7,18 +7,18 @@ from central.domain.orders import LIVE_ALLOCATIONS
 from central.store.statuses import status_in
 
 
-def applied_events(conn: sqlite3.Connection, store_id: str, after: tuple[str, int, int] | None,
-                   limit: int) -> tuple[list[dict], tuple[str, int, int] | None]:
-    """Applied events by (epoch, seq); a copy applied twice appears twice (the cursor carries the rowid)."""
-    epoch, seq, rowid = after or ("", 0, 0)
+def applied_events(conn: sqlite3.Connection, store_id: str, after: tuple[str, int] | None,
+                   limit: int) -> tuple[list[dict], tuple[str, int] | None]:
+    """The event that filled each place of the store's order, by (epoch, seq); one event id at two places shows."""
+    epoch, seq = after or ("", 0)
     rows = conn.execute(
-        "SELECT rowid, epoch, seq, event_id, type, dead_letter FROM applied_events WHERE store_id = ? "
-        "AND (epoch, seq, rowid) > (?, ?, ?) ORDER BY epoch, seq, rowid LIMIT ?",
-        (store_id, epoch, seq, rowid, limit + 1)).fetchall()
+        "SELECT epoch, seq, event_id, type, dead_letter FROM applied_events WHERE store_id = ? "
+        "AND (epoch, seq) > (?, ?) ORDER BY epoch, seq LIMIT ?",
+        (store_id, epoch, seq, limit + 1)).fetchall()
     items = [{"epoch": r["epoch"], "seq": r["seq"], "id": r["event_id"], "type": r["type"],
               "dead_letter": r["dead_letter"]} for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
-    return items, (last["epoch"], last["seq"], last["rowid"]) if last else None
+    return items, (last["epoch"], last["seq"]) if last else None
 
 
 def position(conn: sqlite3.Connection, store_id: str) -> tuple[str | None, int]:

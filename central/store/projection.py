@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from central.domain.sequencing import Position
-from shared.contract.events import EventEnvelope, StockSnapshot
+from shared.contract.events import StockSnapshot
 from shared.contract.models import StockLevel
 from shared.runtime.clock import from_text, to_text
 from shared.runtime.sqlite import tables
@@ -38,7 +38,7 @@ def open_epoch(conn: sqlite3.Connection, store_id: str, old: Position | None, re
         conn.execute("INSERT OR IGNORE INTO retired_epochs (store_id, epoch, retired_at) VALUES (?, ?, ?)",
                      (store_id, old.epoch, received_at))
     conn.execute("DELETE FROM levels WHERE node_id=?", (store_id,))
-    conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL WHERE store_id=?", (store_id,))
+    conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL, readable_seq=0 WHERE store_id=?", (store_id,))
 
 
 def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:
@@ -67,14 +67,6 @@ def apply_snapshot(conn: sqlite3.Connection, store_id: str, seq: int, snapshot: 
         if row is not None and row[0] is not None:
             conn.execute("DELETE FROM levels WHERE node_id=? AND seq < ?", (store_id, row[0]))
         conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL WHERE store_id=?", (store_id,))
-
-
-def record_applied(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelope, applied_at: str,
-                   dead_letter: str | None = None) -> None:
-    """The event that took its place in the store's order (for the audit; the watermark stays the dedup)."""
-    conn.execute("INSERT INTO applied_events (store_id, epoch, seq, event_id, type, dead_letter, applied_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (store_id, envelope.epoch, envelope.seq, envelope.id, envelope.type, dead_letter, applied_at))
 
 
 def record_dead_letter(conn: sqlite3.Connection, *, store_id: str | None, epoch: str | None, seq: int | None,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from edge.api.routes import (
     audit,
     health,
+    labels,
     login,
     network,
     products,
@@ -24,6 +25,7 @@ from edge.api.routes import printing as print_routes
 from edge.bootstrap import running_edge
 from edge.settings import EdgeSettings, version
 from shared.runtime.clock import utc_now
+from shared.web.body_limit import BodySizeLimit
 from shared.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sales, returns, "
                               "fulfilments, printing, network ATP, sync status.")
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, print_routes, network, sync, audit):
+    for module in (login, products, stock, sales, returns, fulfilment_routes, labels, tasks, print_routes, network,
+                   sync, audit):
         app.include_router(module.router, prefix="/v1")
     return app

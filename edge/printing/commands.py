@@ -9,6 +9,16 @@ from dataclasses import dataclass
 
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "HUF"})
 
+# Control characters (C0, DEL, C1) are printer commands to ESC/POS and ZPL printers: a name holding ESC p would
+# open the cash drawer, GS V cut the paper. Line breaks and tabs become a space; every other one is dropped.
+_SPACES = {code: " " for code in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x2028, 0x2029)}
+_NOT_PRINTABLE = {code: None for code in (*range(0x20), *range(0x7F, 0xA0))} | _SPACES
+
+
+def printable(text: str) -> str:
+    """`text` with no control character left in it: what every printer adapter sends as data."""
+    return text.translate(_NOT_PRINTABLE)
+
 
 @dataclass(frozen=True)
 class Text:
