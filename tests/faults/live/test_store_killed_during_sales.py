@@ -6,7 +6,7 @@ import threading
 import httpx
 import pytest
 
-from tests.faults.network import Network, seeded
+from tests.faults.live.network import Network, seeded
 
 STORE = "F02"
 SALES = 1000

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from shared.launcher.audit.compare import Severity
-from tests.faults.network import Network
+from tests.faults.live.network import Network
 from tests.waiting import poll
 
 STORE = "F05"

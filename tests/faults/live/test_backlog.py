@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.faults.network import SKU, Network
+from tests.faults.live.network import SKU, Network
 from tests.waiting import poll
 
 STORE = "F04"

@@ -9,7 +9,7 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from shared.contract import subjects
-from tests.faults.network import SKU, Network
+from tests.faults.live.network import SKU, Network
 from tests.processes import MANAGER
 from tests.waiting import poll
 

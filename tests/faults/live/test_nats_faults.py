@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.faults.network import Network, seeded
+from tests.faults.live.network import Network, seeded
 
 STORE = "F03"
 FAULTS = 6

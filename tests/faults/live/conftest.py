@@ -1,0 +1,14 @@
+"""A live network for these fault tests: one central process for the whole folder (each module brings a store of
+its own, so the suite pays central's start once), on the session's nats-server. It lives only while this folder
+runs: no other test's central may share its consumer."""
+
+import pytest
+
+from tests.processes import CentralProcess
+
+
+@pytest.fixture(scope="package")
+def fault_central(tmp_path_factory, nats_server):
+    central = CentralProcess(tmp_path_factory.mktemp("central"), nats_server).start()
+    yield central
+    central.stop()
