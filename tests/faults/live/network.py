@@ -50,21 +50,22 @@ class Network:
                                headers={"Idempotency-Key": key})
 
     def order_pickups(self, n: int) -> list[str]:
-        """n one-unit pickup orders at the store, placed at head office once it counts the store's units; the
+        """n one-unit pickup orders at the store, placed at head office once it promises the store's units; the
         allocation ids as they reach the store."""
+        poll(lambda: self._promised() >= n, what="head office promises the store's units")
         for i in range(n):
-            order = poll(lambda: self._placed(i), what="head office allocates a pickup order to the store")
-            assert order["status"] == "allocated", order
+            answer = self.head_office.post("/v1/orders", headers={"Idempotency-Key": f"{self.store_id}-order-{i}"},
+                                           json={"channel": "web", "customer": {"name": f"Customer {i}"},
+                                                 "lines": [{"sku": SKU, "qty": 1}],
+                                                 "delivery": {"type": "pickup", "store_id": self.store_id}})
+            assert answer.status_code == 201 and answer.json()["status"] == "allocated", answer.text
         fulfilments = poll(lambda: (items := self.store.get("/v1/fulfilments").json()["items"]) and
                            len(items) >= n and items, what="the allocations reach the store")
         return [f["allocation_id"] for f in fulfilments]
 
-    def _placed(self, i: int) -> dict | None:
-        answer = self.head_office.post("/v1/orders", headers={"Idempotency-Key": f"{self.store_id}-order-{i}"}, json={
-            "channel": "web", "customer": {"name": f"Customer {i}"}, "lines": [{"sku": SKU, "qty": 1}],
-            "delivery": {"type": "pickup", "store_id": self.store_id}})
-        order = answer.json()
-        return order if answer.status_code == 201 and order["status"] == "allocated" else None
+    def _promised(self) -> int:
+        nodes = self.head_office.get(f"/v1/atp/{SKU}").json().get("nodes", [])
+        return next((node["atp"] for node in nodes if node["node_id"] == self.store_id and node["fresh"]), 0)
 
     def record_while_stopped(self, n: int) -> None:
         """n deliveries recorded in the store's database while its agent is stopped, in one transaction (a
