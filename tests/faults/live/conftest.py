@@ -4,6 +4,7 @@ runs: no other test's central may share its consumer."""
 
 import pytest
 
+from tests.faults.live.network import Network
 from tests.processes import CentralProcess
 
 
@@ -12,3 +13,11 @@ def fault_central(tmp_path_factory, nats_server):
     central = CentralProcess(tmp_path_factory.mktemp("central"), nats_server).start()
     yield central
     central.stop()
+
+
+@pytest.fixture(scope="module")
+def network(request, tmp_path_factory, nats_server, fault_central):
+    """The module's store (its `STORE`) and the folder's central."""
+    net = Network(tmp_path_factory.mktemp("faults"), nats_server, request.module.STORE, fault_central)
+    yield net
+    net.close()

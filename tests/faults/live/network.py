@@ -83,8 +83,7 @@ class Network:
         self.sign_in()
 
     def kill_edge(self) -> None:
-        self.edge.child.process.kill()
-        self.edge.child.process.wait()
+        _kill(self.edge.child)
 
     def restart_edge(self) -> None:
         self.kill_edge()
@@ -92,8 +91,7 @@ class Network:
         self.sign_in()
 
     def kill_central(self) -> None:
-        self.central.child.process.kill()
-        self.central.child.process.wait()
+        _kill(self.central.child)
 
     def restart_central(self) -> None:
         self.kill_central()
@@ -126,6 +124,12 @@ class Network:
         self.edge.stop()
         if not self.central.child.alive():
             self.central.start()
+
+
+def _kill(child) -> None:
+    """SIGKILL: no goodbye, nothing flushed."""
+    child.process.kill()
+    child.process.wait()
 
 
 def seeded(name: str) -> random.Random:

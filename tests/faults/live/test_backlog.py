@@ -4,20 +4,11 @@ was down meanwhile: every event applied once, in order, and the two agree. Print
 import os
 import time
 
-import pytest
-
-from tests.faults.live.network import SKU, Network
+from tests.faults.live.network import SKU
 from tests.waiting import poll
 
 STORE = "F04"
 BACKLOG = 50_000 if os.environ.get("OMNISTORE_FULL_FAULTS") == "1" else 1_000
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server, fault_central):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
-    yield net
-    net.close()
 
 
 def test_a_large_backlog_reaches_a_central_that_was_down_once_and_in_order(network):

@@ -5,7 +5,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from shared.contract import subjects
@@ -15,13 +14,6 @@ from tests.waiting import poll
 
 STORE = "F01"
 BACKLOG = 1500  # six of central's batches: time to kill it between two
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server, fault_central):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
-    yield net
-    net.close()
 
 
 def central_on_hand(network: Network) -> int | None:

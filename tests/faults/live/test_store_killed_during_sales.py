@@ -4,20 +4,12 @@ central exactly once, and nothing else does."""
 import threading
 
 import httpx
-import pytest
 
 from tests.faults.live.network import Network, seeded
 
 STORE = "F02"
 SALES = 1000
 KILLS = 4
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server, fault_central):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE, fault_central)
-    yield net
-    net.close()
 
 
 def test_every_answered_sale_reaches_central_once_through_random_kills(network):
