@@ -398,6 +398,7 @@ MIGRATIONS = [
     ORDER_CHANGES,
     parking.MIGRATION,
     AUDIT_INDEXES,
+    shipments.STOCK_MISSING,
 ]
 
 

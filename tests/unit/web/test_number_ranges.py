@@ -81,7 +81,9 @@ class TestCentralNumbers:
         assert_problem(response, 422, "validation_error")
         assert catalog.get("/v1/routing/policy", headers=ADMIN).json() == policy
         simulated = catalog.post("/v1/routing/simulate", json={"lines": [{"sku": "TEE", "qty": 1}],
-                                 "delivery": {"type": "ship", "address": "2 Low Road", "lat": 51, "lon": 0}},
+                                 "delivery": {"type": "ship", "address": {
+                                     "name": "Ada", "line1": "2 Low Road", "city": "London", "postal_code": "E1 6AN",
+                                     "country": "GB", "lat": 51, "lon": 0}}},
                                  headers=ADMIN)
         assert simulated.status_code == 200, simulated.text
         assert catalog.put("/v1/stores/S003", json=STORE, headers=ADMIN).status_code == 201
