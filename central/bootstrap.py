@@ -102,6 +102,8 @@ class CentralService:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
         self._spawn(self.imports.run(), "central-imports")
+        self._spawn(self.audit.run_pruning(timedelta(days=self.settings.applied_events_days)),
+                    "central-audit-pruning")
         if self.with_nats:
             self.link.start()
             self.consumers.request_all_registered()

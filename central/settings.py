@@ -53,6 +53,9 @@ class CentralSettings(PartSettings):
         "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
+    applied_events_days: float = Field(35, gt=0, description="Days central remembers the id of each store event it "
+                                                              "applied, for `omnistore audit` (a store keeps its "
+                                                              "own for retain_days).")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the JetStream streams: 1 on a single "
                                                             "server, 3 in a cluster.")
     warehouse_stale_after_s: float = Field(86400, gt=0, description="A warehouse whose last stock feed is older "
