@@ -49,6 +49,9 @@ class CentralSettings(PartSettings):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
                                 description="Largest request body the HTTP API accepts; a larger one is refused "
                                             "(413) before it is read further.")
+    webhook_allow_private_urls: bool = Field(False, description="Let webhooks go to http URLs and to loopback, "
+                                                                "private and link-local hosts: for demos and tests, "
+                                                                "never in production.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")

@@ -29,3 +29,7 @@ class UnknownStore(InvalidInput):
 
 class FeedFromTheFuture(InvalidInput):
     code, title = "feed_from_the_future", "The feed is dated in the future"
+
+
+class WebhookRefused(InvalidInput):
+    code, title = "webhook_refused", "Deliveries cannot go there"

@@ -1,4 +1,4 @@
-"""Webhook subscriptions (admin): order status changes POSTed, HMAC-signed, to a URL."""
+"""Webhook subscriptions (admin): order status changes POSTed to a URL, signed as Standard Webhooks."""
 
 from typing import Annotated
 
@@ -15,12 +15,12 @@ WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Th
 
 
 class WebhookBody(Strict):
-    url: HttpUrl = Field(description="Where deliveries are POSTed (http or https).")
+    url: HttpUrl = Field(description="Where deliveries are POSTed: https to a public host (no credentials in it).")
     events: list[OrderStatus] | None = Field(None, min_length=1, description="Order statuses to be told of; "
                                                                             "omitted: every status change.")
-    secret: str | None = Field(None, min_length=16, max_length=200,
-                               description="HMAC key for X-Omnistore-Signature; omitted: one is made and shown "
-                                           "in this answer only.")
+    secret: str | None = Field(None, min_length=38, max_length=100,
+                               description="The Standard Webhooks signing secret, `whsec_` and the base64 of 24 to "
+                                           "64 bytes; omitted: one is made and shown in this answer only.")
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to order status changes; the secret is shown once "
