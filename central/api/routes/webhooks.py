@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
 from central.api.deps import AdminDep, ServiceDep
+from central.api.responses import NewWebhook, WebhookPage, WebhookView
 from central.domain.orders import OrderStatus
 from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
@@ -24,18 +25,18 @@ class WebhookBody(Strict):
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to order status changes; the secret is shown once "
-                                          "(admin)")
+                                          "(admin)", response_model=NewWebhook)
 def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
     return service.webhooks.subscribe(str(body.url), [e.value for e in body.events] if body.events else None,
                                       body.secret, utc_now())
 
 
-@router.get("", summary="Webhook subscriptions with their delivery state (admin)")
+@router.get("", summary="Webhook subscriptions with their delivery state (admin)", response_model=WebhookPage)
 def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
     return {"items": service.webhooks.subscriptions(), "next_cursor": None}
 
 
-@router.get("/{webhook_id}", summary="One webhook subscription (admin)")
+@router.get("/{webhook_id}", summary="One webhook subscription (admin)", response_model=WebhookView)
 def get_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> dict:
     return service.webhooks.subscription(webhook_id)
 
