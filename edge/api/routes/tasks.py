@@ -5,12 +5,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from edge.api.deps import AssociateDep, EdgeDep, NumberCursor
+from edge.api.responses import TaskPage
 from edge.store.ledger import task_page
 
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/tasks", summary="Open (or done) tasks, oldest first")
+@router.get("/tasks", summary="Open (or done) tasks, oldest first", response_model=TaskPage)
 def list_tasks(edge: EdgeDep, _: AssociateDep, kind: Literal["count", "put_back", "accept"] | None = None,
                status: Literal["open", "done"] = "open",
                cursor: NumberCursor = None,
