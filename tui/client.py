@@ -91,8 +91,17 @@ class EdgeClient:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
 
+    async def label_preview(self, allocation_id: str, carrier: str, tracking_number: str) -> dict:
+        """The shipping label a ship-from-store order will print: {ship_to: [lines], text, zpl}."""
+        return await self._request("GET", f"/v1/fulfilments/{allocation_id}/label",
+                                   params={"carrier": carrier, "tracking_number": tracking_number})
+
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
+
+    async def put_back_done(self, task_id: int) -> dict:
+        """The units of a cancelled or expired order are back on the shelf; repeating it answers 200."""
+        return await self._request("POST", f"/v1/tasks/{task_id}/done")
 
     async def print_jobs(self, ref: str | None = None, limit: int = 50) -> list[dict]:
         params = {"limit": limit, **({"ref": ref} if ref else {})}

@@ -9,13 +9,17 @@ from fastapi import FastAPI
 
 from central.api.routes import (
     atp,
+    audit,
+    credit_notes,
     health,
     keys,
     nodes,
+    order_changes,
     orders,
     products,
     receipts,
     routing,
+    shipments,
     stores,
     tokens,
     webhooks,
@@ -45,6 +49,22 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                               "Errors are problem+json.")
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, stores, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
+    for module in (
+        health,
+        stores,
+        audit,
+        nodes,
+        shipments,
+        products,
+        atp,
+        orders,
+        order_changes,
+        receipts,
+        credit_notes,
+        routing,
+        tokens,
+        keys,
+        webhooks,
+    ):
         app.include_router(module.router)
     return app

@@ -1,11 +1,16 @@
 """The routing policy (DESIGN §7): data, set through the API and published to the stores.
 
 Stores read the fields they know from `omni.catalog.policy` (`pickup_hold_days`, `auto_accept`,
-`accept_timeout_s`) and ignore the rest; central uses all of them.
+`accept_timeout_s`, `credit_note_valid_days`) and ignore the rest; central uses all of them.
 """
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from central.domain.freshness import (
+    HEARTBEAT_INTERVAL_S,
+    MISSED_HEARTBEATS,
+    STALE_AFTER_S,
+)
 from shared.contract.events import MAX_ACCEPT_TIMEOUT_S, MAX_PICKUP_HOLD_DAYS
 from shared.contract.models import MAX_QTY
 
@@ -25,6 +30,17 @@ class NodeTypeCost(BaseModel):
     warehouse: float = Field(0.0, ge=0, le=MAX_COST, description="Added per shipment from a warehouse (DC).")
 
 
+class ShortageRerouting(BaseModel):
+    """Per delivery type: are units a store could not pick routed to another node (True), or given up with
+    their refund due on the order (False)?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ship: bool = Field(True, description="Ship orders: the missing units go to another node.")
+    pickup: bool = Field(False, description="Pickup orders: the customer collects what was picked; the rest is "
+                                            "refunded.")
+
+
 class RoutingPolicy(BaseModel):
     """Weights and timings of order routing; costs are in abstract units, compared, never charged."""
 
@@ -40,8 +56,9 @@ class RoutingPolicy(BaseModel):
                                         description="Plans tried exhaustively at most; beyond, best single node then "
                                                     "a greedy split among the top K.")
     top_k: StrictInt = Field(5, ge=1, le=100, description="Nodes the bounded search splits among.")
-    stale_after_s: float = Field(120, gt=0, le=DAY_S,
-                                 description="A store whose last heartbeat is older is stale (ATP 0).")
+    stale_after_s: float = Field(STALE_AFTER_S, gt=0, le=DAY_S, description=(
+        f"A store whose last heartbeat is older is stale: its ATP is 0 and routing passes it by. Default: "
+        f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     accept_timeout_s: StrictInt = Field(900, ge=1, le=MAX_ACCEPT_TIMEOUT_S,
                                         description="A store must accept an assignment within this long.")
     accept_margin_s: float = Field(60, ge=0, le=DAY_S,
@@ -52,3 +69,11 @@ class RoutingPolicy(BaseModel):
     pickup_hold_days: StrictInt = Field(7, ge=1, le=MAX_PICKUP_HOLD_DAYS,
                                         description="Days a ready pickup waits for the customer.")
     auto_accept: bool = Field(True, description="Stores accept an assignment they can fill without asking.")
+    credit_note_valid_days: StrictInt | None = Field(None, ge=1, le=3650,
+                                               description="Days a credit note issued by a return stays valid; "
+                                                           "none: it never expires.")
+    reroute_shortages: ShortageRerouting = Field(default_factory=ShortageRerouting,
+                                                 description="What happens to units a store could not pick.")
+    move_after_offline_s: float = Field(1800, ge=1, le=30 * 86400,
+                                        description="A pickup store silent for longer lets head office move its "
+                                                    "pickup orders to another store.")

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import (
+    audit,
     health,
+    labels,
     login,
     network,
     products,
@@ -19,6 +20,7 @@ from edge.api.routes import (
     sync,
     tasks,
 )
+from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import printing as print_routes
 from edge.bootstrap import running_edge
 from edge.settings import EdgeSettings, version
@@ -44,6 +46,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, print_routes, network, sync):
+    for module in (login, products, stock, sales, returns, fulfilment_routes, labels, tasks, print_routes, network,
+                   sync, audit):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -7,6 +7,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge.bootstrap import EdgeState
 from edge.services.access import Associate
+from shared.contract.errors import Forbidden
+from shared.contract.models import Role
 from shared.web.idempotency import for_caller
 
 
@@ -24,6 +26,12 @@ def current_associate(request: Request,
     return edge.sessions.authenticate(token, edge.clock())
 
 
+def current_manager(associate: Annotated[Associate, Depends(current_associate)]) -> Associate:
+    if associate.role != Role.MANAGER:
+        raise Forbidden(f"{associate.name} is signed in as an associate; this needs a manager's sign-in.")
+    return associate
+
+
 EdgeDep = Annotated[EdgeState, Depends(get_edge)]
 AssociateDep = Annotated[Associate, Depends(current_associate)]
 
@@ -39,3 +47,4 @@ def _idempotency_key(associate: AssociateDep,
 
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 NumberCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")]
+ManagerDep = Annotated[Associate, Depends(current_manager)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from edge.domain.stock import Levels, Movement
 from shared.contract.models import MAX_AMOUNT, MAX_QTY
+from edge.printing.commands import money
 
 CASH, CARD, STORE_CREDIT = "cash", "card", "store_credit"
 
@@ -86,27 +87,49 @@ def check_lines(lines: list[PricedLine]) -> int:
 def settle(total: int, tenders: list[TenderIn]) -> int:
     """The change due in cash; `TendersDoNotCover` unless the tenders pay exactly the total, cash aside.
 
-    Only cash can be overpaid (the change comes out of the drawer); a card or store credit for more
-    than is left to pay would have to be refunded at once, so it is refused.
+    Change only ever comes from cash the customer handed over: card and store credit together never exceed what is
+    left to pay (they would have to be refunded at once), and cash is refused when the other tenders already cover
+    the total (all of it would come back as change). A card's terminal reference is optional (entered or scanned when
+    the terminal gives one); a store credit note's number is not.
     """
     for tender in tenders:
         if tender.amount <= 0:
             raise TendersDoNotCover(f"A {tender.type} tender must be more than 0; {tender.amount} was given.")
         if tender.type not in (CASH, CARD, STORE_CREDIT):
             raise TendersDoNotCover(f"{tender.type!r} is not a tender; use cash, card or store_credit.")
-        if tender.type == CARD and not tender.reference:
-            raise TendersDoNotCover("A card payment needs the card terminal's reference (the approval code).")
         if tender.type == STORE_CREDIT and not tender.reference:
             raise TendersDoNotCover("A store credit payment needs the credit note's number as reference.")
     non_cash = sum(t.amount for t in tenders if t.type != CASH)
     cash = sum(t.amount for t in tenders if t.type == CASH)
     if non_cash > total:
-        raise TendersDoNotCover(f"Card and store credit come to {non_cash}, more than the total {total}; "
-                                "only cash can be overpaid.")
+        raise TendersDoNotCover(f"Card and store credit come to {money(non_cash)}, more than the {money(total)} "
+                                "to pay; only cash can be overpaid.")
+    for n, tender in enumerate(tenders):
+        others = sum(t.amount for i, t in enumerate(tenders) if i != n)
+        if tender.type == CASH and others >= total:
+            raise TendersDoNotCover(f"The other tenders already pay the {money(total)}; the cash of "
+                                    f"{money(tender.amount)} would all come back as change. Leave the cash out.")
     if non_cash + cash < total:
-        raise TendersDoNotCover(f"The tenders come to {non_cash + cash}, short of the total {total} by "
-                                f"{total - non_cash - cash}.")
+        raise TendersDoNotCover(f"The tenders come to {money(non_cash + cash)}, short of the {money(total)} to pay "
+                                f"by {money(total - non_cash - cash)}.")
     return non_cash + cash - total
+
+
+def approvals_needed(lines: list[PricedLine], from_reserved: dict[str, int], names: dict[str, str]) -> list[str]:
+    """Why a manager must approve this sale, in the words an associate reads out; empty when nobody needs to.
+
+    A price other than the catalog's, and units promised to customer orders (`from_reserved` per SKU)."""
+    reasons = []
+    for line in lines:
+        if line.overridden:
+            reasons.append(f"A manager must approve this price: {names.get(line.sku, line.sku)} at "
+                           f"{money(line.unit_price)} instead of {money(line.catalog_price)}.")
+    for sku, units in from_reserved.items():
+        if units:
+            it, them = ("it is", "it") if units == 1 else ("they are", "them")
+            reasons.append(f"{units} of {names.get(sku, sku)}: {it} promised to online orders; a manager must "
+                           f"approve selling {them}.")
+    return reasons
 
 
 @dataclass(frozen=True)

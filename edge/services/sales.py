@@ -4,16 +4,18 @@ the `sale.recorded` event and the idempotency record in one transaction. A sale 
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
+from edge.domain.credit_notes import credit_asked, sale_id
 from edge.domain.errors import CurrencyMismatch, TenderMismatch
 from edge.domain.sales import (
-    STORE_CREDIT,
     PricedLine,
     SaleRuleBroken,
     TenderIn,
     TendersDoNotCover,
+    approvals_needed,
     check_lines,
     sell,
     settle,
@@ -34,6 +36,7 @@ from shared.contract.events import SaleLine, SaleRecorded, Tender
 from shared.contract.models import Role
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
+from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database, next_number
 
 SCOPE = "sale"
@@ -53,6 +56,18 @@ class SaleIn:
     tenders: list[TenderIn]
     manager: ManagerApproval | None
     request: dict  # the body as sent, for the Idempotency-Key check
+    sale_id: str | None = None  # set when store credit pays: what head office's holds are keyed by
+
+
+class CreditLedger(Protocol):
+    """Head office's credit notes, asked while the customer waits."""
+
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
+        """Hold each amount of each note for this sale, all or none; a refusal (`CreditNoteRefused`,
+        `CentralUnreachable`) says why. Asking again for the same sale holds nothing more."""
+
+    def release(self, sale_id: str) -> None:
+        """The sale will not happen: its holds stop counting (never raises; a hold lapses anyway)."""
 
 
 def receipt_number(store_id: str, n: int) -> str:
@@ -62,29 +77,89 @@ def receipt_number(store_id: str, n: int) -> str:
 class SalesService:
     def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
                  online: Callable[[], bool], on_commit: Callable[[], None] = lambda: None,
-                 printing: Printing | None = None):
+                 printing: Printing | None = None, credit: CreditLedger | None = None):
         self._db, self._sessions = db, sessions
         self._store_id, self._currency = store_id, currency
         self._online, self._on_commit, self._printing = online, on_commit, printing
+        self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
             earlier = replayed(conn, SCOPE, key, sale.request)
         if earlier is not None:
             return earlier
-        if any(t.type == STORE_CREDIT for t in sale.tenders) and not self._online():
+        asked = credit_asked(sale.tenders)
+        if asked and (self._credit is None or not self._online()):
+            # Only head office knows what is left on a note: another store may have spent it since it was issued.
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
-        for line in sale.lines:
-            if line.price_override is not None and not line.override_reason:
-                raise InvalidInput(f"The price override of {line.code} needs a reason (override_reason).")
+        self._check_reasons(sale.lines)
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
-        with self._db.write() as conn:
-            outcome = once(conn, SCOPE, key, sale.request, lambda: self._record(conn, sale, associate, approver, now))
+        if asked:
+            sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
+            self._credit.hold(sale.sale_id, self._currency, asked)
+        try:
+            with self._db.write() as conn:
+                outcome = once(conn, SCOPE, key, sale.request,
+                               lambda: self._record(conn, sale, associate, approver, now))
+        except BaseException:
+            if asked:  # the sale is not recorded: what it held goes back at once
+                self._credit.release(sale.sale_id)
+            raise
         if not outcome.replayed:
             self._on_commit()
         return outcome
+
+    def check(self, lines: list[SaleLineIn], manager: ManagerApproval | None, associate: Associate,
+              now: datetime) -> dict:
+        """Before the money: whether the lines need a manager, and whether the one given approves them. Nothing is
+        recorded; the sale itself checks again. `ManagerRequired` says why in the associate's words."""
+        self._check_reasons(lines)
+        with self._db.read() as conn:
+            priced, names = self._price(conn, lines)
+            reserved = {sku: s.from_reserved for sku, s in self._selling(conn, priced).items()}
+        total = self._total(priced)
+        reasons = approvals_needed(priced, reserved, names)
+        approver = None
+        if reasons:
+            if manager is None and associate.role is not Role.MANAGER:
+                raise ManagerRequired(" ".join(reasons))
+            approver = self._sessions.approve(manager, associate, now, "This sale")
+        return {"total": total, "currency": self._currency, "needs_manager": reasons,
+                "approved_by": approver.id if approver else None}
+
+    @staticmethod
+    def _check_reasons(lines: list[SaleLineIn]) -> None:
+        for line in lines:
+            if line.price_override is not None and not line.override_reason:
+                raise InvalidInput(f"The price override of {line.code} needs a reason (override_reason).")
+
+    def _price(self, conn: sqlite3.Connection, lines: list[SaleLineIn]) -> tuple[list[PricedLine], dict[str, str]]:
+        priced, names = [], {}
+        for line in lines:
+            product = known_product(conn, line.code)
+            if product["currency"] != self._currency:
+                raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
+                                       f"in {self._currency}; the catalog needs fixing at head office.")
+            unit = line.price_override if line.price_override is not None else product["price"]
+            priced.append(PricedLine(product["sku"], line.qty, unit, product["tax_rate_bp"], product["price"]))
+            names[product["sku"]] = product["name"]
+        return priced, names
+
+    @staticmethod
+    def _selling(conn: sqlite3.Connection, priced: list[PricedLine]) -> dict:
+        wanted: dict[str, int] = {}
+        for line in priced:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
+        return {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
+
+    @staticmethod
+    def _total(priced: list[PricedLine]) -> int:
+        try:
+            return check_lines(priced)
+        except SaleRuleBroken as e:
+            raise InvalidInput(str(e)) from e
 
     def is_other_stores(self, number: str) -> bool:
         """Whether a receipt number is another store's (only central knows it), not this store's own."""
@@ -108,34 +183,16 @@ class SalesService:
 
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
                 now: datetime) -> dict:
-        priced, names = [], {}
-        for line in sale.lines:
-            product = known_product(conn, line.code)
-            if product["currency"] != self._currency:
-                raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
-                                       f"in {self._currency}; the catalog needs fixing at head office.")
-            if line.price_override is not None and line.price_override != product["price"] and approver is None:
-                raise ManagerRequired(f"Changing the price of {product['sku']} needs a manager's approval: add "
-                                      '"manager": {"id", "pin"} to the sale.')
-            unit = line.price_override if line.price_override is not None else product["price"]
-            priced.append(PricedLine(product["sku"], line.qty, unit, product["tax_rate_bp"], product["price"]))
-            names[product["sku"]] = product["name"]
+        priced, names = self._price(conn, sale.lines)
+        total = self._total(priced)
         try:
-            total = check_lines(priced)
             change_due = settle(total, sale.tenders)
         except TendersDoNotCover as e:
             raise TenderMismatch(str(e)) from e
-        except SaleRuleBroken as e:
-            raise InvalidInput(str(e)) from e
-
-        wanted: dict[str, int] = {}
-        for line in priced:
-            wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        sold = {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
-        into_reserved = [sku for sku, s in sold.items() if s.from_reserved]
-        if into_reserved and approver is None:
-            raise ManagerRequired(f"Units of {', '.join(into_reserved)} are promised to customer orders; selling them "
-                                  'needs a manager\'s approval: add "manager": {"id", "pin"} to the sale.')
+        sold = self._selling(conn, priced)
+        reasons = approvals_needed(priced, {sku: s.from_reserved for sku, s in sold.items()}, names)
+        if reasons and approver is None:
+            raise ManagerRequired(" ".join(reasons))
 
         number = receipt_number(self._store_id, next_number(conn, "receipt"))
         lines = [self._line(line, approver, sale.lines[i].override_reason) for i, line in enumerate(priced)]
@@ -143,7 +200,7 @@ class SalesService:
         tenders = [Tender(type=t.type, amount=t.amount, reference=t.reference) for t in sale.tenders]
         payload = SaleRecorded(receipt_number=number, currency=self._currency, lines=lines, tenders=tenders,
                                total=total, change_due=change_due,
-                               stock=[stock_level(sku, s.levels) for sku, s in sold.items()])
+                               stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
         at_risk = []

@@ -82,3 +82,10 @@ class Unavailable(DomainError):
 
 class CentralUnreachable(Unavailable):
     code, title = "central_unreachable", "Head office cannot be reached"
+
+
+class CreditNoteRefused(InvalidInput):
+    """A credit note that cannot pay this sale: `reason` is unknown, currency, expired, insufficient or
+    invalid_amount; nothing was held or recorded."""
+
+    code, title = "credit_note_refused", "The credit note cannot pay this"

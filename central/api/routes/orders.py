@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
+from central.api.addresses import AddressBody
 from central.api.deps import (
     CursorQuery,
     IdempotencyKey,
@@ -31,9 +32,15 @@ class CustomerBody(Strict):
 
 class ShipDelivery(Strict):
     type: Literal["ship"]
-    address: str = Field(min_length=1, max_length=500)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    address: AddressBody
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _structured(cls, value):
+        if isinstance(value, str):
+            raise ValueError("must be an object {name, line1, line2?, city, region?, postal_code, country, phone?, "
+                             "lat?, lon?}; a one-line address is not accepted")
+        return value
 
 
 class PickupDelivery(Strict):

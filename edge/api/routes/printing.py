@@ -14,7 +14,8 @@ from shared.runtime.clock import local_today
 
 router = APIRouter(tags=["printing"])
 
-Kind = Literal["receipt", "return", "collection", "bag-tag", "pick-list", "label", "end-of-day", "test-page"]
+Kind = Literal["receipt", "return", "credit-note", "collection", "bag-tag", "pick-list", "packing-slip", "label",
+               "end-of-day", "test-page"]
 
 
 class PrintIn(Strict):
@@ -57,8 +58,9 @@ def print_end_of_day(edge: EdgeDep, _: AssociateDep, body: EndOfDayIn | None = N
                         422: {"description": "validation_error: unknown printer or kind"}})
 def reprint(kind: Kind, ref: Annotated[str, Path(max_length=200)], edge: EdgeDep, _: AssociateDep,
             body: PrintIn | None = None) -> dict:
-    """`ref` is a receipt number (`receipt`), a return number (`return`), an order id (`collection`, `bag-tag`,
-    `pick-list`, `label`), `EOD-<store>-<date>` or `TEST-<printer>`, or a job id. The copy has the same bytes as
+    """`ref` is a receipt number (`receipt`), a return number (`return`), a credit note number (`credit-note`), an
+    order id (`collection`, `bag-tag`, `pick-list`, `packing-slip`, `label`), `EOD-<store>-<date>` or `TEST-<printer>`,
+    or a job id. The copy has the same bytes as
     the last job of that kind; a receipt, return or order that was never printed is printed from its record."""
     printer = body.printer if body is not None else None
     with edge.db.write() as conn:

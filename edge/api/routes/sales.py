@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
@@ -46,6 +46,29 @@ class SaleBody(Strict):
     tenders: list[TenderBody] = Field(default=[], max_length=20)
     manager: ManagerApproval | None = Field(default=None, description="A manager approving an override or a sale "
                                                                       "of reserved units")
+
+
+class SaleCheckBody(Strict):
+    lines: list[SaleLineBody] = Field(min_length=1, max_length=500)
+    manager: ManagerApproval | None = Field(default=None, description="The manager approving the basket")
+
+
+class SaleApproval(BaseModel):
+    total: int = Field(description="The basket's total in minor units")
+    currency: str
+    needs_manager: list[str] = Field(description="Why a manager must approve, in an associate's words; empty: no one")
+    approved_by: str | None = Field(description="The manager who approves (checked like a sign-in), if one was needed")
+
+
+@router.post("/sales/approval", summary="Before the money: whether a basket needs a manager, and whether the one "
+             "given approves it (nothing is recorded; the sale checks again)", response_model=SaleApproval,
+             responses={403: {"description": "manager_required: why, in an associate's words"},
+                        404: {"description": "unknown_sku"}, 422: {"description": "validation_error"},
+                        429: {"description": "too_many_attempts"}})
+def check_sale(body: SaleCheckBody, edge: EdgeDep, associate: AssociateDep) -> dict:
+    lines = [SaleLineIn(line.sku or line.barcode, line.qty, line.price_override, line.override_reason)
+             for line in body.lines]
+    return edge.sales.check(lines, body.manager, associate, edge.clock())
 
 
 @router.post("/sales", summary="Record a walk-in sale", status_code=201, response_model=SaleOut,

@@ -53,16 +53,36 @@ class TestTenders:
         assert paid_per_tender(tenders, 10) == [1000, 990]
 
     def test_tenders_short_of_the_total_are_refused(self):
-        with pytest.raises(TendersDoNotCover, match="short of the total 1990 by 990"):
+        with pytest.raises(TendersDoNotCover, match="short of the 19.90 to pay by 9.90"):
             settle(1990, [TenderIn("cash", 1000)])
 
     def test_a_card_may_not_pay_more_than_the_total(self):
         with pytest.raises(TendersDoNotCover, match="only cash"):
             settle(1990, [TenderIn("card", 2000, "AUTH")])
 
-    def test_a_card_needs_its_terminal_reference(self):
-        with pytest.raises(TendersDoNotCover, match="reference"):
-            settle(1990, [TenderIn("card", 1990)])
+    def test_a_card_terminal_reference_is_optional(self):
+        assert settle(1990, [TenderIn("card", 1990)]) == 0
+
+    def test_cash_is_refused_when_the_card_already_pays_it_all(self):
+        # The prefilled cash left beside a card: all of it would come back as change.
+        with pytest.raises(TendersDoNotCover, match="would all come back as change"):
+            settle(1199, [TenderIn("card", 1199), TenderIn("cash", 1199)])
+
+    def test_a_second_cash_tender_the_first_already_covers_is_refused(self):
+        with pytest.raises(TendersDoNotCover, match="would all come back as change"):
+            settle(1000, [TenderIn("cash", 1000), TenderIn("cash", 500)])
+
+    @given(st.integers(1, 10**6), st.lists(st.tuples(st.sampled_from(["cash", "card", "store_credit"]),
+                                                     st.integers(1, 10**6)), max_size=4))
+    def test_change_only_comes_from_cash_that_was_needed(self, total, raw):
+        tenders = [TenderIn(kind, amount, "R") for kind, amount in raw]
+        try:
+            change = settle(total, tenders)
+        except TendersDoNotCover:
+            return
+        cash = [t.amount for t in tenders if t.type == "cash"]
+        assert change < min(cash, default=1)  # every cash tender paid part of the total
+        assert sum(t.amount for t in tenders if t.type != "cash") <= total
 
     @given(st.integers(0, 10**6), st.lists(st.tuples(st.sampled_from(["cash", "card"]), st.integers(1, 10**6)),
                                              max_size=4))

@@ -74,12 +74,19 @@ class TestRefusals:
     @pytest.mark.parametrize("tenders, code", [
         ([{"type": "cash", "amount": 100}], "tender_mismatch"),
         ([{"type": "card", "amount": 1000, "reference": "X"}], "tender_mismatch"),
-        ([{"type": "card", "amount": 890}], "tender_mismatch"),
+        # The prefilled cash left beside a card for the whole total: the change would be cash never handed over.
+        ([{"type": "card", "amount": 890, "reference": "T-1"}, {"type": "cash", "amount": 890}], "tender_mismatch"),
         ([{"type": "cheque", "amount": 890}], "validation_error"),
     ])
     def test_tenders_that_do_not_pay_the_total_change_nothing(self, signed_in, tenders, code):
         assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}], tenders), 422, code)
         assert outbox(signed_in, "sale.recorded") == []
+        assert signed_in.get("/v1/sales/S001-000001").status_code == 404
+
+    def test_a_card_for_the_whole_total_needs_no_terminal_reference(self, signed_in):
+        answer = sale(signed_in, [{"sku": "MUG-01", "qty": 1}], [{"type": "card", "amount": 890}])
+        assert answer.status_code == 201, answer.text
+        assert (answer.json()["change_due"], answer.json()["tenders"]) == (0, [{"type": "card", "amount": 890}])
 
     def test_store_credit_is_refused_while_central_is_unreachable(self, signed_in):
         assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}],
@@ -129,3 +136,36 @@ class TestManagerApproval:
         assert_problem(sale(signed_in, *body), 403, "manager_required")
         answer = sale(signed_in, *body, manager=MANAGER)
         assert answer.status_code == 201 and answer.json()["approved_by"] == "M1"
+
+
+class TestApprovalBeforeTheMoney:
+    """`POST /v1/sales/approval`: the counter asks for the manager when a line is scanned or changed, before any
+    card is charged; nothing is recorded."""
+
+    def check(self, client, lines, **extra):
+        return client.post("/v1/sales/approval", json={"lines": lines, **extra})
+
+    def test_a_plain_basket_needs_no_manager(self, signed_in):
+        answer = self.check(signed_in, [{"sku": "MUG-01", "qty": 2}])
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"total": 1780, "currency": "EUR", "needs_manager": [], "approved_by": None}
+
+    def test_an_override_asks_for_a_manager_in_an_associates_words_and_records_nothing(self, signed_in):
+        line = {"sku": "MUG-01", "qty": 1, "price_override": 500, "override_reason": "chipped"}
+        body = assert_problem(self.check(signed_in, [line]), 403, "manager_required")
+        assert body["detail"] == "A manager must approve this price: Mug 'Morning' at 5.00 instead of 8.90."
+        assert_problem(self.check(signed_in, [line], manager={"id": "M1", "pin": "11111"}), 403, "manager_required")
+        answer = self.check(signed_in, [line], manager=MANAGER)
+        assert answer.status_code == 200 and answer.json()["approved_by"] == "M1"
+        assert outbox(signed_in, "sale.recorded") == []
+
+    def test_units_promised_to_orders_ask_for_a_manager(self, signed_in):
+        receive(signed_in, "MUG-01", 2)
+        with signed_in.app.state.edge.db.write() as conn:
+            conn.execute("UPDATE stock SET reserved = 2 WHERE sku = 'MUG-01'")
+        body = assert_problem(self.check(signed_in, [{"sku": "MUG-01", "qty": 1}]), 403, "manager_required")
+        assert "promised to online orders" in body["detail"] and '"manager"' not in body["detail"]
+        # The sale's own refusal speaks the same words.
+        refused = assert_problem(sale(signed_in, [{"sku": "MUG-01", "qty": 1}], [{"type": "cash", "amount": 890}]),
+                                 403, "manager_required")
+        assert refused["detail"] == body["detail"]
