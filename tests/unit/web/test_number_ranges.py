@@ -12,6 +12,8 @@ from tests.unit.web.conftest import ADMIN, assert_problem, sign_in
 HUGE = 2**63
 STORE = {"name": "High Street", "address": "1 High Street", "lat": 51.5, "lon": -0.12}
 PRODUCT = {"name": "Red tee", "price": 1999, "currency": "EUR"}
+ADDRESS = {"name": "Ann", "line1": "2 Low Road", "city": "London", "postal_code": "SW1A 1AA", "country": "GB",
+           "lat": 51.0, "lon": 0.0}
 WAREHOUSE = {"type": "warehouse", "name": "DC North", "address": "1 Dock Road", "lat": 53.4, "lon": -2.9}
 
 
@@ -81,7 +83,7 @@ class TestCentralNumbers:
         assert_problem(response, 422, "validation_error")
         assert catalog.get("/v1/routing/policy", headers=ADMIN).json() == policy
         simulated = catalog.post("/v1/routing/simulate", json={"lines": [{"sku": "TEE", "qty": 1}],
-                                 "delivery": {"type": "ship", "address": "2 Low Road", "lat": 51, "lon": 0}},
+                                 "delivery": {"type": "ship", "address": ADDRESS}},
                                  headers=ADMIN)
         assert simulated.status_code == 200, simulated.text
         assert catalog.put("/v1/stores/S003", json=STORE, headers=ADMIN).status_code == 201
