@@ -24,7 +24,7 @@ from edge.api.app import create_app as create_edge
 from tests.unit.web.conftest import ADMIN, central_settings, edge_settings, sign_in
 
 # Examples per operation and generation mode: small in the suite (a few seconds an app); raise it to hunt.
-EXAMPLES = int(os.environ.get("OMNISTORE_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("OMNISTORE_FUZZ_EXAMPLES", "4"))
 # Not negative_data_rejection: the requests carry the token themselves (schemathesis would count a dropped header as
 # the invalid part) and unknown query parameters are ignored, as HTTP APIs commonly do.
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
