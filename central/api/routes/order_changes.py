@@ -3,10 +3,10 @@ another store."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.api.deps import OrdersDep, ServiceDep
+from central.api.deps import IdempotencyKey, OrdersDep, ServiceDep
 from shared.contract.models import Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -14,8 +14,6 @@ from shared.runtime.clock import utc_now
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The order's id.")]
 SkuPath = Annotated[Sku, Path(description="The SKU of the order line.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="The same key and body answer the original result.")]
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 

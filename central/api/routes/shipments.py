@@ -4,10 +4,10 @@ what it cannot fill. Called by the warehouse's ERP/WMS with the same admin token
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from central.api.deps import AdminDep, ServiceDep
+from central.api.deps import AdminDep, IdempotencyKey, ServiceDep
 from shared.contract.addresses import control_characters
 from shared.contract.models import Line, Sku, Strict
 from shared.contract.subjects import STORE_ID
@@ -16,8 +16,6 @@ from shared.runtime.clock import utc_now
 router = APIRouter(prefix="/v1/nodes", tags=["nodes"])
 NodeIdPath = Annotated[str, Path(pattern=STORE_ID.pattern, description="The warehouse's id, e.g. DC1.")]
 AllocationIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The allocation's id.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="The same key and body answer the original result.")]
 
 
 def _printable(value: str) -> str:

@@ -4,6 +4,7 @@ a receiver on loopback that is down at first and answers later (DESIGN §8)."""
 import asyncio
 import base64
 import json
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -58,13 +59,12 @@ class Receiver:
             await self._task
 
 
-@pytest.fixture
-async def central(tmp_path):
-    # NATS is not needed (a warehouse serves the orders), so central points at a port nobody listens on:
-    # deliveries go out while central is offline from the hub, too.
-    # The receivers run on loopback: the setting that lets deliveries go there (never in production).
+@asynccontextmanager
+async def central_with_a_warehouse(tmp_path, **settings):
+    """Central with TEE in stock at warehouse DC1. NATS is not needed (the warehouse serves the orders), so
+    deliveries go out while central is offline from the hub, too."""
     settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1,
-                               webhook_retry_cap_s=0.4, webhook_allow_private_urls=True)
+                               **settings)
     async with running_central(settings, with_nats=False) as running:
         assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
         body = {"type": "warehouse", "name": "DC1", "address": "Unit 1", "lat": 51.45, "lon": -0.3}
@@ -72,6 +72,13 @@ async def central(tmp_path):
         feed = {"as_of": to_text(datetime.now(timezone.utc) - timedelta(seconds=1)),
                 "items": [{"sku": "TEE", "available": 10}]}
         assert (await running.client.put("/v1/nodes/DC1/stock", json=feed)).status_code == 200
+        yield running
+
+
+@pytest.fixture
+async def central(tmp_path):
+    # The receivers run on loopback: the setting that lets deliveries go there (never in production).
+    async with central_with_a_warehouse(tmp_path, webhook_retry_cap_s=0.4, webhook_allow_private_urls=True) as running:
         yield running
 
 
@@ -204,15 +211,7 @@ class TestDelivery:
 @pytest.fixture
 async def guarded(tmp_path):
     """Central as in production: deliveries only to https URLs of public hosts."""
-    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1,
-                               webhook_retry_cap_s=0.2)
-    async with running_central(settings, with_nats=False) as running:
-        assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
-        body = {"type": "warehouse", "name": "DC1", "address": "Unit 1", "lat": 51.45, "lon": -0.3}
-        assert (await running.client.put("/v1/nodes/DC1", json=body)).status_code == 201
-        feed = {"as_of": to_text(datetime.now(timezone.utc) - timedelta(seconds=1)),
-                "items": [{"sku": "TEE", "available": 10}]}
-        assert (await running.client.put("/v1/nodes/DC1/stock", json=feed)).status_code == 200
+    async with central_with_a_warehouse(tmp_path, webhook_retry_cap_s=0.2) as running:
         yield running
 
 
