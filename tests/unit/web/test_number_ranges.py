@@ -155,3 +155,15 @@ class TestPolicyAtTheStore:
 
         with pytest.raises(ValidationError):
             CatalogPolicy.model_validate(change)
+
+
+class TestOrderChangesAndShipments:
+    def test_a_line_cancel_quantity_is_a_strict_integer(self, catalog):
+        for qty in ("1", True, 1.0):
+            response = catalog.post("/v1/orders/ORD-X/lines/TEE/cancel", json={"qty": qty}, headers=ADMIN)
+            assert_problem(response, 422, "validation_error")
+
+    @pytest.mark.parametrize("shipped_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+    def test_a_shipment_at_the_ends_of_the_calendar_is_refused(self, catalog, shipped_at):
+        body = {"allocation_id": "A-1", "carrier": "DHL", "tracking_number": "JJD01", "shipped_at": shipped_at}
+        assert_problem(catalog.post("/v1/nodes/DC1/shipments", json=body, headers=ADMIN), 422, "validation_error")
