@@ -167,3 +167,22 @@ class TestOrderChangesAndShipments:
     def test_a_shipment_at_the_ends_of_the_calendar_is_refused(self, catalog, shipped_at):
         body = {"allocation_id": "A-1", "carrier": "DHL", "tracking_number": "JJD01", "shipped_at": shipped_at}
         assert_problem(catalog.post("/v1/nodes/DC1/shipments", json=body, headers=ADMIN), 422, "validation_error")
+
+
+class TestAPolicyStoredBeforeTheRanges:
+    def test_central_starts_on_the_defaults_and_routes(self, tmp_path):
+        from fastapi.testclient import TestClient
+
+        from central.api.app import create_app
+        from central.store.schema import open_database
+        from tests.unit.web.conftest import central_settings
+
+        settings = central_settings(tmp_path)
+        db = open_database(settings.db_path)
+        with db.write() as conn:
+            conn.execute("INSERT INTO routing_policy (id, policy, updated_at) VALUES (1, ?, '2026-01-01T00:00:00Z')",
+                         ('{"cost_per_km": null, "pickup_hold_days": 1000000000}',))
+        db.close()
+        with TestClient(create_app(settings, with_nats=False)) as client:
+            policy = client.get("/v1/routing/policy", headers=ADMIN)
+            assert policy.status_code == 200 and policy.json()["pickup_hold_days"] == 7
