@@ -53,21 +53,20 @@ class LineCancelRefused(ValueError):
     """The line cannot be cancelled or reduced as asked; the message says why."""
 
 
-def plan_line_cancel(sku: str, open_units: int, unfilled: int, shares: Iterable[AllocationShare],
-                     qty: int | None) -> LineCancelPlan:
-    """Which units of a line to give up: `qty` of them (None: every open unit), those nobody is fulfilling
-    first, then the newest allocations'. Refused once any unit of the line is picked, or beyond what is open."""
+def plan_line_cancel(sku: str, unfilled: int, shares: Iterable[AllocationShare], qty: int | None) -> LineCancelPlan:
+    """Which units of a line to give up: `qty` of them (None: every unit not yet picked), those nobody is
+    fulfilling first, then the newest allocations'. Units already picked (or further) are never taken back."""
     shares = list(shares)
+    open_shares = [s for s in shares if s.status in NOT_PICKED]
     picked = sorted({s.status for s in shares if s.status not in NOT_PICKED})
-    if picked:
-        raise LineCancelRefused(f"{sku} can no longer be changed: part of it is already {' and '.join(picked)}.")
-    wanted = open_units if qty is None else qty
-    if wanted > open_units:
-        raise LineCancelRefused(f"Only {open_units} unit(s) of {sku} are left on the order; cancel at most that "
-                                "many.")
+    cancellable = unfilled + sum(s.qty for s in open_shares)
+    wanted = cancellable if qty is None else qty
+    if wanted > cancellable or (picked and cancellable == 0):
+        beyond = f"; the rest is already {' and '.join(picked)}" if picked else ""
+        raise LineCancelRefused(f"only {cancellable} unit(s) of {sku} can still be cancelled{beyond}")
     take_unfilled = min(wanted, unfilled)
     need, taken = wanted - take_unfilled, []
-    for share in reversed(shares):
+    for share in reversed(open_shares):
         if need == 0:
             break
         n = min(need, share.qty)

@@ -13,6 +13,7 @@ from central.domain.orders import CLOSED_ORDERS, AllocationStatus, is_live
 from central.services.orders import Orders, check_request
 from central.store import order_changes as change_store
 from central.store import orders as order_store
+from central.store import shipments as shipment_store
 from shared.contract import pickup_codes as pickup
 from shared.contract.errors import InvalidTransition, NotFound
 from shared.runtime.clock import from_text
@@ -52,8 +53,9 @@ class OrderChanges:
 
     def cancel_line(self, order_id: str, sku: str, qty: int | None, reason: str, key: str | None,
                     now: datetime) -> dict:
-        """Give up `qty` units of a line (None: all still open) while none of it is picked; the stores holding
-        them get a cancel (and an assign for what stays), the refund due is recorded, ATP is released."""
+        """Give up `qty` units of a line (None: every unit not picked yet); picked units are never taken back.
+        The stores holding them get a cancel (and an assign for what stays), the refund due is recorded, ATP is
+        released."""
         request = {"order_id": order_id, "sku": sku, "qty": qty, "reason": reason}
         with self._db.write() as conn:
             _, view, _ = idempotency.once(conn, "order.line_cancel", key, request, 200,
@@ -67,16 +69,17 @@ class OrderChanges:
         lines = change_store.line_units(conn, order_id)
         if sku not in lines:
             raise NotFound(f"Order {order_id} has no line {sku}.")
-        ordered, given_up, _ = lines[sku]
-        done = change_store.done_units(conn, order_id).get(sku, 0)
         shares = []
         for allocation in order_store.allocations_of(conn, order_id):
             units = order_store.lines_of_allocation(conn, allocation["id"])
             if is_live(allocation["status"]) and sku in units:
-                shares.append(rules.AllocationShare(allocation["id"], allocation["status"], units[sku]))
+                status = allocation["status"]
+                if shipment_store.shipped_units(conn, allocation["id"]):
+                    status = AllocationStatus.SHIPPED  # a warehouse shipped part of it: the rest is under way too
+                shares.append(rules.AllocationShare(allocation["id"], status, units[sku]))
         unfilled = order_store.unfilled_lines(conn, order_id).get(sku, 0)
         try:
-            plan = rules.plan_line_cancel(sku, ordered - given_up - done, unfilled, shares, qty)
+            plan = rules.plan_line_cancel(sku, unfilled, shares, qty)
         except rules.LineCancelRefused as e:
             raise InvalidTransition(f"Order {order_id}: {e}", status=order["status"]) from e
         total = plan.from_unfilled + sum(n for _, n in plan.from_allocations)

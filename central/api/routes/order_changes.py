@@ -4,10 +4,10 @@ another store."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from central.api.deps import IdempotencyKey, OrdersDep, ServiceDep
-from shared.contract.models import MAX_QTY, Sku, Strict
+from shared.contract.models import Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
@@ -18,8 +18,8 @@ Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f
 
 
 class LineCancelBody(Strict):
-    qty: StrictInt | None = Field(None, ge=1, le=MAX_QTY, description="Units to cancel; omitted: every unit still "
-                                                                  "open (the whole line).")
+    qty: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="Units to cancel; omitted: every unit "
+                                                                               "not yet picked.")
     reason: Text = "requested by the customer"
 
 
