@@ -14,7 +14,12 @@ import httpx
 from central.domain.webhooks import DELIVERY_HEADER, retry_delay_s
 from central.settings import CentralSettings
 from central.store import webhooks as webhook_store
-from central.webhooks.receivers import receiver_refusal, resolve_async, signed_headers
+from central.webhooks.receivers import (
+    pinned,
+    receiver_refusal,
+    resolve_async,
+    signed_headers,
+)
 from shared.runtime.clock import from_text, utc_now
 from shared.runtime.sqlite import Database
 from shared.runtime.wakeup import Wakeup
@@ -73,13 +78,15 @@ class WebhookDispatcher:
         headers = {"Content-Type": "application/json", DELIVERY_HEADER: row["id"], "User-Agent": "omnistore-central",
                    **signed_headers(row["secret"], row["id"], utc_now(), body)}
         # Checked again at every try: a name that was public at registration may point inside the network now.
-        refusal = receiver_refusal(row["url"], await self._resolve(row["url"]),
-                                   self._settings.webhook_allow_private_urls)
+        addresses = await self._resolve(row["url"])
+        refusal = receiver_refusal(row["url"], addresses, self._settings.webhook_allow_private_urls)
         if refusal is not None:
             error = f"not sent: {refusal}"
         else:
+            url, host, server_name = pinned(row["url"], addresses[0])
             try:
-                response = await client.post(row["url"], content=body, headers=headers)
+                response = await client.post(url, content=body, headers={**headers, "Host": host},
+                                             extensions={"sni_hostname": server_name})
                 error = None if response.is_success else f"HTTP {response.status_code}"
             except httpx.HTTPError as e:
                 error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

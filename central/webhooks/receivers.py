@@ -13,7 +13,7 @@ import binascii
 import secrets
 import socket
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from standardwebhooks import Webhook
 
@@ -67,6 +67,17 @@ async def resolve_async(url: str) -> list[str]:
         return _addresses(await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM))
     except (socket.gaierror, UnicodeError):
         return []
+
+
+def pinned(url: str, address: str) -> tuple[str, str, str]:
+    """The URL aimed at `address` (one the host was checked to resolve to), the Host header and the TLS server name
+    to send with it: the connection goes where the check said, whatever the name resolves to a moment later."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    at = f"[{address}]" if ":" in address else address
+    netloc = f"{at}:{parts.port}" if parts.port else at
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=netloc)), host_header, host
 
 
 def receiver_refusal(url: str, addresses: list[str], allow_private: bool) -> str | None:

@@ -240,3 +240,24 @@ class TestWhereDeliveriesGo:
                          .startswith("not sent"), what="the delivery refused before sending")
         assert "127.0.0.1" in guarded.query("SELECT last_error FROM webhook_deliveries")[0][0]
         assert guarded.query("SELECT delivered_at FROM webhook_deliveries")[0][0] is None
+
+    async def test_a_delivery_goes_to_the_address_that_was_checked_with_the_name_as_host(self, central):
+        receiver = Receiver(free_port())
+        await receiver.start()
+
+        async def checked(url: str) -> list[str]:
+            return ["127.0.0.1"]  # what the name resolved to when it was checked; the name itself is not in any DNS
+
+        central.service.webhook_dispatcher._resolve = checked
+        central.service.webhooks._resolve = lambda url: ["127.0.0.1"]
+        try:
+            made = await central.client.post("/v1/webhooks", json={
+                "url": f"http://hooks.omnistore.invalid:{receiver.port}/hooks/omnistore", "secret": SECRET})
+            assert made.status_code == 201, made.text
+            await place(central)
+            await eventually(lambda: receiver.got, what="the delivery at the checked address")
+        finally:
+            await receiver.stop()
+        headers, body = receiver.got[0]
+        assert headers["host"] == f"hooks.omnistore.invalid:{receiver.port}"
+        Webhook(SECRET).verify(body, headers)

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from central.domain.webhooks import address_refusal, retry_delay_s, url_refusal, wants
+from central.webhooks.receivers import pinned
 
 
 class TestWhoWantsAStatusChange:
@@ -61,3 +62,11 @@ class TestTheRetryDelay:
     @given(st.integers(1, 200), st.floats(0.01, 10), st.floats(10, 600))
     def test_never_shrinks_as_failures_add_up(self, attempts, base, cap):
         assert retry_delay_s(attempts, base, cap) <= retry_delay_s(attempts + 1, base, cap) <= cap
+
+
+class TestPinnedDelivery:
+    def test_the_request_goes_to_the_checked_address_with_the_name_as_host_and_tls_server_name(self):
+        assert pinned("https://hooks.example.com/h?x=1", "93.184.215.14") == (
+            "https://93.184.215.14/h?x=1", "hooks.example.com", "hooks.example.com")
+        assert pinned("https://hooks.example.com:8443/h", "2606:2800:220:1::1") == (
+            "https://[2606:2800:220:1::1]:8443/h", "hooks.example.com:8443", "hooks.example.com")
