@@ -63,7 +63,8 @@ class CreditNotes:
         for number, amount in amounts.items():
             note = ledger.note(conn, number)
             notes.append({"number": number, "held": amount, "currency": note.currency if note else None,
-                          "left_after": (note.balance - ledger.live_holds(conn, number, now_text)) if note else 0})
+                          "left_after": (note.balance - ledger.live_holds(conn, number, now_text)) if note else 0,
+                          "expires_at": to_text(note.expires_at) if note and note.expires_at else None})
         return {"sale_id": sale_id, "notes": notes}
 
     # ---- the stores' events, inside ingest's batch transaction ------------------------------------------------

@@ -14,10 +14,12 @@ from shared.runtime.clock import from_text, to_text
 
 def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
     if node["type"] == "warehouse":
-        # A DC's allocations are accepted at once; those made after its feed's as_of are not in the feed yet.
+        # A DC's allocations are accepted at once; those made after its feed's as_of are not in the feed yet, and
+        # neither are the units it rejected as missing since.
         counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND {counted} "
+                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND ({counted} "
+                           "OR a.stock_missing = 1) "
                            "AND a.created_at > ?", (sku, node["id"], *statuses, node["stock_as_of"] or "")).fetchone()
     else:
         pending, statuses = status_in("a.status", {AllocationStatus.PENDING})

@@ -28,10 +28,11 @@ def expiry(issued_at: datetime, valid_days: int | None) -> datetime | None:
 
 
 def credit_asked(tenders: Iterable[Tendered]) -> dict[str, int]:
-    """What a sale asks of each credit note (two tenders on one note add up)."""
+    """What a sale asks of each credit note (two tenders on one note add up). A tender of 0 or less asks nothing:
+    the tender rules refuse it with their own sentence."""
     asked: dict[str, int] = {}
     for tender in tenders:
-        if tender.type == STORE_CREDIT and tender.reference:
+        if tender.type == STORE_CREDIT and tender.reference and tender.amount > 0:
             asked[tender.reference] = asked.get(tender.reference, 0) + tender.amount
     return asked
 

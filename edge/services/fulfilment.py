@@ -73,6 +73,11 @@ def fulfilment_view(row: sqlite3.Row) -> dict:
             "assigned_at": row["assigned_at"], "updated_at": row["updated_at"]}
 
 
+def _ship_to(cmd: FulfilmentAssign) -> str | None:
+    """The address to keep: as central sent it, under the customer's name where an older order's names nobody."""
+    return cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_defaults=True) if cmd.ship_to else None
+
+
 class Fulfilments:
     def __init__(self, db: Database, on_commit: Callable[[], None] = lambda: None, printing: Printing | None = None):
         self._db, self._on_commit, self._printing = db, on_commit, printing
@@ -88,8 +93,7 @@ class Fulfilments:
             "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
             "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
-             cmd.customer.model_dump_json(),
-             cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_none=True) if cmd.ship_to else None,
+             cmd.customer.model_dump_json(), _ship_to(cmd),
              cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
         early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
                              (cmd.allocation_id,)).fetchone()

@@ -19,7 +19,7 @@ from edge.store.outbox import append_event
 from shared.contract.errors import InvalidInput, ManagerRequired, NotFound
 from shared.contract.events import ReceiptReturned, Refund, ReturnLine, ReturnRecorded
 from shared.contract.models import Disposition, Role
-from shared.runtime.clock import to_text
+from shared.runtime.clock import from_text, to_text
 from shared.runtime.sqlite import Database, next_number
 
 SCOPE = "return"
@@ -119,7 +119,8 @@ class ReturnsService:
                                     refund=sum(p.refund for p in parts)))
         amount = sum(line.refund for line in lines)
         refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
-        notes = self._issue_credit(conn, refunds, now)
+        own = ret.receipt_number if ret.receipt_number is not None and ret.elsewhere is None else None
+        notes = self._issue_credit(conn, refunds, now, own)
 
         moves: dict[str, tuple[Movement, Levels]] = {}
         for line in lines:
@@ -161,14 +162,21 @@ class ReturnsService:
             self._printing.credit_notes(conn, body, now)
         return body
 
-    def _issue_credit(self, conn: sqlite3.Connection, refunds: list[rules.RefundPart], now: datetime) -> dict:
+    def _issue_credit(self, conn: sqlite3.Connection, refunds: list[rules.RefundPart], now: datetime,
+                      receipt_number: str | None) -> dict:
         """A credit note for each refund to store credit (the customer's choice, or a sale's store-credit tender
-        given back): numbered here, offline too; head office learns it from the return's event."""
+        given back): numbered here, offline too; head office learns it from the return's event. It expires as the
+        policy says; money going back to a store-credit tender of this store's receipt keeps the paying note's
+        expiry instead, so buying and returning never makes store credit last longer."""
         notes = {}
         for i, part in enumerate(refunds):
-            if part.tender == STORE_CREDIT and part.amount:
-                notes[i] = {"reference": note_number(self._store_id, next_number(conn, "credit")),
-                            "expires_at": expiry(now, read_policy(conn).credit_note_valid_days)}
+            if part.tender != STORE_CREDIT or not part.amount:
+                continue
+            expires_at = expiry(now, read_policy(conn).credit_note_valid_days)
+            if part.n is not None and receipt_number is not None:
+                expires_at = paying_note_expiry(conn, receipt_number, part.n, expires_at)
+            notes[i] = {"reference": note_number(self._store_id, next_number(conn, "credit")),
+                        "expires_at": expires_at}
         return notes
 
     @staticmethod
@@ -224,6 +232,18 @@ class ReturnsService:
                                "ORDER BY n", (number,)).fetchall()
         return ([rules.SoldLine(r["line_no"], r["sku"], r["qty"], r["returned_qty"], r["unit_price"]) for r in lines],
                 [rules.PaidTender(r["n"], r["type"], r["amount"], r["refunded"]) for r in tenders])
+
+
+def paying_note_expiry(conn: sqlite3.Connection, receipt_number: str, n: int,
+                       otherwise: datetime | None) -> datetime | None:
+    """The expiry of the note that paid tender `n` of the receipt, as head office answered it at the sale (None:
+    never); `otherwise` when that tender is not a note's."""
+    row = conn.execute("SELECT body FROM sales WHERE receipt_number = ?", (receipt_number,)).fetchone()
+    tenders = json.loads(row["body"])["tenders"] if row else []
+    if not 0 < n <= len(tenders) or tenders[n - 1].get("type") != STORE_CREDIT:
+        return otherwise
+    expires = tenders[n - 1].get("expires_at")
+    return from_text(expires) if expires else None
 
 
 def _as_text(note: dict) -> dict:

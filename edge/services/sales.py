@@ -57,17 +57,27 @@ class SaleIn:
     manager: ManagerApproval | None
     request: dict  # the body as sent, for the Idempotency-Key check
     sale_id: str | None = None  # set when store credit pays: what head office's holds are keyed by
+    credit_expiry: dict[str, str | None] | None = None  # each note's expiry as head office holds it
 
 
 class CreditLedger(Protocol):
     """Head office's credit notes, asked while the customer waits."""
 
-    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
-        """Hold each amount of each note for this sale, all or none; a refusal (`CreditNoteRefused`,
-        `CentralUnreachable`) says why. Asking again for the same sale holds nothing more."""
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> dict[str, str | None]:
+        """Hold each amount of each note for this sale, all or none, and answer each note's expiry (RFC 3339, or
+        None: never); a refusal (`CreditNoteRefused`, `CentralUnreachable`) says why. Asking again for the same
+        sale holds nothing more."""
 
     def release(self, sale_id: str) -> None:
         """The sale will not happen: its holds stop counting (never raises; a hold lapses anyway)."""
+
+
+def with_expiry(tender: dict, expiries: dict[str, str | None] | None) -> dict:
+    """A store-credit tender as the receipt keeps it: with its note's expiry, so money given back to it later goes
+    to a note that expires when this one does."""
+    if tender["type"] == "store_credit" and expiries and expiries.get(tender.get("reference")):
+        return {**tender, "expires_at": expiries[tender["reference"]]}
+    return tender
 
 
 def receipt_number(store_id: str, n: int) -> str:
@@ -98,7 +108,7 @@ class SalesService:
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
         if asked:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
-            self._credit.hold(sale.sale_id, self._currency, asked)
+            sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
         try:
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
@@ -213,7 +223,8 @@ class SalesService:
                           for line in lines],
                 "total": total,
                 "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
-                "tenders": [t.model_dump(mode="json", exclude_none=True) for t in tenders], "change_due": change_due,
+                "tenders": [with_expiry(t.model_dump(mode="json", exclude_none=True), sale.credit_expiry)
+                            for t in tenders], "change_due": change_due,
                 "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)), "cashier": associate.id,
                 "approved_by": approver.id if approver else None, "occurred_at": at, "seq": row.seq,
                 "event_id": row.id}

@@ -28,19 +28,23 @@ class CentralCreditNotes:
                  loop: asyncio.AbstractEventLoop):
         self._link, self._store_id, self._timeout, self._loop = link, store_id, timeout, loop
 
-    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> dict[str, str | None]:
         request = CreditRequest(action="hold", sale_id=sale_id, currency=currency,
                                 notes=[CreditAmount(number=n, amount=a) for n, a in asked.items()])
         try:
             body = self._ask(request)
         except NoAnswer as e:
             log.info("credit hold for sale %s: %s", sale_id, e)
-            # A hold central made but could not answer lapses by itself (or the retry of this sale takes it).
+            # Central may have made the hold and lost its answer: give it back now if central can be told, so a new
+            # try at the counter finds the whole balance; otherwise it lapses by itself.
+            self.release(sale_id)
             raise CentralUnreachable(UNREACHABLE) from e
         if isinstance(body, dict) and body.get("code"):
             raise _refusal(body)
         if not isinstance(body, dict) or body.get("sale_id") != sale_id:
+            self.release(sale_id)
             raise CentralUnreachable(UNREACHABLE)
+        return {note.get("number"): note.get("expires_at") for note in body.get("notes", []) if isinstance(note, dict)}
 
     def release(self, sale_id: str) -> None:
         try:
@@ -49,6 +53,12 @@ class CentralCreditNotes:
             log.warning("credit hold of sale %s not released now (it lapses at head office): %s", sale_id, e)
 
     def _ask(self, request: CreditRequest) -> object:
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:  # waiting here would block the very loop that must carry the request
+            raise NoAnswer("asked from the agent's event loop; store credit is checked from worker threads")
         call = ask_central(self._link(), subjects.credit_request(self._store_id),
                            request.model_dump_json().encode(), self._timeout)
         future = asyncio.run_coroutine_threadsafe(call, self._loop)

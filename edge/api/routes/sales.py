@@ -73,7 +73,8 @@ def check_sale(body: SaleCheckBody, edge: EdgeDep, associate: AssociateDep) -> d
 
 @router.post("/sales", summary="Record a walk-in sale", status_code=201, response_model=SaleOut,
              responses={403: {"description": "manager_required"}, 422: {"description": "validation_error, "
-                        "tender_mismatch, idempotency_mismatch"}, 503: {"description": "central_unreachable (store "
+                        "tender_mismatch, idempotency_mismatch, credit_note_refused (unknown, currency, expired, "
+                        "insufficient: head office's sentence)"}, 503: {"description": "central_unreachable (store "
                         "credit while offline)"}})
 def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
     sale = SaleIn(lines=[SaleLineIn(line.sku or line.barcode, line.qty, line.price_override, line.override_reason)

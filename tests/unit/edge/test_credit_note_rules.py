@@ -23,6 +23,7 @@ def test_a_sale_asks_each_note_for_the_sum_of_its_tenders_and_nothing_of_other_t
                TenderIn("store_credit", 200, "S001-C000001"), TenderIn("store_credit", 100, "S002-C000007")]
     assert credit_asked(tenders) == {"S001-C000001": 700, "S002-C000007": 100}
     assert credit_asked([TenderIn("cash", 500)]) == {}
+    assert credit_asked([TenderIn("store_credit", 0, "S001-C000001")]) == {}  # refused by the tender rules
 
 
 def test_every_retry_of_one_sale_has_one_hold_id_and_a_sale_without_a_key_its_own():
