@@ -71,7 +71,7 @@ class CentralService:
         self.commands = CommandPublisher(self.db, self.link)
         self.consumers = StoreConsumers(self.db, self.link)
         self.webhook_dispatcher = WebhookDispatcher(self.db, settings)
-        self.webhooks = Webhooks(self.db)
+        self.webhooks = Webhooks(self.db, settings.webhook_allow_private_urls)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.audit = AuditViews(self.db)

@@ -77,6 +77,9 @@ class CentralSettings(PartSettings):
     import_max_body_bytes: int = Field(64 * 1024 ** 2, ge=1024, le=1024 ** 3,
                                        description="Largest CSV file POST /v1/imports/{kind} accepts (with a bearer "
                                                    "token); every other route keeps max_body_bytes.")
+    webhook_allow_private_urls: bool = Field(False, description="Let webhooks go to http URLs and to loopback, "
+                                                                "private and link-local hosts: for demos and tests, "
+                                                                "never in production.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
