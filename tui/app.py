@@ -5,17 +5,19 @@ backlog are always in sight, and a lapsed session brings the associate back to t
 """
 
 import dataclasses
-import logging
 
-from textual import work
+from textual import events, work
 from textual.app import App
-from textual.css.query import NoMatches
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.theme import BUILTIN_THEMES
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.commands import StoreCommands
+from tui.failures import report_failure
+from tui.fields import EnterMovesOn
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -32,13 +34,18 @@ LIGHT = dataclasses.replace(BUILTIN_THEMES["textual-light"], name="omnistore-lig
                             variables={**BUILTIN_THEMES["textual-light"].variables,
                                        "footer-key-foreground": "#004578"})
 THEMES = {"dark": "textual-dark", "light": LIGHT.name}
-log = logging.getLogger(__name__)
+# Keys held for a dialog on its way are let go after this long at most, so the keyboard never goes dead.
+HOLD_KEYS_AT_MOST = 3.0
 
 
 class StoreApp(App):
     TITLE = "omnistore"
     CSS_PATH = "store.tcss"
     COMMANDS = App.COMMANDS | {StoreCommands}
+    # Tab moves on before the next key is handled (a screen's own Tab would move it only after the keys already
+    # typed reached the field being left).
+    BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
+                Binding("shift+tab", "focus_previous", show=False, priority=True)]
 
     link_state: reactive[str] = reactive(UNKNOWN)
     sync: reactive[dict | None] = reactive(None, always_update=True)
@@ -52,6 +59,10 @@ class StoreApp(App):
         self.client = client
         self.login_hint = login_hint
         self.associate: dict | None = None
+        # Parked baskets live as long as the counter runs, across screens and sign-ins (see docs/counter.md).
+        self.parked_sales: list[dict] = []
+        self._held_keys: list[events.Key] | None = None
+        self._holds = 0  # which hold a timer belongs to
 
     def on_mount(self) -> None:
         self.ask_for_login()
@@ -115,9 +126,35 @@ class StoreApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers never take the counter down (exit_on_error=False); a surprise is shown, logged, and work goes on.
-        if event.state == WorkerState.ERROR and not isinstance(event.worker.error, NoMatches):
-            log.error("%s failed: %r", event.worker.name, event.worker.error)
-            self.notify(f"Something went wrong ({type(event.worker.error).__name__}); try again.", severity="error")
+        if event.state == WorkerState.ERROR:
+            report_failure(self, event.worker)
+
+    def hold_keys(self) -> None:
+        """Keep the keys typed from now on for the dialog a worker is about to open (a scanner or a fast typist is
+        quicker than the agent's answer); `release_keys` hands them to it, in order."""
+        if self._held_keys is None:
+            self._held_keys, self._holds = [], self._holds + 1
+            hold = self._holds
+            self.set_timer(HOLD_KEYS_AT_MOST, lambda: self._holds == hold and self.release_keys())
+
+    def release_keys(self) -> None:
+        """Let the held keys go to whatever has the focus now (call it once the dialog has taken the focus)."""
+        held, self._held_keys = self._held_keys, None
+        if held:
+            self.call_later(self._replay, held)
+
+    async def _replay(self, held: list[events.Key]) -> None:
+        for event in held:
+            await self.on_event(event)  # a replayed key may start a hold of its own; the rest then waits too
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._held_keys is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            self._held_keys.append(event)
+            return
+        if isinstance(event, events.Key) and event.key == "enter" and not event.is_forwarded \
+                and isinstance(self.screen, EnterMovesOn) and isinstance(self.focused, Input):
+            self.hold_keys()  # until the field has handled this Enter and the focus moved on (tui.fields)
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

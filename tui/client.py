@@ -80,6 +80,10 @@ class EdgeClient:
         """`action` is receive, adjust or count."""
         return await self._request("POST", f"/v1/stock/{action}", json=body, headers={"Idempotency-Key": idempotency_key})
 
+    async def check_sale(self, body: dict, idempotency_key: str | None = None) -> dict:
+        """Whether the basket `{lines, manager?}` needs a manager (403 manager_required says why); records nothing."""
+        return await self._request("POST", "/v1/sales/approval", json=body)
+
     async def record_sale(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
 

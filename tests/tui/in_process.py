@@ -29,6 +29,7 @@ class InProcessStore:
 
     def __init__(self, root: Path, store_id: str, name: str, products: list[dict]):
         self.prints = root / "prints"
+        self.db_path = root / f"edge-{store_id}.db"
         settings = EdgeSettings(store_id=store_id, store_name=name, db_path=root / f"edge-{store_id}.db",
                                 print_dir=self.prints)
         db = open_database(settings.db_path)
@@ -50,6 +51,13 @@ class InProcessStore:
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
         self.api.headers["Authorization"] = f"Bearer {token['token']}"
         return self
+
+    def set_reserved(self, sku: str, reserved: int) -> None:
+        """Units promised to customer orders, as an order's allocation would leave them."""
+        db = open_database(self.db_path)
+        with db.write() as conn:
+            conn.execute("UPDATE stock SET reserved = ? WHERE sku = ?", (reserved, sku))
+        db.close()
 
     def on_hand(self, sku: str) -> int:
         return self.api.get(f"/v1/stock/{sku}").json()["on_hand"]

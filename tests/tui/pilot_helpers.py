@@ -1,5 +1,7 @@
 """Driving the real app as an associate would: keys, a scanner's burst of digits and Enter, patience."""
 
+import asyncio
+
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.keys import _character_to_key  # how pilot.press names a typed character
@@ -35,6 +37,25 @@ async def type_text(pilot, text: str) -> None:
         event = events.Key(key, character)
         event.set_sender(app)
         app._driver.send_message(event)
+
+
+NAMED_KEYS = {"enter": "\r", "tab": "\t", "escape": "\x1b"}  # the rest type no character
+
+
+async def burst(pilot, *parts: str, gap: float = 0.0) -> None:
+    """Text and `<named>` keys in one stream, as a scanner or a fast typist sends them: nothing waits for the screen
+    between them (`gap` seconds apart, e.g. 0.01 for a scanner's 10 ms a character)."""
+    app = pilot.app
+    for part in parts:
+        if part.startswith("<") and part.endswith(">"):
+            events_ = [events.Key(part[1:-1], NAMED_KEYS.get(part[1:-1]))]
+        else:
+            events_ = [events.Key(ch if ch.isalnum() else _character_to_key(ch), ch) for ch in part]
+        for event in events_:
+            event.set_sender(app)
+            app._driver.send_message(event)
+            if gap:
+                await asyncio.sleep(gap)
 
 
 async def keys(pilot, *parts: str) -> None:

@@ -35,14 +35,18 @@ class StatusBar(Horizontal):
         self.watch(self.app, "sync", self._sync, init=True)
         self.watch(self.app, "store_label", self._store, init=True)
         associate = getattr(self.app, "associate", None)
-        if associate:
-            self.query_one("#who", Static).update(f"{associate['name']} ({associate['role']})")
+        for who in self.query("#who").results(Static) if associate else []:
+            who.update(f"{associate['name']} ({associate['role']})")
 
+    # The app's state may change while this bar is being put up or taken down: then there is nothing to update.
     def _link(self, state: str) -> None:
-        self.query_one(LinkBadge).state = state
+        for badge in self.query(LinkBadge):
+            badge.state = state
 
     def _sync(self, sync: dict | None) -> None:
-        self.query_one("#backlog", Static).update(backlog_text(sync))
+        for backlog in self.query("#backlog").results(Static):
+            backlog.update(backlog_text(sync))
 
     def _store(self, label: str) -> None:
-        self.query_one("#store", Static).update(label)
+        for store in self.query("#store").results(Static):
+            store.update(label)
