@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
 from tui.modals.form import FormDialog, FormField
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
@@ -76,7 +77,7 @@ def ship_form(order_id: str) -> FormDialog:
                                                  FormField("tracking", "Tracking number (scan the label)")], build)
 
 
-class FulfilmentQueue(SaysMessages, Screen):
+class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
     """The queue of one fulfilment type; subclasses name the type and its last two steps."""
 
     fulfilment_type = "pickup"

@@ -9,7 +9,9 @@ from textual.widgets import Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
 from tui.open_work import summarise
+from tui.widgets.message_line import MessageLine
 from tui.widgets.status_bar import StatusBar
 
 
@@ -42,7 +44,7 @@ def describe_sync(status: dict | None) -> str:
             + describe_printers(status.get("printers") or []))
 
 
-class HomeScreen(Screen):
+class HomeScreen(ShowsFailures, Screen):
     BINDINGS = [
         Binding("f2", "sell", "Sell"),
         Binding("f3", "stock", "Stock"),
@@ -69,6 +71,7 @@ class HomeScreen(Screen):
             yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · "
                          "F9 printers · F5 refresh · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
