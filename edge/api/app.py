@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from edge.api.routes import finding
 from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import (
     health,
@@ -42,6 +43,7 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                               "fulfilments, printing, network ATP, sync status.")
     install_problem_handlers(app)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, tasks, print_routes, network, sync):
+    # finding before fulfilment_routes: /fulfilments/find is not an allocation id
+    for module in (login, products, stock, sales, returns, finding, fulfilment_routes, tasks, print_routes, network, sync):
         app.include_router(module.router, prefix="/v1")
     return app
