@@ -18,6 +18,7 @@ from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.commands import StoreCommands
 from tui.failures import report_failure
 from tui.fields import EnterMovesOn
+from tui.modals.find_order import FindOrder
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -26,6 +27,7 @@ from tui.screens.returns import ReturnsScreen
 from tui.screens.sell import SellScreen
 from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
+from tui.widgets.message_line import MessageLine
 
 POLL_SECONDS = 2.0
 # Textual paints its own colours; pick the set that suits the room (a bright shop floor reads light better).
@@ -45,7 +47,9 @@ class StoreApp(App):
     # Tab moves on before the next key is handled (a screen's own Tab would move it only after the keys already
     # typed reached the field being left).
     BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
-                Binding("shift+tab", "focus_previous", show=False, priority=True)]
+                Binding("shift+tab", "focus_previous", show=False, priority=True),
+                Binding("ctrl+f", "find_order", "Find order", priority=True,
+                        tooltip="A pickup or ship-from-store order by its code, number, bag tag or name")]
 
     link_state: reactive[str] = reactive(UNKNOWN)
     sync: reactive[dict | None] = reactive(None, always_update=True)
@@ -95,6 +99,18 @@ class StoreApp(App):
             self.push_screen(ReprintScreen(self.client))
         elif name == "printers":
             self.push_screen(PrintersScreen(self.client))
+
+    def action_find_order(self, query: str = "") -> None:
+        """From any screen once signed in: find an order and hand a pickup over."""
+        if self.associate is None or isinstance(self.screen, FindOrder):
+            return
+        self.hold_keys()  # the scan that follows belongs to the dialog
+        self.push_screen(FindOrder(self.client, query), self._order_found)
+
+    def _order_found(self, outcome: str | None) -> None:
+        if outcome:
+            lines = self.screen.query(MessageLine)
+            lines.first().say(outcome, done=True) if lines else self.notify(outcome)
 
     def sign_out(self, message: str = "Signed out.") -> None:
         self.client.logout()

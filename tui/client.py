@@ -95,6 +95,10 @@ class EdgeClient:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
 
+    async def find_orders(self, q: str) -> dict:
+        """Open pickups and ship-from-store orders matching a pickup code, order number, bag tag or name."""
+        return await self._request("GET", "/v1/fulfilments/find", params={"q": q})
+
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
 

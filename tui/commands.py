@@ -16,6 +16,8 @@ class StoreCommands(Provider):
             ("Ship from store", "Accept, pick, pack, ship (F7 at home)", lambda: app.open_screen("shipments")),
             ("Reprint", "Print a receipt, return, bag tag or label again (F8 at home)", lambda: app.open_screen("reprint")),
             ("Printers", "Printer state, test page, end-of-day summary (F9 at home)", lambda: app.open_screen("printers")),
+            ("Find an order", "A pickup or ship-from-store order by code, number, bag tag or name (Ctrl+F)",
+             app.action_find_order),
             ("Home", "Store status and sync backlog", lambda: app.open_screen("home")),
             ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
             ("Sign out", "Leave the counter for the next associate", app.sign_out),

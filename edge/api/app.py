@@ -7,9 +7,8 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from edge.api.routes import finding
-from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import (
+    finding,
     health,
     login,
     network,
@@ -20,6 +19,7 @@ from edge.api.routes import (
     sync,
     tasks,
 )
+from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import printing as print_routes
 from edge.bootstrap import running_edge
 from edge.settings import EdgeSettings, version

@@ -6,6 +6,7 @@ The UI's EdgeClient talks to it exactly as at a counter; only the agent's proces
 
 import json
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -14,11 +15,14 @@ from pydantic import TypeAdapter
 
 from edge.api.app import create_app
 from edge.services.access import AssociateIn, save_associates
+from edge.services.commands import CommandInbox
 from edge.settings import EdgeSettings
 from edge.store.products import upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
+from shared.contract.pickup_codes import code_hash
 from shared.runtime.clock import utc_now
+from shared.runtime.ids import uuid7
 from tests.conftest import free_port
 from tests.processes import ASSOCIATE, MANAGER
 from tests.waiting import poll
@@ -39,7 +43,8 @@ class InProcessStore:
         save_associates(db, TypeAdapter(list[AssociateIn]).validate_json(json.dumps([ASSOCIATE, MANAGER])), utc_now())
         db.close()
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings, with_nats=False), host="127.0.0.1",
+        self.app = create_app(settings, with_nats=False)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1",
                                                     port=int(self.url.rsplit(":", 1)[1]), log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, name=f"edge-{store_id}", daemon=True)
         self.api = httpx.Client(base_url=self.url, timeout=10)
@@ -51,6 +56,26 @@ class InProcessStore:
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
         self.api.headers["Authorization"] = f"Bearer {token['token']}"
         return self
+
+    def pickup_ready(self, order_id: str, code: str, customer: str, sku: str, qty: int = 1) -> str:
+        """A pickup order as central's `fulfilment.assign` brings it, then accepted, picked and on the shelf."""
+        edge = self.app.state.edge
+        now = utc_now()
+        payload = {"allocation_id": f"AL-{order_id}", "order_id": order_id, "type": "pickup",
+                   "lines": [{"sku": sku, "qty": qty}], "customer": {"name": customer},
+                   "pickup_code_hash": code_hash(code), "accept_by": (now + timedelta(hours=2)).isoformat()}
+        with edge.db.write() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(cmd_seq), 0) + 1 FROM commands").fetchone()[0]
+            conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) VALUES "
+                         "(?, ?, ?, ?, ?, ?)", (uuid7(), seq, "fulfilment.assign", json.dumps(payload),
+                                                now.isoformat(), now.isoformat()))
+        CommandInbox(edge.db, edge.fulfilments).apply_pending(now)
+        for step in ("accept", "pick", "ready"):
+            self.api.post(f"/v1/fulfilments/{payload['allocation_id']}/{step}").raise_for_status()
+        return payload["allocation_id"]
+
+    def fulfilment_status(self, allocation_id: str) -> str:
+        return self.api.get(f"/v1/fulfilments/{allocation_id}").json()["status"]
 
     def set_reserved(self, sku: str, reserved: int) -> None:
         """Units promised to customer orders, as an order's allocation would leave them."""

@@ -69,7 +69,7 @@ class HomeScreen(ShowsFailures, Screen):
             yield Static("[b]Open work[/b]\n…", id="work")
             # Every key in full here: on an 80-column terminal the footer cannot hold them all.
             yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · "
-                         "F9 printers · F5 refresh · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
+                         "F9 printers · F5 refresh · Ctrl+F find an order · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
             yield MessageLine(id="message")
         yield Footer(compact=True)

@@ -124,6 +124,8 @@ class SellScreen(ShowsFailures, SaysMessages, Screen):
             self.say(str(e), error=True)
             return
         if product is None:
+            if await self.is_an_order(code):
+                return
             self.app.bell()
             self.say(f"No product has the barcode or SKU {code!r}. Check the label, or type the SKU.", error=True)
             return
@@ -147,6 +149,17 @@ class SellScreen(ShowsFailures, SaysMessages, Screen):
             self.say(f"Not added: a manager did not approve selling {product['name']}.", error=True)
             return
         self.say(f"{qty} × {product['name']}")
+
+    async def is_an_order(self, code: str) -> bool:
+        """A pickup code, order number or bag tag scanned here: the order is found, ready to hand over."""
+        try:
+            found = await self.client.find_orders(code)
+        except (EdgeUnreachable, EdgeError):
+            return False
+        if found["matched_by"] not in ("pickup_code", "order_number"):
+            return False
+        self.app.action_find_order(code)
+        return True
 
     async def manager_approves(self, *, anew: bool = False) -> bool:
         """Whether the basket may be sold as it is: the agent says if it needs a manager, and the manager is asked
