@@ -31,10 +31,11 @@ from tui.widgets.message_line import MessageLine
 
 POLL_SECONDS = 2.0
 # Textual paints its own colours; pick the set that suits the room (a bright shop floor reads light better).
-# The light one is Textual's with darker footer keys: its blue keys on grey fall short of 3:1 contrast.
+# The light one is Textual's with darker footer keys (its blue keys on grey fall short of 3:1 contrast) and a darker
+# warning text (its amber "N to sync" on the grey status bar reads at about 1.3:1; this one above 4.5:1).
 LIGHT = dataclasses.replace(BUILTIN_THEMES["textual-light"], name="omnistore-light",
                             variables={**BUILTIN_THEMES["textual-light"].variables,
-                                       "footer-key-foreground": "#004578"})
+                                       "footer-key-foreground": "#004578", "text-warning": "#7a4100"})
 THEMES = {"dark": "textual-dark", "light": LIGHT.name}
 # Keys held for a dialog on its way are let go after this long at most, so the keyboard never goes dead.
 HOLD_KEYS_AT_MOST = 3.0
@@ -48,7 +49,7 @@ class StoreApp(App):
     # typed reached the field being left).
     BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
                 Binding("shift+tab", "focus_previous", show=False, priority=True),
-                Binding("ctrl+f", "find_order", "Find order", priority=True,
+                Binding("ctrl+f", "find_order", "Find order", priority=True, show=False,
                         tooltip="A pickup or ship-from-store order by its code, number, bag tag or name")]
 
     link_state: reactive[str] = reactive(UNKNOWN)

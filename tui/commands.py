@@ -28,7 +28,8 @@ class StoreCommands(Provider):
         screen = self.screen
         actions = []
         for binding in getattr(type(screen), "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.show and binding.description:
+            # Keys kept out of a narrow footer still come here when they say what they do (a tooltip).
+            if isinstance(binding, Binding) and (binding.show or binding.tooltip) and binding.description:
                 def run(action: str = binding.action) -> None:
                     self.app.call_later(screen.run_action, action)
                 help_text = f"{binding.tooltip} (key {binding.key})" if binding.tooltip else \

@@ -15,6 +15,7 @@ from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.failures import ShowsFailures
 from tui.modals.form import FormDialog, FormField
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
@@ -132,8 +133,8 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
             if f["status"] == "cancelled":
                 flags.append("[b red]CANCELLED[/]")
             items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
-            table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], " ".join(flags),
-                          describe_due(due), items_text, key=f["allocation_id"])
+            table.add_row(f["order_id"], shorten((f.get("customer") or {}).get("name", ""), 18), f["status"],
+                          " ".join(flags), describe_due(due), shorten(items_text, 24), key=f["allocation_id"])
         if row is not None and self.items:
             table.move_cursor(row=min(row, len(self.items) - 1))
         self.query_one("#detail", Static).update(

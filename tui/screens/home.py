@@ -45,17 +45,18 @@ def describe_sync(status: dict | None) -> str:
 
 
 class HomeScreen(ShowsFailures, Screen):
+    # The footer holds what fits in 80 columns; the line of keys on the screen names them all.
     BINDINGS = [
         Binding("f2", "sell", "Sell"),
         Binding("f3", "stock", "Stock"),
         Binding("f4", "returns", "Returns"),
-        Binding("f6", "open('pickups')", "Pickups"),
+        Binding("f6", "open('pickups')", "Pickup"),
         Binding("f7", "open('shipments')", "Ship"),
         Binding("f8", "open('reprint')", "Reprint"),
         Binding("f9", "open('printers')", "Printers"),
-        Binding("f5", "refresh", "Refresh"),
-        Binding("ctrl+l", "sign_out", "Sign out", priority=True),
-        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Ask the store agent for its state now"),
+        Binding("ctrl+l", "sign_out", "Sign out", priority=True, show=False, tooltip="Leave the counter"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True, show=False, tooltip="Close the counter program"),
     ]
 
     def __init__(self, client: EdgeClient):

@@ -11,6 +11,7 @@ from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.failures import ShowsFailures
 from tui.fields import focus_now
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -69,7 +70,7 @@ class ReprintScreen(_PrintScreen):
         table.clear()
         for job in jobs:
             state = job["status"] + (f" ({job['last_error']})" if job.get("last_error") else "")
-            table.add_row(job["ref"], job["kind"], job["printer"], state,
+            table.add_row(job["ref"], job["kind"], job["printer"], shorten(state, 30),
                           describe_age(job.get("created_at")) + " ago", key=job["id"])
         if jobs:
             self.say("↑↓ choose, F10 prints it again; or scan another number.")
@@ -144,7 +145,7 @@ class PrintersScreen(_PrintScreen):
             if p.get("failing_since"):
                 state += f" for {describe_age(p['failing_since'])}"
             table.add_row(p["name"], p.get("kind") or "", p.get("target") or "", state, str(p.get("queued", 0)),
-                          p.get("last_error") or "", key=p["name"])
+                          shorten(p.get("last_error") or "", 30), key=p["name"])
         if row is not None and printers:
             table.move_cursor(row=min(row, len(printers) - 1))
         if not printers:

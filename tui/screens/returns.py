@@ -14,6 +14,7 @@ from tui.failures import ShowsFailures
 from tui.fields import focus_now
 from tui.modals.form import FormDialog, FormField
 from tui.order_token import peek
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -84,8 +85,8 @@ class ReturnsScreen(ShowsFailures, SaysMessages, Screen):
         table.clear()
         for line in self.lines:
             chosen = line["chosen"] or {}
-            table.add_row(line["sku"], line["name"], str(line["sold"]) if not self.no_receipt else "—",
-                          str(chosen.get("qty", "")), chosen.get("reason", ""), chosen.get("disposition", ""),
+            table.add_row(line["sku"], shorten(line["name"], 24), str(line["sold"]) if not self.no_receipt else "—",
+                          str(chosen.get("qty", "")), shorten(chosen.get("reason", ""), 16), chosen.get("disposition", ""),
                           key=line["sku"])
         chosen = [line for line in self.lines if line["chosen"]]
         refund = refund_of(self.lines)

@@ -24,6 +24,7 @@ from tui.fields import focus_now
 from tui.modals.basket import PARK, LeaveBasket, RecallBasket
 from tui.modals.form import FormDialog, FormField
 from tui.modals.payment import Payment
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -49,7 +50,7 @@ class SellScreen(ShowsFailures, SaysMessages, Screen):
         Binding("f5", "park", "Park", priority=True, tooltip="Put this basket aside; F6 recalls it"),
         Binding("f6", "recall", "Recall", priority=True, tooltip="Take a parked basket back"),
         Binding("ctrl+n", "new_sale", "New", priority=True, tooltip="Start a new sale (asks before throwing away)"),
-        Binding("ctrl+r", "reprint", "Reprint", priority=True, tooltip="Print the last receipt again"),
+        Binding("ctrl+r", "reprint", "Reprint", priority=True, show=False, tooltip="Print the last receipt again"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -94,7 +95,7 @@ class SellScreen(ShowsFailures, SaysMessages, Screen):
         row = table.cursor_row if chosen is None else chosen
         table.clear()
         for line in self.lines:
-            table.add_row(line["sku"], line["name"], str(line["qty"]), money.show(line["price"], self.currency),
+            table.add_row(line["sku"], shorten(line["name"], 28), str(line["qty"]), money.show(line["price"], self.currency),
                           money.show(line["qty"] * line["price"], self.currency), key=line["sku"])
         if self.lines:
             table.move_cursor(row=max(0, min(row or 0, len(self.lines) - 1)))

@@ -15,6 +15,7 @@ from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.failures import ShowsFailures
 from tui.fields import focus_now
 from tui.modals.form import FormDialog, FormField
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -170,9 +171,10 @@ class StockScreen(ShowsFailures, SaysMessages, Screen):
         table = self.query_one("#ledger", DataTable)
         table.clear()
         for row in ledger:
-            table.add_row(describe_age(row.get("at")) + " ago", f"{row.get('reason', '')} {row.get('reference') or ''}",
+            table.add_row(describe_age(row.get("at")) + " ago",
+                          shorten(f"{row.get('reason', '')} {row.get('reference') or ''}", 24),
                           _delta(row.get("on_hand_delta")), _delta(row.get("reserved_delta")),
-                          _delta(row.get("damaged_delta")), row.get("actor", ""))
+                          _delta(row.get("damaged_delta")), shorten(row.get("actor", ""), 12))
         self.say("F3 receive · F4 adjust · F6 count")
 
     async def network_line(self, sku: str) -> str:

@@ -16,11 +16,13 @@ def backlog_text(sync: dict | None) -> str:
 
 
 class StatusBar(Horizontal):
+    # At 80 columns the store, the backlog and the link badge keep their full width; who is signed in shortens
+    # with an ellipsis. The backlog's colour is the theme's warning text, readable on the panel in both themes.
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; }
-    StatusBar #store { width: 1fr; text-style: bold; padding: 0 1; }
-    StatusBar #who { width: auto; padding: 0 1; color: $text-muted; }
-    StatusBar #backlog { width: auto; padding: 0 1; color: $warning; }
+    StatusBar #store { width: auto; text-style: bold; padding: 0 1; text-wrap: nowrap; }
+    StatusBar #who { width: 1fr; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar #backlog { width: auto; padding: 0 1; color: $text-warning; text-style: bold; text-wrap: nowrap; }
     """
 
     def compose(self) -> ComposeResult:
