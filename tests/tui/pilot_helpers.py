@@ -81,3 +81,19 @@ def palette_offers(app, word: str) -> bool:
         return False
     choice = app.screen.query_one(CommandList).highlighted_option
     return choice is not None and word.lower() in str(choice.prompt).lower()
+
+
+class CountedKeys:
+    """Drives the app as `pilot.press` and `scan` do, and counts what the associate did: each named key pressed is a
+    key, each scan (the scanner's burst and its Enter) is a scan, not keys. The keystroke goals read these counts."""
+
+    def __init__(self, pilot):
+        self.pilot, self.keys, self.scans = pilot, 0, 0
+
+    async def press(self, *named: str) -> None:
+        self.keys += len(named)
+        await self.pilot.press(*named)
+
+    async def scan(self, code: str) -> None:
+        self.scans += 1
+        await scan(self.pilot, code)

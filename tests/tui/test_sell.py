@@ -93,23 +93,6 @@ class TestPaying:
         sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
         assert sale["total"] == 1398 and sale["change_due"] == 602
 
-    async def test_one_key_pays_the_rest_by_card_and_the_prefilled_cash_gives_way(self, store):
-        app = StoreApp(EdgeClient(store.url))
-        async with app.run_test(size=(80, 24)) as pilot:
-            sell = await open_sell(pilot, app)
-            await scan(pilot, MUG["gtin"])
-            await until(pilot, lambda: len(sell.lines) == 1)
-            await pilot.press("f10")
-            await until(pilot, lambda: isinstance(app.screen, Payment))
-            await pilot.press("f2")
-            assert app.screen.query_one("#cash").value == ""  # the suggestion, not a second tender
-            await pilot.press("enter")  # no terminal reference: it is optional
-            await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
-            assert "change" not in text_of(app, "#message")
-            receipt_number = text_of(app, "#message").split()[1].rstrip(":")
-        sale = store.api.get(f"/v1/sales/{receipt_number}").json()
-        assert ([(t["type"], t["amount"]) for t in sale["tenders"]], sale["change_due"]) == ([("card", 1199)], 0)
-
     async def test_a_terminal_reference_is_scanned_after_the_card_key(self, store):
         app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
