@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.services import access
 from shared.contract.permissions import CENTRAL_USER
 from shared.launcher.nats_cli import create_streams
+from edge.services import access
 from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
