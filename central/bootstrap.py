@@ -8,14 +8,18 @@ SQLite work runs off the event loop (routes in FastAPI's thread pool, the loops'
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from central.services.audit import AuditViews
 from central.services.catalog import Catalog
+from central.services.credit_notes import CreditNotes
 from central.services.fulfilment import FulfilmentTracker
 from central.services.lookups import Lookups
 from central.services.nodes import Nodes
+from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
 from central.services.returns import apply_return
+from central.services.shipments import Shipments
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
@@ -31,11 +35,17 @@ from central.sync.requests import RequestResponder
 from central.sync.resync import Resync
 from central.webhooks.delivery import WebhookDispatcher
 from shared.contract import subjects
-from shared.contract.events import EventEnvelope, ReturnRecorded, SaleRecorded
+from shared.contract.events import (
+    EventEnvelope,
+    ReturnRecorded,
+    SaleRecorded,
+    ShipmentShipped,
+)
 from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +59,8 @@ class CentralService:
         self.with_nats = with_nats
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
-                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central")
+                             inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central",
+                             tls=client_context(settings.nats_ca_file))
         self.catalog = Catalog(self.db, settings, published=lambda: self.catalog_publisher.wake(), now=utc_now())
         self.catalog_publisher = CatalogPublisher(self.db, self.link, default_policy=self.catalog.policy)
         self.commands = CommandPublisher(self.db, self.link)
@@ -58,15 +69,20 @@ class CentralService:
         self.webhooks = Webhooks(self.db)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
+        self.audit = AuditViews(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
-        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes)
+        self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
+        self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
+        self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
-        self.ingest = Ingest(self.db, self.link, on_event=self._on_event)
-        self.resync = Resync(self.db, self.ingest, self.commands, settings.resend_after)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
+        self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
-        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy)
+        self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
+        self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy,
+                                          credit=self.credit_notes.carry_out)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
 
@@ -81,14 +97,21 @@ class CentralService:
     def _on_event(self, conn, store_id: str, envelope: EventEnvelope, payload, now: datetime) -> None:
         """Ingest's hook, inside its batch transaction (in ingest's worker thread): orders follow the stores'
         events."""
+        if isinstance(payload, ShipmentShipped):  # first, so the status change it causes carries the tracking
+            self.shipments.record_store_shipment(conn, store_id, envelope, payload, now)
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
             store_receipts.record_return(conn, store_id, envelope, payload, now)
             store_receipts.note_number(conn, store_id, "return", payload.return_number)
+            self.credit_notes.apply_return(conn, store_id, envelope, payload, now)
+            for refund in payload.refunds:
+                if refund.reference:
+                    store_receipts.note_number(conn, store_id, "credit", refund.reference)
         elif isinstance(payload, SaleRecorded):
             store_receipts.record_sale(conn, store_id, envelope, payload, now)
             store_receipts.note_number(conn, store_id, "receipt", payload.receipt_number)
+            self.credit_notes.apply_sale(conn, store_id, envelope, payload, now)
         if getattr(payload, "stock", None) or getattr(payload, "levels", None):
             self.waiting.stock_changed()  # the pass runs after this batch commits
 

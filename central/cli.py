@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
+from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
@@ -95,7 +96,8 @@ def _serve(args: argparse.Namespace) -> int:
                     signal.signal(sig, handler)
 
     server = Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                   log_level=args.log_level, lifespan="on"))
+                                   log_level=args.log_level, lifespan="on",
+                                   **https_options(settings.tls_cert_file, settings.tls_key_file)))
     server.run()
     return 0
 

@@ -3,10 +3,17 @@
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from central.domain.freshness import (
+    HEARTBEAT_INTERVAL_S,
+    MISSED_HEARTBEATS,
+    STALE_AFTER_S,
+)
 from shared.runtime.config import PartSettings, read_secret
+from shared.runtime.tls import check_server_files
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # Values people paste from examples; a head-office admin token must never be one of them.
 PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "password", "admin", "token", "example",
@@ -27,12 +34,23 @@ class CentralSettings(PartSettings):
     nats_user: str = Field("central", description="NATS user central connects as.")
     nats_password: str | None = Field(None, description="NATS password (prefer nats_password_file).")
     nats_password_file: Path | None = Field(None, description="File holding the NATS password.")
+    nats_ca_file: Path | None = Field(None, description="CA certificate (PEM) that signed the NATS server's "
+                                                        "certificate: set, central talks TLS to NATS and verifies "
+                                                        "the server. Unset: plain TCP (a demo on one machine).")
+    tls_cert_file: Path | None = Field(None, description="Certificate (PEM) of the HTTP API: with tls_key_file, the "
+                                                         "API serves HTTPS only. Unset: plain HTTP.")
+    tls_key_file: Path | None = Field(None, description="Private key (PEM) of tls_cert_file.")
     admin_token: str | None = Field(None, description="Bearer token with the admin scope (prefer admin_token_file); "
                                                       f"at least {MIN_TOKEN_LENGTH} characters, no placeholder.")
     admin_token_file: Path | None = Field(None, description="File holding the admin bearer token.")
-    stale_after_s: float = Field(120, gt=0, description="A store whose last heartbeat is older is stale (ATP 0).")
+    stale_after_s: float = Field(STALE_AFTER_S, gt=0, description=(
+        f"A store whose last heartbeat is older is stale: its ATP is 0 and routing passes it by. Default: "
+        f"{MISSED_HEARTBEATS} heartbeat intervals of {HEARTBEAT_INTERVAL_S} s."))
     resend_after_s: float = Field(60, gt=0, description="A gap in a store's events older than this makes central "
                                                         "ask the store to send again (sync.resend / sync.snapshot).")
+    park_limit_per_store: int = Field(5000, ge=10, le=1_000_000, description=(
+        "Events of one store that central keeps parked above a gap (or of an epoch not opened yet); past it the "
+        "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the JetStream streams: 1 on a single "
@@ -45,9 +63,29 @@ class CentralSettings(PartSettings):
                                                              "doubles with every further failure.")
     webhook_retry_cap_s: float = Field(300, gt=0, description="The longest wait between two tries of one webhook "
                                                               "delivery (retries go on until a 2xx answer).")
+    tracking_urls: dict[str, str] = Field(default_factory=dict, description=(
+        "Carrier → tracking page, with {tracking_number} where the number goes, e.g. {\"acme\": "
+        "\"https://track.acme.example/{tracking_number}\"}; added to the built-in DHL, DPD, GLS, Hermes, UPS, "
+        "FedEx, USPS, Royal Mail and PostNL pages (a carrier given here replaces its built-in page, an empty one "
+        "forgets it). Allocations of a known carrier show the URL in the order and its webhooks."))
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
+    credit_hold_lapse_s: float = Field(600, gt=0, le=86400,
+                                       description="How long an amount of a credit note held for a sale at a store "
+                                                   "waits for that sale's event; an unconfirmed hold (the sale "
+                                                   "failed, the store stopped) then stops counting.")
+
+    @field_validator("tracking_urls")
+    @classmethod
+    def _tracking_pages(cls, urls: dict[str, str]) -> dict[str, str]:
+        for carrier, template in urls.items():
+            if template and (not template.startswith("https://") or "{tracking_number}" not in template):
+                raise ValueError(f"tracking_urls[{carrier!r}] must be an https:// URL with {{tracking_number}} in it")
+        return urls
 
     @model_validator(mode="after")
     def _admin_token_is_real(self) -> "CentralSettings":
@@ -59,6 +97,13 @@ class CentralSettings(PartSettings):
             raise ValueError(f"the admin token must be at least {MIN_TOKEN_LENGTH} characters long")
         if token.lower() in PLACEHOLDERS or "changeme" in token.lower() or len(set(token)) < 4:
             raise ValueError("the admin token is a placeholder; make a real one with `openssl rand -hex 24`")
+        return self
+
+    @model_validator(mode="after")
+    def _tls_files_exist(self) -> "CentralSettings":
+        check_server_files(self.tls_cert_file, self.tls_key_file)
+        if self.nats_ca_file is not None and not self.nats_ca_file.is_file():
+            raise ValueError(f"nats_ca_file {self.nats_ca_file} does not exist")
         return self
 
     def admin_secret(self) -> str | None:

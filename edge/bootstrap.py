@@ -22,6 +22,7 @@ from edge.settings import EdgeSettings
 from edge.store.epochs import read_epoch
 from edge.store.schema import open_database
 from edge.sync.agent import SyncAgent
+from edge.sync.credit_notes import CentralCreditNotes
 from edge.sync.network_atp import NetworkAtpLookup
 from edge.sync.online_orders import OnlineOrders
 from edge.sync.other_receipts import OtherStoreReceipts
@@ -90,7 +91,9 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
     sessions = Sessions(db, timedelta(minutes=settings.token_idle_minutes))
     sales = SalesService(db, sessions, store_id=settings.store_id, currency=settings.currency,
                          online=lambda: agent is not None and agent.online, on_commit=committed,
-                         printing=printer)
+                         printing=printer,
+                         credit=CentralCreditNotes(link, settings.store_id, settings.atp_timeout_s,
+                                                   asyncio.get_running_loop()))
     state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify, clock),
                        counts=CountService(db, wakeup.notify),
                        sessions=sessions, sales=sales, fulfilments=fulfilments,

@@ -11,6 +11,7 @@ from edge.services.access import AssociateIn, list_associates, save_associates
 from edge.settings import EdgeSettings
 from edge.store.schema import open_database
 from shared.runtime.clock import utc_now
+from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
 
@@ -76,7 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown, which runs the app's lifespan exit:
     # the publisher finishes its in-flight publish, NATS closes, the database closes.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                timeout_graceful_shutdown=15)
+                timeout_graceful_shutdown=15, **https_options(settings.tls_cert_file, settings.tls_key_file))
     return 0
 
 

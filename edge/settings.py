@@ -11,6 +11,8 @@ from edge.printing.service import PrintingSettings, preview_printers
 from shared.contract.models import Currency, StoreId
 from shared.runtime.clock import zone
 from shared.runtime.config import PartSettings, read_secret
+from shared.runtime.tls import check_server_files
+from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
 
 def version() -> str:
@@ -40,6 +42,13 @@ class EdgeSettings(PartSettings):
                                       description="NATS password (prefer nats_password_file, which stays out of "
                                                   "process listings and environment dumps).")
     nats_password_file: Path | None = Field(default=None, description="File holding the NATS password.")
+    nats_ca_file: Path | None = Field(default=None, description="CA certificate (PEM) that signed the NATS server's "
+                                                                "certificate: set, the agent talks TLS to NATS and "
+                                                                "verifies the server. Unset: plain TCP (a demo).")
+    tls_cert_file: Path | None = Field(default=None, description="Certificate (PEM) of the local API: with "
+                                                                 "tls_key_file, the API serves HTTPS only (counter "
+                                                                 "terminals then need the CA). Unset: plain HTTP.")
+    tls_key_file: Path | None = Field(default=None, description="Private key (PEM) of tls_cert_file.")
     currency: Currency = Field(default="EUR", description="ISO 4217 currency of the store's prices and takings.")
     retain_days: int = Field(default=7, ge=0, description="Days a sent event stays in the outbox after central has "
                                                           "applied it, before it is deleted.")
@@ -64,6 +73,9 @@ class EdgeSettings(PartSettings):
     atp_timeout_s: float = Field(default=2.0, gt=0, description="Seconds to wait for central's answer to a network "
                                                                 "ATP or online-order lookup before answering from "
                                                                 "what the store last heard.")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
+                                description="Largest request body the HTTP API accepts; a larger one is refused "
+                                            "(413) before it is read further.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
 
     @field_validator("timezone")
@@ -74,6 +86,9 @@ class EdgeSettings(PartSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "EdgeSettings":
+        check_server_files(self.tls_cert_file, self.tls_key_file)
+        if self.nats_ca_file is not None and not self.nats_ca_file.is_file():
+            raise ValueError(f"nats_ca_file {self.nats_ca_file} does not exist")
         if self.store_name is None:
             self.store_name = self.store_id
         if self.nats_user is None:

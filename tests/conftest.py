@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from edge.services import access
 from shared.contract.permissions import CENTRAL_USER
 from shared.launcher.nats_cli import create_streams
-from edge.services import access
 from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
 
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
+FAULT_STORES = [f"F0{n}" for n in range(1, 8)]  # one per fault test module, so no other test's events are theirs
 
 
 def free_port() -> int:
@@ -29,8 +30,8 @@ class RunningNats:
     def __init__(self, root: Path):
         self.port, self.monitor_port = free_port(), free_port()
         self.layout = NatsLayout(root)
-        self.users = write_deployment(self.layout, store_ids=TEST_STORES, host="127.0.0.1", port=self.port,
-                                      monitor_port=self.monitor_port)
+        self.users = write_deployment(self.layout, store_ids=TEST_STORES + FAULT_STORES, host="127.0.0.1",
+                                      port=self.port, monitor_port=self.monitor_port)
         self.server = NatsServer(self.layout.config, self.monitor_port, log_file=root / "nats.log")
         self.url = f"nats://127.0.0.1:{self.port}"
 

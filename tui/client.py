@@ -99,8 +99,17 @@ class EdgeClient:
         """Open pickups and ship-from-store orders matching a pickup code, order number, bag tag or name."""
         return await self._request("GET", "/v1/fulfilments/find", params={"q": q})
 
+    async def label_preview(self, allocation_id: str, carrier: str, tracking_number: str) -> dict:
+        """The shipping label a ship-from-store order will print: {ship_to: [lines], text, zpl}."""
+        return await self._request("GET", f"/v1/fulfilments/{allocation_id}/label",
+                                   params={"carrier": carrier, "tracking_number": tracking_number})
+
     async def open_tasks(self) -> list[dict]:
         return (await self._request("GET", "/v1/tasks", params={"status": "open", "limit": 200}))["items"]
+
+    async def put_back_done(self, task_id: int) -> dict:
+        """The units of a cancelled or expired order are back on the shelf; repeating it answers 200."""
+        return await self._request("POST", f"/v1/tasks/{task_id}/done")
 
     async def print_jobs(self, ref: str | None = None, limit: int = 50) -> list[dict]:
         params = {"limit": limit, **({"ref": ref} if ref else {})}

@@ -9,13 +9,17 @@ from fastapi import FastAPI
 
 from central.api.routes import (
     atp,
+    audit,
+    credit_notes,
     health,
     keys,
     nodes,
+    order_changes,
     orders,
     products,
     receipts,
     routing,
+    shipments,
     stores,
     tokens,
     webhooks,
@@ -23,6 +27,7 @@ from central.api.routes import (
 from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
+from shared.web.body_limit import BodySizeLimit
 from shared.web.problems import install_problem_handlers
 
 
@@ -43,6 +48,23 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    for module in (health, stores, nodes, products, atp, orders, receipts, routing, tokens, keys, webhooks):
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (
+        health,
+        stores,
+        audit,
+        nodes,
+        shipments,
+        products,
+        atp,
+        orders,
+        order_changes,
+        receipts,
+        credit_notes,
+        routing,
+        tokens,
+        keys,
+        webhooks,
+    ):
         app.include_router(module.router)
     return app

@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from central.bootstrap import CentralService
 from central.domain.scopes import Scope
+from central.services.tokens import token_hash
+from shared.web.idempotency import for_caller
 
 _bearer = HTTPBearer(auto_error=False, description="A token made with `omnistore central tokens create` or "
                                                    "POST /v1/tokens, or the admin token.")
@@ -35,3 +37,15 @@ OrdersDep = Annotated[set[Scope], scope(Scope.ORDERS)]
 ReadDep = Annotated[set[Scope], scope(Scope.READ)]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+
+
+def _idempotency_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+                     key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                                       description="The same key and body from the same token "
+                                                                   "answer the original result.")] = None) -> str | None:
+    # Routes that take a key also check the token, so a request that gets this far has a real one.
+    caller = token_hash(credentials.credentials) if credentials is not None else "anonymous"
+    return for_caller(f"token:{caller}", key)
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]

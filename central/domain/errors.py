@@ -25,3 +25,11 @@ class PaymentMismatch(InvalidInput):
 
 class UnknownStore(InvalidInput):
     code, title = "unknown_store", "No such pickup store"
+
+
+class AddressNotLocated(InvalidInput):
+    code, title = "address_not_located", "The ship-to address cannot be placed for routing"
+
+
+class FeedFromTheFuture(InvalidInput):
+    code, title = "feed_from_the_future", "The feed is dated in the future"

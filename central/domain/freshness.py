@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Heartbeats come every 5 s; three missed ones mean the store is offline, whatever its data.
-ONLINE_WITHIN = timedelta(seconds=15)
+HEARTBEAT_INTERVAL_S = 5   # what a store sends by default (edge `heartbeat_interval_s`)
+MISSED_HEARTBEATS = 3      # this many missed in a row: the store is offline and stale, whatever its data
+STALE_AFTER_S = HEARTBEAT_INTERVAL_S * MISSED_HEARTBEATS
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,15 @@ class StoreSync:
     hb_last_seq: int | None
 
 
-def store_online(now: datetime, last_heartbeat_at: datetime | None) -> bool:
-    return last_heartbeat_at is not None and now - last_heartbeat_at < ONLINE_WITHIN
+def store_online(now: datetime, last_heartbeat_at: datetime | None,
+                 stale_after: timedelta = timedelta(seconds=STALE_AFTER_S)) -> bool:
+    """Heartbeats still arrive: the last one is younger than `stale_after` (a frozen link stops them)."""
+    return last_heartbeat_at is not None and now - last_heartbeat_at < stale_after
 
 
 def store_fresh(now: datetime, sync: StoreSync, stale_after: timedelta) -> bool:
     """A recent heartbeat, and central has applied every event that heartbeat said the store had written."""
-    if sync.last_heartbeat_at is None or now - sync.last_heartbeat_at >= stale_after:
+    if not store_online(now, sync.last_heartbeat_at, stale_after):
         return False
     last_seq = sync.hb_last_seq or 0
     if sync.epoch is None:

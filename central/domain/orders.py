@@ -96,11 +96,13 @@ def on_event(current: str, event_type: str, cancel_sent: bool) -> Transition:
 class AllocationState:
     status: str
     cancel_sent: bool = False
+    partly_shipped: bool = False  # a warehouse shipped some of its units, not yet all
 
 
 def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_requested: bool,
-                 held: bool) -> OrderStatus:
-    """The order's status from its allocations, its unfilled units and whether a cancel was asked for."""
+                 held: bool, wanted: int | None = None) -> OrderStatus:
+    """The order's status from its allocations, its unfilled units and whether a cancel was asked for;
+    `wanted` is the units the customer still wants (every unit given up: the order is cancelled)."""
     allocations = list(allocations)
     live = [a for a in allocations if is_live(a.status)]
     if cancel_requested:
@@ -108,13 +110,13 @@ def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_r
             return OrderStatus.CANCEL_REQUESTED  # a store still has to confirm
         return OrderStatus.COMPLETED if any(a.status in DONE for a in live) else OrderStatus.CANCELLED
     if not live:
-        if any(a.status == _A.EXPIRED for a in allocations):
+        if wanted == 0 or any(a.status == _A.EXPIRED for a in allocations):
             return OrderStatus.CANCELLED  # the customer never came: the reservation went back to the shelf
         return OrderStatus.HELD if held else OrderStatus.BACKORDERED
     statuses = {a.status for a in live}
     if statuses <= DONE and unfilled == 0:
         return OrderStatus.COMPLETED
-    if statuses & DONE:
+    if statuses & DONE or any(a.partly_shipped for a in live):
         return OrderStatus.PARTIALLY_SHIPPED
     if _A.READY in statuses and statuses <= {_A.READY, _A.COLLECTED}:
         return OrderStatus.READY_FOR_PICKUP

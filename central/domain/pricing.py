@@ -7,6 +7,8 @@ a later price change never alters what the customer paid; the receipt token sign
 from dataclasses import dataclass
 
 from central.domain.errors import MixedCurrencies, PaymentMismatch
+from shared.contract.errors import AmountTooLarge
+from shared.contract.models import MAX_AMOUNT
 
 ONLINE_TENDER = "online"
 
@@ -32,6 +34,9 @@ def price(lines: list[dict], catalog: dict[str, tuple[int, str]], payment: dict 
     priced = [{"sku": line["sku"], "qty": line["qty"], "unit_price": catalog[line["sku"]][0]} for line in lines]
     total = sum(line["qty"] * line["unit_price"] for line in priced)
     currency = next(iter(currencies.values()))
+    if total > MAX_AMOUNT:
+        raise AmountTooLarge(f"The order's total of {total} {currency} (minor units) is more than one order may "
+                             f"carry ({MAX_AMOUNT}); check the quantities, or split the order.", total=total)
     if payment is None:
         return Sale(currency, priced, total, [{"tender": ONLINE_TENDER, "amount": total}])
     if payment["amount"] != total:

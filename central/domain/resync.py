@@ -31,7 +31,10 @@ def missing(position: Position | None, retired: Collection[str], held: Iterable[
     same_epoch = sorted(a.seq for a in held if position is not None and a.epoch == position.epoch)
     if same_epoch:
         return Resend(position.applied_seq + 1, same_epoch[0] - 1)
-    if any(a.epoch not in retired for a in held):
+    # Parked events of an epoch never opened need its snapshot, unless the store says it is in our current epoch:
+    # then they are left-overs or forgeries, and asking would only repeat itself.
+    in_current = position is not None and heartbeat is not None and heartbeat[0] == position.epoch
+    if not in_current and any(a.epoch not in retired for a in held):
         return SnapshotNeeded()
     if heartbeat is not None:
         epoch, last_seq = heartbeat

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from central.domain.orders import EVENT_STATUS, AllocationStatus, on_event
+from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
 from central.store import commands
 from central.store import orders as order_store
@@ -28,8 +29,9 @@ TIMER = "central:timer"
 
 
 class FulfilmentTracker:
-    def __init__(self, db: Database, orders: Orders, wake):
+    def __init__(self, db: Database, orders: Orders, wake, changes: OrderChanges | None = None):
         self._db, self._orders, self._wake = db, orders, wake
+        self._changes = changes or OrderChanges(db, orders, wake)
 
     def apply(self, conn: sqlite3.Connection, store_id: str, envelope: EventEnvelope, payload: BaseModel,
               now: datetime) -> None:
@@ -69,6 +71,9 @@ class FulfilmentTracker:
             if getattr(payload, "reason", None):
                 fields["reason"] = payload.reason
             order_store.set_allocation(conn, allocation["id"], now, **fields)
+            if transition.status == AllocationStatus.PICKED and getattr(payload, "shortages", None):
+                self._changes.short_picked(conn, allocation, {line.sku: line.qty for line in payload.shortages},
+                                           source, now)
         if transition.compensate:
             reason = f"allocation no longer live at central ({allocation['status']})"
             commands.enqueue(conn, store_id, "fulfilment.cancel",

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from central.domain.errors import NodeTypeConflict, StaleFeed
+from central.domain.feed_times import check_feed_time
 from central.settings import CentralSettings
-from central.store import nodes, projection
+from central.store import nodes, parking, projection
 from shared.contract.errors import NotFound
 from shared.runtime.clock import from_text
 from shared.runtime.sqlite import Database
@@ -34,10 +35,22 @@ class Nodes:
     def store(self, store_id: str, now: datetime) -> dict:
         with self._db.read() as conn:
             node = nodes.get_node(conn, store_id)
-            sync = conn.execute("SELECT * FROM store_sync WHERE store_id=?", (store_id,)).fetchone()
+            sync = nodes.sync_row(conn, store_id)
         if (node is None and sync is None) or (node is not None and node["type"] != "store"):
             raise NotFound(f"No store {store_id} is registered or has been heard from.")
         return nodes.store_view(node, sync, now, self._settings, store_id)
+
+    def conflicts(self, store_id: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """A store's conflicting events, oldest first; the cursor is the last row's id."""
+        after = int(cursor) if cursor and cursor.isdigit() else 0
+        with self._db.read() as conn:
+            if nodes.get_node(conn, store_id) is None and nodes.sync_row(conn, store_id) is None:
+                raise NotFound(f"No store {store_id} is registered or has been heard from.")
+            rows = parking.conflicts_page(conn, store_id, after, limit + 1)
+        items = [{"epoch": r["epoch"], "seq": r["seq"], "event_id": r["event_id"], "met_event_id": r["applied_event_id"],
+                  "type": r["type"], "received_at": r["received_at"],
+                  "event": bytes(r["data"]).decode("utf-8", "replace")} for r in rows[:limit]]
+        return items, (str(rows[limit - 1]["id"]) if len(rows) > limit else None)
 
     def stores(self, now: datetime, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
         with self._db.read() as conn:
@@ -51,6 +64,7 @@ class Nodes:
 
     def feed_warehouse(self, node_id: str, as_of: datetime, available: dict[str, int], now: datetime) -> dict:
         """The warehouse's whole stock as of `as_of`: it replaces the last feed, unless that one is newer."""
+        check_feed_time(as_of, now)
         with self._db.write() as conn:
             node = nodes.get_node(conn, node_id)
             if node is None:

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from central.domain import pricing
-from central.domain.errors import UnknownStore
+from central.domain import addresses, pricing
+from central.domain.errors import AddressNotLocated, UnknownStore
 from central.domain.orders import (
     AllocationStatus,
     OrderStatus,
@@ -55,6 +55,17 @@ def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, 
         if "pickup" not in json.loads(node["capabilities"]):
             raise UnknownStore(f"Store {delivery['store_id']} does not offer pickup; choose another store.")
     return catalog
+
+
+def located(body: dict) -> dict:
+    """The body with the delivery an order keeps: a ship-to address gets the point routing measures from (the
+    caller's coordinates, else its country's centroid); AddressNotLocated when there is neither."""
+    if body["delivery"]["type"] != "ship":
+        return body
+    try:
+        return {**body, "delivery": addresses.ship_delivery(body["delivery"])}
+    except addresses.NotLocated as e:
+        raise AddressNotLocated(f"delivery.address: {e}", missing=[f"delivery.address.{m}" for m in e.missing]) from e
 
 
 def route_request(delivery: dict, lines: dict[str, int], allow_split: bool, excluded=frozenset()) -> RouteRequest:
@@ -102,6 +113,7 @@ class Orders:
     def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
         """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
         sale = pricing.price(body["lines"], check_request(conn, body), body.get("payment"))
+        body = located(body)
         order_id = new_order_id(conn, now)
         is_pickup = body["delivery"]["type"] == "pickup"
         code = pickup.draw_code() if is_pickup else None
@@ -135,6 +147,7 @@ class Orders:
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:
             check_request(conn, body)
+            body = located(body)
             is_pickup = body["delivery"]["type"] == "pickup"
             allow_split = body.get("allow_split")
             request = route_request(body["delivery"], {line["sku"]: line["qty"] for line in body["lines"]},
@@ -189,14 +202,15 @@ class Orders:
                                 allocation_id=allocation["id"], node_id=allocation["node_id"], reason=reason)
 
     def route_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], trigger: str,
-                    now: datetime) -> RoutingPlan:
+                    now: datetime, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Route these lines of an order (all of them, or a re-route), excluding every node that already
-        rejected or ignored it; allocations, assigns, the decision and the history in this transaction."""
+        rejected or ignored it (and `exclude`); allocations, assigns, the decision and the history in this
+        transaction."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         policy = self.policy()
-        plan = self.plan_lines(conn, order_id, lines, now, policy)
+        plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
-        created = [self._allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
+        created = [self.allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]
         order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
                                 decision=decision, allocations=created, why=plan.explanation.get("why"))
@@ -206,19 +220,20 @@ class Orders:
         return plan
 
     def plan_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
-                   policy: RoutingPolicy | None = None) -> RoutingPlan:
+                   policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Where these lines of an order would go now, excluding every node that already rejected or ignored
         it; nothing is written."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
                     if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
-                    or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)}
+                    or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)} | set(exclude)
         request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
         policy = policy or self.policy()
         return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
 
-    def _allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
-                  now: datetime) -> str:
+    def allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
+                 now: datetime) -> str:
+        """An allocation of these lines at this node, with its assign (stores) or accepted at once (DCs)."""
         node = get_node(conn, node_id)
         allocation_id = uuid7()
         delivery = json.loads(order["delivery"])
@@ -230,7 +245,7 @@ class Orders:
             accept_by = now + timedelta(seconds=policy.accept_timeout_s)
             order_store.insert_allocation(conn, allocation_id, order["id"], node_id, "store", delivery["type"],
                                           AllocationStatus.PENDING, lines, accept_by, now)
-            ship_to = ({k: delivery[k] for k in ("address", "lat", "lon")} if delivery["type"] == "ship" else None)
+            ship_to = delivery["address"] if delivery["type"] == "ship" else None
             commands.enqueue(conn, node_id, "fulfilment.assign", {
                 "allocation_id": allocation_id, "order_id": order["id"], "type": delivery["type"],
                 "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],

@@ -40,7 +40,7 @@ class WaitingOrders:
         live, allocation_statuses = status_in("a.status", LIVE_ALLOCATIONS)
         return [r["id"] for r in conn.execute(
             f"SELECT r.id FROM orders r WHERE {open_order} AND r.cancel_requested_at IS NULL "
-            "AND EXISTS (SELECT 1 FROM order_lines o WHERE o.order_id = r.id AND o.qty > COALESCE((SELECT "
+            "AND EXISTS (SELECT 1 FROM order_lines o WHERE o.order_id = r.id AND o.qty - o.cancelled > COALESCE((SELECT "
             "SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id WHERE a.order_id = "
             f"r.id AND l.sku = o.sku AND {live}), 0)) "
             "ORDER BY r.id LIMIT ?", (*order_statuses, *allocation_statuses, self._batch))]

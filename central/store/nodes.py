@@ -44,6 +44,15 @@ def save_node(conn: sqlite3.Connection, node_id: str, node_type: str, fields: di
     return existing is None
 
 
+def sync_row(conn: sqlite3.Connection, store_id: str) -> sqlite3.Row | None:
+    """A store's `store_sync` row with what ingest has parked of it and its conflicts."""
+    return conn.execute(
+        "SELECT s.*, (SELECT COUNT(*) FROM parked_events p WHERE p.store_id = s.store_id) AS parked, "
+        "(SELECT COUNT(*) FROM event_conflicts c WHERE c.store_id = s.store_id) AS conflicts, "
+        "(SELECT MAX(received_at) FROM event_conflicts c WHERE c.store_id = s.store_id) AS last_conflict_at "
+        "FROM store_sync s WHERE s.store_id=?", (store_id,)).fetchone()
+
+
 def sync_of(row: sqlite3.Row | None) -> StoreSync:
     if row is None:
         return StoreSync(None, 0, None, None, None)
@@ -60,7 +69,7 @@ def store_view(node: sqlite3.Row | None, sync: sqlite3.Row | None, now: datetime
             "lat": node["lat"] if node else None, "lon": node["lon"] if node else None,
             "capabilities": json.loads(node["capabilities"]) if node else [],
             "ship_capacity_per_day": node["ship_capacity_per_day"] if node else None,
-            "online": store_online(now, state.last_heartbeat_at),
+            "online": store_online(now, state.last_heartbeat_at, settings.stale_after),
             "fresh": store_fresh(now, state, settings.stale_after),
             "last_seen": sync["last_heartbeat_at"] if sync else None,
             "backlog": sync["hb_backlog"] if sync else None,
@@ -70,7 +79,14 @@ def store_view(node: sqlite3.Row | None, sync: sqlite3.Row | None, now: datetime
             "clock_skew_ms": sync["clock_skew_ms"] if sync else None,
             "version": sync["version"] if sync else None,
             "printers": json.loads(sync["printers"]) if sync else [],
-            "gap_since": sync["gap_since"] if sync else None}
+            "gap_since": sync["gap_since"] if sync else None,
+            # Events waiting above a gap, and those dropped past the bound (the store is asked for them again).
+            "parked": sync["parked"] if sync else 0,
+            "parked_dropped": sync["parked_dropped"] if sync else 0,
+            # Two different events at one (epoch, seq): a second publisher with this store's identity. Both copies
+            # are kept; head office should find out which PC is the store's.
+            "conflicts": sync["conflicts"] if sync else 0,
+            "last_conflict_at": sync["last_conflict_at"] if sync else None}
     return view
 
 
@@ -82,8 +98,7 @@ def list_stores(conn: sqlite3.Connection, now: datetime, settings: CentralSettin
         "SELECT store_id FROM store_sync WHERE store_id NOT IN (SELECT id FROM nodes)) AS ids "
         "WHERE ids.id > ? ORDER BY ids.id LIMIT ?", (cursor or "", limit + 1)).fetchall()
     ids = [r["store_id"] for r in rows]
-    items = [store_view(get_node(conn, i), conn.execute("SELECT * FROM store_sync WHERE store_id=?", (i,)).fetchone(),
-                        now, settings, i) for i in ids[:limit]]
+    items = [store_view(get_node(conn, i), sync_row(conn, i), now, settings, i) for i in ids[:limit]]
     return items, (ids[limit - 1] if len(ids) > limit else None)
 
 

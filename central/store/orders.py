@@ -4,7 +4,9 @@ import json
 import sqlite3
 from datetime import datetime
 
+from central.domain.order_changes import rest_to_give_up
 from central.domain.orders import (
+    CLOSED_ORDERS,
     LIVE_ALLOCATIONS,
     AllocationState,
     OrderStatus,
@@ -13,6 +15,8 @@ from central.domain.orders import (
 )
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
+from central.store import order_changes as change_store
+from central.store import shipments as shipment_store
 from central.store import webhooks as webhook_store
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text
@@ -77,7 +81,7 @@ def unfilled_lines(conn: sqlite3.Connection, order_id: str) -> dict[str, int]:
     """Units of each line that no live allocation covers."""
     live, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     rows = conn.execute(
-        "SELECT o.sku, o.qty - COALESCE((SELECT SUM(l.qty) FROM allocation_lines l JOIN allocations a "
+        "SELECT o.sku, o.qty - o.cancelled - COALESCE((SELECT SUM(l.qty) FROM allocation_lines l JOIN allocations a "
         f"ON a.id = l.allocation_id WHERE a.order_id = o.order_id AND l.sku = o.sku AND {live}), 0) AS missing "
         "FROM order_lines o WHERE o.order_id=? ORDER BY o.sku", (*statuses, order_id)).fetchall()
     return {r["sku"]: r["missing"] for r in rows if r["missing"] > 0}
@@ -88,11 +92,19 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     """Derive the order's status again; a change is written with its history entry. `reason` (when given)
     replaces the status reason; `held` says the unfilled rest is held rather than backordered."""
     order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
-    states = [AllocationState(a["status"], a["cancel_sent_at"] is not None) for a in allocations_of(conn, order_id)]
+    shipped = shipment_store.by_allocation(conn, order_id)
+    states = [AllocationState(a["status"], a["cancel_sent_at"] is not None, a["id"] in shipped)
+              for a in allocations_of(conn, order_id)]
     unfilled = sum(unfilled_lines(conn, order_id).values())
     if held is None:
         held = order["status"] == OrderStatus.HELD
-    status = order_status(states, unfilled, order["cancel_requested_at"] is not None, held)
+    lines = change_store.line_units(conn, order_id)
+    status = order_status(states, unfilled, order["cancel_requested_at"] is not None, held,
+                          wanted=sum(qty - given_up for qty, given_up, _ in lines.values()))
+    if status in CLOSED_ORDERS:  # over: what was not shipped or collected will never be, and is refunded
+        rest = rest_to_give_up({s: v[0] for s, v in lines.items()}, {s: v[1] for s, v in lines.items()},
+                               change_store.done_units(conn, order_id))
+        change_store.give_up(conn, order_id, rest, f"order {status} without them", source, now)
     new_reason = reason if reason is not None else order["status_reason"]
     if not unfilled and status not in (OrderStatus.CANCELLED, OrderStatus.CANCEL_REQUESTED):
         new_reason = None
@@ -106,11 +118,21 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     return status
 
 
+def tracking(shipments: list[dict]) -> dict:
+    """An allocation's shipments, and the carrier, tracking number and page of its latest one."""
+    latest = shipments[-1] if shipments else {}
+    return {"carrier": latest.get("carrier"), "tracking_number": latest.get("tracking_number"),
+            "tracking_url": latest.get("tracking_url"), "shipped_at": latest.get("shipped_at"),
+            "shipments": [{k: s[k] for k in ("id", "lines", "carrier", "tracking_number", "tracking_url",
+                                              "shipped_at")} for s in shipments]}
+
+
 def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = False) -> dict | None:
     order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
     if order is None:
         return None
     allocations = allocations_of(conn, order_id)
+    shipped = shipment_store.by_allocation(conn, order_id)
     allocated: dict[str, int] = {}
     views = []
     for a in allocations:
@@ -121,18 +143,23 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
         views.append({"id": a["id"], "node_id": a["node_id"], "node_type": a["node_type"], "type": a["type"],
                       "status": a["status"], "lines": [{"sku": s, "qty": q} for s, q in lines.items()],
                       "accept_by": a["accept_by"], "cancel_sent_at": a["cancel_sent_at"], "reason": a["reason"],
+                      **tracking(shipped.get(a["id"], [])),
                       "created_at": a["created_at"], "updated_at": a["updated_at"]})
     returned = {r["sku"]: r["qty"] for r in conn.execute(
         "SELECT sku, SUM(qty) AS qty FROM order_returns WHERE order_id=? GROUP BY sku", (order_id,))}
     lines = [{"sku": r["sku"], "qty": r["qty"], "unit_price": r["unit_price"], "allocated": allocated.get(r["sku"], 0),
-              "unfilled": max(0, r["qty"] - allocated.get(r["sku"], 0)), "returned": returned.get(r["sku"], 0)}
-             for r in conn.execute("SELECT sku, qty, unit_price FROM order_lines WHERE order_id=? ORDER BY sku",
-                                   (order_id,))]
+              "cancelled": r["cancelled"], "unfilled": max(0, r["qty"] - r["cancelled"] - allocated.get(r["sku"], 0)),
+              "returned": returned.get(r["sku"], 0)}
+             for r in conn.execute("SELECT sku, qty, cancelled, unit_price FROM order_lines WHERE order_id=? "
+                                   "ORDER BY sku", (order_id,))]
+    refund_due = change_store.refund_due_total(conn, order_id)
     view = {"id": order["id"], "channel": order["channel"], "status": order["status"],
             "status_reason": order["status_reason"], "customer": json.loads(order["customer"]),
             "delivery": json.loads(order["delivery"]), "allow_split": bool(order["allow_split"]),
             "currency": order["currency"], "lines": lines, "total": order["total"],
             "paid": json.loads(order["paid"]) if order["paid"] else None, "receipt_token": order["receipt_token"],
+            "refund_due": refund_due, "net_charge": order["total"] - refund_due if order["total"] is not None else None,
+            "refunds_due": change_store.refunds_due(conn, order_id),
             "allocations": views, "return_flag": return_flag(allocated, returned),
             "refund_conflict": bool(order["refund_conflict"]), "cancel_requested_at": order["cancel_requested_at"],
             "created_at": order["created_at"], "updated_at": order["updated_at"]}

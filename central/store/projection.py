@@ -38,7 +38,7 @@ def open_epoch(conn: sqlite3.Connection, store_id: str, old: Position | None, re
         conn.execute("INSERT OR IGNORE INTO retired_epochs (store_id, epoch, retired_at) VALUES (?, ?, ?)",
                      (store_id, old.epoch, received_at))
     conn.execute("DELETE FROM levels WHERE node_id=?", (store_id,))
-    conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL WHERE store_id=?", (store_id,))
+    conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL, readable_seq=0 WHERE store_id=?", (store_id,))
 
 
 def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:

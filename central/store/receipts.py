@@ -88,9 +88,9 @@ def receipt_view(conn: sqlite3.Connection, number: str) -> dict | None:
 
 
 def note_number(conn: sqlite3.Connection, store_id: str, kind: str, number: str) -> None:
-    """Remember the highest receipt or return number of a store (`S001-000345`, `S001-R000012`), for its
-    watermark: a database restored from a backup then carries on above it."""
-    digits = number.rsplit("-", 1)[-1].lstrip("R")
+    """Remember the highest receipt, return or credit note number of a store (`S001-000345`, `S001-R000012`,
+    `S001-C000003`), for its watermark: a database restored from a backup then carries on above it."""
+    digits = number.rsplit("-", 1)[-1].lstrip("RC")
     if not digits.isdigit():
         return
     conn.execute("INSERT INTO store_numbers (store_id, kind, high) VALUES (?, ?, ?) ON CONFLICT (store_id, kind) "

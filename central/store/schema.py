@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from central.store import parking, shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -139,7 +140,7 @@ CREATE TABLE orders (
     id TEXT PRIMARY KEY,                         -- ORD-XXXXX-XXXXX (older: UUIDv7): time-ordered, the list pages by id
     channel TEXT NOT NULL,
     customer TEXT NOT NULL,                      -- JSON {name, email, phone}
-    delivery TEXT NOT NULL,                      -- JSON: {type: ship, address, lat, lon} | {type: pickup, store_id}
+    delivery TEXT NOT NULL,                      -- JSON: {type: ship, address: {…}, lat, lon, located_by} | {type: pickup, store_id}
     delivery_type TEXT NOT NULL,
     allow_split INTEGER NOT NULL,
     status TEXT NOT NULL,
@@ -305,8 +306,99 @@ SHIP_CAPACITY = """
 CREATE INDEX allocations_by_day ON allocations (type, created_at);  -- a day's ship-from-store allocations
 """
 
-MIGRATIONS = [NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
-              ORDERS, WEBHOOKS, RETURNS, RECEIPTS, STORE_RECEIPTS, STORE_NUMBERS, SHIP_CAPACITY]
+# Store credit (issue 11): notes issued by stores' returns, holds taken by sales at the counter, and every
+# issue and redemption as a ledger entry (a note's balance is its original amount less its redemptions).
+CREDIT_NOTES = """
+CREATE TABLE credit_notes (
+    number TEXT PRIMARY KEY,                     -- <store>-C<n>: minted offline by the issuing store
+    store_id TEXT NOT NULL,                      -- the store that issued it
+    return_number TEXT NOT NULL,                 -- the return whose refund it is
+    currency TEXT NOT NULL,
+    original_amount INTEGER NOT NULL,            -- minor units
+    balance INTEGER NOT NULL,                    -- below 0 only after a lapsed hold was spent twice (reported)
+    issued_at TEXT NOT NULL,                     -- the store's clock
+    expires_at TEXT,                             -- NULL: never
+    received_at TEXT NOT NULL                    -- central's clock
+);
+CREATE INDEX credit_notes_outstanding ON credit_notes (currency, balance, expires_at);
+CREATE TABLE credit_holds (
+    store_id TEXT NOT NULL,                      -- the store selling
+    sale_id TEXT NOT NULL,                       -- the sale's id at that store (same id on a retry)
+    number TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('held', 'redeemed', 'released')),
+    held_at TEXT NOT NULL,
+    lapses_at TEXT NOT NULL,                     -- an unconfirmed hold stops counting then
+    receipt_number TEXT,                         -- set when the sale confirmed it
+    PRIMARY KEY (store_id, sale_id, number)
+) WITHOUT ROWID;
+CREATE INDEX credit_holds_by_note ON credit_holds (number, status, lapses_at);
+CREATE TABLE credit_entries (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('issued', 'redeemed')),
+    amount INTEGER NOT NULL,                     -- positive: issued adds it, redeemed takes it
+    store_id TEXT NOT NULL,
+    reference TEXT NOT NULL,                     -- the return or receipt number
+    event_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,                   -- the store's clock
+    overdrawn INTEGER NOT NULL DEFAULT 0         -- redeemed: by how much it took the balance below zero
+);
+CREATE INDEX credit_entries_by_note ON credit_entries (number, id);
+"""
+
+# Ship-to addresses are structured (DESIGN §12). An order stored with one line of text keeps it as `line1`, under
+# the customer's name, with the coordinates it was routed by; so do assigns not yet sent.
+STRUCTURED_SHIP_TO = """
+UPDATE orders SET delivery = json_object(
+    'type', 'ship',
+    'address', json_object('name', json_extract(customer, '$.name'), 'line1', json_extract(delivery, '$.address')),
+    'lat', json_extract(delivery, '$.lat'), 'lon', json_extract(delivery, '$.lon'), 'located_by', 'caller')
+WHERE delivery_type = 'ship' AND json_type(delivery, '$.address') = 'text';
+UPDATE command_outbox SET payload = json_set(payload, '$.ship_to', json_object(
+    'name', json_extract(payload, '$.customer.name'), 'line1', json_extract(payload, '$.ship_to.address'),
+    'lat', json_extract(payload, '$.ship_to.lat'), 'lon', json_extract(payload, '$.ship_to.lon')))
+WHERE type = 'fulfilment.assign' AND published_at IS NULL AND json_type(payload, '$.ship_to.address') = 'text';
+"""
+
+# Units given up after an order was placed (a short pick not routed again, a line cancelled or reduced, the rest
+# of an order that ended without them) and the refund each one makes due.
+ORDER_CHANGES = """
+ALTER TABLE order_lines ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE order_refunds_due (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    amount INTEGER NOT NULL,                     -- minor units, the order's currency
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX order_refunds_due_by_order ON order_refunds_due (order_id, id);
+"""
+
+# The audit reads a store's receipts by number.
+AUDIT_INDEXES = """
+CREATE INDEX store_receipts_by_store ON store_receipts (store_id, receipt_number);
+"""
+
+MIGRATIONS = [
+    NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
+    ORDERS,
+    WEBHOOKS,
+    RETURNS,
+    RECEIPTS,
+    STORE_RECEIPTS,
+    STORE_NUMBERS,
+    SHIP_CAPACITY,
+    CREDIT_NOTES,
+    STRUCTURED_SHIP_TO,
+    shipments.MIGRATION,
+    ORDER_CHANGES,
+    parking.MIGRATION,
+    AUDIT_INDEXES,
+]
 
 
 def open_database(path: str | Path) -> Database:

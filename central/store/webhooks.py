@@ -61,15 +61,31 @@ def enqueue_status_change(conn: sqlite3.Connection, order: dict, previous: str, 
     for row in conn.execute("SELECT id, events FROM webhooks WHERE deleted_at IS NULL"):
         if not wants(json.loads(row["events"]) if row["events"] else None, order["status"]):
             continue
-        delivery_id = uuid7()
-        body = {"delivery_id": delivery_id, "type": EVENT_TYPE, "at": to_text(now), "order_id": order["id"],
-                "status": order["status"], "previous": previous, "reason": order["status_reason"], "order": order}
-        conn.execute("INSERT INTO webhook_deliveries (id, webhook_id, order_id, body, created_at, next_attempt_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     (delivery_id, row["id"], order["id"], json.dumps(body, separators=(",", ":")), to_text(now),
-                      to_text(now)))
+        _insert_delivery(conn, row["id"], order["id"], EVENT_TYPE, {
+            "status": order["status"], "previous": previous, "reason": order["status_reason"], "order": order}, now)
         enqueued += 1
     return enqueued
+
+
+def enqueue_order_event(conn: sqlite3.Connection, order_id: str, event_type: str, fields: dict,
+                        now: datetime) -> int:
+    """A delivery of an order event that is not a status change (e.g. `order.refund_due`) for every subscription
+    taking every change (one with a list of statuses asked only for those)."""
+    enqueued = 0
+    for row in conn.execute("SELECT id FROM webhooks WHERE deleted_at IS NULL AND events IS NULL"):
+        _insert_delivery(conn, row["id"], order_id, event_type, fields, now)
+        enqueued += 1
+    return enqueued
+
+
+def _insert_delivery(conn: sqlite3.Connection, webhook_id: str, order_id: str, event_type: str, fields: dict,
+                     now: datetime) -> None:
+    delivery_id = uuid7()
+    body = {"delivery_id": delivery_id, "type": event_type, "at": to_text(now), "order_id": order_id, **fields}
+    conn.execute("INSERT INTO webhook_deliveries (id, webhook_id, order_id, body, created_at, next_attempt_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 (delivery_id, webhook_id, order_id, json.dumps(body, separators=(",", ":")), to_text(now),
+                  to_text(now)))
 
 
 def due_heads(conn: sqlite3.Connection, now: datetime) -> list[sqlite3.Row]:

@@ -1,12 +1,14 @@
 """The ingest projection (DESIGN §4): the durable pull consumer `central-ingest` on EVENTS.
 
-Each fetched batch is decoded, ordered per store by `domain.sequencing.plan`, and applied in ONE
-transaction that also moves each store's watermark; only then are the messages acked and the
-watermarks published on `omni.ack.<store>`. Events above a gap stay un-acked in a small buffer.
+Each fetched batch is decoded, ordered per store by `domain.sequencing.plan` together with what the store has
+parked, and applied in ONE transaction that also moves each store's watermark; only then is every message acked
+and the watermarks published on `omni.ack.<store>`. Events above a gap (or of an epoch not opened yet) are parked
+in central's database, per store and bounded per store, never held unacknowledged on the shared consumer: one
+store's gap or flood cannot delay another store. Two different events at one (epoch, seq) are a conflict: the
+first is applied, the other kept in `event_conflicts`, and the store is asked for a snapshot (resync).
 
 A batch is applied in a worker thread, so a long one (a snapshot of thousands of levels, orders re-routed)
-never stalls the event loop that answers the API, heartbeats and requests; `held` is only touched under
-the database lock (by the batch, and by resync's check).
+never stalls the event loop that answers the API, heartbeats and requests.
 """
 
 import asyncio
@@ -21,8 +23,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
 
-from central.domain.sequencing import ApplyPlan, Arrival, Position, Verdict, plan
-from central.store import projection
+from central.domain.sequencing import Arrival, Position, Verdict, plan
+from central.store import parking, projection
 from central.store import receipts as store_receipts
 from shared.contract import subjects
 from shared.contract.events import (
@@ -40,7 +42,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 256
 ACK_WAIT_S = 30
-MAX_ACK_PENDING = 2000
+MAX_ACK_PENDING = 2000  # nothing waits unacked for a gap any more: this only bounds a batch's redeliveries
+# Past this, a flood of conflicting events sent with one store's identity is logged, not stored: the store is
+# flagged long before.
+CONFLICTS_KEPT_PER_STORE = 10_000
 
 
 def ingest_consumer_config() -> ConsumerConfig:
@@ -51,70 +56,93 @@ def ingest_consumer_config() -> ConsumerConfig:
 
 @dataclass
 class Incoming:
-    """One delivered message, decoded as far as it can be."""
+    """One event, decoded as far as it can be: delivered now (`msg`), or read back from the parked events."""
 
-    msg: Msg
+    msg: Msg | None
     store_id: str | None
     envelope: EventEnvelope | None
     payload: BaseModel | None
     reason: str | None          # why it cannot be applied (dead letter), or None
     received_at: datetime
+    data: bytes = b""
+    stored_at: datetime | None = None  # the broker's timestamp
+    stream_seq: int | None = None
     # Known store, epoch and seq: it takes its place in the order even when it is a dead letter.
     sequenced: bool = True
 
     @property
     def arrival(self) -> Arrival:
         opens = isinstance(self.payload, StockSnapshot) and self.reason is None and self.payload.chunk == 1
-        return Arrival(self.envelope.epoch, self.envelope.seq, opens, self._metadata("timestamp"))
+        return Arrival(self.envelope.epoch, self.envelope.seq, opens, self.stored_at)
 
-    @property
-    def stream_seq(self) -> int | None:
-        sequence = self._metadata("sequence")
-        return sequence.stream if sequence else None
+    def parked(self) -> parking.ParkedEvent:
+        return parking.ParkedEvent(self.arrival, self.envelope.id, self.reason, self.data, self.received_at,
+                                   self.stream_seq)
 
-    def _metadata(self, name: str):
-        try:
-            return getattr(self.msg.metadata, name)
-        except Exception:  # not a JetStream delivery
-            return None
+
+def _metadata(msg: Msg, name: str):
+    try:
+        return getattr(msg.metadata, name)
+    except Exception:  # not a JetStream delivery
+        return None
 
 
 def decode(msg: Msg, received_at: datetime) -> Incoming:
+    sequence = _metadata(msg, "sequence")
+    item = decode_event(msg.subject, msg.data, (msg.headers or {}).get("Nats-Msg-Id"), received_at,
+                        _metadata(msg, "timestamp"), sequence.stream if sequence else None)
+    item.msg = msg
+    return item
+
+
+def decode_event(subject: str, data: bytes, msg_id: str | None, received_at: datetime,
+                 stored_at: datetime | None = None, stream_seq: int | None = None) -> Incoming:
     try:
-        store_id = subjects.store_of(msg.subject)
+        store_id = subjects.store_of(subject)
     except ValueError:
         store_id = None
+    found = {"data": data, "stored_at": stored_at, "stream_seq": stream_seq}
     try:
-        envelope, payload = parse_event(msg.data)
+        envelope, payload = parse_event(data)
     except Undeliverable as e:
         try:
-            envelope = EventEnvelope.model_validate_json(msg.data)
+            envelope = EventEnvelope.model_validate_json(data)
         except ValidationError:
             envelope = None
-        return Incoming(msg, store_id, envelope, None, e.reason, received_at,
-                        sequenced=envelope is not None and envelope.store_id == store_id)
+        return Incoming(None, store_id, envelope, None, e.reason, received_at,
+                        sequenced=envelope is not None and envelope.store_id == store_id, **found)
     if envelope.store_id != store_id:
-        return Incoming(msg, store_id, envelope, payload,
-                        f"envelope store_id {envelope.store_id!r} does not match subject {msg.subject}",
-                        received_at, sequenced=False)
-    expected = subjects.msg_id(store_id, envelope.id)
-    got = (msg.headers or {}).get("Nats-Msg-Id")
-    if got != expected:
-        return Incoming(msg, store_id, envelope, payload,
-                        f"Nats-Msg-Id header {got!r} is not the expected {expected!r}", received_at)
-    return Incoming(msg, store_id, envelope, payload, None, received_at)
+        return Incoming(None, store_id, envelope, payload,
+                        f"envelope store_id {envelope.store_id!r} does not match subject {subject}",
+                        received_at, sequenced=False, **found)
+    if not subjects.is_msg_id_of(msg_id, store_id, envelope.id):
+        return Incoming(None, store_id, envelope, payload,
+                        f"Nats-Msg-Id header {msg_id!r} is not one of event {envelope.id}", received_at, **found)
+    return Incoming(None, store_id, envelope, payload, None, received_at, **found)
+
+
+def from_parked(store_id: str, event: parking.ParkedEvent) -> Incoming:
+    """A parked event as it was when it arrived (its dead-letter reason, if any, kept)."""
+    item = decode_event(subjects.events(store_id), event.data, None, event.received_at, event.arrival.stored_at,
+                        event.stream_seq)
+    item.reason = event.reason
+    return item
 
 
 class Ingest:
-    """Consumes EVENTS; `held` keeps, per store, the events waiting above a gap (by epoch and seq)."""
+    """Consumes EVENTS. Every delivered message is acked once its batch commits: applied, found to be a duplicate,
+    dead-lettered, or parked (above a gap, or of an epoch not opened yet) in `parked_events`, at most
+    `park_limit` per store."""
 
     def __init__(self, db: Database, link: NatsLink,
-                 on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None):
+                 on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None,
+                 park_limit: int = 5000):
         self._db, self._link = db, link
         self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
-        self.held: dict[str, dict[tuple[str, int], list[Incoming]]] = {}
+        self.park_limit = park_limit
         self._sub = None
         self.applied_batches = 0
+        self.conflicts = 0
 
     async def subscribe(self) -> None:
         self._sub = await self._link.js.pull_subscribe(subjects.EVENTS_ALL, durable=subjects.CENTRAL_INGEST,
@@ -152,18 +180,9 @@ class Ingest:
         await self.publish_watermarks(touched)
 
     def apply_batch(self, msgs: list[Msg], now: datetime) -> tuple[list[Incoming], dict[str, Position]]:
-        """Decode and apply one fetched batch in one transaction: (what to ack, the stores' new positions)."""
+        """Decode and apply one fetched batch in one transaction: (what to ack: all of it, the stores' new
+        positions). Nothing committed (an exception): nothing acked, the batch comes back after ack_wait."""
         incoming = [decode(m, now) for m in msgs]
-        try:
-            return self._apply(incoming)
-        except Exception:
-            # Nothing was committed: forget what is held, every un-acked message comes back after ack_wait.
-            with self._db.read():
-                self.held.clear()
-            raise
-
-    def _apply(self, incoming: list[Incoming]) -> tuple[list[Incoming], dict[str, Position]]:
-        to_ack: list[Incoming] = []
         touched: dict[str, Position] = {}
         by_store: dict[str, list[Incoming]] = {}
         with self._db.write() as conn:
@@ -175,30 +194,31 @@ class Ingest:
                     conn, store_id=item.store_id, epoch=item.envelope.epoch if item.envelope else None,
                     seq=item.envelope.seq if item.envelope else None,
                     type_=item.envelope.type if item.envelope else None, reason=item.reason or "unreadable",
-                    data=item.msg.data, received_at=to_text(item.received_at))
-                to_ack.append(item)
+                    data=item.data, received_at=to_text(item.received_at))
             for store_id, items in by_store.items():
-                buffer = self.held.setdefault(store_id, {})
-                for item in items:
-                    _keep(buffer, item)
-                position, retired = projection.load_position(conn, store_id)
-                result = plan(position, retired, [copies[0].arrival for copies in buffer.values()])
-                self._carry_out(conn, store_id, position, result, buffer, to_ack)
-                if result.position is not None and result.position != position:
-                    touched[store_id] = result.position
-                if not buffer:
-                    del self.held[store_id]
-        return to_ack, touched
+                position = self._apply_store(conn, store_id, items)
+                if position is not None:
+                    touched[store_id] = position
+        return incoming, touched
 
-    def _carry_out(self, conn, store_id: str, position: Position | None, result: ApplyPlan,
-                   buffer: dict[tuple[str, int], list[Incoming]], to_ack: list[Incoming]) -> None:
+    def _apply_store(self, conn, store_id: str, items: list[Incoming]) -> Position | None:
+        """One store's part of a batch, with what it has parked; its new position when that moved."""
+        position, retired = projection.load_position(conn, store_id)
+        copies: dict[tuple[str, int], list[Incoming]] = {}
+        for event in parking.parked(conn, store_id):  # parked copies first: they arrived before this batch
+            copies.setdefault(event.arrival.key, []).append(from_parked(store_id, event))
+        for item in items:
+            copies.setdefault(item.arrival.key, []).append(item)
+        result = plan(position, retired, [found[0].arrival for found in copies.values()])
         for arrival in result.dropped:
-            to_ack += buffer.pop(arrival.key)
+            for item in copies[arrival.key]:
+                self._check_settled(conn, store_id, item)
+            parking.unpark(conn, store_id, *arrival.key)
         current = position
         for step in result.steps:
-            copies = buffer.pop(step.arrival.key)
-            item = copies[0]
-            as_of = to_text(item.received_at)
+            found = copies[step.arrival.key]
+            chosen = found[0]
+            as_of = to_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 projection.open_epoch(conn, store_id, current, as_of)
                 log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
@@ -206,14 +226,72 @@ class Ingest:
             else:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             projection.save_position(conn, store_id, current)
-            self._apply_one(conn, store_id, item, as_of)
-            to_ack += copies
+            self._apply_one(conn, store_id, chosen, as_of)
+            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
+                                   chosen.reason, as_of)
+            for other in found[1:]:
+                self._check_settled(conn, store_id, other)
+            parking.unpark(conn, store_id, *step.arrival.key)
+        waiting = []
+        for arrival in result.held:  # one copy waits per place: the first; another event there is a conflict now
+            first, *others = copies[arrival.key]
+            for other in others:
+                if other.msg is not None and other.envelope.id != first.envelope.id:
+                    self._conflict(conn, store_id, other, first.envelope.id)
+            if first.msg is not None:
+                waiting.append(first)
+        self._park(conn, store_id, current, waiting)
+        return current if current is not None and current != position else None
+
+    def _check_settled(self, conn, store_id: str, item: Incoming) -> None:
+        """An event whose place is filled already: a copy of the event there, or a conflict (another event)."""
+        applied_id = parking.applied_event_id(conn, store_id, *item.arrival.key)
+        if applied_id is None or applied_id == item.envelope.id:
+            return  # the same event again, or of an epoch superseded before it was applied
+        self._conflict(conn, store_id, item, applied_id)
+
+    def _conflict(self, conn, store_id: str, item: Incoming, met_id: str) -> None:
+        """Keep an event that met another one at its place (applied, or waiting there first)."""
+        epoch, seq = item.arrival.key
+        if parking.count_conflicts(conn, store_id) >= CONFLICTS_KEPT_PER_STORE:
+            log.error("store %s: conflict at epoch %s seq %d not kept: %d conflicts on record already", store_id,
+                      epoch, seq, CONFLICTS_KEPT_PER_STORE)
+            return
+        if parking.record_conflict(conn, store_id, epoch, seq, item.envelope.id, met_id, item.envelope.type,
+                                   item.data, item.received_at):
+            self.conflicts += 1
+            log.error("store %s: CONFLICT at epoch %s seq %d: event %s arrived where %s was (a second publisher "
+                      "with this store's identity: a cloned PC, a restored image, stolen credentials?); both kept, a "
+                      "snapshot will be asked", store_id, epoch, seq, item.envelope.id, met_id)
+
+    def _park(self, conn, store_id: str, position: Position | None, items: list[Incoming]) -> None:
+        """Park what waits above a gap, keeping at most `park_limit` per store: past it, the events needed last
+        are dropped (the store still has them and is asked again once the gap before them fills)."""
+        if not items:
+            return
+        count, dropped = parking.count_parked(conn, store_id), 0
+        current_epoch = position.epoch if position else None
+        for item in sorted(items, key=lambda i: (i.arrival.epoch != current_epoch, i.arrival.seq)):
+            if count >= self.park_limit:
+                worst = parking.last_parked(conn, store_id, current_epoch)
+                if worst is None or _rank(item.arrival, current_epoch) >= (worst[0] != current_epoch, worst[1]):
+                    dropped += 1
+                    continue
+                parking.unpark(conn, store_id, worst[0], worst[1], worst[2])
+                count -= 1
+                dropped += 1
+            if parking.park(conn, store_id, item.parked()):
+                count += 1
+        if dropped:
+            parking.count_dropped(conn, store_id, dropped)
+            log.warning("store %s: %d event(s) past the %d parked allowed were dropped; they will be asked again",
+                        store_id, dropped, self.park_limit)
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
         if item.reason is not None:  # a dead letter fills its place in the order, with its reason kept
             projection.record_dead_letter(conn, store_id=store_id, epoch=envelope.epoch, seq=envelope.seq,
-                                          type_=envelope.type, reason=item.reason, data=item.msg.data,
+                                          type_=envelope.type, reason=item.reason, data=item.data,
                                           received_at=as_of)
             return
         if isinstance(item.payload, StockSnapshot):
@@ -224,14 +302,18 @@ class Ingest:
             self.on_event(conn, store_id, envelope, item.payload, item.received_at)
 
     def held_arrivals(self, store_id: str) -> list[Arrival]:
-        return [copies[0].arrival for copies in self.held.get(store_id, {}).values()]
+        """What the store has parked (tests and the resync check read it)."""
+        with self._db.read() as conn:
+            return parking.parked_arrivals(conn, store_id)
 
     async def publish_watermarks(self, positions: dict[str, Position]) -> None:
         if not self._link.online:
             return
-        numbers = await asyncio.to_thread(self._store_numbers, list(positions))
+        numbers = await asyncio.to_thread(self._store_facts, list(positions))
         for store_id, position in positions.items():
-            mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq, numbers=numbers[store_id])
+            store_numbers, readable_seq = numbers[store_id]
+            mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq, numbers=store_numbers,
+                                    readable_seq=readable_seq)
             try:
                 await self._link.nc.publish(subjects.applied_ack(store_id), mark.model_dump_json().encode())
             except Exception as e:
@@ -243,20 +325,17 @@ class Ingest:
             await asyncio.sleep(interval_s)
             await self.publish_watermarks(await asyncio.to_thread(self._known_positions))
 
-    def _store_numbers(self, store_ids: list[str]) -> dict[str, dict[str, int]]:
+    def _store_facts(self, store_ids: list[str]) -> dict[str, tuple[dict[str, int], int]]:
         with self._db.read() as conn:
-            return {store_id: store_receipts.store_numbers(conn, store_id) for store_id in store_ids}
+            return {store_id: (store_receipts.store_numbers(conn, store_id), parking.readable_seq(conn, store_id))
+                    for store_id in store_ids}
 
     def _known_positions(self) -> dict[str, Position]:
         with self._db.read() as conn:
             return projection.known_positions(conn)
 
 
-def _keep(buffer: dict[tuple[str, int], list[Incoming]], item: Incoming) -> None:
-    """Add a delivery; a redelivery of the same stream message replaces the earlier delivery."""
-    copies = buffer.setdefault(item.arrival.key, [])
-    for i, other in enumerate(copies):
-        if other.stream_seq is not None and other.stream_seq == item.stream_seq:
-            copies[i] = item
-            return
-    copies.append(item)
+
+def _rank(arrival: Arrival, current_epoch: str | None) -> tuple[bool, int]:
+    """Which parked events are needed first: the current epoch's, lowest seq first."""
+    return arrival.epoch != current_epoch, arrival.seq

@@ -1,8 +1,9 @@
 """Asking stores to send again (DESIGN §4): a gap that lasts `resend_after` becomes a command.
 
-Runs on a short timer: for every store it compares what central holds and has applied with the
+Runs on a short timer: for every store it compares what central has parked and has applied with the
 store's last heartbeat, keeps `gap_since` (central's clock) in `store_sync`, and enqueues
-`sync.resend {from_seq, to_seq}` or `sync.snapshot {}` when one is due.
+`sync.resend {from_seq, to_seq}` or `sync.snapshot {}` when one is due. A store with a new conflict (two events at
+one place) is asked for a snapshot at once, and again for later conflicts at most every `resend_after`.
 """
 
 import asyncio
@@ -11,9 +12,8 @@ from datetime import datetime
 
 from central.domain.resync import Resend, SnapshotNeeded, missing, request_due
 from central.domain.sequencing import Position
-from central.store import commands, projection
+from central.store import commands, parking, projection
 from central.sync.commands import CommandPublisher
-from central.sync.ingest import Ingest
 from shared.runtime.clock import from_text, to_text, utc_now
 from shared.runtime.sqlite import Database
 
@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class Resync:
-    def __init__(self, db: Database, ingest: Ingest, publisher: CommandPublisher, resend_after):
-        self._db, self._ingest, self._publisher = db, ingest, publisher
+    def __init__(self, db: Database, publisher: CommandPublisher, resend_after):
+        self._db, self._publisher = db, publisher
         self._resend_after = resend_after
         self._last_requested: dict[str, datetime] = {}
 
@@ -41,12 +41,12 @@ class Resync:
         with self._db.write() as conn:
             rows = {r["store_id"]: r for r in conn.execute(
                 "SELECT store_id, epoch, applied_seq, hb_epoch, hb_last_seq, gap_since FROM store_sync")}
-            for store_id in set(rows) | set(self._ingest.held):
+            for store_id in set(rows) | set(parking.stores_with_parked(conn)):
                 row = rows.get(store_id)
                 position = Position(row["epoch"], row["applied_seq"]) if row and row["epoch"] else None
                 _, retired = projection.load_position(conn, store_id)
                 heartbeat = (row["hb_epoch"], row["hb_last_seq"] or 0) if row and row["hb_epoch"] else None
-                lack = missing(position, retired, self._ingest.held_arrivals(store_id), heartbeat)
+                lack = missing(position, retired, parking.parked_arrivals(conn, store_id), heartbeat)
                 gap_since = from_text(row["gap_since"]) if row and row["gap_since"] else None
                 if lack is None:
                     if gap_since is not None:
@@ -67,4 +67,16 @@ class Resync:
                 log.warning("store %s: missing events since %s, asked %s", store_id, to_text(gap_since), lack)
                 self._last_requested[store_id] = now
                 enqueued += 1
+            enqueued += self._ask_for_conflicts(conn, now)
         return enqueued
+
+    def _ask_for_conflicts(self, conn, now: datetime) -> int:
+        asked = 0
+        for store_id, latest, asked_at in parking.conflicts_to_answer(conn):
+            if asked_at is not None and now - from_text(asked_at) < self._resend_after:
+                continue
+            commands.enqueue(conn, store_id, "sync.snapshot", {}, now)
+            parking.conflict_asked(conn, store_id, now)
+            log.warning("store %s: conflicting events (latest %s); asked for a snapshot", store_id, latest)
+            asked += 1
+        return asked

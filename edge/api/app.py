@@ -8,8 +8,10 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from edge.api.routes import (
+    audit,
     finding,
     health,
+    labels,
     login,
     network,
     products,
@@ -24,6 +26,7 @@ from edge.api.routes import printing as print_routes
 from edge.bootstrap import running_edge
 from edge.settings import EdgeSettings, version
 from shared.runtime.clock import utc_now
+from shared.web.body_limit import BodySizeLimit
 from shared.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -42,8 +45,10 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
                   description="The local API of one store: sign-in, catalog, stock, sales, returns, "
                               "fulfilments, printing, network ATP, sync status.")
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     # finding before fulfilment_routes: /fulfilments/find is not an allocation id
-    for module in (login, products, stock, sales, returns, finding, fulfilment_routes, tasks, print_routes, network, sync):
+    for module in (login, products, stock, sales, returns, finding, fulfilment_routes, labels, tasks, print_routes,
+                   network, sync, audit):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -2,11 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge.bootstrap import EdgeState
 from edge.services.access import Associate
+from shared.contract.errors import Forbidden
+from shared.contract.models import Role
+from shared.web.idempotency import for_caller
 
 
 def get_edge(request: Request) -> EdgeState:
@@ -23,8 +26,25 @@ def current_associate(request: Request,
     return edge.sessions.authenticate(token, edge.clock())
 
 
+def current_manager(associate: Annotated[Associate, Depends(current_associate)]) -> Associate:
+    if associate.role != Role.MANAGER:
+        raise Forbidden(f"{associate.name} is signed in as an associate; this needs a manager's sign-in.")
+    return associate
+
+
 EdgeDep = Annotated[EdgeState, Depends(get_edge)]
 AssociateDep = Annotated[Associate, Depends(current_associate)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="One per user action; a retry with the same key and body "
-                                                          "answers the original result")]
+
+
+def _idempotency_key(associate: AssociateDep,
+                     key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                                       description="One per user action; a retry by the same "
+                                                                   "associate with the same key and body answers the "
+                                                                   "original result")] = None) -> str | None:
+    # The associate, not the session token: a retry after signing in again still finds its answer.
+    return for_caller(f"associate:{associate.id}", key)
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+NumberCursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page")]
+ManagerDep = Annotated[Associate, Depends(current_manager)]

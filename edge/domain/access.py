@@ -28,6 +28,8 @@ class Attempts:
         return self.locked_until is not None and now < self.locked_until
 
     def after_wrong_pin(self, now: datetime) -> "Attempts":
+        if self.locked(now):
+            return self  # a try that was on its way when the lock fell: the lock stands as it is
         failed = self.failed + 1
         if failed >= MAX_WRONG_PINS:
             # The count starts again once the lockout ends, so each lockout allows another five tries.

@@ -26,8 +26,8 @@ class StockEffect(StrEnum):
     NONE = "none"
     RESERVE = "reserve"  # the ordered units are promised to the order
     RELEASE_SHORT = "release_short"  # units ordered but not picked go back to the shelf's free units
-    RELEASE_HELD = "release_held"  # everything the fulfilment holds goes back (a not_found rejection also
-    # writes the missing units off)
+    RELEASE_HELD = "release_held"  # everything the fulfilment holds goes back (what a rejection's reason does
+    # to the units besides: edge.domain.shortfalls)
     HAND_OVER = "hand_over"  # what it holds leaves the shelf, and its reservation ends
 
 
@@ -36,6 +36,7 @@ class Paper(StrEnum):
     PICK_LIST = "pick_list"
     BAG_TAG = "bag_tag"
     COLLECTION_RECEIPT = "collection_receipt"
+    PACKING_SLIP = "packing_slip"
     SHIPPING_LABEL = "shipping_label"
 
 
@@ -50,7 +51,6 @@ class Step:
     closes_accept_task: bool = False
     put_back_from: frozenset[S] = frozenset()  # picked units are off the shelf: someone puts them back
     default_reason: str | None = None  # set for the steps that record why
-    not_found_writes_off: bool = False  # with reason not_found, the missing units leave on-hand and get counted
 
 
 def _from(pickup_from: set[S] | frozenset[S] | None, ship_from: set[S] | frozenset[S] | None
@@ -63,14 +63,14 @@ STEPS: dict[S, Step] = {step.target: step for step in (
     Step(S.ACCEPTED, _from({S.ASSIGNED}, {S.ASSIGNED}), StockEffect.RESERVE, "fulfilment.accepted", "reserve",
          Paper.PICK_LIST, closes_accept_task=True),
     Step(S.REJECTED, _from(_BEFORE_HANDOVER, _BEFORE_HANDOVER), StockEffect.RELEASE_HELD, "fulfilment.rejected",
-         None, closes_accept_task=True, default_reason=RejectReason.OTHER, not_found_writes_off=True),
+         None, closes_accept_task=True, default_reason=RejectReason.OTHER),
     Step(S.PICKED, _from({S.ACCEPTED}, {S.ACCEPTED}), StockEffect.RELEASE_SHORT, "fulfilment.picked", "release"),
     Step(S.READY, _from({S.PICKED}, None), StockEffect.NONE, "pickup.ready", "", Paper.BAG_TAG),
     Step(S.COLLECTED, _from({S.READY}, None), StockEffect.HAND_OVER, "pickup.collected", "collected",
          Paper.COLLECTION_RECEIPT),
     Step(S.EXPIRED, _from({S.READY}, None), StockEffect.RELEASE_HELD, "pickup.expired", "release",
          put_back_from=frozenset({S.READY})),
-    Step(S.PACKED, _from(None, {S.PICKED}), StockEffect.NONE, "shipment.packed", ""),
+    Step(S.PACKED, _from(None, {S.PICKED}), StockEffect.NONE, "shipment.packed", "", Paper.PACKING_SLIP),
     Step(S.SHIPPED, _from(None, {S.PACKED}), StockEffect.HAND_OVER, "shipment.shipped", "shipped",
          Paper.SHIPPING_LABEL),
     Step(S.CANCELLED, _from(_BEFORE_HANDOVER | {S.READY}, _BEFORE_HANDOVER | {S.PACKED}), StockEffect.RELEASE_HELD,
@@ -165,21 +165,22 @@ def write_off_phantom(levels: Levels, qty: int) -> Change:
 
 
 def stock_plan(effect: StockEffect, *, wanted: dict[str, int], held: dict[str, int], short: dict[str, int],
-               written_off: dict[str, int]) -> dict[str, list[tuple[StockRule, int]]]:
+               then: dict[str, list[tuple[StockRule, int]]] | None = None) -> dict[str, list[tuple[StockRule, int]]]:
     """The stock rules a step applies, per SKU and in order: `wanted` the order's units, `held` what the
-    fulfilment reserves, `short` the units not picked, `written_off` the units a not_found rejection removes."""
+    fulfilment reserves, `short` the units not picked; `then` the rules that follow the step's own (what a
+    shortfall does to the units, edge.domain.shortfalls)."""
+    plan: dict[str, list[tuple[StockRule, int]]] = {}
     if effect is StockEffect.RESERVE:
-        return {sku: [(reserve, qty)] for sku, qty in wanted.items()}
-    if effect is StockEffect.RELEASE_SHORT:
-        return {sku: [(release, qty)] for sku, qty in short.items()}
-    if effect is StockEffect.HAND_OVER:
-        return {sku: [(hand_over, qty)] for sku, qty in held.items()}
-    if effect is StockEffect.RELEASE_HELD:
-        plan: dict[str, list[tuple[StockRule, int]]] = {sku: [(release, qty)] for sku, qty in held.items()}
-        for sku, qty in written_off.items():
-            plan.setdefault(sku, []).append((write_off_phantom, qty))
-        return plan
-    return {}
+        plan = {sku: [(reserve, qty)] for sku, qty in wanted.items()}
+    elif effect is StockEffect.RELEASE_SHORT:
+        plan = {sku: [(release, qty)] for sku, qty in short.items()}
+    elif effect is StockEffect.HAND_OVER:
+        plan = {sku: [(hand_over, qty)] for sku, qty in held.items()}
+    elif effect is StockEffect.RELEASE_HELD:
+        plan = {sku: [(release, qty)] for sku, qty in held.items()}
+    for sku, rules in (then or {}).items():
+        plan.setdefault(sku, []).extend(rules)
+    return plan
 
 
 def apply_plan(levels: dict[str, Levels], plan: dict[str, list[tuple[StockRule, int]]]) -> dict[str, Change]:
@@ -192,15 +193,6 @@ def apply_plan(levels: dict[str, Levels], plan: dict[str, list[tuple[StockRule, 
             change = Change(change.movement.then(step.movement), step.levels)
         changes[sku] = change
     return changes
-
-
-def not_found_units(step: Step, reason: str | None, wanted: dict[str, int],
-                    shortages: dict[str, int] | None) -> dict[str, int]:
-    """Units a rejection says are not on the shelf: those short at picking, or the whole order; none unless the
-    step writes units off and the reason is not_found."""
-    if not step.not_found_writes_off or reason != RejectReason.NOT_FOUND:
-        return {}
-    return dict(shortages) if shortages else dict(wanted)
 
 
 def held_after(effect: StockEffect, *, wanted: dict[str, int], held: dict[str, int],

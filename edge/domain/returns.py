@@ -5,8 +5,8 @@ the disposition does to stock."""
 from dataclasses import dataclass
 
 from edge.domain.errors import CurrencyMismatch, RefundMismatch, ReturnExceedsSold
+from edge.domain.money import money
 from edge.domain.stock import Levels, Movement
-from edge.printing.commands import money
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Disposition
 

@@ -6,8 +6,9 @@ Money is integer minor units; prices include tax.
 
 from dataclasses import dataclass
 
-from edge.domain.stock import MAX_QTY, Levels, Movement
-from edge.printing.commands import money
+from edge.domain.money import money
+from edge.domain.stock import Levels, Movement
+from shared.contract.models import MAX_AMOUNT, MAX_QTY
 
 CASH, CARD, STORE_CREDIT = "cash", "card", "store_credit"
 
@@ -76,7 +77,11 @@ def check_lines(lines: list[PricedLine]) -> int:
             raise SaleRuleBroken(f"The quantity of {line.sku} must be 1 to {MAX_QTY}; {line.qty} was given.")
         if line.unit_price < 0:
             raise SaleRuleBroken(f"The price of {line.sku} cannot be negative.")
-    return sum(line.line_total for line in lines)
+    total = sum(line.line_total for line in lines)
+    if total > MAX_AMOUNT:
+        raise SaleRuleBroken(f"A total of {total} is more than one sale can take ({MAX_AMOUNT}); check the "
+                             "quantities and prices, or split the sale.")
+    return total
 
 
 def settle(total: int, tenders: list[TenderIn]) -> int:

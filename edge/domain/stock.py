@@ -5,7 +5,7 @@ Negative on-hand is recorded, never refused: the shelf is the truth, the books c
 
 from dataclasses import dataclass
 
-from shared.contract.models import AdjustReason
+from shared.contract.models import MAX_QTY, AdjustReason
 
 # damaged: units leave the shelf for the damaged pile; shrink: units are gone (theft, loss);
 # found: units turned up; other: a correction either way, explained in the note.
@@ -55,7 +55,6 @@ class Change:
     levels: Levels
 
 
-MAX_QTY = 1_000_000
 
 
 def receive(levels: Levels, qty: int) -> Change:

@@ -5,6 +5,7 @@ tolerate missing optional keys, so a document can always be printed from what wa
 """
 
 import dataclasses
+import textwrap
 from dataclasses import dataclass, field
 
 from shared.runtime.clock import local_text
@@ -87,6 +88,19 @@ class ReturnReceipt:
 
 
 @dataclass(frozen=True)
+class CreditNote:
+    """Store credit handed to the customer: what they need to spend it at any store of the network."""
+
+    header: StoreHeader
+    number: str
+    currency: str
+    amount: int
+    return_number: str
+    expires_at: str = ""  # empty: the note never expires
+    occurred_at: str = ""
+
+
+@dataclass(frozen=True)
 class ItemLine:
     """A line of an online order: what to pick or hand over."""
 
@@ -134,7 +148,9 @@ class Address:
     lines: tuple[str, ...]
     city: str = ""
     postcode: str = ""
-    country: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2 for a customer's address
+    region: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,18 @@ class ShippingLabel:
     tracking_number: str
     weight_g: int
     order_number: str
+
+
+@dataclass(frozen=True)
+class PackingSlip:
+    """Goes into the parcel of a ship-from-store order: who it is for and what is in it."""
+
+    header: StoreHeader
+    order_number: str
+    ship_to: Address
+    lines: tuple[ItemLine, ...]
+    parcels: int
+    packed_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,8 +201,8 @@ class TestPage:
     sample: str = field(default="äöüß éèà ñ ç ø Å €")
 
 
-Document = (SaleReceipt | ReturnReceipt | CollectionReceipt | BagTag | PickList | ShippingLabel | EndOfDaySummary
-            | TestPage)
+Document = (SaleReceipt | ReturnReceipt | CreditNote | CollectionReceipt | BagTag | PickList | ShippingLabel
+            | PackingSlip | EndOfDaySummary | TestPage)
 
 
 def sale_receipt(body: dict, header: StoreHeader) -> SaleReceipt:
@@ -212,6 +240,14 @@ def return_receipt(body: dict, header: StoreHeader, names: dict[str, str] | None
                          occurred_at=body.get("occurred_at", ""))
 
 
+def credit_notes(body: dict, header: StoreHeader) -> list[CreditNote]:
+    """The credit notes a return body issued (its store_credit refunds that carry a note number)."""
+    return [CreditNote(header=header, number=r["reference"], currency=body.get("currency") or "", amount=r["amount"],
+                       return_number=body["return_number"], expires_at=r.get("expires_at") or "",
+                       occurred_at=body.get("occurred_at", ""))
+            for r in body.get("refunds", []) if r.get("tender") == "store_credit" and r.get("reference")]
+
+
 def order_lines(assign: dict, names: dict[str, str] | None = None) -> tuple[ItemLine, ...]:
     names = names or {}
     return tuple(ItemLine(line["sku"], line.get("name") or names.get(line["sku"], line["sku"]), line["qty"])
@@ -240,15 +276,45 @@ def pick_list(assign: dict, created_at: str, names: dict[str, str] | None = None
 
 
 def address(data: dict) -> Address:
-    """An address from a dict with name, lines (or line1/line2), city, postcode, country."""
-    lines = data.get("lines") or [data[key] for key in ("line1", "line2", "street") if data.get(key)]
-    return Address(name=data.get("name", ""), lines=tuple(lines), city=data.get("city", ""),
-                   postcode=data.get("postcode") or data.get("postal_code", ""), country=data.get("country", ""))
+    """An address from a ship-to dict (name, line1, line2, city, region, postal_code, country, phone); `lines` and
+    `postcode` are read too, and a one-line `address` of an older order is its only line."""
+    lines = data.get("lines") or [data[key] for key in ("line1", "line2", "street", "address") if data.get(key)]
+    return Address(name=data.get("name") or "", lines=tuple(lines), city=data.get("city") or "",
+                   postcode=data.get("postcode") or data.get("postal_code") or "", country=data.get("country") or "",
+                   region=data.get("region") or "", phone=data.get("phone") or "")
+
+
+def address_lines(address: Address, width: int) -> list[str]:
+    """Name, street lines, "postcode city", region, country, phone — each wrapped to `width` characters."""
+    parts = [address.name, *address.lines, " ".join(p for p in (address.postcode, address.city) if p),
+             address.region, address.country, f"Tel {address.phone}" if address.phone else ""]
+    out: list[str] = []
+    for part in parts:
+        if part:
+            out += textwrap.wrap(part, width=width, break_long_words=True) or [part]
+    return out
+
+
+def ship_to(fulfilment: dict) -> Address:
+    """The customer's address of a fulfilment, under the customer's name where the address names nobody."""
+    found = address(fulfilment.get("ship_to") or {})
+    if not found.name:
+        found = dataclasses.replace(found, name=(fulfilment.get("customer") or {}).get("name", ""))
+    return found
+
+
+def packing_slip(fulfilment: dict, header: StoreHeader, packed_at: str,
+                 names: dict[str, str] | None = None) -> PackingSlip:
+    """From a packed fulfilment: what was picked (else what was ordered), its address and parcels."""
+    picked = {**fulfilment, "lines": fulfilment.get("picked") or fulfilment.get("lines") or []}
+    return PackingSlip(header=header, order_number=fulfilment["order_id"], ship_to=ship_to(fulfilment),
+                       lines=order_lines(picked, names), parcels=len(fulfilment.get("parcels") or []) or 1,
+                       packed_at=packed_at)
 
 
 def shipping_label(fulfilment: dict, ship_from: Address) -> ShippingLabel:
     """From a shipped fulfilment (ship_to, carrier, tracking_number, parcels [{weight_g}], order_id)."""
-    return ShippingLabel(ship_from=ship_from, ship_to=address(fulfilment.get("ship_to") or {}),
+    return ShippingLabel(ship_from=ship_from, ship_to=ship_to(fulfilment),
                          carrier=fulfilment.get("carrier") or "", tracking_number=fulfilment["tracking_number"],
                          weight_g=sum(p.get("weight_g", 0) for p in fulfilment.get("parcels") or []),
                          order_number=fulfilment["order_id"])
@@ -274,7 +340,7 @@ def _tender(data: dict) -> TenderLine:
 
 
 # The times a document carries (RFC 3339 UTC, as stored); papers show them as the store's wall-clock time.
-TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at")
+TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at", "expires_at", "packed_at")
 
 
 def in_local_time(doc: Document, zone_name: str) -> Document:

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from edge.printing.commands import Barcode, Command, Cut, Feed, QrCode, Text
+from edge.printing.commands import Barcode, Command, Cut, Feed, QrCode, Text, printable
 
 DEFAULT_PROFILE = "TM-T20II"
 DEFAULT_CODEPAGE = "CP858"
@@ -46,17 +46,18 @@ def known_profiles() -> list[str]:
 
 
 def _emit(printer, command: Command) -> None:
+    # The one way text enters the printer: whatever a name or a code holds, no control byte goes out as data.
     match command:
         case Text(text=text, align=align, bold=bold, big=big):
             printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
-            printer.textln(text)
+            printer.textln(printable(text))
         case Barcode(data=data):
-            _barcode(printer, data)
+            _barcode(printer, printable(data))
             printer.set(align="left")
         case QrCode(data=data, size=size):
             # Native QR cannot be centred by python-escpos, so centre it with the alignment command first.
             printer.set(align="center")
-            printer.qr(data, size=size, native=True)
+            printer.qr(printable(data), size=size, native=True)
             printer.ln()
             printer.set(align="left")
         case Feed(lines=count):
@@ -76,7 +77,7 @@ def _barcode(printer, data: str) -> None:
 
 
 def _choose_codepage(printer, commands: list[Command], codepage: str) -> None:
-    texts = "".join(command.text for command in commands if isinstance(command, Text))
+    texts = printable("".join(command.text for command in commands if isinstance(command, Text)))
     try:
         texts.encode(_python_codec(codepage))
         printer.charcode(codepage)

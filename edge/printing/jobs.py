@@ -13,8 +13,10 @@ from edge.printing.commands import Command, as_text
 from edge.printing.documents import (
     BagTag,
     CollectionReceipt,
+    CreditNote,
     Document,
     EndOfDaySummary,
+    PackingSlip,
     PickList,
     ReturnReceipt,
     SaleReceipt,
@@ -30,8 +32,9 @@ from shared.runtime.ids import uuid7
 
 # The job kind (also the `{kind}` of the print API) of each document, and whose number is its reference.
 KINDS: dict[type, str] = {
-    SaleReceipt: "receipt", ReturnReceipt: "return", CollectionReceipt: "collection", BagTag: "bag-tag",
-    PickList: "pick-list", ShippingLabel: "label", EndOfDaySummary: "end-of-day", TestPage: "test-page",
+    SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection",
+    BagTag: "bag-tag", PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label",
+    EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
 
@@ -54,7 +57,9 @@ def reference(doc: Document) -> str:
             return doc.receipt_number
         case ReturnReceipt():
             return doc.return_number
-        case CollectionReceipt() | BagTag() | PickList() | ShippingLabel():
+        case CreditNote():
+            return doc.number
+        case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
         case EndOfDaySummary():
             return f"EOD-{doc.header.store_id}-{doc.business_date}"
@@ -70,12 +75,16 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.sale_receipt(doc, columns)
         case ReturnReceipt():
             return layouts.return_receipt(doc, columns)
+        case CreditNote():
+            return layouts.credit_note(doc, columns)
         case CollectionReceipt():
             return layouts.collection_receipt(doc, columns)
         case BagTag():
             return layouts.bag_tag(doc, columns)
         case PickList():
             return layouts.pick_list(doc, columns)
+        case PackingSlip():
+            return layouts.packing_slip(doc, columns)
         case EndOfDaySummary():
             return layouts.end_of_day(doc, columns)
         case TestPage():

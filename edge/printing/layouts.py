@@ -21,8 +21,10 @@ from edge.printing.commands import (
 from edge.printing.documents import (
     BagTag,
     CollectionReceipt,
+    CreditNote,
     EndOfDaySummary,
     ItemLine,
+    PackingSlip,
     PickList,
     ReturnReceipt,
     SaleReceipt,
@@ -30,6 +32,7 @@ from edge.printing.documents import (
     TaxIncluded,
     TenderLine,
     TestPage,
+    address_lines,
 )
 
 COLUMNS_58MM = 32
@@ -93,6 +96,21 @@ def return_receipt(doc: ReturnReceipt, columns: int) -> list[Command]:
     return out + lines(["", "Customer signature:", "", "_" * min(columns, 32)]) + _footer(doc.header, columns)
 
 
+def credit_note(doc: CreditNote, columns: int) -> list[Command]:
+    out = _header(doc.header, columns)
+    out += lines(wrap("CREDIT NOTE", columns), align="center", bold=True, big=True)
+    out += lines(two_columns("Number", doc.number, columns), bold=True)
+    out += lines(two_columns(f"VALUE {doc.currency}", money(doc.amount, doc.currency), columns), bold=True, big=True)
+    out += lines(two_columns("Issued", moment(doc.occurred_at), columns))
+    out += lines(two_columns("Valid until", moment(doc.expires_at) if doc.expires_at else "no expiry", columns))
+    out += lines(two_columns("For return", doc.return_number, columns))
+    out.append(rule(columns))
+    out += lines(wrap(f"Spend it at any store of {doc.header.name} while head office can be reached; keep this "
+                      "note until its whole value is used.", columns))
+    out += [Feed(), QrCode(doc.number, size=6 if columns >= COLUMNS_80MM else 5), Barcode(doc.number)]
+    return out + _footer(doc.header, columns)
+
+
 def collection_receipt(doc: CollectionReceipt, columns: int) -> list[Command]:
     out = _header(doc.header, columns)
     out += lines(wrap("ONLINE ORDER COLLECTED", columns), align="center", bold=True)
@@ -138,6 +156,25 @@ def pick_list(doc: PickList, columns: int) -> list[Command]:
     out += lines(two_columns("Units", str(sum(line.qty for line in doc.lines)), columns))
     out += [Feed(), Barcode(doc.order_number), Feed(2), Cut()]
     return out
+
+
+def packing_slip(doc: PackingSlip, columns: int) -> list[Command]:
+    out = _header(doc.header, columns)
+    out += lines(wrap("PACKING SLIP", columns), align="center", bold=True, big=True)
+    out += lines(two_columns("Order", doc.order_number, columns), bold=True)
+    if doc.packed_at:
+        out += lines(two_columns("Packed", moment(doc.packed_at), columns))
+    out.append(rule(columns))
+    out += lines(wrap("Ship to:", columns), bold=True)
+    for text in address_lines(doc.ship_to, columns - 2):
+        out += lines(["  " + text])
+    out.append(rule(columns))
+    out += _items(doc.lines, columns)
+    out.append(rule(columns))
+    out += lines(two_columns("Units", str(sum(line.qty for line in doc.lines)), columns))
+    out += lines(two_columns("Parcels", str(doc.parcels), columns))
+    out += [Feed(), Barcode(doc.order_number)]
+    return out + _footer(doc.header, columns)
 
 
 def end_of_day(doc: EndOfDaySummary, columns: int) -> list[Command]:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from edge.printing import documents
+from edge.printing import documents, zpl
 from edge.printing.documents import (
     Address,
     Document,
@@ -88,6 +88,12 @@ class Printing:
                  printer: str | None = None) -> str | None:
         return self._queue(conn, lambda: documents.return_receipt(body, self.header, names), "receipt", now, printer)
 
+    def credit_notes(self, conn, body: dict, now: datetime, printer: str | None = None) -> list[str]:
+        """The credit notes a return issued, each on its own paper for the customer to keep."""
+        jobs = [self._queue(conn, lambda note=note: note, "receipt", now, printer)
+                for note in documents.credit_notes(body, self.header)]
+        return [job for job in jobs if job is not None]
+
     def ready_for_pickup(self, conn, fulfilment: dict, now: datetime, pickup_by: str | None = None,
                          printer: str | None = None) -> str | None:
         """The bag tag of an order put on the pickup shelf (`pickup_by` as RFC 3339 text, else the fulfilment's)."""
@@ -108,6 +114,17 @@ class Printing:
         """The shipping label of a shipped fulfilment (ship_to, carrier, tracking_number, parcels), from the store."""
         ship_from = Address(self.header.name, self.header.address)
         return self._queue(conn, lambda: documents.shipping_label(fulfilment, ship_from), "label", now, printer)
+
+    def packed(self, conn, fulfilment: dict, now: datetime, names: dict[str, str] | None = None,
+               printer: str | None = None) -> str | None:
+        """The packing slip of a packed ship-from-store order (its address, what is in the parcels)."""
+        return self._queue(conn, lambda: documents.packing_slip(fulfilment, self.header, to_text(now), names),
+                           "receipt", now, printer)
+
+    def label_preview(self, fulfilment: dict) -> tuple[str, str, list[str]]:
+        """The ZPL, the readable text and the ship-to lines of the label `shipped` would print for this fulfilment."""
+        label = documents.shipping_label(fulfilment, Address(self.header.name, self.header.address))
+        return zpl.shipping_label(label), zpl.label_text(label), documents.address_lines(label.ship_to, 60)
 
     def end_of_day(self, conn, summary: EndOfDaySummary, now: datetime, printer: str | None = None) -> str | None:
         return self.queue(conn, summary, now, printer)

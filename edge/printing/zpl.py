@@ -5,9 +5,9 @@ ZPL is plain text: each field is `^FO x,y` (origin), a font or barcode command, 
 makes the printer read the data as UTF-8.
 """
 
-import textwrap
 
-from edge.printing.documents import Address, ShippingLabel, TestPage
+from edge.printing.commands import printable
+from edge.printing.documents import ShippingLabel, TestPage, address_lines
 
 DOTS_WIDE = 812  # 4 in × 203 dpi
 DOTS_LONG = 1218  # 6 in × 203 dpi
@@ -16,8 +16,9 @@ INNER = DOTS_WIDE - 2 * MARGIN
 
 
 def escape(data: str) -> str:
-    """Field data safe inside `^FH_^FD … ^FS`: the escape character first, then the two command prefixes."""
-    return data.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+    """Field data safe inside `^FH_^FD … ^FS`: no control bytes, then the escape character first, then the two
+    command prefixes. Every field's data goes through here."""
+    return printable(data).replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
 
 
 def field(x: int, y: int, data: str, height: int) -> str:
@@ -42,9 +43,11 @@ def shipping_label(label: ShippingLabel) -> str:
     y = max(y + 30, 220)
     out.append(field(MARGIN, y, "SHIP TO", 26))
     y += 36
-    for text in address_lines(label.ship_to, 30):
-        out.append(field(MARGIN + 20, y, text, 44))
-        y += 50
+    to_lines = address_lines(label.ship_to, 30)
+    height = 44 if len(to_lines) <= 6 else 34  # a long address still leaves room for the barcode
+    for text in to_lines:
+        out.append(field(MARGIN + 20, y, text, height))
+        y += height + 6
     y = max(y + 10, 560)
     out.append(_bar(y))
     y += 25
@@ -64,17 +67,6 @@ def shipping_label(label: ShippingLabel) -> str:
     out.append("^PQ1")
     out.append("^XZ")
     return "\n".join(out) + "\n"
-
-
-def address_lines(address: Address, width: int) -> list[str]:
-    """Name, street lines, "postcode city", country — each wrapped to `width` characters."""
-    parts = [address.name, *address.lines, " ".join(p for p in (address.postcode, address.city) if p),
-             address.country]
-    out: list[str] = []
-    for part in parts:
-        if part:
-            out += textwrap.wrap(part, width=width, break_long_words=True) or [part]
-    return out
 
 
 def label_text(label: ShippingLabel) -> str:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def resend(conn: sqlite3.Connection, from_seq: int, to_seq: int) -> str:
     """Send the rows again (same ids: central's ingest drops what it has); rows already pruned are
     replaced by a snapshot, which carries the levels they would have brought."""
-    marked = conn.execute("UPDATE outbox SET published_at = NULL WHERE seq BETWEEN ? AND ?",
+    marked = conn.execute("UPDATE outbox SET published_at = NULL, resent = resent + 1 WHERE seq BETWEEN ? AND ?",
                           (from_seq, to_seq)).rowcount
     last = conn.execute("SELECT last_seq FROM sync_state WHERE id = 1").fetchone()[0]
     wanted = max(0, min(to_seq, last) - from_seq + 1)

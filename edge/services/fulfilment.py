@@ -7,17 +7,20 @@ from collections.abc import Callable
 from datetime import datetime
 
 from edge.domain import fulfilment as rules
+from edge.domain import shortfalls
 from edge.domain.errors import WrongPickupCode
 from edge.domain.stock import Change
 from edge.printing.service import Printing
 from edge.services.fulfilment_papers import queue_step_paper
 from edge.store import pickup_codes
 from edge.store.ledger import (
+    close_task,
     close_tasks,
     open_task,
     read_levels,
     record_movement,
     stock_level,
+    task_view,
 )
 from edge.store.outbox import append_event
 from shared.contract.errors import (
@@ -75,7 +78,8 @@ class Fulfilments:
             "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
             "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
-             cmd.customer.model_dump_json(), json.dumps(cmd.ship_to) if cmd.ship_to else None,
+             cmd.customer.model_dump_json(),
+             cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_none=True) if cmd.ship_to else None,
              cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
         early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
                              (cmd.allocation_id,)).fetchone()
@@ -132,16 +136,36 @@ class Fulfilments:
             if target != S(row["status"]):
                 raise InvalidTransition(f"Fulfilment {allocation_id} became {row['status']} ({row['reason']}) "
                                         "before this step: its deadline had passed.", status=row["status"])
-        try:
-            with self._db.write() as conn:
+        problem = None
+        with self._db.write() as conn:
+            # A wrong code is counted in the transaction that checked the lock, so requests arriving together
+            # are weighed one after another and none slips past a lock another has just set.
+            conn.execute("SAVEPOINT step")
+            try:
                 self._move(conn, allocation_id, target, actor, now, **details)
-                answer = fulfilment_view(self._row(conn, allocation_id))
-        except WrongPickupCode as wrong:
-            with self._db.write() as conn:  # its own transaction: the step's was rolled back
+            except WrongPickupCode as wrong:
+                conn.execute("ROLLBACK TO step")
                 problem = pickup_codes.count_wrong_code(conn, allocation_id, now, wrong)
-            raise problem from None
+            conn.execute("RELEASE step")
+            answer = fulfilment_view(self._row(conn, allocation_id)) if problem is None else None
+        if problem is not None:
+            raise problem
         self._on_commit()
         return answer
+
+    def put_back_done(self, task_id: int, now: datetime) -> dict:
+        """An associate put a cancelled or expired order's units back on the shelf: its put-back task closes (the
+        books released them when the order ended; nothing else moves). Repeating it answers the closed task."""
+        with self._db.write() as conn:
+            task = task_view(conn, task_id)
+            if task is None:
+                raise NotFound(f"No task {task_id}; refresh the list.")
+            if task["kind"] != "put_back":
+                raise InvalidTransition(f"Task {task_id} is a {task['kind']} task: a count closes with a count of its "
+                                        "SKU, an accept task when the order is accepted or rejected.",
+                                        status=task["status"])
+            close_task(conn, task_id, to_text(now))
+            return task_view(conn, task_id)
 
     def expire_due(self, now: datetime, only: str | None = None) -> int:
         """Reject what was not accepted by `accept_by`, and expire pickups not collected in time."""
@@ -183,13 +207,16 @@ class Fulfilments:
         wanted = rules.totals([(ln["sku"], ln["qty"]) for ln in json.loads(row["lines"])])
         held = json.loads(row["held"])
         fields = self._inputs(conn, row, step, actor, now, wanted, **details)
-        missing = rules.not_found_units(step, fields.get("reason"), wanted,
-                                        json.loads(row["shortages"]) if row["shortages"] else None)
-        at = to_text(now)
-        for sku in missing:  # before the movement: this task, naming the order, is the one that stays open
-            open_task(conn, "count", sku=sku, reference=row["order_id"], at=at, note="not found for a customer order")
         short = fields.get("shortages", {})
-        plan = rules.stock_plan(step.stock, wanted=wanted, held=held, short=short, written_off=missing)
+        shortfall = shortfalls.NOTHING
+        if target == S.REJECTED:
+            shortfall = shortfalls.of_rejection(fields["reason"], held, wanted)
+        elif target == S.PICKED:
+            shortfall = shortfalls.of_short_pick(short)
+        at = to_text(now)
+        for sku in shortfall.count:  # before the movement: this task, naming the order, is the one that stays open
+            open_task(conn, "count", sku=sku, reference=row["order_id"], at=at, note=shortfall.note)
+        plan = rules.stock_plan(step.stock, wanted=wanted, held=held, short=short, then=shortfall.rules)
         changes = rules.apply_plan({sku: read_levels(conn, sku) for sku in plan}, plan)
         self._finish(conn, row, step, actor, now, changes,
                      held=rules.held_after(step.stock, wanted=wanted, held=held, short=short), **fields)

@@ -1,6 +1,6 @@
 """The paper each fulfilment step prints, queued inside the step's own transaction: a pick list when an order is
 accepted, a bag tag when a pickup is ready, a collection receipt (with the order's receipt token as a QR) when it
-is collected, a shipping label when a parcel ships."""
+is collected, a packing slip when a ship-from-store order is packed, a shipping label when it ships."""
 
 import sqlite3
 from datetime import datetime
@@ -25,5 +25,7 @@ def queue_step_paper(printing: Printing, conn: sqlite3.Connection, paper: Paper,
         printing.ready_for_pickup(conn, fulfilment, now)
     elif paper is Paper.COLLECTION_RECEIPT:
         printing.collected(conn, fulfilment, now, product_names(conn, fulfilment["lines"]))
+    elif paper is Paper.PACKING_SLIP:
+        printing.packed(conn, fulfilment, now, product_names(conn, fulfilment["lines"]))
     elif paper is Paper.SHIPPING_LABEL:
         printing.shipped(conn, fulfilment, now)

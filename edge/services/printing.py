@@ -16,7 +16,7 @@ from edge.services.fulfilment_papers import product_names
 from shared.contract.errors import InvalidInput, NotFound
 from shared.runtime.clock import local_day_span, to_text
 
-FULFILMENT_KINDS = ("pick-list", "bag-tag", "collection", "label")
+FULFILMENT_KINDS = ("pick-list", "bag-tag", "collection", "packing-slip", "label")
 
 
 def job_view(row: sqlite3.Row) -> dict:
@@ -64,6 +64,15 @@ def _from_record(printing: Printing, conn: sqlite3.Connection, kind: str, ref: s
             return None
         body = json.loads(row["body"])
         return printing.returned(conn, body, now, product_names(conn, body["lines"]), printer)
+    if kind == "credit-note":
+        row = conn.execute("SELECT r.body FROM returns r, json_each(r.body, '$.refunds') AS refund "
+                           "WHERE json_extract(refund.value, '$.reference') = ?", (ref,)).fetchone()
+        if row is None:
+            return None
+        body = json.loads(row["body"])
+        body["refunds"] = [r for r in body["refunds"] if r.get("reference") == ref]
+        jobs = printing.credit_notes(conn, body, now, printer)
+        return jobs[0] if jobs else None
     if kind in FULFILMENT_KINDS:
         row = conn.execute("SELECT * FROM fulfilments WHERE order_id = ? ORDER BY assigned_at DESC LIMIT 1",
                            (ref,)).fetchone()
@@ -77,6 +86,8 @@ def _from_record(printing: Printing, conn: sqlite3.Connection, kind: str, ref: s
             return printing.ready_for_pickup(conn, fulfilment, now, printer=printer)
         if kind == "collection":
             return printing.collected(conn, fulfilment, now, names, printer)
+        if kind == "packing-slip" and fulfilment["parcels"]:
+            return printing.packed(conn, fulfilment, now, names, printer)
         if kind == "label" and fulfilment["tracking_number"]:
             return printing.shipped(conn, fulfilment, now, printer)
     if kind == "test-page" and ref.startswith("TEST-"):

@@ -8,9 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from edge.domain import returns as rules
+from edge.domain.credit_notes import STORE_CREDIT, expiry, note_number
 from edge.domain.stock import Levels, Movement
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
+from edge.services.fulfilment import read_policy
 from edge.services.stock import Outcome, known_product, once, replayed
 from edge.store.ledger import read_levels, record_movement, stock_level
 from edge.store.outbox import append_event
@@ -120,6 +122,7 @@ class ReturnsService:
         currency = (ret.elsewhere.currency if ret.elsewhere is not None else None) or self._currency
         rules.check_confirmed(amount, ret.confirmed_refund, currency)
         refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
+        notes = self._issue_credit(conn, refunds, now)
 
         moves: dict[str, tuple[Movement, Levels]] = {}
         for line in lines:
@@ -131,7 +134,8 @@ class ReturnsService:
         original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
                     else {"order_id": ret.order_id} if ret.order_id else {})
         payload = ReturnRecorded(return_number=number, original=original, currency=currency, lines=lines,
-                                 refunds=[Refund(tender=r.tender, amount=r.amount) for r in refunds if r.amount],
+                                 refunds=[Refund(tender=r.tender, amount=r.amount, **notes.get(i, {}))
+                                          for i, r in enumerate(refunds) if r.amount],
                                  stock=[stock_level(sku, lv) for sku, (_, lv) in moves.items()])
         row = append_event(conn, "return.recorded", payload, actor=associate.id, at=now)
         for sku, (movement, after) in moves.items():
@@ -146,7 +150,8 @@ class ReturnsService:
         at = to_text(now)
         body = {"return_number": number, "original": original, "currency": currency,
                 "lines": [line.model_dump(mode="json") for line in lines],
-                "refunds": [{"tender": r.tender, "amount": r.amount} for r in refunds if r.amount],
+                "refunds": [{"tender": r.tender, "amount": r.amount, **_as_text(notes.get(i, {}))}
+                            for i, r in enumerate(refunds) if r.amount],
                 "refund_total": amount,
                 "approved_by": approver.id if approver else None, "cashier": associate.id, "occurred_at": at,
                 "seq": row.seq, "event_id": row.id}
@@ -155,7 +160,18 @@ class ReturnsService:
                                                       body["approved_by"], row.id, at))
         if self._printing is not None:
             self._printing.returned(conn, body, now, names)
+            self._printing.credit_notes(conn, body, now)
         return body
+
+    def _issue_credit(self, conn: sqlite3.Connection, refunds: list[rules.RefundPart], now: datetime) -> dict:
+        """A credit note for each refund to store credit (the customer's choice, or a sale's store-credit tender
+        given back): numbered here, offline too; head office learns it from the return's event."""
+        notes = {}
+        for i, part in enumerate(refunds):
+            if part.tender == STORE_CREDIT and part.amount:
+                notes[i] = {"reference": note_number(self._store_id, next_number(conn, "credit")),
+                            "expires_at": expiry(now, read_policy(conn).credit_note_valid_days)}
+        return notes
 
     @staticmethod
     def _elsewhere(conn: sqlite3.Connection, key: str, number: str,
@@ -210,6 +226,14 @@ class ReturnsService:
                                "ORDER BY n", (number,)).fetchall()
         return ([rules.SoldLine(r["line_no"], r["sku"], r["qty"], r["returned_qty"], r["unit_price"]) for r in lines],
                 [rules.PaidTender(r["n"], r["type"], r["amount"], r["refunded"]) for r in tenders])
+
+
+def _as_text(note: dict) -> dict:
+    """A note's number and expiry as the return's body keeps them (no expiry: the key is left out)."""
+    out = {"reference": note["reference"]} if note else {}
+    if note.get("expires_at"):
+        out["expires_at"] = to_text(note["expires_at"])
+    return out
 
 
 def count_returned_elsewhere(conn: sqlite3.Connection, returned: ReceiptReturned) -> str:

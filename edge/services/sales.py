@@ -4,12 +4,13 @@ the `sale.recorded` event and the idempotency record in one transaction. A sale 
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
+from edge.domain.credit_notes import credit_asked, sale_id
 from edge.domain.errors import CurrencyMismatch, TenderMismatch
 from edge.domain.sales import (
-    STORE_CREDIT,
     PricedLine,
     SaleRuleBroken,
     TenderIn,
@@ -35,6 +36,7 @@ from shared.contract.events import SaleLine, SaleRecorded, Tender
 from shared.contract.models import Role
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
+from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database, next_number
 
 SCOPE = "sale"
@@ -54,6 +56,18 @@ class SaleIn:
     tenders: list[TenderIn]
     manager: ManagerApproval | None
     request: dict  # the body as sent, for the Idempotency-Key check
+    sale_id: str | None = None  # set when store credit pays: what head office's holds are keyed by
+
+
+class CreditLedger(Protocol):
+    """Head office's credit notes, asked while the customer waits."""
+
+    def hold(self, sale_id: str, currency: str, asked: dict[str, int]) -> None:
+        """Hold each amount of each note for this sale, all or none; a refusal (`CreditNoteRefused`,
+        `CentralUnreachable`) says why. Asking again for the same sale holds nothing more."""
+
+    def release(self, sale_id: str) -> None:
+        """The sale will not happen: its holds stop counting (never raises; a hold lapses anyway)."""
 
 
 def receipt_number(store_id: str, n: int) -> str:
@@ -63,24 +77,36 @@ def receipt_number(store_id: str, n: int) -> str:
 class SalesService:
     def __init__(self, db: Database, sessions: Sessions, *, store_id: str, currency: str,
                  online: Callable[[], bool], on_commit: Callable[[], None] = lambda: None,
-                 printing: Printing | None = None):
+                 printing: Printing | None = None, credit: CreditLedger | None = None):
         self._db, self._sessions = db, sessions
         self._store_id, self._currency = store_id, currency
         self._online, self._on_commit, self._printing = online, on_commit, printing
+        self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
         with self._db.write() as conn:
             earlier = replayed(conn, SCOPE, key, sale.request)
         if earlier is not None:
             return earlier
-        if any(t.type == STORE_CREDIT for t in sale.tenders) and not self._online():
+        asked = credit_asked(sale.tenders)
+        if asked and (self._credit is None or not self._online()):
+            # Only head office knows what is left on a note: another store may have spent it since it was issued.
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
         self._check_reasons(sale.lines)
         approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
                     if sale.manager is not None or associate.role is Role.MANAGER else None)
-        with self._db.write() as conn:
-            outcome = once(conn, SCOPE, key, sale.request, lambda: self._record(conn, sale, associate, approver, now))
+        if asked:
+            sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
+            self._credit.hold(sale.sale_id, self._currency, asked)
+        try:
+            with self._db.write() as conn:
+                outcome = once(conn, SCOPE, key, sale.request,
+                               lambda: self._record(conn, sale, associate, approver, now))
+        except BaseException:
+            if asked:  # the sale is not recorded: what it held goes back at once
+                self._credit.release(sale.sale_id)
+            raise
         if not outcome.replayed:
             self._on_commit()
         return outcome
@@ -174,7 +200,7 @@ class SalesService:
         tenders = [Tender(type=t.type, amount=t.amount, reference=t.reference) for t in sale.tenders]
         payload = SaleRecorded(receipt_number=number, currency=self._currency, lines=lines, tenders=tenders,
                                total=total, change_due=change_due,
-                               stock=[stock_level(sku, s.levels) for sku, s in sold.items()])
+                               stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
         at_risk = []

@@ -68,9 +68,9 @@ def open_new_epoch(conn: sqlite3.Connection, reason: str) -> EpochChange:
 
 
 def carry_on_above(conn: sqlite3.Connection, numbers: dict[str, int]) -> None:
-    """Receipt and return numbers continue above the highest central holds from this store: a database restored
-    from a backup would otherwise give customers numbers the newer copy already gave."""
-    for kind in ("receipt", "return"):
+    """Receipt, return and credit note numbers continue above the highest central holds from this store: a
+    database restored from a backup would otherwise give customers numbers the newer copy already gave."""
+    for kind in ("receipt", "return", "credit"):
         if numbers.get(kind):
             conn.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                          "SET value = max(value, excluded.value)", (kind, numbers[kind]))

@@ -108,7 +108,20 @@ def task_page(conn: sqlite3.Connection, status: str, kind: str | None, after_id:
     """Tasks oldest first, as `{items, next_cursor}`; the cursor is the last id of the previous page."""
     rows = conn.execute("SELECT * FROM tasks WHERE status = ? AND (? IS NULL OR kind = ?) AND id > ? "
                         "ORDER BY id LIMIT ?", (status, kind, kind, after_id, limit + 1)).fetchall()
-    items = [{"id": r["id"], "kind": r["kind"], "sku": r["sku"], "allocation_id": r["allocation_id"],
-              "reference": r["reference"], "note": r["note"], "status": r["status"], "created_at": r["created_at"],
-              "closed_at": r["closed_at"]} for r in rows[:limit]]
+    items = [_task_item(r) for r in rows[:limit]]
     return {"items": items, "next_cursor": str(items[-1]["id"]) if len(rows) > limit else None}
+
+
+def task_view(conn: sqlite3.Connection, task_id: int) -> dict | None:
+    row = conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    return _task_item(row) if row else None
+
+
+def close_task(conn: sqlite3.Connection, task_id: int, at: str) -> None:
+    conn.execute("UPDATE tasks SET status = 'done', closed_at = ? WHERE id = ? AND status = 'open'", (at, task_id))
+
+
+def _task_item(r: sqlite3.Row) -> dict:
+    return {"id": r["id"], "kind": r["kind"], "sku": r["sku"], "allocation_id": r["allocation_id"],
+            "reference": r["reference"], "note": r["note"], "status": r["status"], "created_at": r["created_at"],
+            "closed_at": r["closed_at"]}

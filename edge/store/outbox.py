@@ -18,6 +18,10 @@ from shared.runtime.ids import uuid7
 
 SNAPSHOT_CHUNK_SKUS = 500  # DESIGN §4: at most 500 SKUs an event, far below NATS's 1 MB limit
 
+# How many times central asked for a row again: part of its Nats-Msg-Id, so JetStream's duplicate window (which
+# outlives a purge) never swallows a resend, while a retried publish of one send keeps its id.
+RESENT_MIGRATION = "ALTER TABLE outbox ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -27,6 +31,7 @@ class OutboxRow:
     payload: dict
     occurred_at: str
     actor: str
+    resent: int = 0
 
     def envelope(self, store_id: str, epoch: str) -> EventEnvelope:
         return EventEnvelope(id=self.id, type=self.type, store_id=store_id, epoch=epoch, seq=self.seq,
@@ -67,10 +72,10 @@ def append_snapshot(conn: sqlite3.Connection, *, actor: str) -> list[OutboxRow]:
 
 def unpublished(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxRow]:
     """The oldest rows not yet acknowledged by JetStream, in seq order."""
-    rows = conn.execute("SELECT seq, id, type, payload, occurred_at, actor FROM outbox WHERE published_at IS NULL "
-                        "ORDER BY seq LIMIT ?", (limit,)).fetchall()
+    rows = conn.execute("SELECT seq, id, type, payload, occurred_at, actor, resent FROM outbox "
+                        "WHERE published_at IS NULL ORDER BY seq LIMIT ?", (limit,)).fetchall()
     return [OutboxRow(seq=r["seq"], id=r["id"], type=r["type"], payload=json.loads(r["payload"]),
-                      occurred_at=r["occurred_at"], actor=r["actor"]) for r in rows]
+                      occurred_at=r["occurred_at"], actor=r["actor"], resent=r["resent"]) for r in rows]
 
 
 def mark_published(conn: sqlite3.Connection, seq: int, at: datetime | None = None) -> None:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from edge.printing import spool
-from edge.store import epochs
+from edge.store import epochs, outbox
 from edge.store.epochs import read_epoch
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -214,7 +214,18 @@ ALTER TABLE fulfilments ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fulfilments ADD COLUMN code_locked_until TEXT;
 """
 
-MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION]
+# Ship-to addresses are structured (DESIGN §12): a fulfilment stored with one line of text keeps it as `line1`,
+# under the customer's name, so its label prints both.
+STRUCTURED_SHIP_TO = """
+UPDATE fulfilments SET ship_to = json_object('name', json_extract(customer, '$.name'),
+                                             'line1', json_extract(ship_to, '$.address'),
+                                             'lat', json_extract(ship_to, '$.lat'),
+                                             'lon', json_extract(ship_to, '$.lon'))
+WHERE ship_to IS NOT NULL AND json_type(ship_to, '$.address') = 'text';
+"""
+
+MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION,
+              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:

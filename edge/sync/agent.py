@@ -21,6 +21,7 @@ from shared.runtime.clock import utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
 from shared.runtime.tasks import cancel_and_wait
+from shared.runtime.tls import client_context
 from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ class SyncAgent:
                  printer_states: Callable[[sqlite3.Connection], list[dict]] = lambda conn: []):
         link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                         inbox_prefix=subjects.store_inbox_prefix(settings.store_id), name=f"edge-{settings.store_id}",
-                        on_change=lambda online: wakeup.notify() if online else None)
+                        on_change=lambda online: wakeup.notify() if online else None,
+                        tls=client_context(settings.nats_ca_file))
         self.ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=wakeup, clock=clock,
                                printer_states=printer_states)
         self.publisher = Publisher(self.ctx)

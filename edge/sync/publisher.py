@@ -66,7 +66,7 @@ class Publisher:
         try:
             ack = await ctx.link.js.publish(
                 subjects.events(ctx.store_id), envelope.to_bytes(), timeout=PUBLISH_TIMEOUT_S,
-                stream=subjects.EVENTS_STREAM, headers={"Nats-Msg-Id": subjects.msg_id(ctx.store_id, row.id)})
+                stream=subjects.EVENTS_STREAM, headers={"Nats-Msg-Id": subjects.msg_id(ctx.store_id, row.id, row.resent)})
         except Exception as e:
             self._warn(row.seq, str(e) or type(e).__name__)
             return False

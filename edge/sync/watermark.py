@@ -75,7 +75,9 @@ class WatermarkFollower:
                 return Taken(epoch, other_epoch=True)
             last_seq = outbox.counters(conn).last_seq
             carry_on_above(conn, mark.numbers)
-            if restored_from_backup(mark.applied_seq, last_seq):
+            # A dead letter at our next seq (a malformed message sent with our identity) proves nothing.
+            readable = mark.readable_seq if mark.readable_seq is not None else mark.applied_seq
+            if restored_from_backup(readable, last_seq):
                 reason = f"restored database: central had applied seq {mark.applied_seq} of {epoch}, ours ended at " \
                          f"{last_seq}"
                 return Taken(epoch, last_seq, change=open_new_epoch(conn, reason))

@@ -26,6 +26,12 @@ class InvalidInput(DomainError):
     code, title = "validation_error", "The request is not valid"
 
 
+class AmountTooLarge(InvalidInput):
+    """A total beyond what one document may carry (`shared.contract.models.MAX_AMOUNT`)."""
+
+    code, title = "amount_too_large", "The amount is too large"
+
+
 class NotFound(DomainError):
     code, title = "not_found", "Not found"
 
@@ -76,3 +82,10 @@ class Unavailable(DomainError):
 
 class CentralUnreachable(Unavailable):
     code, title = "central_unreachable", "Head office cannot be reached"
+
+
+class CreditNoteRefused(InvalidInput):
+    """A credit note that cannot pay this sale: `reason` is unknown, currency, expired, insufficient or
+    invalid_amount; nothing was held or recorded."""
+
+    code, title = "credit_note_refused", "The credit note cannot pay this"

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.contract.addresses import ShipTo
 from shared.contract.models import (
     Currency,
     FulfilmentType,
@@ -86,6 +87,8 @@ class SaleRecorded(Lenient):
     total: int
     change_due: int
     stock: list[StockLevel]
+    # What central's credit note holds are keyed by; only when store credit paid.
+    sale_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReturnLine(Lenient):
@@ -99,6 +102,9 @@ class ReturnLine(Lenient):
 class Refund(Lenient):
     tender: str
     amount: int
+    # store_credit: the credit note this refund issued, and when it expires (none: never).
+    reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    expires_at: datetime | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReturnRecorded(Lenient):
@@ -209,7 +215,7 @@ class FulfilmentAssign(Lenient):
     type: FulfilmentType
     lines: list[Line]
     customer: Customer
-    ship_to: dict | None = None
+    ship_to: ShipTo | None = None
     pickup_code_hash: str | None = None
     receipt_token: str | None = None
     accept_by: datetime
@@ -278,20 +284,28 @@ class Heartbeat(Lenient):
 class AppliedWatermark(Lenient):
     """`omni.ack.<store>`: central has applied every event of `epoch` up to `applied_seq`.
 
-    `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
+    `readable_seq`: see below. `numbers`: the highest receipt and return numbers central holds from the store (`{"receipt": 345, "return": 12}`);
     a database restored from a backup carries on above them, so it never gives a customer a number twice."""
 
     epoch: str
     applied_seq: int = Field(ge=0)
     numbers: dict[str, int] = {}
+    # The last seq filled by a readable event (a dead letter fills its place too, but proves nothing): a store
+    # takes itself for restored from a backup only when this is above its own last seq.
+    readable_seq: int | None = Field(None, ge=0)
+
+
+MAX_PICKUP_HOLD_DAYS = 365  # a ready pickup waits at most a year for its customer
+MAX_ACCEPT_TIMEOUT_S = 7 * 86400  # a store answers an assignment within a week at the latest
 
 
 class CatalogPolicy(Lenient):
     """`omni.catalog.policy`: the parts of the routing policy stores act on."""
 
-    pickup_hold_days: int = 7
+    pickup_hold_days: int = Field(7, ge=1, le=MAX_PICKUP_HOLD_DAYS)
     auto_accept: bool = True
-    accept_timeout_s: int = 900
+    accept_timeout_s: int = Field(900, ge=1, le=MAX_ACCEPT_TIMEOUT_S)
+    credit_note_valid_days: int | None = Field(None, ge=1, le=3650)
 
 
 class CatalogKeys(Lenient):
@@ -315,6 +329,30 @@ class OrderRequest(Lenient):
 
 class ReceiptRequest(Lenient):
     receipt_number: str
+
+
+class CreditAmount(Lenient):
+    number: str = Field(min_length=1, max_length=100)
+    amount: int = Field(gt=0, le=10**12)
+
+
+class CreditRequest(Lenient):
+    """`omni.req.<store>.credit`: hold amounts of credit notes for a sale (all or none), or release them.
+
+    `sale_id` keys the hold: asking again for the same sale answers the same hold, never a second one; the
+    sale's `sale.recorded` (same `sale_id`) confirms it."""
+
+    action: Literal["hold", "release"]
+    sale_id: str = Field(min_length=1, max_length=100)
+    currency: Currency | None = None
+    notes: list[CreditAmount] = Field(default=[], max_length=20)
+
+
+class CreditHeld(Lenient):
+    """Central's answer to a hold: per note, what is held for the sale and what is left after it."""
+
+    sale_id: str
+    notes: list[dict]
 
 
 # ---- reading the wire --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ CATALOG_ALL = "omni.catalog.>"
 EVENTS_ALL = "omni.evt.*"
 COMMANDS_ALL = "omni.cmd.*"
 HEARTBEATS_ALL = "omni.hb.*"
+REQUESTS_ALL = "omni.req.*.>"
 
 _PLAIN_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 STORE_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
@@ -57,6 +58,11 @@ def receipt_request(store_id: str) -> str:
     return f"omni.req.{store_id}.receipt"
 
 
+def credit_request(store_id: str) -> str:
+    """Holding (or releasing) an amount of a credit note for a sale at the counter."""
+    return f"omni.req.{store_id}.credit"
+
+
 def catalog_product(sku: str) -> str:
     return f"omni.catalog.product.{sku_token(sku)}"
 
@@ -70,7 +76,26 @@ def catalog_consumer(store_id: str) -> str:
 
 
 def store_inbox_prefix(store_id: str) -> str:
+    """The only subjects a store may subscribe to for replies (its NATS permissions allow `<prefix>.>`)."""
     return f"_INBOX_{store_id}"
+
+
+def reply_belongs_to(store_id: str, reply: str | None) -> bool:
+    """Whether an answer to `store_id`'s request may go to `reply`: only into that store's own inbox. A reply
+    subject is the requester's choice and NATS does not check it; aimed elsewhere (another store's commands,
+    a stream, the JetStream API) the answer would be written there with the answerer's rights."""
+    if not reply:
+        return False
+    prefix = store_inbox_prefix(store_id) + "."
+    return reply.startswith(prefix) and len(reply) > len(prefix) and not any(c in reply for c in "*> \t\r\n")
+
+
+def request_kind(subject: str) -> str:
+    """`atp` of `omni.req.<store>.atp`: what a store asks central."""
+    parts = subject.split(".")
+    if len(parts) < 4 or parts[:2] != ["omni", "req"]:
+        raise ValueError(f"{subject!r} is not an omnistore request subject")
+    return ".".join(parts[3:])
 
 
 def store_of(subject: str) -> str:
@@ -81,6 +106,17 @@ def store_of(subject: str) -> str:
     return parts[2]
 
 
-def msg_id(store_id: str, event_id: str) -> str:
-    """`Nats-Msg-Id` of an event: dedup spans the whole stream, so the store is part of it."""
-    return f"{store_id}:{event_id}"
+def msg_id(store_id: str, event_id: str, resent: int = 0) -> str:
+    """`Nats-Msg-Id` of an event: dedup spans the whole stream, so the store is part of it. A send central asked
+    for again (`sync.resend`) gets its own id, or JetStream would drop it as a duplicate of the lost first copy."""
+    first = f"{store_id}:{event_id}"
+    return first if resent == 0 else f"{first}:r{resent}"
+
+
+def is_msg_id_of(header: str | None, store_id: str, event_id: str) -> bool:
+    """Whether `header` is the `Nats-Msg-Id` of some send of that event."""
+    first = msg_id(store_id, event_id)
+    if header == first:
+        return True
+    tail = header[len(first) + 2:] if header and header.startswith(first + ":r") else ""
+    return tail.isdigit() and not tail.startswith("0")

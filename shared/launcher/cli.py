@@ -14,6 +14,11 @@ def _demo(argv: list[str]) -> int | None:
     return demo.main(argv)
 
 
+def _audit(argv: list[str]) -> int | None:
+    from shared.launcher.audit import cli
+    return cli.main(argv)
+
+
 def _nats(argv: list[str]) -> int | None:
     from shared.launcher import nats_cli
     return nats_cli.main(argv)
@@ -40,6 +45,7 @@ PARTS: dict[str, tuple[Callable[[list[str]], int | None], str]] = {
     "central": (_central, "the head-office service: ingest, ATP, catalog, stores, API"),
     "edge": (_edge, "a store's edge agent: stock, sales, sync with central, local API"),
     "tui": (_tui, "the counter terminal UI of one store"),
+    "audit": (_audit, "check one store against head office: events, receipts, levels, allocations"),
 }
 
 

@@ -82,8 +82,9 @@ SAMPLE_ORDERS = [
                            "delivery": {"type": "pickup", "store_id": "S001"}}),
     ("demo-order-ship", {"channel": "marketplace", "customer": {"name": "Jan Meier"},
                          "lines": [{"sku": "HOOD-GRY-M", "qty": 1}],
-                         "delivery": {"type": "ship", "address": "Lange Reihe 50, 20099 Hamburg",
-                                      "lat": 53.5571, "lon": 10.0133}}),
+                         "delivery": {"type": "ship", "address": {
+                             "name": "Jan Meier", "line1": "Lange Reihe 50", "city": "Hamburg", "postal_code": "20099",
+                             "country": "DE", "phone": "+49 40 1234567", "lat": 53.5571, "lon": 10.0133}}}),
 ]
 
 

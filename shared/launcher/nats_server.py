@@ -54,7 +54,20 @@ def render_authorization(users: dict[str, str]) -> str:
     return "authorization " + json.dumps({"users": entries}, indent=2) + "\n"
 
 
-def render_server_config(*, host: str, port: int, monitor_port: int, store_dir: Path, name: str = "omnistore") -> str:
+@dataclass(frozen=True)
+class ServerTls:
+    """The server's certificate and key (PEM files): clients must then talk TLS and verify it."""
+
+    cert_file: Path
+    key_file: Path
+
+    def block(self) -> str:
+        return (f"tls {{\n  cert_file: {json.dumps(str(self.cert_file.resolve()))}\n"
+                f"  key_file: {json.dumps(str(self.key_file.resolve()))}\n  timeout: 5\n}}\n")
+
+
+def render_server_config(*, host: str, port: int, monitor_port: int, store_dir: Path, name: str = "omnistore",
+                         tls: ServerTls | None = None) -> str:
     return (
         f"server_name: {json.dumps(name)}\n"
         f"host: {json.dumps(host)}\nport: {port}\nhttp_port: {monitor_port}\n"
@@ -63,6 +76,7 @@ def render_server_config(*, host: str, port: int, monitor_port: int, store_dir: 
         f"  store_dir: {json.dumps(str(store_dir))}\n"
         "  sync_interval: always\n"
         "}\n"
+        f"{tls.block() if tls else ''}"
         "include ./auth.conf\n"
     )
 
@@ -101,7 +115,8 @@ def _write_secret(path: Path, text: str) -> None:
         f.write(text)
 
 
-def write_deployment(layout: NatsLayout, *, store_ids: list[str], host: str, port: int, monitor_port: int) -> dict[str, str]:
+def write_deployment(layout: NatsLayout, *, store_ids: list[str], host: str, port: int, monitor_port: int,
+                     tls: ServerTls | None = None) -> dict[str, str]:
     """Config, auth and one password file per user; returns the users and their passwords."""
     existing = json.loads(layout.users_file.read_text()) if layout.users_file.exists() else {}
     users = generate_users(store_ids, existing)
@@ -111,7 +126,7 @@ def write_deployment(layout: NatsLayout, *, store_ids: list[str], host: str, por
     layout.store_dir.mkdir(parents=True, exist_ok=True)
     _write_secret(layout.auth, render_authorization(users))
     layout.config.write_text(render_server_config(host=host, port=port, monitor_port=monitor_port,
-                                                  store_dir=layout.store_dir.resolve()))
+                                                  store_dir=layout.store_dir.resolve(), tls=tls))
     return users
 
 

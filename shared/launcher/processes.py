@@ -3,6 +3,7 @@
 import ctypes
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -79,14 +80,16 @@ def run_to_end(name: str, argv: list[str], log_file: Path, env: dict[str, str] |
         raise RuntimeError(f"{name} failed (exit code {code}):\n{child.log_tail()}")
 
 
-def wait_http(url: str, child: Child | None = None, timeout: float = 30.0) -> None:
-    """Poll until `url` answers 2xx; fail early, with its log, if the child died."""
+def wait_http(url: str, child: Child | None = None, timeout: float = 30.0,
+              context: ssl.SSLContext | None = None) -> None:
+    """Poll until `url` answers 2xx (over HTTPS verified with `context`); fail early, with its log, if the child
+    died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child is not None and not child.alive():
             raise RuntimeError(f"{child.name} exited with code {child.process.returncode}:\n{child.log_tail()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2, context=context) as response:
                 if 200 <= response.status < 300:
                     return
         except (urllib.error.URLError, OSError):

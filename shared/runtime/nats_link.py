@@ -3,6 +3,7 @@ and a hung link noticed within seconds (ping every 3 s, 2 missed: TECH-NOTES mea
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable
 
 import nats
@@ -19,12 +20,13 @@ class NatsLink:
     """Owns one client connection; `online` says whether it is up right now."""
 
     def __init__(self, servers: list[str], *, user: str | None, password: str | None, inbox_prefix: str,
-                 name: str, on_change: Callable[[bool], None] | None = None):
+                 name: str, on_change: Callable[[bool], None] | None = None, tls: ssl.SSLContext | None = None):
         self.servers = servers
         self._user, self._password = user, password
         self._inbox_prefix = inbox_prefix
         self._name = name
         self._on_change = on_change
+        self._tls = tls  # None: plain TCP, unless a tls:// URL asks for the system's CAs
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
         self._connected = asyncio.Event()
@@ -52,12 +54,15 @@ class NatsLink:
             try:
                 self.nc = await nats.connect(
                     servers=self.servers, user=self._user, password=self._password, name=self._name,
-                    inbox_prefix=self._inbox_prefix, allow_reconnect=True, max_reconnect_attempts=-1,
+                    inbox_prefix=self._inbox_prefix, tls=self._tls, allow_reconnect=True, max_reconnect_attempts=-1,
                     reconnect_time_wait=1, connect_timeout=2, ping_interval=PING_INTERVAL_S,
                     max_outstanding_pings=MAX_OUTSTANDING_PINGS,
                     error_cb=self._error, disconnected_cb=self._disconnected, reconnected_cb=self._reconnected)
             except Exception as e:  # the server may simply not be up yet
-                self.last_error = str(e) or type(e).__name__
+                error = str(e) or type(e).__name__
+                if "CERTIFICATE" in error.upper() and error != self.last_error:
+                    log.error("%s cannot trust the NATS server's certificate: %s", self._name, error)
+                self.last_error = error
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
                 continue

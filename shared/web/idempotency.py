@@ -27,6 +27,12 @@ CREATE TABLE idempotency_keys (
 """
 
 
+def for_caller(caller: str, key: str | None) -> str | None:
+    """The key as stored: a key belongs to the caller that sent it, so another caller sending the same key never
+    gets the first one's answer (an order with its pickup code, a receipt)."""
+    return f"{caller}/{key}" if key else None
+
+
 def request_hash(body: object) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -42,7 +48,7 @@ def replay(conn: sqlite3.Connection, scope: str, key: str | None, body: object) 
         return None
     if row["request_hash"] != request_hash(body):
         raise IdempotencyMismatch(
-            f"The Idempotency-Key {key!r} was already used for a different request; use a new key for a new action.")
+            "This Idempotency-Key was already used for a different request; use a new key for a new action.")
     return row["status"], json.loads(row["response"])
 
 

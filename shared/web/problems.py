@@ -4,6 +4,8 @@ Services raise `shared.contract.errors` in business words; `install_problem_hand
 and FastAPI's own validation and HTTP errors, into problem+json with a status from `STATUS`.
 """
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,6 +22,7 @@ from shared.contract.errors import (
     Unavailable,
 )
 
+log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 # The most specific kind a refusal is decides its status; a refusal of no listed kind is a plain 400.
@@ -54,6 +57,12 @@ def _respond(body: dict, status: int) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def too_large_response(max_bytes: int, path: str) -> JSONResponse:
+    return _respond(_problem_body(code="too_large", title="Request body too large", status=413, instance=path,
+                                  detail=f"The request body is larger than {max_bytes} bytes, the most this API "
+                                         "accepts; send less at a time.", extra={"max_bytes": max_bytes}), 413)
+
+
 def problem_response(error: DomainError, request: Request | None = None) -> JSONResponse:
     status = status_of(error)
     return _respond(_problem_body(code=error.code, title=error.title, status=status, detail=error.detail,
@@ -75,6 +84,14 @@ def _sentence(errors: list[dict]) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Every error this app answers, FastAPI's own included, becomes problem+json."""
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        # A bug, not a refusal: logged with its trace by the server; the client still gets problem+json.
+        log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+        return _respond(_problem_body(code="internal_error", title="Internal error", status=500,
+                                      detail="Something went wrong on our side. Try again; if it keeps "
+                                             "happening, report it with the time it happened.", instance=request.url.path, extra={}), 500)
 
     @app.exception_handler(DomainError)
     async def _refusal(request: Request, exc: DomainError):

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -145,6 +146,31 @@ def test_the_sample_receipt_of_harbour_can_be_returned_at_downtown(demo):
         assert returned.json()["refunds"] == [{"tender": "card", "amount": 2799}]
 
 
+def readme_block(containing: str) -> str:
+    """The README's shell block that contains `containing`, as a newcomer would paste it."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```sh\n")[1:]]
+    return next(b for b in blocks if containing in b)
+
+
+def test_the_readmes_curl_posts_the_warehouse_shipment_and_the_sample_ship_order_completes(demo):
+    _, summary, root = demo
+    order_id = next(o["id"] for o in summary["orders"] if o["delivery"] == "ship")
+    with central(summary) as http:
+        order = http.get(f"/v1/orders/{order_id}").json()
+        assert [a["node_id"] for a in order["allocations"]] == ["DC1"] and order["status"] == "in_fulfilment"
+        script = readme_block("/shipments").replace("http://127.0.0.1:8100", summary["central"]["url"]).replace(
+            ".omnistore/demo.json", str(root / "data" / "demo.json"))
+        ran = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "TOKEN": summary["central"]["token"]})
+        assert ran.returncode == 0, ran.stderr
+        order = http.get(f"/v1/orders/{order_id}").json()
+    assert order["status"] == "completed", order
+    [allocation] = order["allocations"]
+    assert (allocation["carrier"], allocation["tracking_number"]) == ("DHL", "00340434161234567890")
+    assert allocation["tracking_url"].endswith("tracking-id=00340434161234567890")
+
+
 def test_interrupting_the_demo_stops_every_process(demo):
     process, summary, _ = demo
     pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]
@@ -167,3 +193,4 @@ def test_a_demo_whose_terminal_closes_or_that_is_killed_leaves_nothing_running(t
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+

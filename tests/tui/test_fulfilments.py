@@ -12,6 +12,7 @@ from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
+from tui.modals.label_preview import LabelPreviewDialog
 from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
 from tui.screens.home import HomeScreen
 
@@ -80,7 +81,9 @@ async def test_a_pickup_order_is_accepted_picked_made_ready_and_collected_with_i
 async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
     answer = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
         "channel": "web", "customer": {"name": "Jan Meier"}, "lines": [{"sku": MUG["sku"], "qty": 1}],
-        "delivery": {"type": "ship", "address": "Bahrenfelder Str. 1, 22765 Hamburg", "lat": 53.556, "lon": 9.93}})
+        "delivery": {"type": "ship", "address": {"name": "Jan Meier", "line1": "Bahrenfelder Str. 1", "city": "Hamburg",
+                                                  "postal_code": "22765", "country": "DE", "lat": 53.556,
+                                                  "lon": 9.93}}})
     assert answer.status_code == 201, answer.text
     order_id = answer.json()["id"]
 
@@ -95,14 +98,28 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
         await pilot.press("f7")
         await until(pilot, lambda: isinstance(app.screen, ShipmentsScreen))
         queue = app.screen
+        await select_order(pilot, queue, order_id)
+        await until(pilot, lambda: "Jan Meier" in text_of(app, "#ship-to"))
+        assert "Bahrenfelder Str. 1" in text_of(app, "#ship-to") and "22765 Hamburg" in text_of(app, "#ship-to")
         for key, form_keys, status in [("f3", None, "accepted"), ("f6", ["<f10>"], "picked"),
-                                       ("f7", ["1200,800", "<enter>"], "packed"),
-                                       ("f8", ["<enter>", "00340434161234567890", "<enter>"], "shipped")]:
+                                       ("f7", ["1200,800", "<enter>"], "packed")]:
             await select_order(pilot, queue, order_id)
             await pilot.press(key)
             if form_keys:
                 await until(pilot, lambda: isinstance(app.screen, FormDialog))
                 await keys(pilot, *form_keys)
+            await until(pilot, lambda: ship_status() == status)
+        for answer, status in (("<escape>", "packed"), ("<enter>", "shipped")):  # back once, then print & ship
+            await select_order(pilot, queue, order_id)
+            await pilot.press("f8")
+            await until(pilot, lambda: isinstance(app.screen, FormDialog))
+            await keys(pilot, "<enter>", "00340434161234567890", "<enter>")
+            await until(pilot, lambda: isinstance(app.screen, LabelPreviewDialog))
+            label = text_of(app, "#label-text")
+            assert "SHIP TO\n  Jan Meier\n  Bahrenfelder Str. 1\n  22765 Hamburg\n  DE" in label
+            assert "00340434161234567890" in label
+            await keys(pilot, answer)
+            await until(pilot, lambda: app.screen is queue)
             await until(pilot, lambda: ship_status() == status)
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
          what="head office sees the order completed")

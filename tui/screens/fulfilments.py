@@ -15,6 +15,7 @@ from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
 from tui.failures import ShowsFailures
 from tui.modals.form import FormDialog, FormField
+from tui.modals.label_preview import LabelPreviewDialog
 from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
@@ -88,6 +89,7 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
         super().__init__()
         self.client = client
         self.items: list[dict] = []
+        self.put_backs: dict[str, int] = {}  # allocation id → its open put-back task
         self.show_finished = False
 
     def compose(self) -> ComposeResult:
@@ -116,12 +118,16 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
     async def reload(self) -> None:
         try:
             items = await self.client.fulfilments(self.fulfilment_type)
+            tasks = await self.client.open_tasks()
         except (EdgeUnreachable, EdgeError) as e:
             self.say(str(e), error=True)
             return
         if not self.is_attached:
             return
-        self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED]
+        # A finished order whose units are still to go back on the shelf stays in the list until they are.
+        self.put_backs = {t["allocation_id"]: t["id"] for t in tasks if t.get("kind") == "put_back"}
+        self.items = [f for f in items if self.show_finished or f["status"] not in FINISHED
+                      or f["allocation_id"] in self.put_backs]
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -132,6 +138,8 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
                 flags.append("[b red]AT RISK[/]")
             if f["status"] == "cancelled":
                 flags.append("[b red]CANCELLED[/]")
+            if f["allocation_id"] in self.put_backs:
+                flags.append("[b]PUT BACK[/]")
             items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
             table.add_row(f["order_id"], shorten((f.get("customer") or {}).get("name", ""), 18), f["status"],
                           " ".join(flags), describe_due(due), shorten(items_text, 24), key=f["allocation_id"])
@@ -140,6 +148,14 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
         self.query_one("#detail", Static).update(
             f"{len(self.items)} open" + (" (with finished)" if self.show_finished else "") if self.items
             else "Nothing waiting.")
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        """Show more of the chosen order (a screen that has more to show says what)."""
+
+    async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
+        """A last look before a step is sent; True to go ahead."""
+        return True
 
     def action_toggle_finished(self) -> None:
         self.show_finished = not self.show_finished
@@ -163,6 +179,8 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
             if body is None:
                 return
         try:
+            if not await self.confirm_step(fulfilment, step, body):
+                return
             answer = await self.client.fulfilment_step(fulfilment["allocation_id"], step, body)
         except EdgeUnreachable:
             self.say("The store agent did not answer; press the key again (a repeated step is harmless).", error=True)
@@ -171,6 +189,27 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
             self.say(str(e), error=True)
             return
         self.say(f"Order {answer['order_id']}: {answer['status']}.")
+        self.reload()
+
+    def action_put_back(self) -> None:
+        fulfilment = self.selected
+        task_id = self.put_backs.get(fulfilment["allocation_id"]) if fulfilment else None
+        if task_id is None:
+            self.say("Nothing to put back for this order.", error=True)
+            return
+        self.finish_put_back(fulfilment["order_id"], task_id)
+
+    @work(exit_on_error=False, exclusive=True, group="step")
+    async def finish_put_back(self, order_id: str, task_id: int) -> None:
+        try:
+            await self.client.put_back_done(task_id)
+        except EdgeUnreachable:
+            self.say("The store agent did not answer; press F5 again (repeating it is harmless).", error=True)
+            return
+        except EdgeError as e:
+            self.say(str(e), error=True)
+            return
+        self.say(f"Order {order_id}: its units are back on the shelf.")
         self.reload()
 
     def action_leave(self) -> None:
@@ -182,15 +221,51 @@ class PickupsScreen(FulfilmentQueue):
     title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order"
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
+        Binding("f5", "put_back", "Put back", tooltip="The units of a cancelled or expired order are back on the shelf"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
         Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]
 
 
+def ship_to_lines(ship_to: dict | None, customer: dict | None = None) -> list[str]:
+    """The address as the label prints it: name, street lines, postal code and city, region, country, phone."""
+    ship_to = ship_to or {}
+    place = " ".join(p for p in (ship_to.get("postal_code") or ship_to.get("postcode"), ship_to.get("city")) if p)
+    phone = ship_to.get("phone")
+    lines = [ship_to.get("name") or (customer or {}).get("name"), ship_to.get("line1") or ship_to.get("address"),
+             ship_to.get("line2"), place, ship_to.get("region"), ship_to.get("country"),
+             f"Tel {phone}" if phone else None]
+    return [line for line in lines if line]
+
+
 class ShipmentsScreen(FulfilmentQueue):
     fulfilment_type = "ship"
     title_text = "[b]Ship from store[/b] — ↑↓ choose an order"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(Vertical).mount(Static("", id="ship-to", markup=False), before="#detail")
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        found = self.query("#ship-to")
+        if not found:
+            return
+        fulfilment = self.selected
+        lines = ship_to_lines(fulfilment.get("ship_to"), fulfilment.get("customer")) if fulfilment else []
+        found.first(Static).update("Ship to:\n  " + "\n  ".join(lines) if lines else "Ship to: (no address)"
+                                   if fulfilment else "")
+
+    async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
+        """Before a parcel ships, the label it will print, for the associate to check the address."""
+        if step != "ship":
+            return True
+        preview = await self.client.label_preview(fulfilment["allocation_id"], body["carrier"],
+                                                  body["tracking_number"])
+        return bool(await self.app.push_screen_wait(LabelPreviewDialog(fulfilment["order_id"], preview["text"])))
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),

@@ -3,10 +3,10 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from central.api.deps import AdminDep, ServiceDep
-from shared.contract.models import Sku, Strict
+from shared.contract.models import Moment, Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
@@ -25,11 +25,11 @@ class WarehouseBody(Strict):
 
 class FeedItem(Strict):
     sku: Sku
-    available: int = Field(ge=0)
+    available: StrictInt = Field(ge=0, le=1_000_000_000)
 
 
 class StockFeed(Strict):
-    as_of: AwareDatetime = Field(description="When the ERP/WMS counted these figures (with a UTC offset).")
+    as_of: Moment = Field(description="When the ERP/WMS counted these figures (with a UTC offset).")
     items: list[FeedItem] = Field(max_length=200_000, description="The warehouse's whole stock; it replaces the "
                                                                    "previous feed.")
 

@@ -2,19 +2,25 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field, field_validator
 
-from central.api.deps import CursorQuery, LimitQuery, OrdersDep, ReadDep, ServiceDep
+from central.api.addresses import AddressBody
+from central.api.deps import (
+    CursorQuery,
+    IdempotencyKey,
+    LimitQuery,
+    OrdersDep,
+    ReadDep,
+    ServiceDep,
+)
 from central.domain.orders import OrderStatus
-from shared.contract.models import Line, Strict
+from shared.contract.models import Line, Minor, Moment, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The order's id.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="The same key and body answer the original result.")]
 
 
 class CustomerBody(Strict):
@@ -25,9 +31,15 @@ class CustomerBody(Strict):
 
 class ShipDelivery(Strict):
     type: Literal["ship"]
-    address: str = Field(min_length=1, max_length=500)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    address: AddressBody
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _structured(cls, value):
+        if isinstance(value, str):
+            raise ValueError("must be an object {name, line1, line2?, city, region?, postal_code, country, phone?, "
+                             "lat?, lon?}; a one-line address is not accepted")
+        return value
 
 
 class PickupDelivery(Strict):
@@ -59,7 +71,7 @@ class RoutedBody(BaseModel):
 class PaymentBody(Strict):
     tender: str = Field(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$",
                         description="How the customer paid, e.g. card or gift_card.")
-    amount: int = Field(ge=0, description="Minor units; must be the order's total at catalog prices.")
+    amount: Minor = Field(description="Minor units; must be the order's total at catalog prices.")
     reference: str | None = Field(None, max_length=100, description="The payment provider's reference.")
 
 
@@ -87,8 +99,8 @@ def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, lim
                 status: Annotated[OrderStatus | None, Query()] = None,
                 store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
                 channel: Annotated[str | None, Query()] = None,
-                created_from: Annotated[AwareDatetime | None, Query(description="Inclusive.")] = None,
-                created_to: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None) -> dict:
+                created_from: Annotated[Moment | None, Query(description="Inclusive.")] = None,
+                created_to: Annotated[Moment | None, Query(description="Exclusive.")] = None) -> dict:
     filters = {"status": status.value if status else None, "store": store, "channel": channel,
                "created_from": created_from, "created_to": created_to}
     items, next_cursor = service.orders.listing(filters, cursor, limit)

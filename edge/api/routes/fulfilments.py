@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from edge.api.deps import AssociateDep, EdgeDep
 from shared.contract.models import (
     FulfilmentStatus,
     FulfilmentType,
+    Qty,
     RejectReason,
     Sku,
     Strict,
@@ -24,7 +25,7 @@ class RejectIn(Strict):
 
 class PickedLine(Strict):
     sku: Sku
-    qty: int = Field(ge=0, le=1_000_000)
+    qty: Qty
 
 
 class PickIn(Strict):
@@ -37,7 +38,7 @@ class CollectIn(Strict):
 
 
 class ParcelIn(Strict):
-    weight_g: int = Field(gt=0, le=100_000)
+    weight_g: StrictInt = Field(gt=0, le=100_000)
 
 
 class PackIn(Strict):

@@ -1,7 +1,6 @@
 """`/v1/print`: print a receipt, return, bag tag, pick list, collection receipt or label again; the journal of
 print jobs; the end-of-day summary. Printing happens in the background: these answer 202 once the job is queued."""
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -9,12 +8,13 @@ from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep
 from edge.services import printing as print_jobs
-from shared.contract.models import Strict
+from shared.contract.models import Day, Strict
 from shared.runtime.clock import local_today
 
 router = APIRouter(tags=["printing"])
 
-Kind = Literal["receipt", "return", "collection", "bag-tag", "pick-list", "label", "end-of-day", "test-page"]
+Kind = Literal["receipt", "return", "credit-note", "collection", "bag-tag", "pick-list", "packing-slip", "label",
+               "end-of-day", "test-page"]
 
 
 class PrintIn(Strict):
@@ -23,7 +23,7 @@ class PrintIn(Strict):
 
 
 class EndOfDayIn(Strict):
-    date: dt.date | None = Field(default=None, description="The business day (midnight to midnight in the store's time zone), "
+    date: Day | None = Field(default=None, description="The business day (midnight to midnight in the store's time zone), "
                                                        "YYYY-MM-DD; the store's today when omitted")
     printer: str | None = Field(default=None, max_length=100, description="Print on this printer")
 
@@ -56,8 +56,9 @@ def print_end_of_day(edge: EdgeDep, _: AssociateDep, body: EndOfDayIn | None = N
                         422: {"description": "validation_error: unknown printer or kind"}})
 def reprint(kind: Kind, ref: Annotated[str, Path(max_length=200)], edge: EdgeDep, _: AssociateDep,
             body: PrintIn | None = None) -> dict:
-    """`ref` is a receipt number (`receipt`), a return number (`return`), an order id (`collection`, `bag-tag`,
-    `pick-list`, `label`), `EOD-<store>-<date>` or `TEST-<printer>`, or a job id. The copy has the same bytes as
+    """`ref` is a receipt number (`receipt`), a return number (`return`), a credit note number (`credit-note`), an
+    order id (`collection`, `bag-tag`, `pick-list`, `packing-slip`, `label`), `EOD-<store>-<date>` or `TEST-<printer>`,
+    or a job id. The copy has the same bytes as
     the last job of that kind; a receipt, return or order that was never printed is printed from its record."""
     printer = body.printer if body is not None else None
     with edge.db.write() as conn:

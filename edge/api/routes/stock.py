@@ -4,25 +4,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from edge.api.answers import created
-from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey, NumberCursor
 from edge.services.stock import ledger_page
-from shared.contract.errors import InvalidInput
-from shared.contract.models import AdjustReason, Sku, Strict
+from shared.contract.models import MAX_QTY, AdjustReason, Sku, Strict
 
 router = APIRouter(tags=["stock"])
 
 class ReceiveIn(Strict):
     sku: Sku = Field(description="SKU or barcode (GTIN)")
-    qty: int = Field(gt=0, le=1_000_000, description="Units received")
+    qty: StrictInt = Field(gt=0, le=MAX_QTY, description="Units received")
     reference: str = Field(min_length=1, max_length=100, description="Delivery note, PO or transfer number")
 
 
 class AdjustIn(Strict):
     sku: Sku = Field(description="SKU or barcode (GTIN)")
-    delta: int = Field(ge=-1_000_000, le=1_000_000, description="Change of on-hand: negative for units gone")
+    delta: StrictInt = Field(ge=-MAX_QTY, le=MAX_QTY, description="Change of on-hand: negative for units gone")
     reason: AdjustReason
     note: str | None = Field(default=None, max_length=200)
 
@@ -44,7 +43,7 @@ class StockChangeOut(StockOut):
 
 class CountLineIn(Strict):
     sku: Sku = Field(description="SKU or barcode (GTIN)")
-    counted: int = Field(ge=0, le=1_000_000, description="Sellable units found on the shelf")
+    counted: StrictInt = Field(ge=0, le=MAX_QTY, description="Sellable units found on the shelf")
 
 
 class CountIn(Strict):
@@ -61,10 +60,8 @@ def post_count(body: CountIn, edge: EdgeDep, associate: AssociateDep, key: Idemp
 
 @router.get("/stock/{sku:path}/ledger", summary="Why a SKU's levels are what they are: its movements, newest first")
 def get_ledger(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_length=64)],
-               cursor: Annotated[str | None, Query(max_length=20, description="next_cursor of the previous page")] = None,
+               cursor: NumberCursor = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
-    if cursor is not None and not cursor.isdigit():
-        raise InvalidInput(f"cursor {cursor!r} is not one this store handed out; start again without it.")
     return ledger_page(edge.db, sku, int(cursor) if cursor else None, limit)
 
 

@@ -13,7 +13,8 @@ from tests.integration.central.conftest import (
     running_central,
 )
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 CUSTOMER = {"name": "Ada Lovelace", "email": "ada@example.com"}
 
 
@@ -53,7 +54,7 @@ class TestPlacingAnOrder:
         assert body["status"] == "in_fulfilment" and "pickup_code" not in body
         [allocation] = body["allocations"]
         assert (allocation["node_id"], allocation["status"], allocation["accept_by"]) == ("DC1", "accepted", None)
-        assert body["lines"] == [{"sku": "TEE", "qty": 2, "unit_price": 1999, "allocated": 2, "unfilled": 0,
+        assert body["lines"] == [{"sku": "TEE", "qty": 2, "unit_price": 1999, "allocated": 2, "cancelled": 0, "unfilled": 0,
                               "returned": 0}]
         dc1 = next(n for n in (await central.client.get("/v1/atp/TEE")).json()["nodes"] if n["node_id"] == "DC1")
         assert (dc1["pending"], dc1["atp"]) == (2, 8)
@@ -169,7 +170,7 @@ class TestRouting:
 
     async def test_the_policy_is_read_and_replaced_and_a_bad_one_refused(self, central):
         policy = (await central.client.get("/v1/routing/policy")).json()
-        assert policy["accept_timeout_s"] == 900 and policy["stale_after_s"] == 120
+        assert policy["accept_timeout_s"] == 900 and policy["stale_after_s"] == 15
         changed = await central.client.put("/v1/routing/policy", json={**policy, "cost_per_km": 0, "split_penalty": 0,
                                                                        "safety_stock_default": 1})
         assert changed.status_code == 200 and changed.json()["cost_per_km"] == 0

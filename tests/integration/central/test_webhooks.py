@@ -20,7 +20,8 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-LONDON = {"type": "ship", "address": "10 Downing St, London", "lat": 51.5034, "lon": -0.1276}
+LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
+                                     "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
 SECRET = "whsec-5d1f0a9b3c7e4d2a"
 
 
@@ -120,8 +121,13 @@ class TestSubscriptions:
         assert (body["type"], body["status"], body["previous"]) == ("order.status_changed", "in_fulfilment",
                                                                      "created")
         await central.client.post(f"/v1/orders/{order['id']}/cancel", json={})
-        rows = central.query("SELECT webhook_id FROM webhook_deliveries WHERE order_id=? ORDER BY n", order["id"])
-        assert [r[0] for r in rows] == [every["id"], every["id"], only["id"]]
+        rows = central.query("SELECT webhook_id, body FROM webhook_deliveries WHERE order_id=? ORDER BY n",
+                             order["id"])
+        # The cancelled order's whole total falls due for refund: told to the subscription that takes everything.
+        assert [(r[0], json.loads(r[1])["type"]) for r in rows] == [
+            (every["id"], "order.status_changed"), (every["id"], "order.refund_due"),
+            (every["id"], "order.status_changed"), (only["id"], "order.status_changed")]
+        assert json.loads(rows[1][1])["amount"] == order["total"]
 
 
 class TestDelivery:
@@ -135,11 +141,11 @@ class TestDelivery:
         await eventually(lambda: central.query("SELECT MAX(attempts) FROM webhook_deliveries")[0][0] >= 3,
                          what="failed attempts")
         view = (await central.client.get(f"/v1/webhooks/{hook['id']}")).json()
-        assert view["waiting"] == 2 and view["attempts"] >= 3 and "Connect" in view["last_error"]
+        assert view["waiting"] == 3 and view["attempts"] >= 3 and "Connect" in view["last_error"]
 
         await receiver.start()
         try:
-            await eventually(lambda: len(receiver.got) >= 2, what="both deliveries received")
+            await eventually(lambda: len(receiver.got) >= 3, what="every delivery received")
             await eventually(lambda: central.query("SELECT COUNT(*) FROM webhook_deliveries "
                                                    "WHERE delivered_at IS NULL")[0][0] == 0,
                              what="deliveries marked delivered")
@@ -148,7 +154,7 @@ class TestDelivery:
             await receiver.stop()
 
         delivery_ids = [headers["x-omnistore-delivery"] for headers, _ in receiver.got]
-        assert len(delivery_ids) == len(set(delivery_ids)) == 2  # each delivery arrived once
+        assert len(delivery_ids) == len(set(delivery_ids)) == 3  # each delivery arrived once
         statuses = []
         for headers, body in receiver.got:
             expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -156,9 +162,9 @@ class TestDelivery:
             assert headers["content-type"] == "application/json"
             payload = json.loads(body)
             assert payload["delivery_id"] == headers["x-omnistore-delivery"]
-            assert payload["order_id"] == order["id"] == payload["order"]["id"]
-            statuses.append(payload["status"])
-        assert statuses == ["in_fulfilment", "cancelled"]
+            assert payload["order_id"] == order["id"]
+            statuses.append(payload.get("status") or payload["type"])
+        assert statuses == ["in_fulfilment", "order.refund_due", "cancelled"]
 
     async def test_a_receiver_answering_an_error_is_tried_again_until_it_answers_2xx(self, central):
         failures = {"left": 2}

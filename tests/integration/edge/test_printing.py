@@ -17,7 +17,7 @@ from edge.printing.service import PrintingSettings
 from edge.services.access import AssociateIn, save_associates
 from edge.services.commands import CommandInbox
 from edge.settings import EdgeSettings
-from edge.store.products import upsert_product
+from edge.store.products import put_catalog_setting, upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
 from shared.runtime.ids import uuid7
@@ -155,6 +155,27 @@ class TestReceipts:
                              what="the return receipt printed")[0]
             assert b"chipped" in job and job.startswith(ESC_INIT) and CUT in job
 
+    def test_a_return_to_store_credit_prints_the_credit_note_with_its_expiry_a_qr_and_a_barcode(self, tmp_path,
+                                                                                              counter):
+        with agent(tmp_path, [receipt_printer(counter.target)]) as client:
+            with client.app.state.edge.db.write() as conn:  # the retailer's policy, as the catalog brings it
+                put_catalog_setting(conn, "policy", json.dumps({"credit_note_valid_days": 365}))
+            number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
+            ret = client.post("/v1/returns", json={"receipt_number": number, "refund_to": "store_credit", "lines": [
+                {"sku": "MUG-01", "qty": 1, "reason": "gift", "disposition": "restock"}]}).json()
+            [refund] = ret["refunds"]
+            assert (refund["tender"], refund["amount"], refund["reference"]) == ("store_credit", 890, "S001-C000001")
+            issued = datetime.fromisoformat(ret["occurred_at"].replace("Z", "+00:00"))
+            assert refund["expires_at"][:10] == (issued + timedelta(days=365)).date().isoformat()
+            note = poll(lambda: [j for j in counter.jobs if b"CREDIT NOTE" in j], what="the credit note printed")[0]
+            for text in ("S001-C000001", "8.90", "Main Street", "Store S001", ret["return_number"],
+                         refund["expires_at"][:10]):
+                assert text.encode() in note, text
+            assert QR in note and BARCODE in note and CUT in note
+            again = client.post("/v1/print/credit-note/S001-C000001")
+            assert again.status_code == 202, again.text
+            poll(lambda: len([j for j in counter.jobs if b"CREDIT NOTE" in j]) == 2, what="the note reprinted")
+
     def test_the_end_of_day_summary_counts_the_days_takings(self, tmp_path, counter):
         with agent(tmp_path, [receipt_printer(counter.target)]) as client:
             number = client.post("/v1/sales", json=SALE).json()["receipt_number"]
@@ -208,7 +229,7 @@ class TestFulfilmentPaper:
         with agent(tmp_path, printers) as client:
             client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
             assign(client, "AL-2", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
-                                                    "postcode": "LS1 1AA", "country": "GB"})
+                                                    "postal_code": "LS1 1AA", "country": "GB"})
             client.post("/v1/fulfilments/AL-2/pick")
             client.post("/v1/fulfilments/AL-2/pack", json={"parcels": [{"weight_g": 800}]})
             client.post("/v1/fulfilments/AL-2/ship", json={"carrier": "DHL", "tracking_number": "JJD0001234"})

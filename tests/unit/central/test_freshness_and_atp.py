@@ -9,9 +9,11 @@ from central.domain.freshness import (
     store_online,
     warehouse_fresh,
 )
+from central.domain.policy import RoutingPolicy
 from central.domain.resync import Resend, SnapshotNeeded, missing, request_due
 from central.domain.scopes import Scope, grants
 from central.domain.sequencing import Arrival, Position
+from central.settings import CentralSettings
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 STALE_AFTER = timedelta(seconds=120)
@@ -58,6 +60,13 @@ class TestStoreFreshness:
 
     def test_a_new_store_that_has_written_nothing_is_fresh(self):
         assert store_fresh(NOW, sync(epoch=None, applied=0, hb_epoch="e9", hb_last=0), STALE_AFTER)
+
+    def test_by_default_three_missed_heartbeats_make_a_store_stale_for_atp_and_routing(self):
+        settings = CentralSettings(admin_token="a-real-token-9f8e7d6c5b")
+        assert settings.stale_after_s == RoutingPolicy().stale_after_s == 3 * 5
+        three_missed = NOW - timedelta(seconds=15)
+        assert not store_fresh(NOW, sync(heard=three_missed), settings.stale_after)
+        assert store_fresh(NOW, sync(heard=NOW - timedelta(seconds=9)), settings.stale_after)
 
     def test_online_means_a_heartbeat_within_three_intervals(self):
         assert store_online(NOW, NOW - timedelta(seconds=14))

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edge.domain import fulfilment as rules
+from edge.domain import shortfalls
 from edge.domain.stock import Levels
 from shared.contract import pickup_codes as pickup
 from shared.contract.models import FulfilmentStatus as S
@@ -77,7 +78,7 @@ class TestTheStepTable:
         (S.READY, "pickup.ready", rules.Paper.BAG_TAG),
         (S.COLLECTED, "pickup.collected", rules.Paper.COLLECTION_RECEIPT),
         (S.EXPIRED, "pickup.expired", rules.Paper.NONE),
-        (S.PACKED, "shipment.packed", rules.Paper.NONE),
+        (S.PACKED, "shipment.packed", rules.Paper.PACKING_SLIP),
         (S.SHIPPED, "shipment.shipped", rules.Paper.SHIPPING_LABEL),
         (S.CANCELLED, "fulfilment.cancelled", rules.Paper.NONE),
     ])
@@ -88,25 +89,21 @@ class TestTheStepTable:
         assert T.PICKUP not in rules.STEPS[S.PACKED].allowed_from
         assert T.SHIP not in rules.STEPS[S.COLLECTED].allowed_from
 
-    def test_a_not_found_rejection_releases_what_is_held_and_writes_off_what_is_missing(self):
+    def test_a_not_found_rejection_releases_what_is_held_and_writes_it_off_with_a_count(self):
         step = rules.STEPS[S.REJECTED]
-        missing = rules.not_found_units(step, "not_found", {"A": 2, "B": 1}, {"B": 1})
-        plan = rules.stock_plan(step.stock, wanted={"A": 2, "B": 1}, held={"A": 2}, short={}, written_off=missing)
+        shortfall = shortfalls.of_rejection("not_found", {"A": 2}, {"A": 2, "B": 1})
+        plan = rules.stock_plan(step.stock, wanted={"A": 2, "B": 1}, held={"A": 2}, short={}, then=shortfall.rules)
         changes = rules.apply_plan({"A": Levels(5, 2), "B": Levels(1, 0)}, plan)
-        assert {sku: c.levels for sku, c in changes.items()} == {"A": Levels(5, 0), "B": Levels(0, 0)}
+        assert {sku: c.levels for sku, c in changes.items()} == {"A": Levels(3, 0)}
+        assert shortfall.count == ("A",)
         assert rules.held_after(step.stock, wanted={"A": 2, "B": 1}, held={"A": 2}, short={}) == {}
-
-    def test_only_a_not_found_rejection_writes_units_off(self):
-        rejected, cancelled = rules.STEPS[S.REJECTED], rules.STEPS[S.CANCELLED]
-        assert rules.not_found_units(rejected, "damaged", {"A": 2}, None) == {}
-        assert rules.not_found_units(rejected, "not_found", {"A": 2}, None) == {"A": 2}
-        assert rules.not_found_units(cancelled, "not_found", {"A": 2}, None) == {}
 
     @given(st.dictionaries(st.sampled_from("ABC"), st.integers(1, 9), min_size=1),
            st.dictionaries(st.sampled_from("ABC"), st.integers(0, 9)),
            st.sampled_from(list(rules.StockEffect)))
     def test_a_plans_movement_is_where_its_levels_end(self, wanted, short, effect):
         start = {sku: Levels(10, 9) for sku in "ABC"}
-        plan = rules.stock_plan(effect, wanted=wanted, held=wanted, short=short, written_off=wanted)
+        plan = rules.stock_plan(effect, wanted=wanted, held=wanted, short=short,
+                                then=shortfalls.of_rejection("not_found", {}, wanted).rules)
         for sku, change in rules.apply_plan(start, plan).items():
             assert change.movement.applied_to(start[sku]) == change.levels

@@ -118,12 +118,27 @@ class TestPickupLifecycle:
         assert open_tasks(signed_in) == [("count", "MUG-01")]
         assert events(signed_in, "fulfilment.rejected")[0]["reason"] == "not_found"
 
-    def test_a_short_pick_releases_the_missing_units(self, signed_in):
+    def test_a_short_pick_takes_the_missing_units_off_the_sellable_shelf_and_opens_a_count(self, signed_in):
         receive(signed_in, "MUG-01", 5)
         assign(signed_in, lines=(("MUG-01", 3),))
         picked = step(signed_in, "AL-1", "pick", {"lines": [{"sku": "MUG-01", "qty": 2}]}).json()
-        assert picked["shortages"] == {"MUG-01": 1} and levels(signed_in) == (5, 2)
-        assert events(signed_in, "fulfilment.picked")[0]["shortages"] == [{"sku": "MUG-01", "qty": 1}]
+        assert picked["shortages"] == {"MUG-01": 1} and picked["held"] == {"MUG-01": 2}
+        assert levels(signed_in) == (4, 2)  # the unit not on the shelf is no longer sellable
+        assert ("count", "MUG-01") in open_tasks(signed_in)
+        [event] = events(signed_in, "fulfilment.picked")
+        assert event["shortages"] == [{"sku": "MUG-01", "qty": 1}]
+        assert event["stock"] == [{"sku": "MUG-01", "on_hand": 4, "reserved": 2, "damaged": 0}]
+
+    def test_a_damaged_rejection_moves_the_units_to_damaged_and_no_capacity_moves_nothing(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in, "AL-1", lines=(("MUG-01", 2),))
+        assign(signed_in, "AL-2", lines=(("MUG-01", 1),))
+        assert step(signed_in, "AL-1", "reject", {"reason": "damaged"}).json()["status"] == "rejected"
+        assert signed_in.get("/v1/stock/MUG-01").json()["damaged"] == 2 and levels(signed_in) == (3, 1)
+        assert step(signed_in, "AL-2", "reject", {"reason": "no_capacity"}).json()["status"] == "rejected"
+        assert levels(signed_in) == (3, 0) and ("count", "MUG-01") not in open_tasks(signed_in)
+        assert events(signed_in, "fulfilment.rejected")[0]["stock"] == [
+            {"sku": "MUG-01", "on_hand": 3, "reserved": 1, "damaged": 2}]
 
     def test_an_uncollected_pickup_expires_after_the_hold_days_with_a_put_back_task(self, signed_in):
         receive(signed_in, "MUG-01", 5)
@@ -213,3 +228,26 @@ class TestSaleIntoReservedUnits:
                                                    "manager": {"id": "M1", "pin": "97531"}}).json()
         assert answer["at_risk"] == ["AL-1"]
         assert signed_in.get("/v1/fulfilments/AL-1").json()["at_risk"] is True
+
+
+class TestPutBacks:
+    def test_a_put_back_task_closes_once_done_and_only_put_backs_close_this_way(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        assign(signed_in)
+        step(signed_in, "AL-1", "pick")
+        deliver(signed_in, "fulfilment.cancel", {"allocation_id": "AL-1", "order_id": "O-AL-1", "reason": "moved"})
+        [task] = signed_in.get("/v1/tasks", params={"kind": "put_back"}).json()["items"]
+        assert task["allocation_id"] == "AL-1" and task["status"] == "open"
+        done = signed_in.post(f"/v1/tasks/{task['id']}/done")
+        assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["closed_at"]
+        assert signed_in.get("/v1/tasks", params={"kind": "put_back"}).json()["items"] == []
+        assert signed_in.post(f"/v1/tasks/{task['id']}/done").json() == done.json()  # repeating is harmless
+        assert levels(signed_in) == (5, 0)  # the books released the units when the order was cancelled
+
+        receive(signed_in, "MUG-01", 1)
+        assign(signed_in, "AL-2", lines=(("MUG-01", 9),))
+        step(signed_in, "AL-2", "reject", {"reason": "not_found"})
+        [count] = signed_in.get("/v1/tasks", params={"kind": "count"}).json()["items"]
+        assert_problem(signed_in.post(f"/v1/tasks/{count['id']}/done"), 409, "invalid_transition")
+        assert_problem(signed_in.post("/v1/tasks/999999/done"), 404, "not_found")
+        assert_problem(signed_in.post("/v1/tasks/0/done"), 422, "validation_error")

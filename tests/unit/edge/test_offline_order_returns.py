@@ -69,7 +69,7 @@ class TestOfflineReturnsFromAReceiptToken:
         store_keys(signed_in, **{KID: public})
         answer = give_back(signed_in, sign(claims(), private, KID), [line(qty=2)], refund_to="store_credit")
         assert answer.status_code == 201, answer.text
-        assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1400}]
+        assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1400, "reference": "S001-C000001"}]
 
     def test_a_token_that_does_not_verify_is_422_invalid_receipt_token_and_nothing_changes(self, signed_in):
         private, public = new_keypair()

@@ -71,7 +71,7 @@ class TestReturnsWithoutAReceipt:
         assert_problem(give_back(signed_in, lines=[line]), 403, "manager_required")
         answer = give_back(signed_in, lines=[line], refund_to="store_credit", manager=MANAGER)
         assert answer.status_code == 201, answer.text
-        assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1990}]
+        assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1990, "reference": "S001-C000001"}]
         assert answer.json()["approved_by"] == "M1"
 
     def test_the_refund_is_the_amount_the_associate_confirmed_or_nothing_happens(self, signed_in):

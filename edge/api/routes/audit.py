@@ -1,0 +1,59 @@
+"""What the store holds, for `omnistore audit` to compare with head office (managers only)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from edge.api.deps import EdgeDep, ManagerDep
+from edge.store import audit
+from edge.store.epochs import read_epoch
+from shared.contract.audit import EventPage, FulfilmentPage, LevelPage, ReceiptPage
+from shared.contract.errors import InvalidInput
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+
+
+@router.get("/events", response_model=EventPage,
+            summary="Every event the store numbered that it still holds, by epoch and seq, published or not")
+def events(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> EventPage:
+    with edge.db.read() as conn:
+        items = audit.events(conn, _event_cursor(cursor), limit)
+        epoch, last_seq = read_epoch(conn), audit.last_seq(conn)
+    last = items[-1] if len(items) == limit else None
+    return EventPage(items=items, next_cursor=f"{last['epoch']}:{last['seq']}" if last else None, epoch=epoch,
+                     last_seq=last_seq)
+
+
+@router.get("/receipts", response_model=ReceiptPage, summary="The store's walk-in receipts, by number")
+def receipts(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> ReceiptPage:
+    with edge.db.read() as conn:
+        items = audit.receipts(conn, cursor or "", limit)
+    return ReceiptPage(items=items, next_cursor=items[-1]["receipt_number"] if len(items) == limit else None)
+
+
+@router.get("/levels", response_model=LevelPage, summary="The store's stock levels, by SKU")
+def levels(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> LevelPage:
+    with edge.db.read() as conn:
+        items = audit.levels(conn, cursor or "", limit)
+    return LevelPage(items=items, next_cursor=items[-1]["sku"] if len(items) == limit else None)
+
+
+@router.get("/fulfilments", response_model=FulfilmentPage,
+            summary="The store's fulfilments, by allocation id, with the units each holds in reserved")
+def fulfilments(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> FulfilmentPage:
+    with edge.db.read() as conn:
+        items = audit.fulfilments(conn, cursor or "", limit)
+    return FulfilmentPage(items=items, next_cursor=items[-1]["allocation_id"] if len(items) == limit else None)
+
+
+def _event_cursor(cursor: str | None) -> tuple[str, int] | None:
+    if not cursor:
+        return None
+    try:
+        epoch, seq = cursor.rsplit(":", 1)
+        return epoch, int(seq)
+    except ValueError:
+        raise InvalidInput("The cursor is not one this list gave out; start again without it.",
+                           cursor=cursor) from None
