@@ -99,7 +99,8 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
             yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
             yield MessageLine(id="message")
-        yield Footer(compact=True)
+        # Six steps, put-backs and Back fill 80 columns: the palette is Ctrl+P, as the title says.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         # Items last: on a narrow terminal a long list is what gets cut, never an AT RISK or CANCELLED flag.
@@ -218,12 +219,13 @@ class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
 
 class PickupsScreen(FulfilmentQueue):
     fulfilment_type = "pickup"
-    title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order"
+    title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order · F9 finished too · Ctrl+P all"
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f5", "put_back", "Put back", tooltip="The units of a cancelled or expired order are back on the shelf"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
-        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
+        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", show=False,
+                                                        tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -241,7 +243,7 @@ def ship_to_lines(ship_to: dict | None, customer: dict | None = None) -> list[st
 
 class ShipmentsScreen(FulfilmentQueue):
     fulfilment_type = "ship"
-    title_text = "[b]Ship from store[/b] — ↑↓ choose an order"
+    title_text = "[b]Ship from store[/b] — ↑↓ choose an order · F9 finished too · Ctrl+P all"
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -269,6 +271,7 @@ class ShipmentsScreen(FulfilmentQueue):
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),
-        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
+        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Done", show=False,
+                                                        tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]
