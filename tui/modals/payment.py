@@ -40,8 +40,7 @@ class Payment(EnterMovesOn, ModalScreen[list[dict] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"To pay: {money.show(self.total, self.currency)}   (F2 card · F3 credit note · Enter pays)",
-                         id="due")
+            yield Static(f"To pay: {money.show(self.total, self.currency)}   · Enter pays", id="due")
             for field_id, label, placeholder, restrict in [
                     ("card", "Card", "F2: the rest by card", AMOUNT),
                     ("card-ref", "Terminal ref.", "optional: scan or type", None),
