@@ -13,6 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
 from tui.fields import focus_now
 from tui.widgets.scan_input import ScanInput
 
@@ -27,7 +28,7 @@ def describe(f: dict) -> str:
     return f"{kind} {f['order_id']} · {customer} · {f['status']}{due}\n{items}"
 
 
-class FindOrder(ModalScreen[str | None]):
+class FindOrder(ShowsFailures, ModalScreen[str | None]):
     """Dismisses with what happened (for the screen's message line) or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Close")]
