@@ -67,6 +67,7 @@ class StoreApp(App):
         # Parked baskets live as long as the counter runs, across screens and sign-ins (see docs/counter.md).
         self.parked_sales: list[dict] = []
         self._held_keys: list[events.Key] | None = None
+        self._releasing = False
         self._holds = 0  # which hold a timer belongs to
 
     def on_mount(self) -> None:
@@ -79,34 +80,36 @@ class StoreApp(App):
 
     def signed_in(self, associate: dict) -> None:
         self.associate = associate
-        self.push_screen(HomeScreen(self.client))
+        self.show(HomeScreen(self.client))
         self.poll_status()
+
+    SCREENS_BY_NAME = {"sell": SellScreen, "stock": StockScreen, "returns": ReturnsScreen, "pickups": PickupsScreen,
+                       "shipments": ShipmentsScreen, "reprint": ReprintScreen, "printers": PrintersScreen}
 
     def open_screen(self, name: str) -> None:
         """Go to a working screen from anywhere, through home, so Escape always leads back there."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
-        if name == "sell":
-            self.push_screen(SellScreen(self.client))
-        elif name == "stock":
-            self.push_screen(StockScreen(self.client))
-        elif name == "returns":
-            self.push_screen(ReturnsScreen(self.client))
-        elif name == "pickups":
-            self.push_screen(PickupsScreen(self.client))
-        elif name == "shipments":
-            self.push_screen(ShipmentsScreen(self.client))
-        elif name == "reprint":
-            self.push_screen(ReprintScreen(self.client))
-        elif name == "printers":
-            self.push_screen(PrintersScreen(self.client))
+        if name in self.SCREENS_BY_NAME:
+            self.show(self.SCREENS_BY_NAME[name](self.client))
+
+    def show(self, screen, callback=None) -> None:
+        """Push `screen`, holding the keys typed meanwhile until it is mounted and has put the focus in its field
+        (an associate scans as soon as F2 is pressed)."""
+        self.hold_keys()
+        self.run_worker(self._release_when_mounted(self.push_screen(screen, callback)), exit_on_error=False)
+
+    async def _release_when_mounted(self, mounted) -> None:
+        try:
+            await mounted
+        finally:
+            self.release_keys()
 
     def action_find_order(self, query: str = "") -> None:
         """From any screen once signed in: find an order and hand a pickup over."""
         if self.associate is None or isinstance(self.screen, FindOrder):
             return
-        self.hold_keys()  # the scan that follows belongs to the dialog
-        self.push_screen(FindOrder(self.client, query), self._order_found)
+        self.show(FindOrder(self.client, query), self._order_found)  # the scan that follows belongs to the dialog
 
     def _order_found(self, outcome: str | None) -> None:
         if outcome:
@@ -155,12 +158,16 @@ class StoreApp(App):
             self.set_timer(HOLD_KEYS_AT_MOST, lambda: self._holds == hold and self.release_keys())
 
     def release_keys(self) -> None:
-        """Let the held keys go to whatever has the focus now (call it once the dialog has taken the focus)."""
-        held, self._held_keys = self._held_keys, None
-        if held:
-            self.call_later(self._replay, held)
+        """Let the held keys go to whatever has the focus now (call it once the dialog has taken the focus).
 
-    async def _replay(self, held: list[events.Key]) -> None:
+        Keys go on being held until the replay runs on the app's own queue: a key still waiting in that queue would
+        otherwise overtake the ones held before it."""
+        if self._held_keys is not None and not self._releasing:
+            self._releasing = True
+            self.call_later(self._replay)
+
+    async def _replay(self) -> None:
+        held, self._held_keys, self._releasing = self._held_keys or [], None, False
         for event in held:
             await self.on_event(event)  # a replayed key may start a hold of its own; the rest then waits too
 

@@ -76,9 +76,11 @@ class HomeScreen(ShowsFailures, Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "sync", lambda sync: self.query_one("#sync", Static).update(describe_sync(sync)),
+        # The app's state may change while this screen is being taken down: then there is nothing to update.
+        self.watch(self.app, "sync", lambda sync: [s.update(describe_sync(sync)) for s in
+                                                   self.query("#sync").results(Static)], init=True)
+        self.watch(self.app, "problem", lambda text: [s.update(text) for s in self.query("#problem").results(Static)],
                    init=True)
-        self.watch(self.app, "problem", lambda text: self.query_one("#problem", Static).update(text), init=True)
         self.load_work()
         self.set_interval(5, self.load_work)
 
