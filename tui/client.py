@@ -82,6 +82,10 @@ class EdgeClient:
         """`action` is receive, adjust or count."""
         return await self._request("POST", f"/v1/stock/{action}", json=body, headers={"Idempotency-Key": idempotency_key})
 
+    async def check_sale(self, body: dict, idempotency_key: str | None = None) -> dict:
+        """Whether the basket `{lines, manager?}` needs a manager (403 manager_required says why); records nothing."""
+        return await self._request("POST", "/v1/sales/approval", json=body)
+
     async def record_sale(self, body: dict, idempotency_key: str) -> dict:
         return await self._request("POST", "/v1/sales", json=body, headers={"Idempotency-Key": idempotency_key})
 
@@ -92,6 +96,10 @@ class EdgeClient:
     async def fulfilment_step(self, allocation_id: str, step: str, body: dict | None = None) -> dict:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
+
+    async def find_orders(self, q: str) -> dict:
+        """Open pickups and ship-from-store orders matching a pickup code, order number, bag tag or name."""
+        return await self._request("GET", "/v1/fulfilments/find", params={"q": q})
 
     async def label_preview(self, allocation_id: str, carrier: str, tracking_number: str) -> dict:
         """The shipping label a ship-from-store order will print: {ship_to: [lines], text, zpl}."""

@@ -16,6 +16,8 @@ class StoreCommands(Provider):
             ("Ship from store", "Accept, pick, pack, ship (F7 at home)", lambda: app.open_screen("shipments")),
             ("Reprint", "Print a receipt, return, bag tag or label again (F8 at home)", lambda: app.open_screen("reprint")),
             ("Printers", "Printer state, test page, end-of-day summary (F9 at home)", lambda: app.open_screen("printers")),
+            ("Find an order", "A pickup or ship-from-store order by code, number, bag tag or name (Ctrl+F)",
+             app.action_find_order),
             ("Home", "Store status and sync backlog", lambda: app.open_screen("home")),
             ("Refresh status", "Ask the store agent for its link and backlog now", app.poll_status),
             ("Sign out", "Leave the counter for the next associate", app.sign_out),
@@ -26,7 +28,8 @@ class StoreCommands(Provider):
         screen = self.screen
         actions = []
         for binding in getattr(type(screen), "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.show and binding.description:
+            # Keys kept out of a narrow footer still come here when they say what they do (a tooltip).
+            if isinstance(binding, Binding) and (binding.show or binding.tooltip) and binding.description:
                 def run(action: str = binding.action) -> None:
                     self.app.call_later(screen.run_action, action)
                 help_text = f"{binding.tooltip} (key {binding.key})" if binding.tooltip else \

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from edge.api.routes import (
     audit,
+    finding,
     health,
     labels,
     login,
@@ -46,7 +47,8 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    for module in (login, products, stock, sales, returns, fulfilment_routes, labels, tasks, print_routes, network,
-                   sync, audit):
+    # finding before fulfilment_routes: /fulfilments/find is not an allocation id
+    for module in (login, products, stock, sales, returns, finding, fulfilment_routes, labels, tasks, print_routes,
+                   network, sync, audit):
         app.include_router(module.router, prefix="/v1")
     return app

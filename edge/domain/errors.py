@@ -1,6 +1,6 @@
 """Refusals of the store's own rules beyond the shared ones (codes in DESIGN §8)."""
 
-from shared.contract.errors import InvalidInput
+from shared.contract.errors import Conflict, InvalidInput
 
 
 class TenderMismatch(InvalidInput):
@@ -17,3 +17,7 @@ class ReturnExceedsSold(InvalidInput):
 
 class CurrencyMismatch(InvalidInput):
     code, title = "currency_mismatch", "Another currency"
+
+
+class RefundMismatch(Conflict):
+    code, title = "refund_mismatch", "Not the refund the associate confirmed"

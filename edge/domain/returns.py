@@ -4,7 +4,8 @@ the disposition does to stock."""
 
 from dataclasses import dataclass
 
-from edge.domain.errors import CurrencyMismatch, ReturnExceedsSold
+from edge.domain.errors import CurrencyMismatch, RefundMismatch, ReturnExceedsSold
+from edge.domain.money import money
 from edge.domain.stock import Levels, Movement
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Disposition
@@ -113,3 +114,13 @@ def refuse_other_currency(receipt_number: str, store_id: str, paid_in: str, refu
         raise CurrencyMismatch(f"Receipt {receipt_number} was paid in {paid_in} at store {store_id}; this store "
                                f"refunds in {refunds_in}. Return it at a store that sells in {paid_in}.",
                                receipt_number=receipt_number)
+
+
+def check_confirmed(refund_total: int, confirmed: int | None, currency: str) -> None:
+    """The counter showed the associate a refund and the associate confirmed it: the return pays exactly that, or
+    nothing (None: a client that shows no amount)."""
+    if confirmed is not None and confirmed != refund_total:
+        raise RefundMismatch(f"This return refunds {money(refund_total, currency)} {currency}, not the "
+                             f"{money(confirmed, currency)} {currency} confirmed at the counter; nothing was refunded. "
+                             "Check the lines and confirm the amount again.", refund_total=refund_total,
+                             confirmed_refund=confirmed)

@@ -6,9 +6,9 @@ Money is integer minor units; prices include tax.
 
 from dataclasses import dataclass
 
+from edge.domain.money import money
 from edge.domain.stock import Levels, Movement
 from shared.contract.models import MAX_AMOUNT, MAX_QTY
-from edge.printing.commands import money
 
 CASH, CARD, STORE_CREDIT = "cash", "card", "store_credit"
 

@@ -7,7 +7,7 @@ Layouts return a list of these values; `escpos_render` turns them into printer b
 import textwrap
 from dataclasses import dataclass
 
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "HUF"})
+from edge.domain.money import money  # noqa: F401 (the layouts format money through here)
 
 # Control characters (C0, DEL, C1) are printer commands to ESC/POS and ZPL printers: a name holding ESC p would
 # open the cash drawer, GS V cut the paper. Line breaks and tabs become a space; every other one is dropped.
@@ -54,15 +54,6 @@ class Cut:
 
 
 Command = Text | Barcode | QrCode | Feed | Cut
-
-
-def money(amount: int, currency: str = "") -> str:
-    """Minor units as the receipt shows them: 1990 → "19.90", -250 → "-2.50" (no decimals for JPY and such)."""
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount}"
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(amount), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def rate(rate_bp: int) -> str:

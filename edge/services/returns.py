@@ -63,6 +63,7 @@ class ReturnIn:
     request: dict
     order_id: str | None = None
     elsewhere: KeptElsewhere | None = None  # an online order, or a receipt of another store
+    confirmed_refund: int | None = None  # the amount the associate saw and confirmed
 
 
 class ReturnsService:
@@ -118,6 +119,8 @@ class ReturnsService:
             lines.append(ReturnLine(sku=sku, qty=line.qty, reason=line.reason, disposition=str(line.disposition),
                                     refund=sum(p.refund for p in parts)))
         amount = sum(line.refund for line in lines)
+        currency = (ret.elsewhere.currency if ret.elsewhere is not None else None) or self._currency
+        rules.check_confirmed(amount, ret.confirmed_refund, currency)
         refunds = rules.refund(amount, ret.refund_to, tenders, online_order=ret.order_id is not None)
         own = ret.receipt_number if ret.receipt_number is not None and ret.elsewhere is None else None
         notes = self._issue_credit(conn, refunds, now, own)
@@ -129,7 +132,6 @@ class ReturnsService:
             before = moves.get(line.sku, (Movement(), levels))[0]
             moves[line.sku] = (before.then(movement), after)
         number = f"{self._store_id}-R{next_number(conn, 'return'):06d}"
-        currency = (ret.elsewhere.currency if ret.elsewhere is not None else None) or self._currency
         original = ({"receipt_number": ret.receipt_number} if ret.receipt_number
                     else {"order_id": ret.order_id} if ret.order_id else {})
         payload = ReturnRecorded(return_number=number, original=original, currency=currency, lines=lines,

@@ -6,6 +6,7 @@ The UI's EdgeClient talks to it exactly as at a counter; only the agent's proces
 
 import json
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from edge.settings import EdgeSettings
 from edge.store.products import upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
+from shared.contract.pickup_codes import code_hash
 from shared.runtime.clock import utc_now
 from tests.conftest import free_port
 from tests.edge_commands import deliver_to
@@ -30,6 +32,7 @@ class InProcessStore:
 
     def __init__(self, root: Path, store_id: str, name: str, products: list[dict]):
         self.prints = root / "prints"
+        self.db_path = root / f"edge-{store_id}.db"
         settings = EdgeSettings(store_id=store_id, store_name=name, db_path=root / f"edge-{store_id}.db",
                                 print_dir=self.prints)
         db = open_database(settings.db_path)
@@ -39,7 +42,8 @@ class InProcessStore:
         save_associates(db, TypeAdapter(list[AssociateIn]).validate_json(json.dumps([ASSOCIATE, MANAGER])), utc_now())
         db.close()
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings, with_nats=False), host="127.0.0.1",
+        self.app = create_app(settings, with_nats=False)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1",
                                                     port=int(self.url.rsplit(":", 1)[1]), log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, name=f"edge-{store_id}", daemon=True)
         self.api = httpx.Client(base_url=self.url, timeout=10)
@@ -55,6 +59,27 @@ class InProcessStore:
     def deliver(self, type_: str, payload: dict) -> None:
         """Central's command into the agent's inbox, carried out as the command follower would (there is no NATS)."""
         deliver_to(self.server.config.app.state.edge, type_, payload)
+
+    def pickup_ready(self, order_id: str, code: str, customer: str, sku: str, qty: int = 1) -> str:
+        """A pickup order as central's `fulfilment.assign` brings it, then accepted, picked and on the shelf."""
+        now = utc_now()
+        payload = {"allocation_id": f"AL-{order_id}", "order_id": order_id, "type": "pickup",
+                   "lines": [{"sku": sku, "qty": qty}], "customer": {"name": customer},
+                   "pickup_code_hash": code_hash(code), "accept_by": (now + timedelta(hours=2)).isoformat()}
+        self.deliver("fulfilment.assign", payload)
+        for step in ("accept", "pick", "ready"):
+            self.api.post(f"/v1/fulfilments/{payload['allocation_id']}/{step}").raise_for_status()
+        return payload["allocation_id"]
+
+    def fulfilment_status(self, allocation_id: str) -> str:
+        return self.api.get(f"/v1/fulfilments/{allocation_id}").json()["status"]
+
+    def set_reserved(self, sku: str, reserved: int) -> None:
+        """Units promised to customer orders, as an order's allocation would leave them."""
+        db = open_database(self.db_path)
+        with db.write() as conn:
+            conn.execute("UPDATE stock SET reserved = ? WHERE sku = ?", (reserved, sku))
+        db.close()
 
     def on_hand(self, sku: str) -> int:
         return self.api.get(f"/v1/stock/{sku}").json()["on_hand"]

@@ -1,5 +1,7 @@
 """Driving the real app as an associate would: keys, a scanner's burst of digits and Enter, patience."""
 
+import asyncio
+
 from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.keys import _character_to_key  # how pilot.press names a typed character
@@ -48,6 +50,25 @@ async def type_text(pilot, text: str) -> None:
         app._driver.send_message(event)
 
 
+NAMED_KEYS = {"enter": "\r", "tab": "\t", "escape": "\x1b"}  # the rest type no character
+
+
+async def burst(pilot, *parts: str, gap: float = 0.0) -> None:
+    """Text and `<named>` keys in one stream, as a scanner or a fast typist sends them: nothing waits for the screen
+    between them (`gap` seconds apart, e.g. 0.01 for a scanner's 10 ms a character)."""
+    app = pilot.app
+    for part in parts:
+        if part.startswith("<") and part.endswith(">"):
+            events_ = [events.Key(part[1:-1], NAMED_KEYS.get(part[1:-1]))]
+        else:
+            events_ = [events.Key(ch if ch.isalnum() else _character_to_key(ch), ch) for ch in part]
+        for event in events_:
+            event.set_sender(app)
+            app._driver.send_message(event)
+            if gap:
+                await asyncio.sleep(gap)
+
+
 async def keys(pilot, *parts: str) -> None:
     """`pilot.press` for a mix of text and named keys: text (`"12"`, `"DN-7781"`) typed as `type_text` does, each named
     key (`"enter"`, `"f10"`) pressed and waited for."""
@@ -71,3 +92,19 @@ def palette_offers(app, word: str) -> bool:
         return False
     choice = app.screen.query_one(CommandList).highlighted_option
     return choice is not None and word.lower() in str(choice.prompt).lower()
+
+
+class CountedKeys:
+    """Drives the app as `pilot.press` and `scan` do, and counts what the associate did: each named key pressed is a
+    key, each scan (the scanner's burst and its Enter) is a scan, not keys. The keystroke goals read these counts."""
+
+    def __init__(self, pilot):
+        self.pilot, self.keys, self.scans = pilot, 0, 0
+
+    async def press(self, *named: str) -> None:
+        self.keys += len(named)
+        await self.pilot.press(*named)
+
+    async def scan(self, code: str) -> None:
+        self.scans += 1
+        await scan(self.pilot, code)

@@ -83,6 +83,28 @@ async def test_a_return_without_receipt_asks_a_manager_on_the_spot(store):
     assert store.on_hand(TEE["sku"]) == before + 1
 
 
+async def test_a_repeated_item_without_receipt_is_one_line_and_exactly_what_is_refunded(store):
+    before = store.on_hand(MUG["sku"])
+    app = StoreApp(EdgeClient(store.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        returns = await open_returns(pilot, app)
+        await pilot.press("f7")
+        for _ in range(3):
+            await scan(pilot, MUG["gtin"])
+        await until(pilot, lambda: returns.lines and returns.lines[0]["chosen"]["qty"] == 3)
+        assert len(returns.lines) == 1 and returns.query_one("#lines").row_count == 1
+        assert "refund €35.97 to cash" in text_of(app, "#summary") and "about" not in text_of(app, "#summary")
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
+        await type_text(pilot, MANAGER["id"])
+        await pilot.press("enter")
+        await type_text(pilot, MANAGER["pin"])
+        await pilot.press("enter")
+        await until(pilot, lambda: "recorded" in text_of(app, "#message"))
+        assert "€35.97 to cash" in text_of(app, "#message")
+    assert store.on_hand(MUG["sku"]) == before + 3
+
+
 @pytest.mark.slow
 async def test_an_online_order_is_returned_by_scanning_its_receipt_token(shop):
     order = shop.head_office.post("/v1/orders", headers={"Idempotency-Key": f"ui-return-{TEA['sku']}"}, json={

@@ -5,7 +5,7 @@ from textual.widgets import DataTable
 
 from tests.processes import ASSOCIATE, MANAGER
 from tests.tui.conftest import PRODUCTS
-from tests.tui.pilot_helpers import keys, scan, sign_in, text_of, type_text, until
+from tests.tui.pilot_helpers import keys, scan, sign_in, text_of, until
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
@@ -93,7 +93,22 @@ class TestPaying:
         sale = shop.api.get(f"/v1/sales/{receipt_number}").json()
         assert sale["total"] == 1398 and sale["change_due"] == 602
 
-    async def test_a_card_payment_needs_the_terminal_reference(self, store):
+    async def test_a_terminal_reference_is_scanned_after_the_card_key(self, store):
+        app = StoreApp(EdgeClient(store.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, TEA["gtin"])
+            await until(pilot, lambda: len(sell.lines) == 1)
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, Payment))
+            await pilot.press("f2")
+            await scan(pilot, "AUTH123")
+            await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
+            receipt_number = text_of(app, "#message").split()[1].rstrip(":")
+        assert store.api.get(f"/v1/sales/{receipt_number}").json()["tenders"] == [
+            {"type": "card", "amount": 699, "reference": "AUTH123", "refunded": 0}]
+
+    async def test_a_split_is_explicit_card_then_the_rest_in_cash(self, store):
         app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(80, 24)) as pilot:
             sell = await open_sell(pilot, app)
@@ -101,13 +116,30 @@ class TestPaying:
             await until(pilot, lambda: len(sell.lines) == 1)
             await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, Payment))
-            app.screen.query_one("#cash").value = ""
             await pilot.click("#card")
-            await keys(pilot, "11.99", "<f10>")
-            await until(pilot, lambda: "reference" in text_of(app, "#error"))
-            await pilot.click("#card-ref")
-            await keys(pilot, "AUTH123", "<f10>")
+            await keys(pilot, "5")
+            await until(pilot, lambda: app.screen.query_one("#cash").value == "6.99")
+            assert "card €5.00 + cash €6.99" in text_of(app, "#change")
+            await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, SellScreen) and "Receipt" in text_of(app, "#message"))
+            receipt_number = text_of(app, "#message").split()[1].rstrip(":")
+        sale = store.api.get(f"/v1/sales/{receipt_number}").json()
+        assert [(t["type"], t["amount"]) for t in sale["tenders"]] == [("card", 500), ("cash", 699)]
+        assert sale["change_due"] == 0
+
+    async def test_cash_typed_beside_a_card_for_the_whole_total_is_refused_on_the_screen(self, store):
+        app = StoreApp(EdgeClient(store.url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            sell = await open_sell(pilot, app)
+            await scan(pilot, MUG["gtin"])
+            await until(pilot, lambda: len(sell.lines) == 1)
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, Payment))
+            await pilot.press("f2")
+            await pilot.click("#cash")
+            await keys(pilot, "20", "<f10>")
+            await until(pilot, lambda: "clear the cash" in text_of(app, "#error"))
+            assert isinstance(app.screen, Payment)
 
     @pytest.mark.slow
     async def test_a_sale_during_a_nats_outage_is_recorded_at_once(self, shop, nats_server):
@@ -129,26 +161,55 @@ class TestPaying:
             await until(pilot, lambda: app.link_state == "online" and text_of(app, "#backlog") == "")
 
 
-class TestPriceOverride:
-    async def test_a_price_override_asks_a_manager_and_the_receipt_carries_the_new_price(self, store):
+class TestTheManagerBeforeTheMoney:
+    async def override(self, pilot, app, sell):
+        await scan(pilot, MUG["gtin"])
+        await until(pilot, lambda: len(sell.lines) == 1)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await keys(pilot, "9.00", "<enter>", "chipped rim", "<enter>")
+        # Asked when the line changes, in an associate's words, before any payment.
+        await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
+        assert "A manager must approve this price" in text_of(app, "#why")
+        assert "manager\"" not in text_of(app, "#why") and "price_override" not in text_of(app, "#why")
+
+    async def test_a_price_override_asks_the_manager_when_changed_and_the_receipt_carries_it(self, store):
         app = StoreApp(EdgeClient(store.url))
         async with app.run_test(size=(100, 30)) as pilot:
             sell = await open_sell(pilot, app)
-            await scan(pilot, MUG["gtin"])
-            await until(pilot, lambda: len(sell.lines) == 1)
-            await pilot.press("ctrl+o")
-            await until(pilot, lambda: isinstance(app.screen, FormDialog))
-            await keys(pilot, "9.00", "<enter>", "chipped rim", "<enter>")
-            await until(pilot, lambda: isinstance(app.screen, SellScreen) and sell.lines[0]["price"] == 900)
+            await self.override(pilot, app, sell)
+            await keys(pilot, MANAGER["id"], "<enter>", MANAGER["pin"], "<enter>")
+            await until(pilot, lambda: isinstance(app.screen, SellScreen) and sell.approval is not None)
             await pilot.press("f10")
             await until(pilot, lambda: isinstance(app.screen, Payment))
-            await pilot.press("f10")
-            await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
-            await type_text(pilot, MANAGER["id"])
-            await pilot.press("enter")
-            await type_text(pilot, MANAGER["pin"])
-            await pilot.press("enter")
+            await pilot.press("f2")
+            await pilot.press("enter")  # the card is charged: nothing may be refused now
             await until(pilot, lambda: "Receipt" in text_of(app, "#message"))
             receipt_number = text_of(app, "#message").split()[1].rstrip(":")
         sale = store.api.get(f"/v1/sales/{receipt_number}").json()
-        assert sale["total"] == 900 and sale["lines"][0]["unit_price"] == 900
+        assert sale["total"] == 900 and sale["lines"][0]["unit_price"] == 900 and sale["approved_by"] == MANAGER["id"]
+
+    async def test_a_refused_override_keeps_the_catalog_price(self, store):
+        app = StoreApp(EdgeClient(store.url))
+        async with app.run_test(size=(100, 30)) as pilot:
+            sell = await open_sell(pilot, app)
+            await self.override(pilot, app, sell)
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, SellScreen) and "did not approve" in
+                        text_of(app, "#message"))
+            assert sell.lines[0]["price"] == MUG["price"]
+
+    async def test_units_promised_to_an_order_ask_for_the_manager_when_scanned(self, store):
+        store.set_reserved(TEA["sku"], store.on_hand(TEA["sku"]))
+        try:
+            app = StoreApp(EdgeClient(store.url))
+            async with app.run_test(size=(100, 30)) as pilot:
+                sell = await open_sell(pilot, app)
+                await scan(pilot, TEA["gtin"])
+                await until(pilot, lambda: isinstance(app.screen, ManagerApprovalDialog))
+                assert "promised to online orders" in text_of(app, "#why")
+                await pilot.press("escape")
+                await until(pilot, lambda: "Not added" in text_of(app, "#message"))
+                assert sell.lines == []
+        finally:
+            store.set_reserved(TEA["sku"], 0)

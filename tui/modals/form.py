@@ -1,14 +1,15 @@
-"""A small keyboard form in a dialog: Enter moves to the next field and submits on the last."""
+"""A small keyboard form in a dialog: Enter and Tab move to the next field, Enter submits on the last."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
+
+from tui.fields import EnterMovesOn, focus_now
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class FormField:
     restrict: str | None = None
 
 
-class FormDialog(ModalScreen[dict | None]):
+class FormDialog(EnterMovesOn, ModalScreen[dict | None]):
     """Dismisses with what `build(values)` makes of the fields, or None; a ValueError's text is shown instead."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("f10", "submit", "Save", priority=True)]
@@ -38,14 +39,12 @@ class FormDialog(ModalScreen[dict | None]):
             yield Static("", id="error")
         yield Footer(compact=True)
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        ids = [f.id for f in self.fields]
-        position = ids.index(event.input.id)
-        if position + 1 < len(ids):
-            self.query_one(f"#{ids[position + 1]}", Input).focus()
-        else:
-            self.action_submit()
+    def on_mount(self) -> None:
+        focus_now(self.query_one(f"#{self.fields[0].id}", Input))
+        self.app.release_keys()
+
+    def submit(self) -> None:
+        self.action_submit()
 
     def action_submit(self) -> None:
         values = {f.id: self.query_one(f"#{f.id}", Input).value.strip() for f in self.fields}

@@ -1,14 +1,15 @@
 """A manager approves on the spot: id and PIN typed (or badge scanned) into a small dialog."""
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
+from tui.fields import EnterMovesOn, focus_now
 
-class ManagerApprovalDialog(ModalScreen[dict | None]):
+
+class ManagerApprovalDialog(EnterMovesOn, ModalScreen[dict | None]):
     """Dismisses with `{id, pin}` or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -26,12 +27,14 @@ class ManagerApprovalDialog(ModalScreen[dict | None]):
             yield Input(id="manager-pin", password=True, restrict=r"[0-9]*", max_length=8)
         yield Footer(compact=True)
 
-    @on(Input.Submitted, "#manager-id")
-    def id_entered(self) -> None:
-        self.query_one("#manager-pin", Input).focus()
+    def on_mount(self) -> None:
+        focus_now(self.query_one("#manager-id", Input))
+        self.app.release_keys()
 
-    @on(Input.Submitted, "#manager-pin")
-    def pin_entered(self) -> None:
+    def moves_on(self, field: Input) -> bool:
+        return bool(field.value.strip())
+
+    def submit(self) -> None:
         manager_id = self.query_one("#manager-id", Input).value.strip()
         pin = self.query_one("#manager-pin", Input).value
         if manager_id and pin:

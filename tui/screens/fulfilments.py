@@ -13,8 +13,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_due
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
 from tui.modals.form import FormDialog, FormField
 from tui.modals.label_preview import LabelPreviewDialog
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.status_bar import StatusBar
 
@@ -77,7 +79,7 @@ def ship_form(order_id: str) -> FormDialog:
                                                  FormField("tracking", "Tracking number (scan the label)")], build)
 
 
-class FulfilmentQueue(SaysMessages, Screen):
+class FulfilmentQueue(ShowsFailures, SaysMessages, Screen):
     """The queue of one fulfilment type; subclasses name the type and its last two steps."""
 
     fulfilment_type = "pickup"
@@ -97,7 +99,8 @@ class FulfilmentQueue(SaysMessages, Screen):
             yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
             yield MessageLine(id="message")
-        yield Footer(compact=True)
+        # Six steps, put-backs and Back fill 80 columns: the palette is Ctrl+P, as the title says.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         # Items last: on a narrow terminal a long list is what gets cut, never an AT RISK or CANCELLED flag.
@@ -139,8 +142,8 @@ class FulfilmentQueue(SaysMessages, Screen):
             if f["allocation_id"] in self.put_backs:
                 flags.append("[b]PUT BACK[/]")
             items_text = ", ".join(f"{line['qty']}×{line['sku']}" for line in f["lines"])
-            table.add_row(f["order_id"], (f.get("customer") or {}).get("name", ""), f["status"], " ".join(flags),
-                          describe_due(due), items_text, key=f["allocation_id"])
+            table.add_row(f["order_id"], shorten((f.get("customer") or {}).get("name", ""), 18), f["status"],
+                          " ".join(flags), describe_due(due), shorten(items_text, 24), key=f["allocation_id"])
         if row is not None and self.items:
             table.move_cursor(row=min(row, len(self.items) - 1))
         self.query_one("#detail", Static).update(
@@ -216,12 +219,13 @@ class FulfilmentQueue(SaysMessages, Screen):
 
 class PickupsScreen(FulfilmentQueue):
     fulfilment_type = "pickup"
-    title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order"
+    title_text = "[b]Pickups[/b] (BOPIS) — ↑↓ choose an order · F9 finished too · Ctrl+P all"
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f5", "put_back", "Put back", tooltip="The units of a cancelled or expired order are back on the shelf"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('ready')", "Ready"),
-        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
+        Binding("f8", "step('collect')", "Collect"), Binding("f9", "toggle_finished", "Done", show=False,
+                                                        tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -239,7 +243,7 @@ def ship_to_lines(ship_to: dict | None, customer: dict | None = None) -> list[st
 
 class ShipmentsScreen(FulfilmentQueue):
     fulfilment_type = "ship"
-    title_text = "[b]Ship from store[/b] — ↑↓ choose an order"
+    title_text = "[b]Ship from store[/b] — ↑↓ choose an order · F9 finished too · Ctrl+P all"
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -270,6 +274,7 @@ class ShipmentsScreen(FulfilmentQueue):
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),
         Binding("f6", "step('pick')", "Picked"), Binding("f7", "step('pack')", "Pack"),
-        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Done", tooltip="Show or hide finished orders"),
+        Binding("f8", "step('ship')", "Ship"), Binding("f9", "toggle_finished", "Done", show=False,
+                                                        tooltip="Show or hide finished orders"),
         Binding("escape", "leave", "Back"),
     ]

@@ -9,7 +9,9 @@ from textual.widgets import Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
 from tui.open_work import summarise
+from tui.widgets.message_line import MessageLine
 from tui.widgets.status_bar import StatusBar
 
 
@@ -42,18 +44,19 @@ def describe_sync(status: dict | None) -> str:
             + describe_printers(status.get("printers") or []))
 
 
-class HomeScreen(Screen):
+class HomeScreen(ShowsFailures, Screen):
+    # The footer holds what fits in 80 columns; the line of keys on the screen names them all.
     BINDINGS = [
         Binding("f2", "sell", "Sell"),
         Binding("f3", "stock", "Stock"),
         Binding("f4", "returns", "Returns"),
-        Binding("f6", "open('pickups')", "Pickups"),
+        Binding("f6", "open('pickups')", "Pickup"),
         Binding("f7", "open('shipments')", "Ship"),
         Binding("f8", "open('reprint')", "Reprint"),
         Binding("f9", "open('printers')", "Printers"),
-        Binding("f5", "refresh", "Refresh"),
-        Binding("ctrl+l", "sign_out", "Sign out", priority=True),
-        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Ask the store agent for its state now"),
+        Binding("ctrl+l", "sign_out", "Sign out", priority=True, show=False, tooltip="Leave the counter"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True, show=False, tooltip="Close the counter program"),
     ]
 
     def __init__(self, client: EdgeClient):
@@ -67,14 +70,17 @@ class HomeScreen(Screen):
             yield Static("[b]Open work[/b]\n…", id="work")
             # Every key in full here: on an 80-column terminal the footer cannot hold them all.
             yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · "
-                         "F9 printers · F5 refresh · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
+                         "F9 printers · F5 refresh · Ctrl+F find an order · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
+            yield MessageLine(id="message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "sync", lambda sync: self.query_one("#sync", Static).update(describe_sync(sync)),
+        # The app's state may change while this screen is being taken down: then there is nothing to update.
+        self.watch(self.app, "sync", lambda sync: [s.update(describe_sync(sync)) for s in
+                                                   self.query("#sync").results(Static)], init=True)
+        self.watch(self.app, "problem", lambda text: [s.update(text) for s in self.query("#problem").results(Static)],
                    init=True)
-        self.watch(self.app, "problem", lambda text: self.query_one("#problem", Static).update(text), init=True)
         self.load_work()
         self.set_interval(5, self.load_work)
 

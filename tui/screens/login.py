@@ -2,7 +2,7 @@
 
 import asyncio
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,11 +10,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
+from tui.fields import EnterMovesOn, focus_now
 
 RETRY_SECONDS = 2.0
 
 
-class LoginScreen(Screen):
+class LoginScreen(ShowsFailures, EnterMovesOn, Screen):
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
 
     def __init__(self, client: EdgeClient, hint: str | None = None, message: str = ""):
@@ -36,7 +38,7 @@ class LoginScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#associate", Input).focus()
+        focus_now(self.query_one("#associate", Input))
         self.load_store_name()
 
     @work(exit_on_error=False, exclusive=True, group="store-name")
@@ -59,19 +61,16 @@ class LoginScreen(Screen):
     def show(self, message: str) -> None:
         self.query_one("#message", Static).update(message)
 
-    @on(Input.Submitted, "#associate")
-    def associate_entered(self, event: Input.Submitted) -> None:
-        event.input.value = event.value.strip()
-        if event.input.value:
-            self.query_one("#pin", Input).focus()
+    def moves_on(self, field: Input) -> bool:
+        field.value = field.value.strip()
+        return bool(field.value)  # a badge read or an id typed; an empty Enter waits for one
 
-    @on(Input.Submitted, "#pin")
-    def pin_entered(self) -> None:
+    def submit(self) -> None:
         associate = self.query_one("#associate", Input).value.strip()
         pin = self.query_one("#pin", Input).value
         if not associate:
             self.show("Enter your associate id first.")
-            self.query_one("#associate", Input).focus()
+            focus_now(self.query_one("#associate", Input))
             return
         self.sign_in(associate, pin)
 
@@ -82,7 +81,7 @@ class LoginScreen(Screen):
             answer = await self.client.login(associate, pin)
         except (EdgeUnreachable, EdgeError) as e:
             self.query_one("#pin", Input).value = ""
-            self.query_one("#pin", Input).focus()
+            focus_now(self.query_one("#pin", Input))
             self.show(str(e))
             return
         self.dismiss(answer["associate"])

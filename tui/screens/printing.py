@@ -9,12 +9,15 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
+from tui.fields import focus_now
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
 
 
-class _PrintScreen(SaysMessages, Screen):
+class _PrintScreen(ShowsFailures, SaysMessages, Screen):
     """Reprint and printers: a title, a table, the message line (styled in store.tcss)."""
 
     def __init__(self, client: EdgeClient):
@@ -26,7 +29,9 @@ class _PrintScreen(SaysMessages, Screen):
 
 
 class ReprintScreen(_PrintScreen):
-    BINDINGS = [Binding("f10", "reprint", "Print again", priority=True), Binding("escape", "leave", "Back")]
+    BINDINGS = [Binding("f10", "reprint", "Print again", priority=True), Binding("escape", "leave", "Back"),
+                # The scan field keeps the focus; the arrows choose the job F10 prints.
+                Binding("up", "choose(-1)", "Up", show=False), Binding("down", "choose(1)", "Down", show=False)]
 
     def __init__(self, client: EdgeClient):
         super().__init__(client)
@@ -44,7 +49,7 @@ class ReprintScreen(_PrintScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Number", "What", "Printer", "State", "When")
-        self.query_one("#ref", ScanInput).focus()
+        focus_now(self.query_one("#ref", ScanInput))
         self.find(None)
 
     @on(ScanInput.Scanned, "#ref")
@@ -65,13 +70,19 @@ class ReprintScreen(_PrintScreen):
         table.clear()
         for job in jobs:
             state = job["status"] + (f" ({job['last_error']})" if job.get("last_error") else "")
-            table.add_row(job["ref"], job["kind"], job["printer"], state,
+            table.add_row(job["ref"], job["kind"], job["printer"], shorten(state, 30),
                           describe_age(job.get("created_at")) + " ago", key=job["id"])
         if jobs:
-            table.focus()
-            self.say("↑↓ choose, F10 prints it again.")
+            self.say("↑↓ choose, F10 prints it again; or scan another number.")
         else:
+            if ref:
+                self.app.bell()
             self.say(f"Nothing printed under {ref!r} yet." if ref else "Nothing printed yet.", error=bool(ref))
+
+    def action_choose(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if self.jobs:
+            table.move_cursor(row=max(0, min((table.cursor_row or 0) + step, len(self.jobs) - 1)))
 
     def action_reprint(self) -> None:
         table = self.query_one(DataTable)
@@ -134,7 +145,7 @@ class PrintersScreen(_PrintScreen):
             if p.get("failing_since"):
                 state += f" for {describe_age(p['failing_since'])}"
             table.add_row(p["name"], p.get("kind") or "", p.get("target") or "", state, str(p.get("queued", 0)),
-                          p.get("last_error") or "", key=p["name"])
+                          shorten(p.get("last_error") or "", 30), key=p["name"])
         if row is not None and printers:
             table.move_cursor(row=min(row, len(printers) - 1))
         if not printers:

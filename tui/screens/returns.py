@@ -10,8 +10,11 @@ from textual.widgets import DataTable, Footer, Static
 from tui import money
 from tui.approval import NotApproved, PendingRequest, send_with_manager
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
+from tui.fields import focus_now
 from tui.modals.form import FormDialog, FormField
 from tui.order_token import peek
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -37,7 +40,15 @@ def line_form(line: dict) -> FormDialog:
         FormField("condition", "Condition: r restock · d damaged · w write off", value="r")], build)
 
 
-class ReturnsScreen(SaysMessages, Screen):
+def refund_of(lines: list[dict]) -> int | None:
+    """What the chosen lines refund at the price paid; None when a price is not known here (the agent works it out)."""
+    chosen = [line for line in lines if line["chosen"]]
+    if any(line["price"] is None for line in chosen):
+        return None
+    return sum(line["chosen"]["qty"] * line["price"] for line in chosen)
+
+
+class ReturnsScreen(ShowsFailures, SaysMessages, Screen):
     BINDINGS = [
         Binding("f4", "choose_line", "Return line", tooltip="Return the chosen line: quantity, reason, condition"),
         Binding("f7", "no_receipt", "No receipt"),
@@ -67,28 +78,30 @@ class ReturnsScreen(SaysMessages, Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("SKU", "Item", "Can return", "Return", "Reason", "Condition")
-        self.query_one("#scan", ScanInput).focus()
+        focus_now(self.query_one("#scan", ScanInput))
 
     def redraw(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for line in self.lines:
             chosen = line["chosen"] or {}
-            table.add_row(line["sku"], line["name"], str(line["sold"]) if not self.no_receipt else "—",
-                          str(chosen.get("qty", "")), chosen.get("reason", ""), chosen.get("disposition", ""),
+            table.add_row(line["sku"], shorten(line["name"], 24), str(line["sold"]) if not self.no_receipt else "—",
+                          str(chosen.get("qty", "")), shorten(chosen.get("reason", ""), 16), chosen.get("disposition", ""),
                           key=line["sku"])
         chosen = [line for line in self.lines if line["chosen"]]
-        refund = sum(line["chosen"]["qty"] * line["price"] for line in chosen)
-        target = "store credit" if self.store_credit else "the original payment"
+        refund = refund_of(self.lines)
+        target = "store credit" if self.store_credit else "cash" if self.no_receipt else "the original payment"
         if self.receipt and "order_id" in self.receipt:
             where = f"online order {self.receipt['order_id']}"
         elif self.receipt:
             where = f"receipt {self.receipt['receipt_number']}"
         else:
             where = "no receipt (manager needed)"
+        units = sum(line["chosen"]["qty"] for line in chosen)
+        amount = "the store agent works out the refund" if refund is None else \
+            f"refund [b]{money.show(refund)}[/b] to {target}"
         self.query_one("#summary", Static).update(
-            f"{where} · {len(chosen)} line(s) chosen · about {money.show(refund)} back to {target}"
-            if self.lines else "")
+            f"{where} · {units} unit{'s' if units != 1 else ''} · {amount}" if self.lines else "")
 
     @on(ScanInput.Scanned, "#scan")
     def scanned(self, event: ScanInput.Scanned) -> None:
@@ -99,7 +112,7 @@ class ReturnsScreen(SaysMessages, Screen):
         if claims is not None:
             self.load_order(code, claims)
         elif self.no_receipt:
-            self.add_item(code)
+            self.add_item(code, event.qty)
         else:
             self.load_receipt(code)
 
@@ -107,7 +120,7 @@ class ReturnsScreen(SaysMessages, Screen):
         """An online order's receipt token (its QR): the lines as the token states them; the agent checks it."""
         self.receipt = {"order_id": claims["order_id"], "receipt_token": token}
         self.no_receipt, self._pending = False, None
-        self.lines = [{"sku": line["sku"], "name": line["sku"], "sold": line["qty"], "price": line.get("unit_price", 0),
+        self.lines = [{"sku": line["sku"], "name": line["sku"], "sold": line["qty"], "price": line.get("unit_price"),
                        "chosen": None} for line in claims["lines"]]
         self.redraw()
         self.query_one(DataTable).focus()
@@ -118,6 +131,7 @@ class ReturnsScreen(SaysMessages, Screen):
         try:
             receipt = await self.client.sale(number)
         except (EdgeUnreachable, EdgeError) as e:
+            self.app.bell()
             self.say(str(e), error=True)
             return
         self.receipt, self._pending = receipt, None
@@ -131,24 +145,31 @@ class ReturnsScreen(SaysMessages, Screen):
         self.say(where + "Pick a line with ↑↓ and press F4 to return it; F10 refunds.")
 
     @work(exit_on_error=False, group="load")
-    async def add_item(self, code: str) -> None:
+    async def add_item(self, code: str, qty: int = 1) -> None:
         try:
             product = await self.client.find_product(code)
         except (EdgeUnreachable, EdgeError) as e:
             self.say(str(e), error=True)
             return
         if product is None:
+            self.app.bell()
             self.say(f"No product has the barcode or SKU {code!r}.", error=True)
             return
-        self.lines.append({"sku": product["sku"], "name": product["name"], "sold": 9999, "price": product["price"],
-                           "chosen": {"qty": 1, "reason": "no receipt", "disposition": "restock"}})
+        # The same item scanned again is one more unit on its line: the screen shows what will be refunded.
+        same = next((line for line in self.lines if line["sku"] == product["sku"]), None)
+        if same is None:
+            self.lines.append({"sku": product["sku"], "name": product["name"], "sold": 9999, "price": product["price"],
+                               "chosen": {"qty": qty, "reason": "no receipt", "disposition": "restock"}})
+        else:
+            same["chosen"]["qty"] += qty
         self._pending = None
         self.redraw()
+        self.say(f"{product['name']} × {(same or self.lines[-1])['chosen']['qty']}")
 
     def action_no_receipt(self) -> None:
         self.no_receipt, self.receipt, self.lines, self._pending = True, None, [], None
         self.query_one("#scan", ScanInput).placeholder = "scan the returned items"
-        self.query_one("#scan", ScanInput).focus()
+        focus_now(self.query_one("#scan", ScanInput))
         self.redraw()
         self.say("No receipt: scan each item; a manager approves the refund.")
 
@@ -185,6 +206,9 @@ class ReturnsScreen(SaysMessages, Screen):
                 body.update(order_id=self.receipt["order_id"], receipt_token=self.receipt["receipt_token"])
             elif self.receipt:
                 body["receipt_number"] = self.receipt["receipt_number"]
+            refund = refund_of(self.lines)
+            if refund is not None:  # the amount on the screen is the amount refunded, or nothing is
+                body["confirmed_refund"] = refund
             self._pending = PendingRequest(body)
         await self.send()
 
@@ -207,7 +231,7 @@ class ReturnsScreen(SaysMessages, Screen):
                             for r in answer.get("refunds", []))
         self.receipt, self.lines, self._pending, self.no_receipt = None, [], None, False
         self.redraw()
-        self.query_one("#scan", ScanInput).focus()
+        focus_now(self.query_one("#scan", ScanInput))
         self.say(f"Return {answer['return_number']} recorded. Refund: {refunds or 'nothing'}.")
 
     def action_leave(self) -> None:

@@ -12,7 +12,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.age import describe_age
 from tui.client import EdgeClient, EdgeError, EdgeUnreachable
+from tui.failures import ShowsFailures
+from tui.fields import focus_now
 from tui.modals.form import FormDialog, FormField
+from tui.text import shorten
 from tui.widgets.message_line import MessageLine, SaysMessages
 from tui.widgets.scan_input import ScanInput
 from tui.widgets.status_bar import StatusBar
@@ -65,12 +68,15 @@ def count_form(sku: str) -> FormDialog:
 FORMS = {"receive": receive_form, "adjust": adjust_form, "count": count_form}
 
 
-class StockScreen(SaysMessages, Screen):
+class StockScreen(ShowsFailures, SaysMessages, Screen):
     BINDINGS = [
         Binding("f3", "change('receive')", "Receive"),
         Binding("f4", "change('adjust')", "Adjust"),
         Binding("f6", "change('count')", "Count"),
         Binding("ctrl+r", "retry", "Retry", show=False),
+        # The scan field keeps the focus; the arrows choose among several matches, Enter takes the chosen one.
+        Binding("up", "choose_match(-1)", "Match up", show=False),
+        Binding("down", "choose_match(1)", "Match down", show=False),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -78,6 +84,7 @@ class StockScreen(SaysMessages, Screen):
         super().__init__()
         self.client = client
         self.sku: str | None = None
+        self._matched: str | None = None  # the text whose matches are listed
         self._pending: tuple[str, dict, str] | None = None  # action, body, Idempotency-Key
 
     def compose(self) -> ComposeResult:
@@ -95,12 +102,25 @@ class StockScreen(SaysMessages, Screen):
         self.query_one("#matches", DataTable).add_columns("SKU", "Name", "Barcode")
         self.query_one("#matches", DataTable).display = False
         self.query_one("#ledger", DataTable).add_columns("When", "Why", "On hand", "Reserved", "Damaged", "Who")
-        self.query_one("#lookup", ScanInput).focus()
+        focus_now(self.query_one("#lookup", ScanInput))
 
     @on(ScanInput.Scanned, "#lookup")
     def looked_up(self, event: ScanInput.Scanned) -> None:
-        if event.code:
+        matches = self.query_one("#matches", DataTable)
+        if matches.display and matches.row_count and event.code == self._matched:
+            self.pick(matches)  # Enter again on the same text: the match chosen with the arrows
+        elif event.code:
             self.search(event.code)
+
+    def action_choose_match(self, step: int) -> None:
+        matches = self.query_one("#matches", DataTable)
+        if matches.display and matches.row_count:
+            matches.move_cursor(row=max(0, min((matches.cursor_row or 0) + step, matches.row_count - 1)))
+
+    def pick(self, matches: DataTable) -> None:
+        row_key = matches.coordinate_to_cell_key(matches.cursor_coordinate).row_key
+        matches.display, self._matched = False, None
+        self.show_worker(row_key.value)
 
     @work(exit_on_error=False, exclusive=True, group="lookup")
     async def search(self, code: str) -> None:
@@ -112,24 +132,24 @@ class StockScreen(SaysMessages, Screen):
         exact = [p for p in items if code in (p["sku"], p.get("gtin"))]
         matches = self.query_one("#matches", DataTable)
         matches.clear()
+        self._matched = None
         if exact or len(items) == 1:
             matches.display = False
             await self.show((exact or items)[0]["sku"])
         elif not items:
             matches.display = False
+            self.app.bell()
             self.say(f"Nothing in this store's catalog matches {code!r}.", error=True)
         else:
             for item in items:
                 matches.add_row(item["sku"], item["name"], item.get("gtin") or "", key=item["sku"])
-            matches.display = True
-            matches.focus()
-            self.say(f"{len(items)} products match: pick one with ↑↓ and Enter.")
+            matches.display, self._matched = True, code
+            self.say(f"{len(items)} products match: pick one with ↑↓ and Enter, or scan.")
 
     @on(DataTable.RowSelected, "#matches")
-    async def picked(self, event: DataTable.RowSelected) -> None:
-        event.data_table.display = False
-        self.query_one("#lookup", ScanInput).focus()
-        self.show_worker(event.row_key.value)
+    def picked(self, event: DataTable.RowSelected) -> None:
+        self.pick(event.data_table)
+        focus_now(self.query_one("#lookup", ScanInput))
 
     @work(exit_on_error=False, exclusive=True, group="lookup")
     async def show_worker(self, sku: str) -> None:
@@ -151,9 +171,10 @@ class StockScreen(SaysMessages, Screen):
         table = self.query_one("#ledger", DataTable)
         table.clear()
         for row in ledger:
-            table.add_row(describe_age(row.get("at")) + " ago", f"{row.get('reason', '')} {row.get('reference') or ''}",
+            table.add_row(describe_age(row.get("at")) + " ago",
+                          shorten(f"{row.get('reason', '')} {row.get('reference') or ''}", 24),
                           _delta(row.get("on_hand_delta")), _delta(row.get("reserved_delta")),
-                          _delta(row.get("damaged_delta")), row.get("actor", ""))
+                          _delta(row.get("damaged_delta")), shorten(row.get("actor", ""), 12))
         self.say("F3 receive · F4 adjust · F6 count")
 
     async def network_line(self, sku: str) -> str:

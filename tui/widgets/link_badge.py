@@ -7,7 +7,7 @@ ONLINE, OFFLINE, UNREACHABLE, UNKNOWN = "online", "offline", "unreachable", "unk
 
 _LABELS = {
     ONLINE: " ● ONLINE ",
-    OFFLINE: " ● OFFLINE — selling locally, sync later ",
+    OFFLINE: " ● OFFLINE · selling on ",
     UNREACHABLE: " ▲ STORE AGENT UNREACHABLE ",
     UNKNOWN: " … CONNECTING ",
 }
@@ -15,7 +15,7 @@ _LABELS = {
 
 class LinkBadge(Static):
     DEFAULT_CSS = """
-    LinkBadge { width: auto; text-style: bold; padding: 0 1; }
+    LinkBadge { width: auto; text-style: bold; padding: 0 1; text-wrap: nowrap; }
     LinkBadge.online { background: $success; color: $text; }
     LinkBadge.offline { background: $warning; color: $text; }
     LinkBadge.unreachable { background: $error; color: $text; }

@@ -22,8 +22,8 @@ class ScanInput(Input):
     """Posts `ScanInput.Scanned(qty, code)` on Enter instead of `Input.Submitted`.
 
     With `clear=True` the field empties at once, ready for the next scan; a search field keeps its text
-    (`clear=False`) so the associate sees what was looked up. An empty Enter posts an empty code: a screen
-    may read it as "show the latest".
+    (`clear=False`) so the associate sees what was looked up, selected, so the next scan replaces it. An empty Enter
+    posts an empty code: a screen may read it as "show the latest".
     """
 
     class Scanned(Message):
@@ -43,4 +43,6 @@ class ScanInput(Input):
         qty, code = parse_scan(self.value)
         if self.clear_on_scan:
             self.value = ""
+        else:
+            self.select_all()
         self.post_message(self.Scanned(self, qty, code))

@@ -16,11 +16,13 @@ def backlog_text(sync: dict | None) -> str:
 
 
 class StatusBar(Horizontal):
+    # At 80 columns the store, the backlog and the link badge keep their full width; who is signed in shortens
+    # with an ellipsis. The backlog's colour is the theme's warning text, readable on the panel in both themes.
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; }
-    StatusBar #store { width: 1fr; text-style: bold; padding: 0 1; }
-    StatusBar #who { width: auto; padding: 0 1; color: $text-muted; }
-    StatusBar #backlog { width: auto; padding: 0 1; color: $warning; }
+    StatusBar #store { width: auto; text-style: bold; padding: 0 1; text-wrap: nowrap; }
+    StatusBar #who { width: 1fr; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar #backlog { width: auto; padding: 0 1; color: $text-warning; text-style: bold; text-wrap: nowrap; }
     """
 
     def compose(self) -> ComposeResult:
@@ -35,14 +37,18 @@ class StatusBar(Horizontal):
         self.watch(self.app, "sync", self._sync, init=True)
         self.watch(self.app, "store_label", self._store, init=True)
         associate = getattr(self.app, "associate", None)
-        if associate:
-            self.query_one("#who", Static).update(f"{associate['name']} ({associate['role']})")
+        for who in self.query("#who").results(Static) if associate else []:
+            who.update(f"{associate['name']} ({associate['role']})")
 
+    # The app's state may change while this bar is being put up or taken down: then there is nothing to update.
     def _link(self, state: str) -> None:
-        self.query_one(LinkBadge).state = state
+        for badge in self.query(LinkBadge):
+            badge.state = state
 
     def _sync(self, sync: dict | None) -> None:
-        self.query_one("#backlog", Static).update(backlog_text(sync))
+        for backlog in self.query("#backlog").results(Static):
+            backlog.update(backlog_text(sync))
 
     def _store(self, label: str) -> None:
-        self.query_one("#store", Static).update(label)
+        for store in self.query("#store").results(Static):
+            store.update(label)

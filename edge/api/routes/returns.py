@@ -18,7 +18,7 @@ from edge.services.order_tokens import offline_order
 from edge.services.returns import KeptElsewhere, OrderedLine, ReturnIn, ReturnLineIn
 from edge.sync.other_receipts import CentralReceipt
 from shared.contract.errors import CentralUnreachable
-from shared.contract.models import Disposition, PositiveQty, Strict
+from shared.contract.models import Disposition, Minor, PositiveQty, Strict
 
 router = APIRouter(tags=["returns"])
 
@@ -52,6 +52,10 @@ class ReturnBody(Strict):
     refund_to: Literal["original", "store_credit"] = Field(
         default="original", description="original: the sale's tenders (an online order: its online payment)")
     manager: ManagerApproval | None = None
+    confirmed_refund: Minor | None = Field(default=None, description="The refund in minor units the associate saw "
+                                                                     "and confirmed; the return is refused (409 "
+                                                                     "refund_mismatch, nothing recorded) when it "
+                                                                     "would pay another amount")
 
     @model_validator(mode="after")
     def _one_original(self) -> "ReturnBody":
@@ -65,6 +69,7 @@ class ReturnBody(Strict):
                         503: {"description": "central_unreachable: an online order while head office is away, "
                                               "and no receipt token; another store's receipt while head office "
                                               "is away"},
+                        409: {"description": "refund_mismatch: not the refund the associate confirmed"},
                         422: {"description": "return_exceeds_sold, invalid_receipt_token, validation_error, "
                                              "idempotency_mismatch, currency_mismatch"}})
 async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
@@ -72,7 +77,8 @@ async def post_return(body: ReturnBody, edge: EdgeDep, associate: AssociateDep,
     ret = ReturnIn(receipt_number=body.receipt_number, refund_to=body.refund_to, manager=body.manager,
                    lines=[ReturnLineIn(line.sku or line.barcode, line.qty, line.reason, line.disposition)
                           for line in body.lines],
-                   request=body.model_dump(mode="json"), order_id=body.order_id)
+                   request=body.model_dump(mode="json"), order_id=body.order_id,
+                   confirmed_refund=body.confirmed_refund)
     if body.order_id is not None:
         # A retry answers what was recorded, even if head office cannot be asked any more.
         replayed = await asyncio.to_thread(edge.returns.replay, key, ret.request)

@@ -74,6 +74,26 @@ class TestReturnsWithoutAReceipt:
         assert answer.json()["refunds"] == [{"tender": "store_credit", "amount": 1990, "reference": "S001-C000001"}]
         assert answer.json()["approved_by"] == "M1"
 
+    def test_the_refund_is_the_amount_the_associate_confirmed_or_nothing_happens(self, signed_in):
+        line = {"sku": "MUG-01", "qty": 3, "reason": "no receipt", "disposition": "restock"}
+        before = levels(signed_in)
+        body = assert_problem(give_back(signed_in, lines=[line], manager=MANAGER, confirmed_refund=890), 409,
+                              "refund_mismatch")
+        assert (body["refund_total"], body["confirmed_refund"]) == (2670, 890) and "26.70" in body["detail"]
+        assert levels(signed_in) == before
+        with signed_in.app.state.edge.db.read() as conn:
+            assert conn.execute("SELECT count(*) FROM outbox WHERE type = 'return.recorded'").fetchone()[0] == 0
+        answer = give_back(signed_in, lines=[line], manager=MANAGER, confirmed_refund=2670)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["refunds"] == [{"tender": "cash", "amount": 2670}]
+
+    def test_a_confirmed_refund_is_checked_on_a_receipt_return_too(self, signed_in):
+        receipt = sell(signed_in, [{"sku": "MUG-01", "qty": 2}], [{"type": "cash", "amount": 1780}])
+        line = {"sku": "MUG-01", "qty": 2, "reason": "unwanted", "disposition": "restock"}
+        assert_problem(give_back(signed_in, receipt_number=receipt, lines=[line], confirmed_refund=890), 409,
+                       "refund_mismatch")
+        assert signed_in.get(f"/v1/sales/{receipt}").json()["lines"][0]["returned"] == 0
+
 
 class TestReturnsOfAnOnlineOrderWithoutHeadOffice:
     LINES = [{"sku": "MUG-01", "qty": 1, "reason": "unwanted", "disposition": "restock"}]
