@@ -20,6 +20,7 @@ from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
 from central.services.returns import apply_return
 from central.services.shipments import Shipments
+from central.services.supply import Supply
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
@@ -75,6 +76,7 @@ class CentralService:
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
+        self.supply = Supply(self.db, self.orders, self.waiting, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)

@@ -21,6 +21,7 @@ from central.api.routes import (
     routing,
     shipments,
     stores,
+    supply,
     tokens,
     webhooks,
 )
@@ -62,6 +63,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         receipts,
         credit_notes,
         routing,
+        supply,
         tokens,
         keys,
         webhooks,

@@ -25,6 +25,7 @@ from central.domain.routing import RouteRequest, RoutingPlan, route
 from central.settings import CentralSettings
 from central.store import commands, signing_keys
 from central.store import orders as order_store
+from central.store import supply as supply_store
 from central.store.nodes import get_node
 from central.store.routing_inputs import node_options
 from shared.contract import pickup_codes as pickup
@@ -214,6 +215,11 @@ class Orders:
                    for shipment in plan.shipments]
         order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
                                 decision=decision, allocations=created, why=plan.explanation.get("why"))
+        if plan.unfilled and policy.allow_backorders and order["cancel_requested_at"] is None:
+            claims = supply_store.claim_inbound(conn, order_id, json.loads(order["delivery"]),
+                                                order_store.unfilled_lines(conn, order_id), now)
+            if claims:
+                order_store.add_history(conn, order_id, "supply_claimed", ROUTER, now, lines=claims)
         order_store.refresh_status(conn, order_id, ROUTER, now,
                                    reason=plan.explanation.get("why") if plan.unfilled else None,
                                    held=plan.outcome == "held")

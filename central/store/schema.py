@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from central.store import parking, shipments
+from central.store import parking, shipments, supply
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -398,6 +398,7 @@ MIGRATIONS = [
     ORDER_CHANGES,
     parking.MIGRATION,
     AUDIT_INDEXES,
+    supply.MIGRATION,
 ]
 
 

@@ -1,0 +1,151 @@
+"""Inbound supply through head office's API: purchase orders as future availability beside ATP, backorders that
+claim their units and wait in awaiting_stock, and receipts that allocate those units to them first."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from central.settings import CentralSettings
+from shared.runtime.clock import to_text
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    running_central,
+)
+from tests.integration.central.test_orders_api import feed, order
+from tests.integration.central.test_orders_flow import order_of
+
+SOON = to_text(datetime.now(timezone.utc) + timedelta(days=3))
+LATER = to_text(datetime.now(timezone.utc) + timedelta(days=9))
+
+
+@pytest.fixture
+async def central(tmp_path):
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+    async with running_central(settings, with_nats=False) as running:
+        for sku in ("TEE", "HAT"):
+            assert (await running.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code == 201
+        await feed(running, "DC1", 51.45, -0.3, {"TEE": 10})
+        yield running
+
+
+async def allow_backorders(central, allowed=True) -> None:
+    policy = (await central.client.get("/v1/routing/policy")).json()
+    assert (await central.client.put("/v1/routing/policy", json={**policy, "allow_backorders": allowed})
+            ).status_code == 200
+
+
+async def purchase_order(central, lines, node_id="DC1", expected_at=SOON, **extra) -> dict:
+    response = await central.client.post("/v1/supply/purchase-orders", json={
+        "node_id": node_id, "expected_at": expected_at,
+        "lines": [{"sku": s, "qty": q} for s, q in lines.items()], **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def receive(central, supply_id, lines, key=None):
+    return await central.client.post(f"/v1/supply/purchase-orders/{supply_id}/receipts",
+                                     headers={"Idempotency-Key": key} if key else {},
+                                     json={"lines": [{"sku": s, "qty": q} for s, q in lines.items()]})
+
+
+class TestInboundSupply:
+    async def test_shows_beside_atp_and_never_in_it(self, central):
+        po = await purchase_order(central, {"HAT": 5, "TEE": 3}, reference="ERP-77")
+        assert po["status"] == "open" and po["reference"] == "ERP-77"
+        atp = (await central.client.get("/v1/atp/HAT")).json()
+        assert atp["network"]["atp"] == 0
+        assert atp["inbound"] == {"qty": 5, "unclaimed": 5, "lines": [
+            {"supply_id": po["id"], "node_id": "DC1", "expected_at": po["expected_at"], "qty": 5, "claimed": 0}]}
+        tee = (await central.client.get("/v1/atp/TEE")).json()
+        assert tee["network"]["atp"] == 10 and tee["inbound"]["qty"] == 3
+
+    async def test_a_partial_receipt_leaves_the_rest_inbound_and_a_full_one_closes_it(self, central):
+        po = await purchase_order(central, {"HAT": 5})
+        first = await receive(central, po["id"], {"HAT": 2})
+        assert first.status_code == 200
+        assert first.json()["lines"][0] | {} == {"sku": "HAT", "qty": 5, "received": 2, "outstanding": 3,
+                                                 "claimed": 0}
+        assert (await central.client.get("/v1/atp/HAT")).json()["inbound"]["qty"] == 3
+        assert (await receive(central, po["id"], {"HAT": 3})).json()["status"] == "received"
+        assert (await central.client.get("/v1/atp/HAT")).json()["inbound"]["qty"] == 0
+        again = await receive(central, po["id"], {"HAT": 1})
+        assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+
+    async def test_bad_requests_are_refused_and_change_nothing(self, central):
+        unknown_node = await central.client.post("/v1/supply/purchase-orders", json={
+            "node_id": "NOPE", "expected_at": SOON, "lines": [{"sku": "HAT", "qty": 1}]})
+        unknown_sku = await central.client.post("/v1/supply/purchase-orders", json={
+            "node_id": "DC1", "expected_at": SOON, "lines": [{"sku": "NOPE", "qty": 1}]})
+        naive_date = await central.client.post("/v1/supply/purchase-orders", json={
+            "node_id": "DC1", "expected_at": "2026-12-01T10:00:00", "lines": [{"sku": "HAT", "qty": 1}]})
+        assert [r.status_code for r in (unknown_node, unknown_sku, naive_date)] == [422, 404, 422]
+        assert (await central.client.get("/v1/supply/purchase-orders")).json() == {"items": [], "next_cursor": None}
+        po = await purchase_order(central, {"HAT": 5})
+        wrong_sku = await receive(central, po["id"], {"TEE": 1})
+        assert wrong_sku.status_code == 422 and "no line for TEE" in wrong_sku.json()["detail"]
+        assert (await central.client.get(f"/v1/supply/purchase-orders/{po['id']}")).json()["lines"][0][
+            "received"] == 0
+        assert (await central.client.get("/v1/supply/purchase-orders/PO-none")).status_code == 404
+
+
+class TestBackorders:
+    async def test_without_the_policy_an_order_waits_backordered_and_claims_nothing(self, central):
+        po = await purchase_order(central, {"HAT": 5})
+        placed = (await central.client.post("/v1/orders", json=order({"HAT": 2}))).json()
+        assert placed["status"] == "backordered" and placed["awaiting_supply"] == []
+        assert (await central.client.get(f"/v1/supply/purchase-orders/{po['id']}")).json()["lines"][0][
+            "claimed"] == 0
+
+    async def test_claims_the_earliest_inbound_units_and_is_allocated_when_they_are_received(self, central):
+        await allow_backorders(central)
+        late = await purchase_order(central, {"HAT": 5}, expected_at=LATER)
+        early = await purchase_order(central, {"HAT": 2}, expected_at=SOON)
+        placed = (await central.client.post("/v1/orders", json=order({"HAT": 3}))).json()
+        assert placed["status"] == "awaiting_stock"
+        assert [(c["supply_id"], c["qty"]) for c in placed["awaiting_supply"]] == [(early["id"], 2), (late["id"], 1)]
+        inbound = (await central.client.get("/v1/atp/HAT")).json()["inbound"]
+        assert inbound["qty"] == 7 and inbound["unclaimed"] == 4
+
+        received = (await receive(central, early["id"], {"HAT": 2})).json()
+        assert received["orders_allocated"] == [placed["id"]]
+        body = await order_of(central, placed["id"])
+        assert body["status"] == "in_fulfilment"  # a warehouse accepts at once; one unit still awaited
+        assert [(a["node_id"], a["lines"]) for a in body["allocations"]] == [("DC1", [{"sku": "HAT", "qty": 2}])]
+        assert body["awaiting_supply"] == [{"supply_id": late["id"], "node_id": "DC1", "sku": "HAT", "qty": 1,
+                                            "expected_at": late["expected_at"]}]
+        assert (await receive(central, late["id"], {"HAT": 1})).json()["orders_allocated"] == [placed["id"]]
+        body = await order_of(central, placed["id"])
+        assert body["status"] == "in_fulfilment" and body["awaiting_supply"] == []
+        assert [h["kind"] for h in body["history"]].count("supply_claimed") == 1
+
+    async def test_the_oldest_claim_is_served_first_and_no_unit_is_promised_twice(self, central):
+        await allow_backorders(central)
+        po = await purchase_order(central, {"HAT": 3})
+        first = (await central.client.post("/v1/orders", json=order({"HAT": 2}))).json()
+        second = (await central.client.post("/v1/orders", json=order({"HAT": 2}))).json()
+        assert first["status"] == "awaiting_stock" and second["status"] == "awaiting_stock"
+        assert [c["qty"] for c in second["awaiting_supply"]] == [1]  # only one unit was left to claim
+        third = (await central.client.post("/v1/orders", json=order({"HAT": 1}))).json()
+        assert third["status"] == "backordered" and third["awaiting_supply"] == []
+        received = (await receive(central, po["id"], {"HAT": 2}, key="rcv-1")).json()
+        assert received["orders_allocated"] == [first["id"]]
+        replay = await receive(central, po["id"], {"HAT": 2}, key="rcv-1")
+        assert replay.json() == received  # the same receipt again is not received twice
+        assert (await order_of(central, first["id"]))["status"] == "in_fulfilment"
+        assert (await order_of(central, second["id"]))["status"] == "awaiting_stock"
+
+    async def test_cancelling_the_order_or_the_purchase_order_releases_the_claims(self, central):
+        await allow_backorders(central)
+        po = await purchase_order(central, {"HAT": 4})
+        kept = (await central.client.post("/v1/orders", json=order({"HAT": 1}))).json()
+        dropped = (await central.client.post("/v1/orders", json=order({"HAT": 2}))).json()
+        assert (await central.client.post(f"/v1/orders/{dropped['id']}/cancel", json={"reason": "customer"})
+                ).status_code == 200
+        assert (await central.client.get("/v1/atp/HAT")).json()["inbound"]["unclaimed"] == 3
+        other = await purchase_order(central, {"HAT": 1}, expected_at=LATER)
+        cancelled = (await central.client.post(f"/v1/supply/purchase-orders/{po['id']}/cancel")).json()
+        assert cancelled["status"] == "cancelled" and cancelled["lines"][0]["outstanding"] == 0
+        body = await order_of(central, kept["id"])  # it moves to the other purchase order
+        assert body["status"] == "awaiting_stock" and body["awaiting_supply"][0]["supply_id"] == other["id"]
+        assert "supply_released" in [h["kind"] for h in body["history"]]
