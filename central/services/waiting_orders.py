@@ -72,12 +72,22 @@ class WaitingOrders:
     def serve_supply(self, conn, supply_id: str, node_id: str, sku: str, arrived: int, now: datetime,
                      source: str) -> list[str]:
         """Inside the caller's transaction: `arrived` units of a purchase order line go to the orders whose
-        claims wait for them, oldest claim first, as allocations at the node; returns those orders."""
+        claims wait for them, oldest claim first, as allocations at the node; returns those orders.
+
+        Units of a product not released yet serve no claim: the preorders holding them let them go and are routed
+        by the passes from the release on, oldest first (nothing else can take the product before then)."""
         policy = self._orders.policy()
+        release = supply_store.unreleased(conn, [sku], now).get(sku)
         served: dict[str, int] = {}
         for claim, qty in serve_claims(supply_store.claims_on(conn, supply_id, sku), arrived):
             supply_store.take_from_claim(conn, claim.claim_id, qty)
-            served[claim.order_id] = served.get(claim.order_id, 0) + qty
+            if release:
+                order_store.add_history(conn, claim.order_id, "supply_released", source, now,
+                                        lines=[{"sku": sku, "qty": qty, "supply_id": supply_id}],
+                                        reason=f"arrived at {node_id}; routed once {sku} is released on {release}")
+                order_store.refresh_status(conn, claim.order_id, source, now)
+            else:
+                served[claim.order_id] = served.get(claim.order_id, 0) + qty
         for order_id, qty in served.items():
             order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
             allocation = self._orders.allocate(conn, order, node_id, [(sku, qty)], policy, now)

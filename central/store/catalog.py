@@ -12,6 +12,7 @@ def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> b
     """Insert or replace a product, marked unpublished; True when it is new."""
     existed = conn.execute("SELECT 1 FROM products WHERE sku=?", (product.sku,)).fetchone() is not None
     tables(conn)["products"].upsert({**product.model_dump(), "active": int(product.active),
+                                     "release_at": to_text(product.release_at) if product.release_at else None,
                                      "updated_at": to_text(now), "published_at": None}, pk="sku")
     return not existed
 
@@ -40,4 +41,4 @@ def list_products(conn: sqlite3.Connection, cursor: str | None, limit: int) -> t
 def product_of(row: sqlite3.Row) -> dict:
     return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"], "price": row["price"],
             "currency": row["currency"], "tax_rate_bp": row["tax_rate_bp"], "active": bool(row["active"]),
-            "updated_at": row["updated_at"], "published_at": row["published_at"]}
+            "release_at": row["release_at"], "updated_at": row["updated_at"], "published_at": row["published_at"]}

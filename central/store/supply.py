@@ -16,6 +16,7 @@ from central.domain.supply import (
 from shared.runtime.clock import from_text, to_text
 
 MIGRATION = """
+ALTER TABLE products ADD COLUMN release_at TEXT;  -- a preorder product: none of it is routed before then
 CREATE TABLE supply_orders (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('purchase_order')),
@@ -170,6 +171,16 @@ def trim_claims(conn: sqlite3.Connection, order_id: str, needed: dict[str, int])
             released.append({"sku": sku, "qty": qty, "supply_id": next(s for s, c in claims if c == claim)})
         kept += min(sum(c.qty for _, c in claims), needed.get(sku, 0))
     return kept, released
+
+
+def unreleased(conn: sqlite3.Connection, skus, now: datetime) -> dict[str, str]:
+    """The SKUs among these whose product is not released yet at `now`, with their release time."""
+    skus = list(skus)
+    if not skus:
+        return {}
+    return {r["sku"]: r["release_at"] for r in conn.execute(
+        f"SELECT sku, release_at FROM products WHERE sku IN ({', '.join('?' * len(skus))}) AND release_at > ?",
+        (*skus, to_text(now)))}
 
 
 def claim_inbound(conn: sqlite3.Connection, order_id: str, delivery: dict, missing: dict[str, int],

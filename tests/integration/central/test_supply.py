@@ -149,3 +149,41 @@ class TestBackorders:
         body = await order_of(central, kept["id"])  # it moves to the other purchase order
         assert body["status"] == "awaiting_stock" and body["awaiting_supply"][0]["supply_id"] == other["id"]
         assert "supply_released" in [h["kind"] for h in body["history"]]
+
+
+class TestPreorders:
+    async def release_later(self, central):
+        body = {**PRODUCT_BODY, "release_at": LATER}
+        assert (await central.client.put("/v1/products/CAP", json=body)).status_code == 201
+
+    async def test_are_refused_unless_the_policy_takes_them(self, central):
+        await self.release_later(central)
+        refused = await central.client.post("/v1/orders", json=order({"CAP": 1}))
+        assert refused.status_code == 422 and refused.json()["code"] == "not_released"
+        assert refused.json()["release_at"] == LATER and "released on" in refused.json()["detail"]
+        assert (await central.client.get("/v1/orders")).json()["items"] == []
+
+    async def test_claim_inbound_supply_and_are_never_routed_before_the_release(self, central):
+        await self.release_later(central)
+        policy = (await central.client.get("/v1/routing/policy")).json()
+        assert (await central.client.put("/v1/routing/policy", json={**policy, "allow_preorders": True})
+                ).status_code == 200
+        await feed(central, "DC1", 51.45, -0.3, {"TEE": 10, "CAP": 5})  # on the shelf, but not released
+        po = await purchase_order(central, {"CAP": 4})
+        placed = (await central.client.post("/v1/orders", json=order({"CAP": 2, "TEE": 1}))).json()
+        assert placed["status"] == "in_fulfilment"  # the tee goes now; the cap waits for its release
+        assert [line["unfilled"] for line in placed["lines"]] == [2, 0]
+        assert [(c["supply_id"], c["sku"], c["qty"]) for c in placed["awaiting_supply"]] == [(po["id"], "CAP", 2)]
+        assert "preorder: CAP is released on" in placed["status_reason"]
+        # The units arrive before the release: they serve no claim, and nothing routes them yet.
+        received = (await receive(central, po["id"], {"CAP": 4})).json()
+        assert received["orders_allocated"] == []
+        assert central.service.waiting.retry(datetime.now(timezone.utc)) == 0
+        body = await order_of(central, placed["id"])
+        assert body["awaiting_supply"] == [] and [line["unfilled"] for line in body["lines"]] == [2, 0]
+        # Head office brings the release forward to now: the waiting-orders pass routes it like any waiting order.
+        released = {**PRODUCT_BODY, "release_at": to_text(datetime.now(timezone.utc) - timedelta(seconds=1))}
+        assert (await central.client.put("/v1/products/CAP", json=released)).status_code == 200
+        central.service.waiting.retry(datetime.now(timezone.utc))  # (or the periodic pass did it already)
+        body = await order_of(central, placed["id"])
+        assert [line["unfilled"] for line in body["lines"]] == [0, 0]
