@@ -13,7 +13,8 @@ from tests.integration.central.conftest import (
     running_central,
 )
 from tests.integration.central.test_orders_api import feed, order
-from tests.integration.central.test_orders_flow import order_of
+from tests.integration.central.test_orders_flow import NEAR, network, order_of
+from tests.waiting import eventually
 
 SOON = to_text(datetime.now(timezone.utc) + timedelta(days=3))
 LATER = to_text(datetime.now(timezone.utc) + timedelta(days=9))
@@ -187,3 +188,30 @@ class TestPreorders:
         central.service.waiting.retry(datetime.now(timezone.utc))  # (or the periodic pass did it already)
         body = await order_of(central, placed["id"])
         assert [line["unfilled"] for line in body["lines"]] == [0, 0]
+
+
+class TestWithAStoreOverNats:
+    async def test_a_pickup_backorder_gets_its_assign_when_the_store_purchase_order_is_received(
+            self, make_settings, nats_up):
+        async with network(make_settings, nats_up, allow_backorders=True) as (central, stores, sku):
+            near = stores[NEAR]
+            pickup = {"type": "pickup", "store_id": NEAR}
+            first = (await central.client.post("/v1/orders", json=order({sku: 5}, pickup))).json()
+            assert first["status"] == "allocated"  # every unit the store has
+            po = await purchase_order(central, {sku: 4}, node_id=NEAR)
+            waiting = (await central.client.post("/v1/orders", json=order({sku: 2}, pickup))).json()
+            assert waiting["status"] == "awaiting_stock"
+            assert waiting["awaiting_supply"][0] | {} == {"supply_id": po["id"], "node_id": NEAR, "sku": sku,
+                                                          "qty": 2, "expected_at": po["expected_at"]}
+            received = (await receive(central, po["id"], {sku: 4})).json()
+            assert received["orders_allocated"] == [waiting["id"]] and received["status"] == "received"
+            assign = await near.next_command(waiting["id"], "fulfilment.assign")
+            assert assign["lines"] == [{"sku": sku, "qty": 2}] and assign["type"] == "pickup"
+            # The store receives the goods itself and accepts: the order goes on like any other.
+            await near.stock(sku, 9)
+            await near.fulfilment("fulfilment.accepted", assign, levels=(9, 2))
+            await eventually(lambda: central.query("SELECT status FROM orders WHERE id=?", waiting["id"])[0][0]
+                             == "in_fulfilment", what="the backorder accepted at the store")
+            atp = (await central.client.get(f"/v1/atp/{sku}")).json()
+            assert atp["inbound"]["qty"] == 0
+            assert {n["node_id"]: n["atp"] for n in atp["nodes"]}[NEAR] == 2  # 9 on hand, 5 + 2 promised
