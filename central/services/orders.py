@@ -222,6 +222,10 @@ class Orders:
                    for shipment in plan.shipments]
         order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
                                 decision=decision, allocations=created, why=plan.explanation.get("why"))
+        dropped = supply_store.drop_unusable_claims(conn, order_id, json.loads(order["delivery"]))
+        if dropped:
+            order_store.add_history(conn, order_id, "supply_released", ROUTER, now, lines=dropped,
+                                    reason="its node can no longer fill the order")
         preorder = supply_store.unreleased(conn, lines, now)
         if plan.unfilled and (policy.allow_backorders or preorder) and order["cancel_requested_at"] is None:
             missing = order_store.unfilled_lines(conn, order_id)

@@ -100,6 +100,10 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     unfilled = sum(missing.values())
     if held is None:
         held = order["status"] == OrderStatus.HELD
+        if order["status"] == OrderStatus.AWAITING_STOCK:  # held by routing before it claimed inbound supply?
+            last = conn.execute("SELECT outcome FROM routing_decisions WHERE order_id=? ORDER BY id DESC LIMIT 1",
+                                (order_id,)).fetchone()
+            held = last is not None and last["outcome"] == "held"
     lines = change_store.line_units(conn, order_id)
     # Claims on inbound supply never outlast what the order still needs (a line cancelled, another node found).
     needs_supply = order["cancel_requested_at"] is None and order["status"] not in CLOSED_ORDERS

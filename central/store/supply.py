@@ -183,16 +183,30 @@ def unreleased(conn: sqlite3.Connection, skus, now: datetime) -> dict[str, str]:
         (*skus, to_text(now)))}
 
 
+def _serving_nodes(conn: sqlite3.Connection, delivery: dict) -> dict[str, bool]:
+    return {row["id"]: node_can_serve(row["type"], json.loads(row["capabilities"]), row["id"], delivery["type"],
+                                      delivery.get("store_id"))
+            for row in conn.execute("SELECT id, type, capabilities FROM nodes")}
+
+
+def drop_unusable_claims(conn: sqlite3.Connection, order_id: str, delivery: dict) -> list[dict]:
+    """Release an order's claims at nodes that can no longer fill it (a pickup moved to another store)."""
+    nodes, dropped = _serving_nodes(conn, delivery), []
+    for r in conn.execute("SELECT c.id, c.supply_id, c.sku, c.qty, s.node_id FROM supply_claims c JOIN supply_orders "
+                          "s ON s.id = c.supply_id WHERE c.order_id=? ORDER BY c.id", (order_id,)).fetchall():
+        if not nodes.get(r["node_id"]):
+            take_from_claim(conn, r["id"], r["qty"])
+            dropped.append({"sku": r["sku"], "qty": r["qty"], "supply_id": r["supply_id"]})
+    return dropped
+
+
 def claim_inbound(conn: sqlite3.Connection, order_id: str, delivery: dict, missing: dict[str, int],
                   now: datetime) -> list[dict]:
     """Claim inbound units for what an order is `missing` beyond what it already claims, at nodes that could
     fill it once the units arrive; returns the claims made."""
     have = {sku: sum(c.qty for _, c in claims) for sku, claims in claimed_by(conn, order_id).items()}
     wanted = {sku: qty - have.get(sku, 0) for sku, qty in missing.items() if qty > have.get(sku, 0)}
-    nodes = {}
-    for row in conn.execute("SELECT id, type, capabilities FROM nodes"):
-        nodes[row["id"]] = node_can_serve(row["type"], json.loads(row["capabilities"]), row["id"],
-                                          delivery["type"], delivery.get("store_id"))
+    nodes = _serving_nodes(conn, delivery)
     usable = [line for line in inbound_lines(conn, list(wanted)) if nodes.get(line.node_id)]
     made = []
     for line, qty in plan_claims(wanted, usable):

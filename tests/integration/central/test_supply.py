@@ -16,6 +16,7 @@ from tests.integration.central.test_orders_api import feed, order
 from tests.integration.central.test_orders_flow import NEAR, network, order_of
 from tests.waiting import eventually
 
+PICKUP = {"type": "pickup", "store_id": "S001"}
 SOON = to_text(datetime.now(timezone.utc) + timedelta(days=3))
 LATER = to_text(datetime.now(timezone.utc) + timedelta(days=9))
 
@@ -150,6 +151,39 @@ class TestBackorders:
         body = await order_of(central, kept["id"])  # it moves to the other purchase order
         assert body["status"] == "awaiting_stock" and body["awaiting_supply"][0]["supply_id"] == other["id"]
         assert "supply_released" in [h["kind"] for h in body["history"]]
+
+
+class TestPickupBackorders:
+    async def stores(self, central):
+        for store_id in ("S001", "S002"):
+            body = {"name": store_id, "address": "1 High Street", "lat": 51.5, "lon": -0.12}
+            assert (await central.client.put(f"/v1/stores/{store_id}", json=body)).status_code == 201
+
+    async def test_claim_only_at_their_pickup_store_and_are_held_again_when_its_supply_is_cancelled(self, central):
+        await self.stores(central)
+        await allow_backorders(central)
+        elsewhere = await purchase_order(central, {"HAT": 5})  # at DC1: no use to a pickup at S001
+        at_store = await purchase_order(central, {"HAT": 5}, node_id="S001", expected_at=LATER)
+        placed = (await central.client.post("/v1/orders", json=order({"HAT": 2}, PICKUP))).json()
+        assert placed["status"] == "awaiting_stock"
+        assert [c["supply_id"] for c in placed["awaiting_supply"]] == [at_store["id"]]
+        assert (await central.client.get(f"/v1/supply/purchase-orders/{elsewhere['id']}")).json()["lines"][0][
+            "claimed"] == 0
+        await central.client.post(f"/v1/supply/purchase-orders/{at_store['id']}/cancel")
+        assert (await order_of(central, placed["id"]))["status"] == "held"
+
+    async def test_moved_to_another_store_give_up_the_old_stores_supply(self, central):
+        await self.stores(central)
+        await allow_backorders(central)
+        old = await purchase_order(central, {"HAT": 5}, node_id="S001")
+        new = await purchase_order(central, {"HAT": 5}, node_id="S002")
+        placed = (await central.client.post("/v1/orders", json=order({"HAT": 2}, PICKUP))).json()
+        moved = await central.client.post(f"/v1/orders/{placed['id']}/move", json={
+            "store_id": "S002", "customer_agreement": {"recorded_by": "HQ-1", "channel": "phone"}})
+        assert moved.status_code == 200, moved.text
+        assert [c["supply_id"] for c in moved.json()["awaiting_supply"]] == [new["id"]]
+        assert (await central.client.get(f"/v1/supply/purchase-orders/{old['id']}")).json()["lines"][0][
+            "claimed"] == 0
 
 
 class TestPreorders:
