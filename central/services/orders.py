@@ -25,6 +25,7 @@ from central.domain.routing import RouteRequest, RoutingPlan, Unfilled, route
 from central.settings import CentralSettings
 from central.store import commands, signing_keys
 from central.store import orders as order_store
+from central.store import shipments as shipment_store
 from central.store import supply as supply_store
 from central.store.nodes import get_node
 from central.store.routing_inputs import node_options
@@ -148,7 +149,8 @@ class Orders:
         return view
 
     def listing(self, filters: dict, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
-        """Newest first; `filters` may name status, store, channel, created_from and created_to."""
+        """Newest first; `filters` may name status, store, channel, email, phone, name (its start), created_from
+        and created_to."""
         with self._db.read() as conn:
             return order_store.list_orders(conn, filters, cursor, limit)
 
@@ -179,6 +181,8 @@ class Orders:
     def _request_cancel(self, conn: sqlite3.Connection, order: sqlite3.Row, reason: str, now: datetime) -> None:
         allocations = order_store.allocations_of(conn, order["id"])
         refusal = cancel_refusal(a["status"] for a in allocations if is_live(a["status"]))
+        if refusal is None and shipment_store.by_allocation(conn, order["id"]):
+            refusal = "part of it has already shipped"  # a warehouse's partial shipment
         if refusal or order["status"] == OrderStatus.COMPLETED:
             raise InvalidTransition(f"Order {order['id']} can no longer be cancelled: {refusal or 'it is completed'}.",
                                     status=order["status"])

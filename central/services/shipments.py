@@ -25,6 +25,7 @@ from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
 log = logging.getLogger(__name__)
+MISSING = ("not_found", "damaged")  # the units are not there to sell: out of the warehouse's ATP until its next feed
 
 
 class Shipments:
@@ -125,6 +126,8 @@ class Shipments:
         else:
             rejected_id = allocation["id"]
             order_store.set_allocation(conn, rejected_id, now, status=AllocationStatus.REJECTED, reason=why)
+        if reason in MISSING:
+            order_store.set_allocation(conn, rejected_id, now, stock_missing=1)
         order_store.add_history(conn, allocation["order_id"], "fulfilment.rejected", source, now,
                                 allocation_id=rejected_id, node_id=node_id, reason=reason, note=note,
                                 lines=[{"sku": s, "qty": q} for s, q in sorted(left.items())],

@@ -25,6 +25,12 @@ CREATE UNIQUE INDEX shipments_by_tracking ON shipments (allocation_id, tracking_
 CREATE INDEX shipments_by_order ON shipments (order_id, shipped_at);
 """
 
+# A warehouse rejected this allocation because its units are not there (not_found, damaged): they stay out of its
+# ATP until a feed newer than the allocation says what it really has.
+STOCK_MISSING = """
+ALTER TABLE allocations ADD COLUMN stock_missing INTEGER NOT NULL DEFAULT 0;
+"""
+
 
 def insert(conn: sqlite3.Connection, shipment_id: str, allocation: sqlite3.Row, lines: dict[str, int], carrier: str,
            tracking_number: str, url: str | None, shipped_at: datetime, source: str, now: datetime) -> None:

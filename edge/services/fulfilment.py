@@ -2,9 +2,12 @@
 transaction with its stock movements, ledger rows, tasks and the DESIGN §6 event."""
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+
+from pydantic import ValidationError
 
 from edge.domain import fulfilment as rules
 from edge.domain import shortfalls
@@ -44,12 +47,19 @@ from shared.contract.models import FulfilmentType, Line, RejectReason
 from shared.runtime.clock import from_text, to_text
 from shared.runtime.sqlite import Database
 
+log = logging.getLogger(__name__)
+
 SYSTEM = "system"
 
 
 def read_policy(conn: sqlite3.Connection) -> CatalogPolicy:
     row = conn.execute("SELECT value FROM catalog_settings WHERE key = 'policy'").fetchone()
-    return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
+    try:
+        return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
+    except ValidationError:
+        # Kept before its values had ranges (a hold of a billion days): the defaults serve until central's next.
+        log.error("the stored policy from head office is out of range; the defaults apply until the next one")
+        return CatalogPolicy()
 
 
 def fulfilment_view(row: sqlite3.Row) -> dict:
@@ -61,6 +71,11 @@ def fulfilment_view(row: sqlite3.Row) -> dict:
             "parcels": loads(row["parcels"]), "carrier": row["carrier"], "tracking_number": row["tracking_number"],
             "reason": row["reason"], "at_risk": bool(row["at_risk"]), "receipt_token": row["receipt_token"],
             "assigned_at": row["assigned_at"], "updated_at": row["updated_at"]}
+
+
+def _ship_to(cmd: FulfilmentAssign) -> str | None:
+    """The address to keep: as central sent it, under the customer's name where an older order's names nobody."""
+    return cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_defaults=True) if cmd.ship_to else None
 
 
 class Fulfilments:
@@ -78,8 +93,7 @@ class Fulfilments:
             "pickup_code_hash, receipt_token, accept_by, cmd_seq, assigned_at, updated_at) "
             "VALUES (?, ?, ?, 'assigned', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (cmd.allocation_id, cmd.order_id, str(cmd.type), json.dumps([ln.model_dump() for ln in cmd.lines]),
-             cmd.customer.model_dump_json(),
-             cmd.ship_to.for_customer(cmd.customer.name).model_dump_json(exclude_none=True) if cmd.ship_to else None,
+             cmd.customer.model_dump_json(), _ship_to(cmd),
              cmd.pickup_code_hash, cmd.receipt_token, to_text(cmd.accept_by), cmd_seq, at, at))
         early = conn.execute("SELECT reason FROM early_cancels WHERE allocation_id = ?",
                              (cmd.allocation_id,)).fetchone()

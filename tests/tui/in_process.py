@@ -20,6 +20,7 @@ from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
 from shared.runtime.clock import utc_now
 from tests.conftest import free_port
+from tests.edge_commands import deliver_to
 from tests.processes import ASSOCIATE, MANAGER
 from tests.waiting import poll
 
@@ -50,6 +51,10 @@ class InProcessStore:
         token = self.api.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()
         self.api.headers["Authorization"] = f"Bearer {token['token']}"
         return self
+
+    def deliver(self, type_: str, payload: dict) -> None:
+        """Central's command into the agent's inbox, carried out as the command follower would (there is no NATS)."""
+        deliver_to(self.server.config.app.state.edge, type_, payload)
 
     def on_hand(self, sku: str) -> int:
         return self.api.get(f"/v1/stock/{sku}").json()["on_hand"]

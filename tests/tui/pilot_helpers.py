@@ -6,6 +6,8 @@ from textual.keys import _character_to_key  # how pilot.press names a typed char
 from textual.widgets import Static
 
 from tests.waiting import eventually
+from tui.screens.fulfilments import ShipmentsScreen
+from tui.screens.home import HomeScreen
 
 
 async def until(pilot, condition, timeout: float = 30.0, step: float = 0.02) -> None:
@@ -23,6 +25,15 @@ async def sign_in(pilot, associate_id: str, pin: str) -> None:
     await pilot.press("enter")
     await type_text(pilot, pin)
     await pilot.press("enter")
+
+
+async def ship_queue_of(pilot, app, associate: dict):
+    """Signed in, F7 from home: the ship-from-store screen."""
+    await sign_in(pilot, associate["id"], associate["pin"])
+    await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await pilot.press("f7")
+    await until(pilot, lambda: isinstance(app.screen, ShipmentsScreen))
+    return app.screen
 
 
 async def type_text(pilot, text: str) -> None:

@@ -7,13 +7,20 @@ from textual.command import CommandPalette
 
 from tests.processes import ASSOCIATE
 from tests.tui.conftest import PRODUCTS, SHOP
-from tests.tui.pilot_helpers import keys, palette_offers, sign_in, text_of, until
+from tests.tui.pilot_helpers import (
+    keys,
+    palette_offers,
+    ship_queue_of,
+    sign_in,
+    text_of,
+    until,
+)
 from tests.waiting import poll
 from tui.app import StoreApp
 from tui.client import EdgeClient
 from tui.modals.form import FormDialog
 from tui.modals.label_preview import LabelPreviewDialog
-from tui.screens.fulfilments import PickupsScreen, ShipmentsScreen
+from tui.screens.fulfilments import PickupsScreen
 from tui.screens.home import HomeScreen
 
 TEE, MUG, TEA = PRODUCTS
@@ -93,33 +100,19 @@ async def test_a_ship_from_store_order_is_picked_packed_and_shipped(shop):
     poll(ship_status, what="the shipment reaches the store")
     app = StoreApp(EdgeClient(shop.url))
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
-        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("f7")
-        await until(pilot, lambda: isinstance(app.screen, ShipmentsScreen))
-        queue = app.screen
-        await select_order(pilot, queue, order_id)
-        await until(pilot, lambda: "Jan Meier" in text_of(app, "#ship-to"))
-        assert "Bahrenfelder Str. 1" in text_of(app, "#ship-to") and "22765 Hamburg" in text_of(app, "#ship-to")
+        queue = await ship_queue_of(pilot, app, ASSOCIATE)
         for key, form_keys, status in [("f3", None, "accepted"), ("f6", ["<f10>"], "picked"),
-                                       ("f7", ["1200,800", "<enter>"], "packed")]:
+                                       ("f7", ["1200,800", "<enter>"], "packed"),
+                                       ("f8", ["<enter>", "00340434161234567890", "<enter>"], "shipped")]:
             await select_order(pilot, queue, order_id)
             await pilot.press(key)
             if form_keys:
                 await until(pilot, lambda: isinstance(app.screen, FormDialog))
                 await keys(pilot, *form_keys)
-            await until(pilot, lambda: ship_status() == status)
-        for answer, status in (("<escape>", "packed"), ("<enter>", "shipped")):  # back once, then print & ship
-            await select_order(pilot, queue, order_id)
-            await pilot.press("f8")
-            await until(pilot, lambda: isinstance(app.screen, FormDialog))
-            await keys(pilot, "<enter>", "00340434161234567890", "<enter>")
-            await until(pilot, lambda: isinstance(app.screen, LabelPreviewDialog))
-            label = text_of(app, "#label-text")
-            assert "SHIP TO\n  Jan Meier\n  Bahrenfelder Str. 1\n  22765 Hamburg\n  DE" in label
-            assert "00340434161234567890" in label
-            await keys(pilot, answer)
-            await until(pilot, lambda: app.screen is queue)
+            if key == "f8":  # the label, from the address central sent, before it prints
+                await until(pilot, lambda: isinstance(app.screen, LabelPreviewDialog))
+                assert "SHIP TO\n  Jan Meier\n  Bahrenfelder Str. 1\n  22765 Hamburg\n  DE" in text_of(app, "#label-text")
+                await keys(pilot, "<enter>")
             await until(pilot, lambda: ship_status() == status)
     poll(lambda: shop.head_office.get(f"/v1/orders/{order_id}").json()["status"] == "completed", 30,
          what="head office sees the order completed")

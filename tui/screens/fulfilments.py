@@ -254,7 +254,8 @@ class ShipmentsScreen(FulfilmentQueue):
             return
         fulfilment = self.selected
         lines = ship_to_lines(fulfilment.get("ship_to"), fulfilment.get("customer")) if fulfilment else []
-        found.first(Static).update("Ship to:\n  " + "\n  ".join(lines) if lines else "Ship to: (no address)"
+        # One wrapped paragraph: at 80×24 the queue keeps its rows.
+        found.first(Static).update(("Ship to: " + " · ".join(lines) if lines else "Ship to: (no address)")
                                    if fulfilment else "")
 
     async def confirm_step(self, fulfilment: dict, step: str, body: dict | None) -> bool:
@@ -263,6 +264,8 @@ class ShipmentsScreen(FulfilmentQueue):
             return True
         preview = await self.client.label_preview(fulfilment["allocation_id"], body["carrier"],
                                                   body["tracking_number"])
+        if preview["status"] != "packed":  # the agent's answer to the step says why it cannot ship
+            return True
         return bool(await self.app.push_screen_wait(LabelPreviewDialog(fulfilment["order_id"], preview["text"])))
     BINDINGS = [
         Binding("f3", "step('accept')", "Accept"), Binding("f4", "step('reject')", "Reject"),

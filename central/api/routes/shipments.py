@@ -4,20 +4,18 @@ what it cannot fill. Called by the warehouse's ERP/WMS with the same admin token
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Response
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field, field_validator
 
-from central.api.deps import AdminDep, ServiceDep
+from central.api.deps import AdminDep, IdempotencyKey, ServiceDep
 from shared.contract.addresses import control_characters
-from shared.contract.models import Line, Sku, Strict
+from shared.contract.models import Line, Moment, Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
 router = APIRouter(prefix="/v1/nodes", tags=["nodes"])
 NodeIdPath = Annotated[str, Path(pattern=STORE_ID.pattern, description="The warehouse's id, e.g. DC1.")]
 AllocationIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The allocation's id.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="The same key and body answer the original result.")]
 
 
 def _printable(value: str) -> str:
@@ -34,7 +32,7 @@ class ShipmentBody(Strict):
                                                  "Fewer than allocated is a partial shipment.")
     carrier: str = Field(min_length=1, max_length=50, examples=["DHL"])
     tracking_number: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$")
-    shipped_at: AwareDatetime = Field(description="When the parcel left (with a UTC offset); not in the future.")
+    shipped_at: Moment = Field(description="When the parcel left (with a UTC offset); not in the future.")
 
     _text = field_validator("carrier")(_printable)
 

@@ -14,6 +14,7 @@ router = APIRouter(tags=["fulfilments"])
 class LabelPreview(BaseModel):
     allocation_id: str
     order_id: str
+    status: str = Field(description="The fulfilment's status now: the label prints when a packed order ships.")
     ship_to: list[str] = Field(description="The ship-to block as the label prints it, line by line.")
     text: str = Field(description="What the whole label says, as a person reads it.")
     zpl: str = Field(description="The ZPL that will go to the label printer.")
@@ -30,5 +31,5 @@ def label_preview(edge: EdgeDep, _: AssociateDep, allocation_id: Annotated[str, 
     shown = {**fulfilment, "carrier": carrier or fulfilment["carrier"] or "",
              "tracking_number": tracking_number or fulfilment["tracking_number"] or ""}
     zpl, text, ship_to = edge.printing.label_preview(shown)
-    return {"allocation_id": allocation_id, "order_id": fulfilment["order_id"], "ship_to": ship_to, "text": text,
-            "zpl": zpl}
+    return {"allocation_id": allocation_id, "order_id": fulfilment["order_id"], "status": fulfilment["status"],
+            "ship_to": ship_to, "text": text, "zpl": zpl}

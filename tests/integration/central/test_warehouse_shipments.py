@@ -30,7 +30,7 @@ def now_text(**delta) -> str:
 @pytest.fixture
 async def central(tmp_path):
     settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1,
-                               webhook_retry_cap_s=0.4,
+                               webhook_retry_cap_s=0.4, webhook_allow_private_urls=True,  # a loopback receiver
                                tracking_urls={"acme": "https://track.acme.example/p/{tracking_number}"})
     async with running_central(settings, with_nats=False) as running:
         for sku in ("TEE", "MUG"):
@@ -86,6 +86,11 @@ class TestShipping:
         assert (first.json()["allocation_status"], first.json()["order_status"]) == ("accepted", "partially_shipped")
         assert first.json()["unshipped"] == [{"sku": "MUG", "qty": 1}, {"sku": "TEE", "qty": 1}]
         assert first.json()["tracking_url"] == "https://track.acme.example/p/A-1"
+        refused = await central.client.post(f"/v1/orders/{placed['id']}/cancel", json={"reason": "too late"})
+        assert refused.status_code == 409 and "shipped" in refused.json()["detail"]
+        for sku in ("MUG", "TEE"):  # the allocation has begun to leave: none of its lines changes any more
+            line = await central.client.post(f"/v1/orders/{placed['id']}/lines/{sku}/cancel", json={"qty": 1})
+            assert line.status_code == 409 and "shipped" in line.json()["detail"], line.text
         second = await ship(central, "DC1", {"allocation_id": allocation["id"], "carrier": "Hermes",
                                              "tracking_number": "H-2", "shipped_at": now_text()})
         assert second.status_code == 201
@@ -163,6 +168,21 @@ class TestRejecting:
         refused = await ship(central, "DC1", {"allocation_id": dc1, "carrier": "DHL", "tracking_number": "R1",
                                               "shipped_at": now_text()})
         assert refused.status_code == 409
+
+    async def test_units_rejected_as_missing_stay_out_of_the_warehouses_atp_until_its_next_feed(self, central):
+        async def dc1_atp() -> int:
+            nodes = (await central.client.get("/v1/atp/TEE")).json()["nodes"]
+            return next(n["atp"] for n in nodes if n["node_id"] == "DC1")
+        damaged = (await place(central, {"TEE": 2}))["allocations"][0]["id"]
+        full = (await place(central, {"TEE": 3}))["allocations"][0]["id"]
+        assert await dc1_atp() == 5
+        await central.client.post(f"/v1/nodes/DC1/allocations/{damaged}/reject", json={"reason": "damaged"})
+        assert await dc1_atp() == 5  # the 2 damaged units are not there to promise again
+        await central.client.post(f"/v1/nodes/DC1/allocations/{full}/reject", json={"reason": "no_capacity"})
+        assert await dc1_atp() == 8  # the 3 units are there; the warehouse only could not ship them
+        counted = await central.client.put("/v1/nodes/DC1/stock", json={  # the WMS's own count, after the fact
+            "as_of": now_text(), "items": [{"sku": "TEE", "available": 7}, {"sku": "MUG", "available": 10}]})
+        assert counted.status_code == 200 and await dc1_atp() == 7
 
     async def test_after_a_partial_shipment_only_the_rest_is_rejected_and_routed_elsewhere(self, central):
         placed = await place(central, {"TEE": 3})

@@ -15,13 +15,12 @@ from edge.api.app import create_app
 from edge.printing.printers import PrinterConfig
 from edge.printing.service import PrintingSettings
 from edge.services.access import AssociateIn, save_associates
-from edge.services.commands import CommandInbox
 from edge.settings import EdgeSettings
 from edge.store.products import put_catalog_setting, upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
-from shared.runtime.ids import uuid7
 from tests.conftest import free_port
+from tests.edge_commands import deliver_to
 from tests.integration.printing.conftest import LoopbackPrinter
 from tests.waiting import poll
 
@@ -52,13 +51,7 @@ def agent(tmp_path, printers: list[PrinterConfig] | None = None, **settings):
 
 def deliver(client, type_: str, payload: dict) -> None:
     """What the command follower does with central's command: into the inbox, then carried out."""
-    edge, now = client.app.state.edge, datetime.now(timezone.utc)
-    with edge.db.write() as conn:
-        seq = conn.execute("SELECT COALESCE(MAX(cmd_seq), 0) + 1 FROM commands").fetchone()[0]
-        conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", (uuid7(), seq, type_, json.dumps(payload), now.isoformat(),
-                                                   now.isoformat()))
-    CommandInbox(edge.db, edge.fulfilments, edge.spool.wake).apply_pending(now)
+    deliver_to(client.app.state.edge, type_, payload)
 
 
 def assign(client, aid: str, type_: str, **extra) -> None:
@@ -66,6 +59,15 @@ def assign(client, aid: str, type_: str, **extra) -> None:
         "allocation_id": aid, "order_id": f"O-{aid}", "type": type_, "lines": [{"sku": "MUG-01", "qty": 1}],
         "customer": {"name": "Zoë Łukasz"}, "accept_by": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
         **extra})
+
+
+@contextmanager
+def shipping_agent(tmp_path, counter, labels):
+    """The agent with a receipt and a label printer and three mugs on the shelf."""
+    printers = [receipt_printer(counter.target), PrinterConfig(name="labels", target=labels.target, kind="label")]
+    with agent(tmp_path, printers) as client:
+        client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        yield client
 
 
 def journal(client, ref: str | None = None) -> list[dict]:
@@ -223,11 +225,46 @@ class TestFulfilmentPaper:
             assert [j["kind"] for j in reversed(journal(client, "O-AL-1"))] == ["pick-list", "bag-tag",
                                                                                  "collection"]
 
+    def test_the_label_can_be_seen_before_it_ships_and_seeing_it_prints_nothing(self, tmp_path, counter, labels):
+        with shipping_agent(tmp_path, counter, labels) as client:
+            assign(client, "AL-4", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
+                                                    "region": "West Yorkshire", "postal_code": "LS1 1AA",
+                                                    "country": "GB", "phone": "+44 113 496 0000"})
+            client.post("/v1/fulfilments/AL-4/pick")
+            client.post("/v1/fulfilments/AL-4/pack", json={"parcels": [{"weight_g": 1200}]})
+            seen = client.get("/v1/fulfilments/AL-4/label", params={"carrier": "Royal Mail",
+                                                                   "tracking_number": "RM123"})
+            assert seen.status_code == 200, seen.text
+            preview = seen.json()
+            assert preview["status"] == "packed"
+            assert preview["ship_to"] == ["Ann Lee", "1 High St", "LS1 1AA Leeds", "West Yorkshire", "GB",
+                                          "Tel +44 113 496 0000"]
+            assert "^FDRM123^FS" in preview["zpl"] and "Weight 1.20 kg" in preview["text"]
+            assert [j["kind"] for j in journal(client, "O-AL-4")] == ["packing-slip", "pick-list"]
+            slip = poll(lambda: len(counter.jobs) >= 2 and counter.jobs[1], what="the packing slip")
+            assert b"PACKING SLIP" in slip and b"LS1 1AA Leeds" in slip and b"Ann Lee" in slip
+            client.post("/v1/fulfilments/AL-4/ship", json={"carrier": "Royal Mail", "tracking_number": "RM123"})
+            printed = poll(lambda: labels.jobs, what="the label printed")[0].decode()
+            assert printed == preview["zpl"]  # what was seen is what printed
+            assign(client, "AL-5", "pickup")
+            assert client.get("/v1/fulfilments/AL-5/label").status_code == 422
+            assert client.get("/v1/fulfilments/NOPE/label").status_code == 404
+
+    def test_an_assign_of_an_older_order_with_a_one_line_address_prints_it_under_the_customers_name(
+            self, tmp_path, counter, labels):
+        with shipping_agent(tmp_path, counter, labels) as client:
+            assign(client, "AL-3", "ship", ship_to={"address": "10 Downing St, London SW1A 2AA", "lat": 51.5,
+                                                    "lon": -0.12})
+            client.post("/v1/fulfilments/AL-3/pick")
+            client.post("/v1/fulfilments/AL-3/pack", json={"parcels": [{"weight_g": 500}]})
+            client.post("/v1/fulfilments/AL-3/ship", json={"carrier": "DPD", "tracking_number": "DPD0001"})
+            label = poll(lambda: labels.jobs, what="the label printed")[0].decode()
+            assert "^FDZoë Łukasz^FS" in label and "^FD10 Downing St, London SW1A 2AA^FS" in label
+            assert client.get("/v1/fulfilments/AL-3").json()["ship_to"] == {
+                "name": "Zoë Łukasz", "line1": "10 Downing St, London SW1A 2AA", "lat": 51.5, "lon": -0.12}
+
     def test_shipping_prints_a_zpl_label_on_the_label_printer(self, tmp_path, counter, labels):
-        printers = [receipt_printer(counter.target),
-                    PrinterConfig(name="labels", target=labels.target, kind="label")]
-        with agent(tmp_path, printers) as client:
-            client.post("/v1/stock/receive", json={"sku": "MUG-01", "qty": 3, "reference": "DN-1"})
+        with shipping_agent(tmp_path, counter, labels) as client:
             assign(client, "AL-2", "ship", ship_to={"name": "Ann Lee", "line1": "1 High St", "city": "Leeds",
                                                     "postal_code": "LS1 1AA", "country": "GB"})
             client.post("/v1/fulfilments/AL-2/pick")
