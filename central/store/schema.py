@@ -2,7 +2,14 @@
 
 from pathlib import Path
 
-from central.store import imports, order_search, parking, safety_stock, shipments, supply
+from central.store import (
+    imports,
+    order_search,
+    parking,
+    safety_stock,
+    shipments,
+    supply,
+)
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
