@@ -25,6 +25,7 @@ from central.services.reports import Reports
 from central.services.returns import apply_return
 from central.services.safety_stock import SafetyStocks
 from central.services.shipments import Shipments
+from central.services.supply import Supply
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
@@ -82,6 +83,7 @@ class CentralService:
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
+        self.supply = Supply(self.db, self.orders, self.waiting, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
         self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),

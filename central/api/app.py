@@ -25,6 +25,7 @@ from central.api.routes import (
     safety_stock,
     shipments,
     stores,
+    supply,
     tokens,
     webhooks,
 )
@@ -69,6 +70,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         reports,
         credit_notes,
         routing,
+        supply,
         tokens,
         keys,
         webhooks,

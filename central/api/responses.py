@@ -73,6 +73,7 @@ class ProductView(View):
     currency: str
     tax_rate_bp: int
     active: bool
+    release_at: str | None = Field(None, description="A preorder product until then (RFC 3339).")
     updated_at: str
     published_at: str | None = None
 
@@ -100,10 +101,26 @@ class NodeAtp(View):
     as_of: str | None = None
 
 
+class InboundLineView(View):
+    supply_id: str
+    node_id: str
+    expected_at: str
+    qty: int = Field(description="Units still to come on this purchase order.")
+    claimed: int = Field(description="Of them, units backorders have claimed.")
+
+
+class InboundView(View):
+    qty: int = Field(description="Units on open purchase orders still to come; never part of `atp`.")
+    unclaimed: int
+    lines: list[InboundLineView]
+
+
 class SkuAtp(View):
     sku: str
     network: NetworkFigures
     nodes: list[NodeAtp]
+    inbound: InboundView | None = Field(None, description="Future availability: open purchase orders, apart from "
+                                                          "ATP.")
 
 
 class AtpOfMany(View):
@@ -133,6 +150,14 @@ class AllocationView(View):
     updated_at: str
 
 
+class AwaitingSupply(View):
+    supply_id: str
+    node_id: str
+    sku: str
+    qty: int
+    expected_at: str
+
+
 class OrderView(View):
     id: str
     channel: str
@@ -147,6 +172,8 @@ class OrderView(View):
     paid: list[dict[str, Any]]
     receipt_token: str | None = None
     allocations: list[AllocationView]
+    awaiting_supply: list["AwaitingSupply"] = Field(default_factory=list, description=(
+        "Inbound units the order has claimed and waits for (status awaiting_stock)."))
     return_flag: str | None = None
     refund_conflict: bool | None = None
     cancel_requested_at: str | None = None

@@ -23,6 +23,10 @@ class PaymentMismatch(InvalidInput):
     code, title = "payment_mismatch", "The payment does not match the order's total"
 
 
+class NotReleased(InvalidInput):
+    code, title = "not_released", "The product is not released yet"
+
+
 class UnknownStore(InvalidInput):
     code, title = "unknown_store", "No such pickup store"
 

@@ -33,6 +33,7 @@ class OrderStatus(StrEnum):
     ALLOCATED = "allocated"
     PARTIALLY_ALLOCATED = "partially_allocated"
     BACKORDERED = "backordered"
+    AWAITING_STOCK = "awaiting_stock"  # backordered with inbound units claimed: allocated when they arrive
     HELD = "held"
     IN_FULFILMENT = "in_fulfilment"
     READY_FOR_PICKUP = "ready_for_pickup"
@@ -100,9 +101,10 @@ class AllocationState:
 
 
 def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_requested: bool,
-                 held: bool, wanted: int | None = None) -> OrderStatus:
+                 held: bool, wanted: int | None = None, awaiting: bool = False) -> OrderStatus:
     """The order's status from its allocations, its unfilled units and whether a cancel was asked for;
-    `wanted` is the units the customer still wants (every unit given up: the order is cancelled)."""
+    `wanted` is the units the customer still wants (every unit given up: the order is cancelled); `awaiting`
+    says its unfilled units hold claims on inbound supply."""
     allocations = list(allocations)
     live = [a for a in allocations if is_live(a.status)]
     if cancel_requested:
@@ -112,6 +114,8 @@ def order_status(allocations: Iterable[AllocationState], unfilled: int, cancel_r
     if not live:
         if wanted == 0 or any(a.status == _A.EXPIRED for a in allocations):
             return OrderStatus.CANCELLED  # the customer never came: the reservation went back to the shelf
+        if awaiting:
+            return OrderStatus.AWAITING_STOCK
         return OrderStatus.HELD if held else OrderStatus.BACKORDERED
     statuses = {a.status for a in live}
     if statuses <= DONE and unfilled == 0:

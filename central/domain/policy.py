@@ -74,6 +74,12 @@ class RoutingPolicy(BaseModel):
                                                            "none: it never expires.")
     reroute_shortages: ShortageRerouting = Field(default_factory=ShortageRerouting,
                                                  description="What happens to units a store could not pick.")
+    allow_backorders: bool = Field(False, description="An order no node can fill today may claim units of an open "
+                                                      "purchase order (inbound supply) and wait for them in "
+                                                      "`awaiting_stock`; off: it waits backordered with no claim.")
+    allow_preorders: bool = Field(False, description="An order of a product not released yet is taken as a "
+                                                     "preorder: it claims inbound supply and is routed from the "
+                                                     "release on; off: such an order is refused (not_released).")
     move_after_offline_s: float = Field(1800, ge=1, le=30 * 86400,
                                         description="A pickup store silent for longer lets head office move its "
                                                     "pickup orders to another store.")

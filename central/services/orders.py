@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from central.domain import addresses, pricing
-from central.domain.errors import AddressNotLocated, UnknownStore
+from central.domain.errors import AddressNotLocated, NotReleased, UnknownStore
 from central.domain.orders import (
     AllocationStatus,
     OrderStatus,
@@ -21,11 +21,12 @@ from central.domain.orders import (
     order_number,
 )
 from central.domain.policy import RoutingPolicy
-from central.domain.routing import RouteRequest, RoutingPlan, route
+from central.domain.routing import RouteRequest, RoutingPlan, Unfilled, route
 from central.settings import CentralSettings
 from central.store import commands, signing_keys
 from central.store import orders as order_store
 from central.store import shipments as shipment_store
+from central.store import supply as supply_store
 from central.store.nodes import get_node
 from central.store.routing_inputs import node_options
 from shared.contract import pickup_codes as pickup
@@ -38,9 +39,11 @@ from shared.web import idempotency
 ROUTER = "central:router"
 
 
-def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, str]]:
-    """Every SKU in the catalog and active (a catalog product always has a price); a pickup store that is
-    registered and offers pickup. Returns each SKU's (price, currency)."""
+def check_request(conn: sqlite3.Connection, body: dict, now: datetime | None = None,
+                  allow_preorders: bool = True) -> dict[str, tuple[int, str]]:
+    """Every SKU in the catalog and active (a catalog product always has a price), and released unless the
+    policy takes preorders; a pickup store that is registered and offers pickup. Returns each SKU's (price,
+    currency)."""
     catalog = {}
     for line in body["lines"]:
         product = conn.execute("SELECT active, price, currency FROM products WHERE sku=?", (line["sku"],)).fetchone()
@@ -48,6 +51,10 @@ def check_request(conn: sqlite3.Connection, body: dict) -> dict[str, tuple[int, 
             raise UnknownSku(f"No active product has the SKU {line['sku']!r}; check the SKU or the catalog.",
                              sku=line["sku"])
         catalog[line["sku"]] = (product["price"], product["currency"])
+    if not allow_preorders and now is not None:
+        for sku, release_at in supply_store.unreleased(conn, catalog, now).items():
+            raise NotReleased(f"{sku} is released on {release_at}; it cannot be ordered before then (the routing "
+                              "policy takes no preorders).", sku=sku, release_at=release_at)
     delivery = body["delivery"]
     if delivery["type"] == "pickup":
         node = get_node(conn, delivery["store_id"])
@@ -113,7 +120,8 @@ class Orders:
 
     def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
         """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
-        sale = pricing.price(body["lines"], check_request(conn, body), body.get("payment"))
+        sale = pricing.price(body["lines"], check_request(conn, body, now, self.policy().allow_preorders),
+                             body.get("payment"))
         body = located(body)
         order_id = new_order_id(conn, now)
         is_pickup = body["delivery"]["type"] == "pickup"
@@ -148,7 +156,7 @@ class Orders:
 
     def simulate(self, body: dict, now: datetime) -> dict:
         with self._db.read() as conn:
-            check_request(conn, body)
+            check_request(conn, body)  # a simulation shows where lines would go today, released or not
             body = located(body)
             is_pickup = body["delivery"]["type"] == "pickup"
             allow_split = body.get("allow_split")
@@ -218,6 +226,18 @@ class Orders:
                    for shipment in plan.shipments]
         order_store.add_history(conn, order_id, "routed", ROUTER, now, trigger=trigger, outcome=plan.outcome,
                                 decision=decision, allocations=created, why=plan.explanation.get("why"))
+        dropped = supply_store.drop_unusable_claims(conn, order_id, json.loads(order["delivery"]))
+        if dropped:
+            order_store.add_history(conn, order_id, "supply_released", ROUTER, now, lines=dropped,
+                                    reason="its node can no longer fill the order")
+        preorder = supply_store.unreleased(conn, lines, now)
+        if plan.unfilled and (policy.allow_backorders or preorder) and order["cancel_requested_at"] is None:
+            missing = order_store.unfilled_lines(conn, order_id)
+            if not policy.allow_backorders:  # preorders claim inbound supply whatever the backorder rule
+                missing = {sku: qty for sku, qty in missing.items() if sku in preorder}
+            claims = supply_store.claim_inbound(conn, order_id, json.loads(order["delivery"]), missing, now)
+            if claims:
+                order_store.add_history(conn, order_id, "supply_claimed", ROUTER, now, lines=claims)
         order_store.refresh_status(conn, order_id, ROUTER, now,
                                    reason=plan.explanation.get("why") if plan.unfilled else None,
                                    held=plan.outcome == "held")
@@ -231,9 +251,25 @@ class Orders:
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
                     if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
                     or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)} | set(exclude)
-        request = route_request(json.loads(order["delivery"]), lines, bool(order["allow_split"]), excluded)
         policy = policy or self.policy()
-        return route(request, node_options(conn, list(lines), now, self._settings, policy), policy)
+        preorder = supply_store.unreleased(conn, lines, now)
+        routable = {sku: qty for sku, qty in lines.items() if sku not in preorder}
+        waiting = tuple(Unfilled(sku, qty, f"preorder: {sku} is released on {preorder[sku]}")
+                        for sku, qty in lines.items() if sku in preorder)
+        if not routable:
+            why = "; ".join(u.reason for u in waiting)
+            return RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
+                {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]})
+        request = route_request(json.loads(order["delivery"]), routable, bool(order["allow_split"]), excluded)
+        plan = route(request, node_options(conn, list(routable), now, self._settings, policy), policy)
+        if not waiting:
+            return plan
+        unfilled = plan.unfilled + waiting
+        outcome = plan.outcome if plan.outcome == "held" else (
+            "partially_allocated" if plan.shipments else "backordered")
+        return RoutingPlan(outcome, plan.shipments, unfilled, plan.cost, {
+            **plan.explanation, "why": f"{plan.explanation.get('why')}; {'; '.join(u.reason for u in waiting)}",
+            "unfilled": [{"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in unfilled]})
 
     def allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
                  now: datetime) -> str:

@@ -4,6 +4,11 @@ A pass looks at every open order with unfilled units, oldest first (the first to
 served), and routes those units again only when routing would now allocate something, so a pass that
 finds nothing new writes nothing. Passes run when a store's event or a warehouse feed changed stock,
 and every `every_s` anyway (a stale store that becomes fresh again changes no level).
+
+Orders `awaiting_stock` hold claims on units of a purchase order: when those units are received they are
+allocated at once, at the node they arrive at (`serve_supply`), oldest claim first, before any other order
+can see them. Until then a pass may still route such an order from stock that appears elsewhere (its claims
+are then released).
 """
 
 import asyncio
@@ -12,8 +17,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from central.domain.orders import LIVE_ALLOCATIONS, LIVE_ORDERS
+from central.domain.supply import serve_claims
 from central.services.orders import Orders
 from central.store import orders as order_store
+from central.store import supply as supply_store
 from central.store.statuses import status_in
 from shared.runtime.clock import utc_now
 from shared.runtime.sqlite import Database
@@ -21,6 +28,7 @@ from shared.runtime.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 TRIGGER = "re-route: stock appeared"
+SUPPLY_TRIGGER = "supply received"
 
 
 class WaitingOrders:
@@ -60,6 +68,34 @@ class WaitingOrders:
             log.info("%d waiting order(s) routed again as stock appeared", routed)
             self._wake_outboxes()
         return routed
+
+    def serve_supply(self, conn, supply_id: str, node_id: str, sku: str, arrived: int, now: datetime,
+                     source: str) -> list[str]:
+        """Inside the caller's transaction: `arrived` units of a purchase order line go to the orders whose
+        claims wait for them, oldest claim first, as allocations at the node; returns those orders.
+
+        Units of a product not released yet serve no claim: the preorders holding them let them go and are routed
+        by the passes from the release on, oldest first (nothing else can take the product before then)."""
+        policy = self._orders.policy()
+        release = supply_store.unreleased(conn, [sku], now).get(sku)
+        served: dict[str, int] = {}
+        for claim, qty in serve_claims(supply_store.claims_on(conn, supply_id, sku), arrived):
+            supply_store.take_from_claim(conn, claim.claim_id, qty)
+            if release:
+                order_store.add_history(conn, claim.order_id, "supply_released", source, now,
+                                        lines=[{"sku": sku, "qty": qty, "supply_id": supply_id}],
+                                        reason=f"arrived at {node_id}; routed once {sku} is released on {release}")
+                order_store.refresh_status(conn, claim.order_id, source, now)
+            else:
+                served[claim.order_id] = served.get(claim.order_id, 0) + qty
+        for order_id, qty in served.items():
+            order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+            allocation = self._orders.allocate(conn, order, node_id, [(sku, qty)], policy, now)
+            order_store.add_history(conn, order_id, "routed", source, now, trigger=SUPPLY_TRIGGER,
+                                    supply_id=supply_id, allocations=[allocation],
+                                    why=f"{qty} × {sku} received at {node_id}")
+            order_store.refresh_status(conn, order_id, source, now)
+        return list(served)
 
     async def run(self, every_s: float, min_gap_s: float = 0.5) -> None:
         while True:

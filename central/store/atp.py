@@ -9,6 +9,7 @@ from central.settings import CentralSettings
 from central.store.nodes import node_fresh
 from central.store.safety_stock import sku_default
 from central.store.statuses import status_in
+from central.store.supply import inbound_view
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
 
@@ -66,4 +67,6 @@ def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: Centra
             "nodes": [{"node_id": s.node_id, "type": s.node_type, "on_hand": s.on_hand, "reserved": s.reserved,
                        "pending": s.pending, "safety_stock": s.safety_stock, "atp": node_atp(s), "fresh": s.fresh,
                        "as_of": to_text(s.as_of) if s.as_of else None}
-                      for s in stocks]}
+                      for s in stocks],
+            # Future availability, apart: routing never promises it (backorders may claim it).
+            "inbound": inbound_view(conn, sku)}

@@ -8,18 +8,23 @@ from shared.runtime.clock import to_text
 from shared.runtime.sqlite import tables
 
 
+def _row(product: Product, now: datetime) -> dict:
+    """The product's row, marked unpublished; times as central writes every time (they are compared as text)."""
+    return {**product.model_dump(), "active": int(product.active),
+            "release_at": to_text(product.release_at) if product.release_at else None,
+            "updated_at": to_text(now), "published_at": None}
+
+
 def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> bool:
     """Insert or replace a product, marked unpublished; True when it is new."""
     existed = conn.execute("SELECT 1 FROM products WHERE sku=?", (product.sku,)).fetchone() is not None
-    tables(conn)["products"].upsert({**product.model_dump(), "active": int(product.active),
-                                     "updated_at": to_text(now), "published_at": None}, pk="sku")
+    tables(conn)["products"].upsert(_row(product, now), pk="sku")
     return not existed
 
 
 def save_products(conn: sqlite3.Connection, products: list[Product], now: datetime) -> None:
     """Insert or replace many products at once (an import's batch), each marked unpublished."""
-    tables(conn)["products"].upsert_all(({**p.model_dump(), "active": int(p.active), "updated_at": to_text(now),
-                                          "published_at": None} for p in products), pk="sku", batch_size=500)
+    tables(conn)["products"].upsert_all((_row(p, now) for p in products), pk="sku", batch_size=500)
 
 
 def unpublished(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
@@ -46,4 +51,4 @@ def list_products(conn: sqlite3.Connection, cursor: str | None, limit: int) -> t
 def product_of(row: sqlite3.Row) -> dict:
     return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"], "price": row["price"],
             "currency": row["currency"], "tax_rate_bp": row["tax_rate_bp"], "active": bool(row["active"]),
-            "updated_at": row["updated_at"], "published_at": row["published_at"]}
+            "release_at": row["release_at"], "updated_at": row["updated_at"], "published_at": row["published_at"]}

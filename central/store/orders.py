@@ -18,6 +18,7 @@ from central.domain.returns import return_flag
 from central.store import order_changes as change_store
 from central.store import order_search
 from central.store import shipments as shipment_store
+from central.store import supply as supply_store
 from central.store import webhooks as webhook_store
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text
@@ -96,12 +97,22 @@ def refresh_status(conn: sqlite3.Connection, order_id: str, source: str, now: da
     shipped = shipment_store.by_allocation(conn, order_id)
     states = [AllocationState(a["status"], a["cancel_sent_at"] is not None, a["id"] in shipped)
               for a in allocations_of(conn, order_id)]
-    unfilled = sum(unfilled_lines(conn, order_id).values())
+    missing = unfilled_lines(conn, order_id)
+    unfilled = sum(missing.values())
     if held is None:
         held = order["status"] == OrderStatus.HELD
+        if order["status"] == OrderStatus.AWAITING_STOCK:  # held by routing before it claimed inbound supply?
+            last = conn.execute("SELECT outcome FROM routing_decisions WHERE order_id=? ORDER BY id DESC LIMIT 1",
+                                (order_id,)).fetchone()
+            held = last is not None and last["outcome"] == "held"
     lines = change_store.line_units(conn, order_id)
+    # Claims on inbound supply never outlast what the order still needs (a line cancelled, another node found).
+    needs_supply = order["cancel_requested_at"] is None and order["status"] not in CLOSED_ORDERS
+    claimed, released = supply_store.trim_claims(conn, order_id, missing if needs_supply else {})
+    if released:
+        add_history(conn, order_id, "supply_released", source, now, lines=released)
     status = order_status(states, unfilled, order["cancel_requested_at"] is not None, held,
-                          wanted=sum(qty - given_up for qty, given_up, _ in lines.values()))
+                          wanted=sum(qty - given_up for qty, given_up, _ in lines.values()), awaiting=claimed > 0)
     if status in CLOSED_ORDERS:  # over: what was not shipped or collected will never be, and is refunded
         rest = rest_to_give_up({s: v[0] for s, v in lines.items()}, {s: v[1] for s, v in lines.items()},
                                change_store.done_units(conn, order_id))
@@ -161,7 +172,8 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
             "paid": json.loads(order["paid"]) if order["paid"] else None, "receipt_token": order["receipt_token"],
             "refund_due": refund_due, "net_charge": order["total"] - refund_due if order["total"] is not None else None,
             "refunds_due": change_store.refunds_due(conn, order_id),
-            "allocations": views, "return_flag": return_flag(allocated, returned),
+            "allocations": views, "awaiting_supply": supply_store.order_claims_view(conn, order_id),
+            "return_flag": return_flag(allocated, returned),
             "refund_conflict": bool(order["refund_conflict"]), "cancel_requested_at": order["cancel_requested_at"],
             "created_at": order["created_at"], "updated_at": order["updated_at"]}
     if with_history:

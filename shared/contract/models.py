@@ -73,6 +73,9 @@ class Product(Strict):
     currency: Currency
     tax_rate_bp: StrictInt = Field(default=0, ge=0, le=10_000, description="Tax included in the price, in basis points.")
     active: bool = True
+    release_at: Moment | None = Field(None, description="Not released before then: until that moment an order "
+                                                        "of it is a preorder (taken only when the routing policy "
+                                                        "allows preorders) and none of it is routed.")
 
 
 class StockLevel(Lenient):

@@ -25,7 +25,7 @@ class TestStatusSets:
 
     def test_the_api_keeps_its_order_status_values(self):
         assert {s.value for s in OrderStatus} == {
-            "created", "allocated", "partially_allocated", "backordered", "held", "in_fulfilment",
+            "created", "allocated", "partially_allocated", "backordered", "awaiting_stock", "held", "in_fulfilment",
             "ready_for_pickup", "partially_shipped", "completed", "cancel_requested", "cancelled"}
 
 
