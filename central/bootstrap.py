@@ -71,7 +71,7 @@ class CentralService:
         self.commands = CommandPublisher(self.db, self.link)
         self.consumers = StoreConsumers(self.db, self.link)
         self.webhook_dispatcher = WebhookDispatcher(self.db, settings)
-        self.webhooks = Webhooks(self.db)
+        self.webhooks = Webhooks(self.db, settings.webhook_allow_private_urls)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.audit = AuditViews(self.db)
@@ -102,6 +102,8 @@ class CentralService:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
         self._spawn(self.imports.run(), "central-imports")
+        self._spawn(self.audit.run_pruning(timedelta(days=self.settings.applied_events_days)),
+                    "central-audit-pruning")
         if self.with_nats:
             self.link.start()
             self.consumers.request_all_registered()
