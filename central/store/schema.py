@@ -2,7 +2,14 @@
 
 from pathlib import Path
 
-from central.store import imports, order_search, parking, safety_stock, shipments
+from central.store import (
+    deferred,
+    imports,
+    order_search,
+    parking,
+    safety_stock,
+    shipments,
+)
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -412,6 +419,7 @@ MIGRATIONS = [
     shipments.STOCK_MISSING,
     REPORTS + order_search.MIGRATION,
     imports.MIGRATION + safety_stock.MIGRATION,
+    deferred.MIGRATION,
 ]
 
 
