@@ -108,6 +108,23 @@ async def test_a_deferred_event_moves_the_levels_no_later_event_has_set(make_set
             assert deferred(central) == []
 
 
+async def test_an_event_of_a_newer_release_parked_above_a_gap_waits_for_the_upgrade_once_the_gap_fills(
+        make_settings, nats_up):
+    cup = "UPG3-CUP"
+    async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
+        store = StoreEmitter(link, STORE)
+        await store.snapshot(1, {cup: 9})
+        await eventually(lambda: central.applied_seq(STORE) == 1, what="seq 1 applied")
+        await publish_raw(store, newer(store, 3, "stock.transferred_in", {
+            "sku": cup, "qty": 3, "from_store": "S002", "stock": [level(cup, 12)]}))
+        await eventually(lambda: len(central.service.ingest.held_arrivals(STORE)) == 1, what="seq 3 parked")
+        await store.received(2, cup, 1, on_hand=10)
+        await eventually(lambda: central.applied_seq(STORE) == 3, what="the gap filled")
+        assert deferred(central) == [(3, "stock.transferred_in")]
+        assert central.query("SELECT COUNT(*) FROM dead_letters WHERE store_id=?", STORE)[0][0] == 0
+        assert central.level(STORE, cup) == (10, 0, 0)
+
+
 def test_every_payload_of_the_catalogue_ignores_fields_it_does_not_know():
     """A newer release may add a field to any payload or to anything nested in one."""
     seen: set[type] = set()

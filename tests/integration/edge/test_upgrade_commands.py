@@ -9,7 +9,11 @@ from edge.services import commands as inbox_module
 from shared.contract import events, subjects
 from shared.contract.events import CommandEnvelope, Lenient
 from shared.runtime.ids import uuid7
-from tests.integration.edge.conftest import create_store_consumers, running_edge, store_settings
+from tests.integration.edge.conftest import (
+    create_store_consumers,
+    running_edge,
+    store_settings,
+)
 from tests.waiting import eventually
 
 STORE = "S003"
