@@ -101,6 +101,8 @@ class CentralService:
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
+        # Before anything reads the projection: what waited for this release is applied, once.
+        await asyncio.to_thread(self.ingest.apply_deferred)
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
         self._spawn(self.imports.run(), "central-imports")

@@ -84,6 +84,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
 
     fulfilments = Fulfilments(db, committed, printing=printer)
     inbox = CommandInbox(db, fulfilments, committed)
+    inbox.release_understood()  # what waited for this release: carried out by the first pass below
     agent = (SyncAgent(settings, db, epoch, wakeup, clock, carry_out_commands=lambda: inbox.apply_pending(clock()),
                        printer_states=printer.status)
              if with_nats else None)

@@ -142,6 +142,12 @@ def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int
         conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (seq, store_id))
 
 
+def applied_late(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_id: str) -> None:
+    """An event that filled its place without effect (it waited for an upgrade) has now been applied."""
+    conn.execute("UPDATE applied_events SET dead_letter=NULL WHERE store_id=? AND epoch=? AND seq=? AND event_id=?",
+                 (store_id, epoch, seq, event_id))
+
+
 def forget_applied(conn: sqlite3.Connection, store_id: str, position: Position, keep: int) -> None:
     """Drop the ids of places applied long ago (the audit reports the places below the first kept as recorded
     before; a superseded epoch keeps its last ones, for the audit of a restored store)."""

@@ -56,6 +56,20 @@ def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockL
             (level.sku, node_id, level.on_hand, level.reserved, level.damaged, as_of, seq))
 
 
+def write_levels_late(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str,
+                      seq: int) -> None:
+    """The levels of an event applied after later ones (one that waited for an upgrade): a level moves only where
+    the store's figure is older than the event. A SKU with no figure is left alone: a later event may have taken it
+    to zero, and showing units a store no longer has would sell them twice; its next event or snapshot sets it."""
+    for level in levels:
+        if level.on_hand == 0 and level.reserved == 0 and level.damaged == 0:
+            conn.execute("DELETE FROM levels WHERE sku=? AND node_id=? AND seq < ?", (level.sku, node_id, seq))
+            continue
+        conn.execute("UPDATE levels SET on_hand=?, reserved=?, damaged=?, as_of=?, seq=? "
+                     "WHERE sku=? AND node_id=? AND seq < ?",
+                     (level.on_hand, level.reserved, level.damaged, as_of, seq, level.sku, node_id, seq))
+
+
 def apply_snapshot(conn: sqlite3.Connection, store_id: str, seq: int, snapshot: StockSnapshot, as_of: str) -> None:
     """A snapshot's chunks together are the store's whole stock: once the last chunk is in, whatever no
     chunk mentioned (a row older than the first chunk) is gone from the store."""

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from central.store import (
+    deferred,
     imports,
     order_search,
     parking,
@@ -420,6 +421,7 @@ MIGRATIONS = [
     REPORTS + order_search.MIGRATION,
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
+    deferred.MIGRATION,
 ]
 
 

@@ -24,17 +24,18 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
 
 from central.domain.sequencing import Arrival, Position, Verdict, plan
-from central.store import parking, projection
+from central.store import deferred, parking, projection
 from central.store import receipts as store_receipts
 from shared.contract import subjects
 from shared.contract.events import (
     AppliedWatermark,
     EventEnvelope,
+    NotUnderstood,
     StockSnapshot,
     Undeliverable,
     parse_event,
 )
-from shared.runtime.clock import to_text, utc_now
+from shared.runtime.clock import from_text, to_text, utc_now
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
 
@@ -72,6 +73,8 @@ class Incoming:
     stream_seq: int | None = None
     # Known store, epoch and seq: it takes its place in the order even when it is a dead letter.
     sequenced: bool = True
+    # Of a type or schema only a newer release reads: it takes its place and waits in `deferred_events`.
+    deferred: bool = False
 
     @property
     def arrival(self) -> Arrival:
@@ -79,8 +82,9 @@ class Incoming:
         return Arrival(self.envelope.epoch, self.envelope.seq, opens, self.stored_at)
 
     def parked(self) -> parking.ParkedEvent:
-        return parking.ParkedEvent(self.arrival, self.envelope.id, self.reason, self.data, self.received_at,
-                                   self.stream_seq)
+        # A deferred event's reason is not kept: read back after an upgrade, it may be understood.
+        return parking.ParkedEvent(self.arrival, self.envelope.id, None if self.deferred else self.reason, self.data,
+                                   self.received_at, self.stream_seq)
 
 
 def _metadata(msg: Msg, name: str):
@@ -113,7 +117,8 @@ def decode_event(subject: str, data: bytes, msg_id: str | None, received_at: dat
         except ValidationError:
             envelope = None
         return Incoming(None, store_id, envelope, None, e.reason, received_at,
-                        sequenced=envelope is not None and envelope.store_id == store_id, **found)
+                        sequenced=envelope is not None and envelope.store_id == store_id,
+                        deferred=isinstance(e, NotUnderstood), **found)
     if envelope.store_id != store_id:
         return Incoming(None, store_id, envelope, payload,
                         f"envelope store_id {envelope.store_id!r} does not match subject {subject}",
@@ -125,10 +130,12 @@ def decode_event(subject: str, data: bytes, msg_id: str | None, received_at: dat
 
 
 def from_parked(store_id: str, event: parking.ParkedEvent) -> Incoming:
-    """A parked event as it was when it arrived (its dead-letter reason, if any, kept)."""
+    """A parked event as it was when it arrived (its dead-letter reason, if any, kept); one this release does not
+    read yet is deferred again."""
     item = decode_event(subjects.events(store_id), event.data, None, event.received_at, event.arrival.stored_at,
                         event.stream_seq)
-    item.reason = event.reason
+    if not item.deferred:
+        item.reason = event.reason
     return item
 
 
@@ -323,6 +330,12 @@ class Ingest:
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
+        if item.deferred:  # fills its place; applied when a central that reads it starts
+            log.warning("store %s: event %s at seq %d waits for an upgrade of central: %s", store_id, envelope.id,
+                        envelope.seq, item.reason)
+            deferred.keep(conn, store_id, envelope.epoch, envelope.seq, envelope.id, envelope.type,
+                          envelope.schema_version, item.reason, item.data, as_of)
+            return
         if item.reason is not None:  # a dead letter fills its place in the order, with its reason kept
             projection.record_dead_letter(conn, store_id=store_id, epoch=envelope.epoch, seq=envelope.seq,
                                           type_=envelope.type, reason=item.reason, data=item.data,
@@ -334,6 +347,53 @@ class Ingest:
             projection.write_levels(conn, store_id, getattr(item.payload, "stock", []), as_of, envelope.seq)
         if self.on_event is not None:
             self.on_event(conn, store_id, envelope, item.payload, item.received_at)
+
+    def apply_deferred(self) -> int:
+        """On start: the events that waited for an upgrade and that this release reads are applied, once each
+        (their places in their stores' order were taken when they came); the others keep waiting."""
+        applied = 0
+        with self._db.write() as conn:
+            for event in deferred.waiting(conn):
+                try:
+                    envelope, payload = parse_event(event.data)
+                except NotUnderstood:
+                    continue
+                except Undeliverable as e:
+                    projection.record_dead_letter(conn, store_id=event.store_id, epoch=event.epoch, seq=event.seq,
+                                                  type_=event.type, reason=e.reason, data=event.data,
+                                                  received_at=event.received_at)
+                else:
+                    self._apply_late(conn, event, envelope, payload)
+                    applied += 1
+                deferred.done(conn, event)
+        if applied:
+            log.info("%d event(s) that waited for this release applied", applied)
+        return applied
+
+    def _apply_late(self, conn, event: deferred.DeferredEvent, envelope: EventEnvelope, payload: BaseModel) -> None:
+        """Later events of the store were applied meanwhile: levels move only where they are older than this event
+        (and only within the store's current epoch); orders follow it as they would have then."""
+        conn.execute("SAVEPOINT apply_late")
+        try:
+            position, _ = projection.load_position(conn, event.store_id)
+            if position is not None and position.epoch == event.epoch:
+                levels = payload.levels if isinstance(payload, StockSnapshot) else getattr(payload, "stock", [])
+                projection.write_levels_late(conn, event.store_id, levels, event.received_at, event.seq)
+            if self.on_event is not None:
+                self.on_event(conn, event.store_id, envelope, payload, from_text(event.received_at))
+            parking.applied_late(conn, event.store_id, event.epoch, event.seq, event.event_id)
+        except sqlite3.OperationalError:
+            conn.execute("ROLLBACK TO apply_late")
+            conn.execute("RELEASE apply_late")
+            raise
+        except Exception as e:
+            conn.execute("ROLLBACK TO apply_late")
+            log.exception("store %s: event %s that waited for an upgrade could not be applied", event.store_id,
+                          event.event_id)
+            projection.record_dead_letter(conn, store_id=event.store_id, epoch=event.epoch, seq=event.seq,
+                                          type_=event.type, reason=f"could not be applied: {type(e).__name__}: {e}",
+                                          data=event.data, received_at=event.received_at)
+        conn.execute("RELEASE apply_late")
 
     def held_arrivals(self, store_id: str) -> list[Arrival]:
         """What the store has parked (tests and the resync check read it)."""

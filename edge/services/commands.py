@@ -1,5 +1,8 @@
 """Carrying out central's commands from the inbox, strictly in `cmd_seq` order, each in its own transaction
-that also marks it applied: a crash in between applies it on the next start, never twice."""
+that also marks it applied: a crash in between applies it on the next start, never twice.
+
+A command awaiting an upgrade (only a newer release reads it) does not hold the ones after it: a store keeps
+fulfilling its orders during a rolling upgrade. On start, those this release reads are released and carried out."""
 
 import json
 import logging
@@ -8,16 +11,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from edge.services.fulfilment import Fulfilments
 from edge.services.returns import count_returned_elsewhere
 from edge.store.outbox import append_snapshot
-from shared.contract.events import (
-    COMMAND_PAYLOADS,
-    FulfilmentAssign,
-    FulfilmentCancel,
-    ReceiptReturned,
-    SyncResend,
-)
+from shared.contract.events import COMMAND_PAYLOADS, not_understood
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database
 
@@ -42,6 +41,18 @@ class CommandInbox:
         self._db, self._fulfilments, self._on_commit = db, fulfilments, on_commit
         self._lock = threading.Lock()  # the command follower and the timer may both ask at once
 
+    def release_understood(self) -> int:
+        """On start: commands that waited for an upgrade and that this release reads are released, to be carried
+        out in their `cmd_seq` order by the next `apply_pending` (once: it marks them applied)."""
+        with self._db.write() as conn:
+            waiting = conn.execute("SELECT id, type, schema FROM commands WHERE awaiting_upgrade IS NOT NULL "
+                                   "AND applied_at IS NULL").fetchall()
+            released = [r["id"] for r in waiting if awaits_upgrade(r["type"], r["schema"]) is None]
+            conn.executemany("UPDATE commands SET awaiting_upgrade = NULL WHERE id = ?", [(i,) for i in released])
+        if released:
+            log.info("%d command(s) that waited for this release will be carried out", len(released))
+        return len(released)
+
     def apply_pending(self, now: datetime) -> int:
         with self._lock:
             return self._apply_pending(now)
@@ -50,10 +61,17 @@ class CommandInbox:
         applied = 0
         while True:
             with self._db.read() as conn:
-                row = conn.execute("SELECT id, cmd_seq, type, payload FROM commands WHERE applied_at IS NULL AND "
-                                   "undeliverable_reason IS NULL ORDER BY cmd_seq LIMIT 1").fetchone()
+                row = conn.execute("SELECT id, cmd_seq, type, schema, payload FROM commands WHERE applied_at IS NULL "
+                                   "AND undeliverable_reason IS NULL AND awaiting_upgrade IS NULL "
+                                   "ORDER BY cmd_seq LIMIT 1").fetchone()
             if row is None:
                 break
+            waits = awaits_upgrade(row["type"], row["schema"])
+            if waits is not None:  # kept for the release that reads it; the commands after it go on
+                log.warning("command %s #%d kept until this agent is upgraded: %s", row["type"], row["cmd_seq"], waits)
+                with self._db.write() as conn:
+                    conn.execute("UPDATE commands SET awaiting_upgrade = ? WHERE id = ?", (waits, row["id"]))
+                continue
             try:
                 with self._db.write() as conn:
                     outcome = self._apply(conn, row["type"], json.loads(row["payload"]), row["cmd_seq"], now)
@@ -72,13 +90,29 @@ class CommandInbox:
 
     def _apply(self, conn: sqlite3.Connection, type_: str, raw: dict, cmd_seq: int, now: datetime) -> str:
         payload = COMMAND_PAYLOADS[type_].model_validate(raw)
-        if isinstance(payload, FulfilmentAssign):
-            return self._fulfilments.assign(conn, payload, cmd_seq, now)
-        if isinstance(payload, FulfilmentCancel):
-            return self._fulfilments.cancel(conn, payload, now)
-        if isinstance(payload, SyncResend):
-            return resend(conn, payload.from_seq, payload.to_seq)
-        if isinstance(payload, ReceiptReturned):
-            return count_returned_elsewhere(conn, payload)
-        rows = append_snapshot(conn, actor="system")
-        return f"snapshot sent in {len(rows)} chunk{'s' if len(rows) != 1 else ''}"
+        return HANDLERS[type_](self._fulfilments, conn, payload, cmd_seq, now)
+
+
+def snapshot(conn: sqlite3.Connection) -> str:
+    rows = append_snapshot(conn, actor="system")
+    return f"snapshot sent in {len(rows)} chunk{'s' if len(rows) != 1 else ''}"
+
+
+Handler = Callable[[Fulfilments, sqlite3.Connection, BaseModel, int, datetime], str]
+
+# What each command type does at the store, by type: a type with no handler here waits for an upgrade.
+HANDLERS: dict[str, Handler] = {
+    "fulfilment.assign": lambda fulfilments, conn, p, cmd_seq, now: fulfilments.assign(conn, p, cmd_seq, now),
+    "fulfilment.cancel": lambda fulfilments, conn, p, cmd_seq, now: fulfilments.cancel(conn, p, now),
+    "sync.resend": lambda fulfilments, conn, p, cmd_seq, now: resend(conn, p.from_seq, p.to_seq),
+    "sync.snapshot": lambda fulfilments, conn, p, cmd_seq, now: snapshot(conn),
+    "receipt.returned": lambda fulfilments, conn, p, cmd_seq, now: count_returned_elsewhere(conn, p),
+}
+
+
+def awaits_upgrade(type_: str, schema: int) -> str | None:
+    """Why this release cannot carry out a command of this type and schema yet, or None."""
+    reason = not_understood(type_, schema, COMMAND_PAYLOADS, "command")
+    if reason is None and type_ not in HANDLERS:
+        return f"no handler for command type {type_!r}"
+    return reason

@@ -224,8 +224,15 @@ UPDATE fulfilments SET ship_to = json_object('name', json_extract(customer, '$.n
 WHERE ship_to IS NOT NULL AND json_type(ship_to, '$.address') = 'text';
 """
 
+# A command of a type or schema only a newer release reads: kept (acked, so it is not lost), skipped by the
+# commands after it, and carried out once an upgraded agent starts and reads it.
+COMMANDS_AWAITING_UPGRADE = """
+ALTER TABLE commands ADD COLUMN schema INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE commands ADD COLUMN awaiting_upgrade TEXT;
+"""
+
 MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION,
-              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION]
+              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION, COMMANDS_AWAITING_UPGRADE]
 
 
 def open_database(path: str | Path) -> Database:

@@ -19,6 +19,11 @@ from shared.contract.models import (
     StockLevel,
 )
 
+# The message schema this release reads and writes (the envelope's `schema`; absent means 1). Raised only by a change
+# an older reader would get wrong (a field's meaning changed, a required field added): a new optional field or a new
+# type keeps it, since every payload ignores fields it does not know and an unknown type waits for an upgrade.
+# A message whose `schema` is above this one, or whose type this release does not know, is kept, not lost, and
+# applied once the part is upgraded (docs/upgrades.md).
 SCHEMA = 1
 
 
@@ -62,6 +67,14 @@ class CommandEnvelope(BaseModel):
 
 
 # ---- event payloads ----------------------------------------------------------------------------
+
+
+class WireLine(Line):
+    """A line inside a message: a newer release may add fields to it (an API body's `Line` refuses them). Built
+    from a `Line` as well (from its attributes)."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
 
 
 class SaleLine(Lenient):
@@ -149,9 +162,9 @@ class StockSnapshot(Lenient):
 class FulfilmentEvent(Lenient):
     allocation_id: str
     order_id: str
-    lines: list[Line] = []
+    lines: list[WireLine] = []
     reason: str | None = None
-    shortages: list[Line] = []
+    shortages: list[WireLine] = []
     stock: list[StockLevel] = []
 
 
@@ -213,7 +226,7 @@ class FulfilmentAssign(Lenient):
     allocation_id: str
     order_id: str
     type: FulfilmentType
-    lines: list[Line]
+    lines: list[WireLine]
     customer: Customer
     ship_to: ShipTo | None = None
     pickup_code_hash: str | None = None
@@ -359,20 +372,36 @@ class CreditHeld(Lenient):
 
 
 class Undeliverable(Exception):
-    """A message that can never be applied (malformed, or a type this version does not know)."""
+    """A message that can never be applied (malformed, or not addressed to this part)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
+class NotUnderstood(Undeliverable):
+    """A well-formed message of a type or schema this release does not know yet, from a newer release: kept as it
+    came and applied after the part is upgraded, never dropped and never a dead letter."""
+
+
+def not_understood(type_: str, schema: int, payloads: dict[str, type[BaseModel]], kind: str) -> str | None:
+    """Why a message of this type and schema must wait for an upgrade, or None when this release can read it."""
+    if schema > SCHEMA:
+        return f"{kind} schema {schema} is newer than this release reads ({SCHEMA})"
+    if type_ not in payloads:
+        return f"unknown {kind} type {type_!r}"
+    return None
+
+
 def parse_event(data: bytes) -> tuple[EventEnvelope, BaseModel]:
-    """An event envelope and its typed payload, or `Undeliverable` with the reason."""
+    """An event envelope and its typed payload; `NotUnderstood` when it is for a newer release, `Undeliverable`
+    with the reason when it can never be read."""
     return _parse(data, EventEnvelope, EVENT_PAYLOADS, "event", "envelope")
 
 
 def parse_command(data: bytes) -> tuple[CommandEnvelope, BaseModel]:
-    """A command envelope and its typed payload, or `Undeliverable` with the reason."""
+    """A command envelope and its typed payload; `NotUnderstood` when it is for a newer release, `Undeliverable`
+    with the reason when it can never be read."""
     return _parse(data, CommandEnvelope, COMMAND_PAYLOADS, "command", "command envelope")
 
 
@@ -381,11 +410,11 @@ def _parse(data: bytes, envelope_model: type, payloads: dict[str, type[BaseModel
         envelope = envelope_model.model_validate_json(data)
     except ValidationError as e:
         raise Undeliverable(f"malformed {envelope_name}: {e.errors()[0]['msg']}") from e
-    model = payloads.get(envelope.type)
-    if model is None:
-        raise Undeliverable(f"unknown {kind} type {envelope.type!r}")
+    waits = not_understood(envelope.type, envelope.schema_version, payloads, kind)
+    if waits is not None:
+        raise NotUnderstood(waits)
     try:
-        return envelope, model.model_validate(envelope.payload)
+        return envelope, payloads[envelope.type].model_validate(envelope.payload)
     except ValidationError as e:
         raise Undeliverable(f"malformed {envelope.type} payload: {e.errors()[0]['msg']}") from e
 

@@ -6,6 +6,7 @@ keeps `BEGIN IMMEDIATE` transactions free of busy errors between the API and the
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,11 +25,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
-    """Apply the migrations not yet applied, in order, each in its own transaction; `user_version` counts them."""
+BACKUPS_KEPT = 3  # schema backups kept next to a database: the last few upgrades can be undone
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str], backup_to: Path | None = None) -> int:
+    """Apply the migrations not yet applied, in order, each in its own transaction; `user_version` counts them.
+
+    With `backup_to` (the database's own path), a database that has migrations to run is first copied next to
+    itself by SQLite's online backup, named with the old and new schema versions: a failed or regretted upgrade
+    goes back by putting that file in place of the database with the previous release's program."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(migrations):
         raise RuntimeError(f"database schema {current} is newer than this program knows ({len(migrations)})")
+    if backup_to is not None and 0 < current < len(migrations):
+        backup_before_upgrade(conn, backup_to, current, len(migrations))
     for number, script in enumerate(migrations[current:], start=current + 1):
         try:
             conn.executescript(f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version={number};\nCOMMIT;")
@@ -37,6 +47,27 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
                 conn.execute("ROLLBACK")
             raise
     return len(migrations)
+
+
+def upgrade_backups(path: Path) -> list[Path]:
+    """The backups taken before schema upgrades of the database at `path`, oldest first."""
+    return sorted(path.parent.glob(f"{path.name}.schema-*.bak"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def backup_before_upgrade(conn: sqlite3.Connection, path: Path, old: int, new: int,
+                          kept: int = BACKUPS_KEPT) -> Path:
+    """An online backup of the database as it is (schema `old`), before it goes to schema `new`; only the last
+    `kept` such backups stay."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}.schema-{old}-to-{new}.{stamp}.bak")
+    partial = target.with_name(target.name + ".part")
+    with sqlite3.connect(str(partial)) as copy:
+        conn.backup(copy)
+    copy.close()
+    partial.replace(target)  # a backup cut short never passes for a whole one
+    for old_backup in upgrade_backups(path)[:-kept]:
+        old_backup.unlink(missing_ok=True)
+    return target
 
 
 def tables(conn: sqlite3.Connection) -> sqlite_utils.Database:
@@ -53,7 +84,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = connect(self.path)
         self._lock = threading.RLock()
-        migrate(self._conn, migrations)
+        migrate(self._conn, migrations, backup_to=self.path)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
