@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
-from shared.runtime.backups import BackupError, back_up, restore
+from shared.runtime.backups import BackupError, back_up, backup_file, restore
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="copy central's database to a file while it runs",
         description="Write a consistent copy of central's database to FILE (SQLite's online backup: central keeps "
                     "ingesting meanwhile). The copy appears under its name only once complete and checked.")
-    backup.add_argument("file", metavar="FILE", type=Path, help="where to write the backup")
+    backup.add_argument("file", metavar="FILE", type=Path,
+                        help="where to write the backup; in a folder, a file named after the database and the time")
     backup.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
     backup.add_argument("--config", type=Path, help="TOML settings file, to find the database")
 
@@ -160,7 +161,10 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    copied = back_up(args.db or CentralSettings.load(args.config).db_path, args.file)
+    from shared.runtime.clock import utc_now
+
+    db_path = args.db or CentralSettings.load(args.config).db_path
+    copied = back_up(db_path, backup_file(args.file, db_path, utc_now()))
     print(f"backed up central's database to {copied.target} ({copied.size} bytes)")
     return 0
 

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from edge.services.access import AssociateIn, list_associates, save_associates
 from edge.settings import EdgeSettings
 from edge.store.schema import open_database
-from shared.runtime.backups import BackupError, back_up
+from shared.runtime.backups import BackupError, back_up, backup_file
 from shared.runtime.clock import utc_now
 from shared.runtime.tls import https_options
 
@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a consistent copy of the store's database to FILE (SQLite's online backup: the agent "
                     "keeps selling meanwhile). The copy appears under its name only once complete and checked.")
     _common(backup)
-    backup.add_argument("file", metavar="FILE", type=Path, help="where to write the backup")
+    backup.add_argument("file", metavar="FILE", type=Path,
+                        help="where to write the backup; in a folder, a file named after the database and the time")
 
     restore = commands.add_parser(
         "restore", help="put a backup in place of the store's database (stop the agent first)",
@@ -171,7 +172,8 @@ def _printers(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    copied = back_up(_settings(args).db_path, args.file)
+    db_path = _settings(args).db_path
+    copied = back_up(db_path, backup_file(args.file, db_path, utc_now()))
     print(f"backed up the store's database to {copied.target} ({copied.size} bytes)")
     return 0
 

@@ -58,6 +58,14 @@ def back_up(source: Path, target: Path) -> Copied:
     return Copied(target, target.stat().st_size, pages)
 
 
+def backup_file(target: Path, source: Path, now: datetime) -> Path:
+    """Where a backup goes: `target` itself, or in a folder a file named after the database and the time, e.g.
+    backups/edge-20261130T033000Z.db (so a nightly timer keeps one per night)."""
+    if target.is_dir():
+        return target / f"{source.stem}-{now.strftime('%Y%m%dT%H%M%SZ')}{source.suffix or '.db'}"
+    return target
+
+
 def restore(backup: Path, database: Path, now: datetime) -> Path | None:
     """Put `backup` in place of `database` (the service must be stopped). The file it replaces is kept beside it,
     renamed `<name>.replaced-<time>`, never deleted; returns that name, or None if there was no database."""

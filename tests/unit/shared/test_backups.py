@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.runtime.backups import BackupError, back_up, restore
+from shared.runtime.backups import BackupError, back_up, backup_file, restore
 from shared.runtime.sqlite import connect
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
@@ -105,3 +105,13 @@ def test_something_that_is_not_a_database_is_neither_backed_up_nor_restored(tmp_
     assert totals(live) == (0, 0, 0)  # untouched
     with pytest.raises(BackupError, match="no database"):
         back_up(tmp_path / "missing.db", tmp_path / "copy.db")
+
+
+def test_a_backup_into_a_folder_is_named_after_the_database_and_the_time(tmp_path):
+    live = tmp_path / "central.db"
+    make_ledger(live)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    copied = back_up(live, backup_file(folder, live, NOW))
+    assert copied.target == folder / "central-20261130T080000Z.db"
+    assert backup_file(tmp_path / "exact.db", live, NOW) == tmp_path / "exact.db"
