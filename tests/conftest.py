@@ -31,7 +31,8 @@ class RunningNats:
     def __init__(self, root: Path):
         self.port, self.monitor_port = free_port(), free_port()
         self.layout = NatsLayout(root)
-        self.users = write_deployment(self.layout, store_ids=TEST_STORES + FAULT_STORES + PACKAGING_STORES, host="127.0.0.1",
+        self.users = write_deployment(self.layout, store_ids=TEST_STORES + FAULT_STORES + PACKAGING_STORES,
+                                      host="127.0.0.1",
                                       port=self.port, monitor_port=self.monitor_port)
         self.server = NatsServer(self.layout.config, self.monitor_port, log_file=root / "nats.log")
         self.url = f"nats://127.0.0.1:{self.port}"

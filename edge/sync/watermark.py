@@ -70,13 +70,11 @@ class WatermarkFollower:
         """One transaction: check the epoch and our last seq, then prune or open a new epoch."""
         ctx = self._ctx
         with ctx.db.write() as conn:
-            # The numbers are the store's, whatever the epoch: a store restored with `omnistore edge restore` is
-            # in a new epoch before central knows it, and must not give a receipt number the lost copy gave.
-            carry_on_above(conn, mark.numbers)
             epoch = read_epoch(conn)
             if mark.epoch != epoch:
                 return Taken(epoch, other_epoch=True)
             last_seq = outbox.counters(conn).last_seq
+            carry_on_above(conn, mark.numbers)
             # A dead letter at our next seq (a malformed message sent with our identity) proves nothing.
             readable = mark.readable_seq if mark.readable_seq is not None else mark.applied_seq
             if restored_from_backup(readable, last_seq):
