@@ -57,8 +57,9 @@ def test_a_restored_store_opens_its_new_epoch_at_once_and_syncs_without_a_confli
 
     assert network.status()["epoch"] == restored_epoch != old_epoch  # before it has heard anything from central
     # central's repeated watermark tells the store the highest receipt number it holds from it
-    poll(lambda: (read_one(db, "SELECT value FROM counters WHERE name = 'receipt'") or 0) >= int(lost[-1].rsplit("-", 1)[1]), timeout=60,
-         what="the restored store numbering on above what central holds")
+    highest_lost = int(lost[-1].rsplit("-", 1)[1])
+    poll(lambda: (read_one(db, "SELECT value FROM counters WHERE name = 'receipt'") or 0) >= highest_lost,
+         timeout=60, what="the restored store numbering on above what central holds")
     after = sell(network, 10, 5)
     assert not set(after) & set(kept + lost)
 
