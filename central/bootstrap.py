@@ -18,6 +18,7 @@ from central.services.lookups import Lookups
 from central.services.nodes import Nodes
 from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
+from central.services.reports import Reports
 from central.services.returns import apply_return
 from central.services.shipments import Shipments
 from central.services.tokens import Tokens
@@ -71,6 +72,7 @@ class CentralService:
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.audit = AuditViews(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
+        self.reports = Reports(self.db, settings, lambda: self.catalog.policy)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)

@@ -15,7 +15,7 @@ from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
 
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
-FAULT_STORES = [f"F0{n}" for n in range(1, 8)]  # one per fault test module, so no other test's events are theirs
+FAULT_STORES = [f"F0{n}" for n in range(1, 10)]  # one per fault test module, so no other test's events are theirs
 PACKAGING_STORES = ["P01", "P02"]  # the store binary's test, the restore of a backup
 
 

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from central.domain.sequencing import Arrival
+from central.domain.sequencing import Arrival, Position
 from shared.runtime.clock import from_text, to_text
 
 MIGRATION = """
@@ -65,13 +65,26 @@ class ParkedEvent:
     stream_seq: int | None
 
 
-def parked(conn: sqlite3.Connection, store_id: str) -> list[ParkedEvent]:
-    rows = conn.execute("SELECT epoch, seq, event_id, opens_snapshot, stored_at, stream_seq, reason, data, received_at "
-                        "FROM parked_events WHERE store_id=? ORDER BY epoch, seq, received_at", (store_id,))
-    return [ParkedEvent(Arrival(r["epoch"], r["seq"], bool(r["opens_snapshot"]),
-                                from_text(r["stored_at"]) if r["stored_at"] else None),
-                        r["event_id"], r["reason"], bytes(r["data"]), from_text(r["received_at"]), r["stream_seq"])
-            for r in rows]
+@dataclass(frozen=True)
+class ParkedRef:
+    """A parked event as far as planning needs it: its place and id (the event itself is read when it applies)."""
+
+    arrival: Arrival
+    event_id: str
+
+
+def parked_refs(conn: sqlite3.Connection, store_id: str) -> list[ParkedRef]:
+    return [ParkedRef(Arrival(r[0], r[1], bool(r[2]), from_text(r[3]) if r[3] else None), r[4]) for r in conn.execute(
+        "SELECT epoch, seq, opens_snapshot, stored_at, event_id FROM parked_events WHERE store_id=? "
+        "ORDER BY epoch, seq, received_at", (store_id,))]
+
+
+def read_parked(conn: sqlite3.Connection, store_id: str, ref: ParkedRef) -> ParkedEvent:
+    r = conn.execute("SELECT reason, data, received_at, stream_seq FROM parked_events "
+                     "WHERE store_id=? AND epoch=? AND seq=? AND event_id=?",
+                     (store_id, *ref.arrival.key, ref.event_id)).fetchone()
+    return ParkedEvent(ref.arrival, ref.event_id, r["reason"], bytes(r["data"]), from_text(r["received_at"]),
+                       r["stream_seq"])
 
 
 def parked_arrivals(conn: sqlite3.Connection, store_id: str) -> list[Arrival]:
@@ -127,6 +140,13 @@ def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int
                  (store_id, epoch, seq, event_id, type_, dead_letter, applied_at))
     if dead_letter is None:
         conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (seq, store_id))
+
+
+def forget_applied(conn: sqlite3.Connection, store_id: str, position: Position, keep: int) -> None:
+    """Drop the ids of places applied long ago (the audit reports the places below the first kept as recorded
+    before; a superseded epoch keeps its last ones, for the audit of a restored store)."""
+    conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch=? AND seq <= ?",
+                 (store_id, position.epoch, position.applied_seq - keep))
 
 
 def readable_seq(conn: sqlite3.Connection, store_id: str) -> int:

@@ -46,6 +46,9 @@ MAX_ACK_PENDING = 2000  # nothing waits unacked for a gap any more: this only bo
 # Past this, a flood of conflicting events sent with one store's identity is logged, not stored: the store is
 # flagged long before.
 CONFLICTS_KEPT_PER_STORE = 10_000
+# Which event filled each place is kept for this many places below the watermark: far more than a store's outbox
+# keeps after central has applied it (a second publisher shows up near the head), far less than every event ever.
+APPLIED_IDS_KEPT = 20_000
 
 
 def ingest_consumer_config() -> ConsumerConfig:
@@ -204,9 +207,10 @@ class Ingest:
     def _apply_store(self, conn, store_id: str, items: list[Incoming]) -> Position | None:
         """One store's part of a batch, with what it has parked; its new position when that moved."""
         position, retired = projection.load_position(conn, store_id)
-        copies: dict[tuple[str, int], list[Incoming]] = {}
-        for event in parking.parked(conn, store_id):  # parked copies first: they arrived before this batch
-            copies.setdefault(event.arrival.key, []).append(from_parked(store_id, event))
+        copies: dict[tuple[str, int], list[Incoming | parking.ParkedRef]] = {}
+        # Parked copies first (they arrived before this batch), read in full only when one applies or conflicts.
+        for ref in parking.parked_refs(conn, store_id):
+            copies.setdefault(ref.arrival.key, []).append(ref)
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
         result = plan(position, retired, [found[0].arrival for found in copies.values()])
@@ -217,7 +221,7 @@ class Ingest:
         current = position
         for step in result.steps:
             found = copies[step.arrival.key]
-            chosen = found[0]
+            chosen = self._read(conn, store_id, found[0])
             as_of = to_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 projection.open_epoch(conn, store_id, current, as_of)
@@ -226,29 +230,37 @@ class Ingest:
             else:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             projection.save_position(conn, store_id, current)
-            self._apply_one(conn, store_id, chosen, as_of)
+            self._apply_guarded(conn, store_id, chosen, as_of)
             parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
                                    chosen.reason, as_of)
             for other in found[1:]:
                 self._check_settled(conn, store_id, other)
             parking.unpark(conn, store_id, *step.arrival.key)
+        if current is not None and current != position:
+            parking.forget_applied(conn, store_id, current, APPLIED_IDS_KEPT)
         waiting = []
         for arrival in result.held:  # one copy waits per place: the first; another event there is a conflict now
             first, *others = copies[arrival.key]
             for other in others:
-                if other.msg is not None and other.envelope.id != first.envelope.id:
-                    self._conflict(conn, store_id, other, first.envelope.id)
-            if first.msg is not None:
+                if isinstance(other, Incoming) and other.envelope.id != _event_id(first):
+                    self._conflict(conn, store_id, other, _event_id(first))
+            if isinstance(first, Incoming):
                 waiting.append(first)
         self._park(conn, store_id, current, waiting)
         return current if current is not None and current != position else None
 
-    def _check_settled(self, conn, store_id: str, item: Incoming) -> None:
+    def _check_settled(self, conn, store_id: str, copy: "Incoming | parking.ParkedRef") -> None:
         """An event whose place is filled already: a copy of the event there, or a conflict (another event)."""
-        applied_id = parking.applied_event_id(conn, store_id, *item.arrival.key)
-        if applied_id is None or applied_id == item.envelope.id:
+        applied_id = parking.applied_event_id(conn, store_id, *copy.arrival.key)
+        if applied_id is None or applied_id == _event_id(copy):
             return  # the same event again, or of an epoch superseded before it was applied
-        self._conflict(conn, store_id, item, applied_id)
+        self._conflict(conn, store_id, self._read(conn, store_id, copy), applied_id)
+
+    @staticmethod
+    def _read(conn, store_id: str, copy: "Incoming | parking.ParkedRef") -> Incoming:
+        if isinstance(copy, Incoming):
+            return copy
+        return from_parked(store_id, parking.read_parked(conn, store_id, copy))
 
     def _conflict(self, conn, store_id: str, item: Incoming, met_id: str) -> None:
         """Keep an event that met another one at its place (applied, or waiting there first)."""
@@ -271,12 +283,13 @@ class Ingest:
             return
         count, dropped = parking.count_parked(conn, store_id), 0
         current_epoch = position.epoch if position else None
-        for item in sorted(items, key=lambda i: (i.arrival.epoch != current_epoch, i.arrival.seq)):
+        ordered = sorted(items, key=lambda i: _rank(i.arrival, current_epoch))
+        for i, item in enumerate(ordered):
             if count >= self.park_limit:
                 worst = parking.last_parked(conn, store_id, current_epoch)
                 if worst is None or _rank(item.arrival, current_epoch) >= (worst[0] != current_epoch, worst[1]):
-                    dropped += 1
-                    continue
+                    dropped += len(ordered) - i  # these and the rest, needed later still
+                    break
                 parking.unpark(conn, store_id, worst[0], worst[1], worst[2])
                 count -= 1
                 dropped += 1
@@ -286,6 +299,27 @@ class Ingest:
             parking.count_dropped(conn, store_id, dropped)
             log.warning("store %s: %d event(s) past the %d parked allowed were dropped; they will be asked again",
                         store_id, dropped, self.park_limit)
+
+    def _apply_guarded(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
+        """Apply one event; one that raises becomes a dead letter in its place. Failing the batch instead would bring
+        it back after ack_wait for ever and stop the consumer every store shares. A database that cannot be written
+        (I/O, locked) still fails the batch: that passes, and the events are good."""
+        conn.execute("SAVEPOINT apply_event")
+        try:
+            self._apply_one(conn, store_id, item, as_of)
+        except sqlite3.OperationalError:
+            conn.execute("ROLLBACK TO apply_event")
+            conn.execute("RELEASE apply_event")
+            raise
+        except Exception as e:
+            conn.execute("ROLLBACK TO apply_event")
+            conn.execute("RELEASE apply_event")
+            log.exception("store %s: event %s at seq %d could not be applied; dead-lettered in its place", store_id,
+                          item.envelope.id, item.envelope.seq)
+            item.reason = f"could not be applied: {type(e).__name__}: {e}"
+            self._apply_one(conn, store_id, item, as_of)
+            return
+        conn.execute("RELEASE apply_event")
 
     def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
         envelope = item.envelope
@@ -334,6 +368,10 @@ class Ingest:
         with self._db.read() as conn:
             return projection.known_positions(conn)
 
+
+
+def _event_id(copy: Incoming | parking.ParkedRef) -> str:
+    return copy.event_id if isinstance(copy, parking.ParkedRef) else copy.envelope.id
 
 
 def _rank(arrival: Arrival, current_epoch: str | None) -> tuple[bool, int]:

@@ -18,16 +18,17 @@ PRICE = 500
 class Network:
     """Central and one store; `restart_*` kill with SIGKILL (no goodbye) and start again on the same files."""
 
-    def __init__(self, root, nats, store_id: str):
+    def __init__(self, root, nats, store_id: str, central_env: dict[str, str] | None = None,
+                 edge_env: dict[str, str] | None = None):
         self.store_id = store_id
-        self.central = CentralProcess(root, nats).start()
+        self.central = CentralProcess(root, nats, env=central_env).start()
         self.head_office = httpx.Client(base_url=self.central.url, timeout=10,
                                         headers={"Authorization": f"Bearer {self.central.token}"})
         self.head_office.put(f"/v1/stores/{store_id}", json={"name": "Bergedorf", "address": "Sachsentor 1, Hamburg",
                                                             "lat": 53.4885, "lon": 10.2139}).raise_for_status()
         self.head_office.put(f"/v1/products/{SKU}", json={"name": "Fault test tee", "price": PRICE,
                                                          "currency": "EUR"}).raise_for_status()
-        self.edge = EdgeProcess(root, store_id, nats, name="Bergedorf").start()
+        self.edge = EdgeProcess(root, store_id, nats, name="Bergedorf", env=edge_env).start()
         self.store = httpx.Client(base_url=self.edge.url, timeout=10)
         self.sign_in()
         poll(lambda: self.store.get(f"/v1/stock/{SKU}").status_code == 200, what="the product reaches the store")

@@ -3,6 +3,7 @@ second event at a place already filled. One store's trouble never delays another
 and central recovers without an operator (DESIGN §4)."""
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 
 from nats.errors import TimeoutError as NatsTimeout
 
@@ -18,7 +19,7 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-FLOODED, CALM = "S003", "S004"
+FLOODED, CALM = "F06", "F07"
 
 
 def received(store: StoreEmitter, seq: int, sku: str):
@@ -133,3 +134,25 @@ async def test_two_events_at_one_place_are_a_conflict_kept_flagged_and_answered_
 
 async def _snapshot_asked(link, seen: set[str]) -> list[CommandEnvelope]:
     return await commands_of(link, FLOODED, seen)
+
+
+async def test_events_of_an_epoch_never_opened_wait_aside_and_ask_for_nothing(make_settings, nats_up):
+    sku = f"EPO-{uuid7()[-8:]}"
+    async with running_central(make_settings(park_limit_per_store=20)) as central, \
+            store_link(nats_up, FLOODED) as link:
+        await register(central, FLOODED)
+        store = StoreEmitter(link, FLOODED)
+        await store.received(1, sku, 1, on_hand=1)
+        await store.heartbeat(last_seq=1)
+        bogus = StoreEmitter(link, FLOODED)  # an epoch no snapshot ever opens, sent with the store's identity
+        await publish_all(bogus, [received(bogus, seq, sku) for seq in range(2, 60)])
+        for seq in (2, 3):
+            await store.received(seq, sku, 1, on_hand=seq)
+        await store.heartbeat(last_seq=3)
+        await eventually(lambda: central.applied_seq(FLOODED) == 3, what="the store's own events applied")
+        assert len(central.service.ingest.held_arrivals(FLOODED)) == 20  # bounded
+        later = datetime.now(timezone.utc)
+        for hours in (1, 2):  # long past resend_after: a snapshot would be due by now
+            assert central.service.resync.check(later + timedelta(hours=hours)) == 0
+        assert [c.type for c in await commands_of(link, FLOODED, set())] == []
+        assert central.level(FLOODED, sku) == (3, 0, 0)

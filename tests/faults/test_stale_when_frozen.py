@@ -15,7 +15,7 @@ from tests.integration.central.conftest import (
 )
 from tests.waiting import eventually
 
-STORE = "S007"
+STORE = "F07"
 BEAT_S = 0.3
 
 
@@ -52,6 +52,9 @@ async def test_a_store_silent_for_three_heartbeats_is_stale_and_none_of_its_unit
                 await eventually(lambda: _stale(promised), what="the store stale while NATS is frozen")
                 fresh, online, atp, outcome = await promised()
                 assert (fresh, online, atp) == (False, False, 0) and outcome != "allocated"
+                plan = (await central.client.post("/v1/routing/simulate", json={
+                    "lines": [{"sku": sku, "qty": 1}], "delivery": {"type": "pickup", "store_id": STORE}})).json()
+                assert str(plan["explanation"]).count("stale") >= 1, plan["explanation"]
             finally:
                 nats_up.server.thaw()
             await eventually(lambda: _fresh(promised), what="the store fresh again once heartbeats arrive")

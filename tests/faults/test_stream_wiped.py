@@ -2,10 +2,14 @@
 a malformed message is sent at the store's next seq with its identity. Nothing committed is lost, nothing is
 applied twice, no operator is needed, and the store does not take itself for a restored database (DESIGN §4)."""
 
+import asyncio
 import sqlite3
 
 from shared.contract import subjects
+from shared.contract.permissions import CENTRAL_USER
 from shared.runtime.ids import uuid7
+from shared.runtime.nats_link import NatsLink
+from tests.faults.network import Network
 from tests.integration.central.conftest import (
     STORE_BODY,
     StoreEmitter,
@@ -13,9 +17,9 @@ from tests.integration.central.conftest import (
     store_link,
 )
 from tests.integration.edge.conftest import add_products, running_edge, store_settings
-from tests.waiting import eventually
+from tests.waiting import eventually, poll
 
-STORE = "S008"
+STORE, AUDITED = "F07", "F08"
 
 
 async def receive(http, sku: str, n: int) -> None:
@@ -63,7 +67,7 @@ async def test_a_wiped_stream_and_a_restart_with_parked_events_heal_by_themselve
         # Central is down; the store sells on; the stream loses what central never read; the store sells on.
         await receive(http, sku, 4)
         await eventually(lambda: _sent(http), what="the sales published")
-        await central_nats.js.purge_stream(subjects.EVENTS_STREAM)
+        await central_nats.js.purge_stream(subjects.EVENTS_STREAM, subject=subjects.events(STORE))
         await receive(http, sku, 3)
         await eventually(lambda: _sent(http), what="the later sales published")
 
@@ -108,3 +112,37 @@ async def _conflicts(central) -> bool:
 def _level_equal(central, settings, sku: str) -> bool:
     level = central.level(STORE, sku)
     return level is not None and level[0] == edge_on_hand(settings, sku)
+
+
+def test_the_audit_finds_nothing_amiss_after_the_stream_lost_events_while_central_was_down(tmp_path, nats_up):
+    """The same fault with both parts as processes, judged by `omnistore audit`'s own code."""
+    net = Network(tmp_path, nats_up, AUDITED, central_env={"OMNISTORE_CENTRAL_RESEND_AFTER_S": "1"},
+                  edge_env={"OMNISTORE_EDGE_HEARTBEAT_INTERVAL_S": "0.5"})
+    try:
+        for n in range(3):
+            net.receive(n)
+        net.agrees()
+        net.kill_central()
+        for n in range(3, 7):
+            net.receive(n)
+        poll(lambda: net.status()["backlog"] == 0, what="the sales published")
+        asyncio.run(_purge(nats_up, AUDITED))
+        for n in range(7, 10):
+            net.receive(n)
+        poll(lambda: net.status()["backlog"] == 0, what="the later sales published")
+        net.central.start()
+        net.agrees()
+        assert net.status()["applied_seq"] == net.status()["last_seq"]
+    finally:
+        net.close()
+
+
+async def _purge(nats, store_id: str) -> None:
+    link = NatsLink([nats.url], user=CENTRAL_USER, password=nats.password(CENTRAL_USER),
+                    inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="test-purge")
+    link.start()
+    try:
+        assert await link.wait_online(10)
+        await link.js.purge_stream(subjects.EVENTS_STREAM, subject=subjects.events(store_id))
+    finally:
+        await link.close()

@@ -15,6 +15,7 @@ from central.api.deps import (
     ServiceDep,
 )
 from central.domain.orders import OrderStatus
+from shared.contract.errors import InvalidInput
 from shared.contract.models import Line, Minor, Moment, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -94,15 +95,25 @@ def place_order(body: OrderBody, service: ServiceDep, response: Response, _: Ord
     return answer
 
 
-@router.get("", summary="Orders, newest first (read)")
+@router.get("", summary="Orders, newest first; found by customer, status, store, channel and date (read)")
 def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
                 status: Annotated[OrderStatus | None, Query()] = None,
                 store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
-                channel: Annotated[str | None, Query()] = None,
+                channel: Annotated[str | None, Query(max_length=50)] = None,
+                email: Annotated[str | None, Query(min_length=3, max_length=254,
+                                                   description="The customer's email, in any case of A–Z.")] = None,
+                phone: Annotated[str | None, Query(min_length=3, max_length=40,
+                                                   description="The customer's phone; spaces, dots, dashes and "
+                                                               "brackets are ignored.")] = None,
+                name: Annotated[str | None, Query(min_length=1, max_length=200,
+                                                  description="The start of the customer's name, in any case of A–Z.")] = None,
                 created_from: Annotated[Moment | None, Query(description="Inclusive.")] = None,
                 created_to: Annotated[Moment | None, Query(description="Exclusive.")] = None) -> dict:
-    filters = {"status": status.value if status else None, "store": store, "channel": channel,
-               "created_from": created_from, "created_to": created_to}
+    if created_from and created_to and created_from > created_to:
+        raise InvalidInput("created_from is after created_to; give a range that starts before it ends.",
+                           created_from=str(created_from), created_to=str(created_to))
+    filters = {"status": status.value if status else None, "store": store, "channel": channel, "email": email,
+               "phone": phone, "name": name, "created_from": created_from, "created_to": created_to}
     items, next_cursor = service.orders.listing(filters, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 

@@ -95,6 +95,11 @@ class TestResync:
         assert missing(Position("e", 4), set(), [Arrival("f", 3)], None) == SnapshotNeeded()
         assert missing(None, set(), [], ("f", 3)) == SnapshotNeeded()
 
+    def test_parked_events_of_an_unopened_epoch_ask_nothing_while_the_store_says_it_is_in_ours(self):
+        # left-overs or forgeries sent with the store's identity: asking for snapshots would never end
+        assert missing(Position("e", 4), set(), [Arrival("f", 3)], ("e", 4)) is None
+        assert missing(Position("e", 4), set(), [Arrival("f", 3)], ("f", 3)) == SnapshotNeeded()
+
     def test_a_caught_up_store_or_a_retired_epoch_asks_nothing(self):
         assert missing(Position("e", 4), set(), [], ("e", 4)) is None
         assert missing(Position("f", 4), {"e"}, [Arrival("e", 9)], ("e", 9)) is None

@@ -8,6 +8,7 @@ and each of the store's own events is either the applied one or kept as a confli
 import itertools
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nats.aio.msg import Msg
@@ -22,7 +23,14 @@ from shared.runtime.ids import uuid7
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 SKU = "TEE"
-ROUGH, CALM = "S001", "S002"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """One database for every example (each example has stores of its own): migrating one per example is slow."""
+    database = open_database(tmp_path_factory.mktemp("parking") / "central.db")
+    yield database
+    database.close()
 
 
 def envelope(store_id: str, epoch: str, seq: int) -> EventEnvelope:
@@ -55,13 +63,14 @@ def deliveries(draw):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=deliveries())
-def test_parked_events_never_stall_another_store_and_every_event_is_applied_once_or_kept(tmp_path_factory, case):
+def test_parked_events_never_stall_another_store_and_every_event_is_applied_once_or_kept(db, case):
     n, schedule, cuts, limit = case
-    db = open_database(tmp_path_factory.mktemp("parking") / "central.db")
+    tag = uuid7()[-8:].upper()
+    rough, calm_store = f"R{tag}", f"C{tag}"
     ingest = Ingest(db, link=None, park_limit=limit)
     epoch = uuid7()
-    real = {seq: envelope(ROUGH, epoch, seq) for seq in range(1, n + 1)}
-    forged = {seq: envelope(ROUGH, epoch, seq) for _, seq in schedule}
+    real = {seq: envelope(rough, epoch, seq) for seq in range(1, n + 1)}
+    forged = {seq: envelope(rough, epoch, seq) for _, seq in schedule}
     calm = itertools.count(1)
     calm_epoch = uuid7()
 
@@ -69,30 +78,29 @@ def test_parked_events_never_stall_another_store_and_every_event_is_applied_once
     for batch in batches:
         calm_seq = next(calm)
         msgs = [message((real if kind == "real" else forged)[seq]) for kind, seq in batch]
-        msgs.append(message(envelope(CALM, calm_epoch, calm_seq)))
+        msgs.append(message(envelope(calm_store, calm_epoch, calm_seq)))
         ingest.apply_batch(msgs, NOW)
-        assert _applied_seq(db, CALM) == calm_seq  # (1)
-        assert len(ingest.held_arrivals(ROUGH)) <= limit  # (2)
+        assert _applied_seq(db, calm_store) == calm_seq  # (1)
+        assert len(ingest.held_arrivals(rough)) <= limit  # (2)
 
     for resent in range(1, n + 2):  # the store answers each resend central would send, as an edge does
         with db.read() as conn:
-            position, retired = projection.load_position(conn, ROUGH)
-            lack = missing(position, retired, parking.parked_arrivals(conn, ROUGH), (epoch, n))
+            position, retired = projection.load_position(conn, rough)
+            lack = missing(position, retired, parking.parked_arrivals(conn, rough), (epoch, n))
         if lack is None:
             break
         assert isinstance(lack, Resend)
         ingest.apply_batch([message(real[s], resent) for s in range(lack.from_seq, lack.to_seq + 1)], NOW)
-    assert _applied_seq(db, ROUGH) == n  # (3)
+    assert _applied_seq(db, rough) == n  # (3)
     ingest.apply_batch([message(forged[seq], 7) for seq in sorted(forged)], NOW)  # the second publisher goes on
     with db.read() as conn:
-        applied = dict(conn.execute("SELECT seq, event_id FROM applied_events WHERE store_id=?", (ROUGH,)))
+        applied = dict(conn.execute("SELECT seq, event_id FROM applied_events WHERE store_id=?", (rough,)))
         conflicts = {(r[0], r[1]) for r in conn.execute("SELECT seq, event_id FROM event_conflicts WHERE store_id=?",
-                                                         (ROUGH,))}
+                                                         (rough,))}
     assert sorted(applied) == list(range(1, n + 1))
     for seq, event in real.items():
         assert applied[seq] == event.id or (seq, event.id) in conflicts
     assert all(seq in forged and event_id in (forged[seq].id, real[seq].id) for seq, event_id in conflicts)
-    db.close()
 
 
 def _applied_seq(db, store_id: str) -> int:

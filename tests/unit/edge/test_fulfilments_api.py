@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from edge.services.commands import CommandInbox
+from edge.store.outbox import unpublished
 from shared.contract.models import FulfilmentStatus
+from shared.contract.subjects import msg_id
 from shared.runtime.ids import uuid7
 from tests.unit.edge.conftest import assert_problem
 
@@ -197,6 +199,20 @@ class TestCommandsFromCentral:
             unsent = [(r["seq"], r["type"]) for r in
                       conn.execute("SELECT seq, type FROM outbox WHERE published_at IS NULL ORDER BY seq")]
         assert unsent == [(1, "stock.snapshot"), (2, "stock.received"), (3, "stock.snapshot")]
+
+    def test_each_resend_goes_out_under_a_new_msg_id_that_the_duplicate_window_cannot_swallow(self, signed_in):
+        receive(signed_in, "MUG-01", 5)
+        db = signed_in.app.state.edge.db
+        store_id = signed_in.app.state.edge.settings.store_id
+        ids = set()
+        for _ in range(3):
+            with db.write() as conn:
+                conn.execute("UPDATE outbox SET published_at = '2026-01-01T00:00:00Z'")
+            deliver(signed_in, "sync.resend", {"from_seq": 2, "to_seq": 2})
+            with db.read() as conn:
+                [row] = unpublished(conn)
+            ids.add(msg_id(store_id, row.id, row.resent))
+        assert ids == {msg_id(store_id, row.id, n) for n in (1, 2, 3)} and msg_id(store_id, row.id) not in ids
 
 
 class TestShipFromStore:
