@@ -68,3 +68,5 @@ def test_a_restored_store_opens_its_new_epoch_at_once_and_syncs_without_a_confli
     status = network.status()
     assert status["backlog"] == 0 and status["applied_seq"] == status["last_seq"]
     assert {d.message.split()[1] for d in notices if d.kind == "receipt_superseded"} == set(lost)
+    conflicts = network.head_office.get(f"/v1/stores/{STORE}/conflicts")
+    assert conflicts.status_code == 200 and conflicts.json()["items"] == []  # no two events at one (epoch, seq)
