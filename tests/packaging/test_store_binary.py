@@ -48,7 +48,9 @@ def store_binary(tmp_path_factory) -> Path:
 def edge_from_binary(store_binary, tmp_path_factory, nats_server):
     root = tmp_path_factory.mktemp("store-pc")
     edge = EdgeProcess(root, STORE, nats_server, name="Binary Ballindamm", program=[str(store_binary), "edge"],
-                       env={"PATH": "/usr/bin:/bin", "OMNISTORE_EDGE_PRINT_DIR": str(root / "prints")})
+                       env={"PATH": "/usr/bin:/bin", "OMNISTORE_EDGE_PRINT_DIR": str(root / "prints"),
+                            # the time zones must come from inside the binary: the system's are switched off
+                            "OMNISTORE_EDGE_TIMEZONE": "Europe/Berlin", "PYTHONTZPATH": ""})
     edge.provision()
     db = open_database(edge.db)
     with db.write() as conn:
@@ -64,6 +66,15 @@ def test_it_tells_its_version_with_no_python_around(store_binary, tmp_path):
                          cwd=tmp_path, env=bare_env(tmp_path))
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == f"omnistore-store {_project_version()}"
+
+
+def test_it_holds_the_data_libraries_load_at_run_time_and_no_head_office(store_binary):
+    listing = subprocess.run(["pyi-archive_viewer", "--list", "--recursive", str(store_binary)], capture_output=True,
+                             text=True, timeout=120).stdout
+    names = {line.rsplit(",", 1)[-1].strip(" '") for line in listing.splitlines()}
+    assert {"escpos/capabilities.json", "tui/store.tcss", "tzdata/zoneinfo/Europe/Berlin",
+            "textual.widgets._tab_pane"} <= names  # textual imports its widgets lazily, by name
+    assert not [name for name in names if name.split(".")[0] in {"central", "countryinfo", "scipy", "numpy"}]
 
 
 def test_the_edge_from_the_binary_serves_sells_and_publishes_to_nats(edge_from_binary, store_binary):
