@@ -173,7 +173,7 @@ def _restore(args: argparse.Namespace) -> int:
     from shared.runtime.clock import utc_now
 
     db_path = args.db or CentralSettings.load(args.config).db_path
-    replaced = restore(args.file, db_path, utc_now())
+    replaced = restore(args.file, db_path, utc_now(), holds_table="store_sync", what="head office database")
     if replaced is not None:
         print(f"the database it replaced is kept as {replaced}")
     print(f"restored {args.file} to {db_path}")

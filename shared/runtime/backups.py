@@ -66,14 +66,19 @@ def backup_file(target: Path, source: Path, now: datetime) -> Path:
     return target
 
 
-def restore(backup: Path, database: Path, now: datetime) -> Path | None:
+def restore(backup: Path, database: Path, now: datetime, *, holds_table: str | None = None,
+            what: str = "database") -> Path | None:
     """Put `backup` in place of `database` (the service must be stopped). The file it replaces is kept beside it,
-    renamed `<name>.replaced-<time>`, never deleted; returns that name, or None if there was no database."""
+    renamed `<name>.replaced-<time>`, never deleted; returns that name, or None if there was no database.
+    `holds_table`: a table the right kind of database has (a store's backup is no head office's)."""
     if not backup.is_file():
         raise BackupError(f"there is no backup at {backup}")
     probe = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:
         _check(probe, backup)
+        if holds_table and not probe.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                             (holds_table,)).fetchone():
+            raise BackupError(f"{backup} is not a {what} (it has no {holds_table} table)")
     finally:
         probe.close()
     kept = None
