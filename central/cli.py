@@ -65,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     restore = commands.add_parser(
         "restore", help="put a backup in place of central's database (stop central first)",
         description="Replace central's database with a backup; the one it replaces is kept beside it as "
-                    "<name>.replaced-<time>. Stop central before, start it after: the stores' events since the "
-                    "backup come again from the stream and from the stores (sync.resend).")
+                    "<name>.replaced-<time>. Stop central before, start it after: central asks the stores for their "
+                    "events since the backup (sync.resend); what head office itself recorded since is lost.")
     restore.add_argument("file", metavar="FILE", type=Path, help="the backup to restore")
     restore.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
     restore.add_argument("--config", type=Path, help="TOML settings file, to find the database")
