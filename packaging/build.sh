@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build dist/omnistore-store: one file with the edge agent, the counter UI and printing, for a store PC with no
 # Python. Usage: packaging/build.sh [OUT_DIR]   (default: dist/ at the repository's root)
+# Needs uv and binutils (PyInstaller calls objdump and objcopy).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out="$(realpath -m "${1:-dist}")"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$(realpath -m "${1:-$root/dist}")"
+cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
