@@ -7,6 +7,7 @@ from central.domain.atp import NodeStock, network_atp, node_atp
 from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
 from central.settings import CentralSettings
 from central.store.nodes import node_fresh
+from central.store.safety_stock import sku_default
 from central.store.statuses import status_in
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
@@ -14,13 +15,15 @@ from shared.runtime.clock import from_text, to_text
 
 def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
     if node["type"] == "warehouse":
-        # A DC's allocations are accepted at once; those made after its feed's as_of are not in the feed yet, and
-        # neither are the units it rejected as missing since.
+        # A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and
+        # neither are the units it rejected as missing since (an import sets one SKU's figure at a time, so the
+        # SKU's own time counts before the feed's).
         counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
+        counted_at = node["as_of"] or node["stock_as_of"] or ""
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
                            f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND ({counted} "
                            "OR a.stock_missing = 1) "
-                           "AND a.created_at > ?", (sku, node["id"], *statuses, node["stock_as_of"] or "")).fetchone()
+                           "AND a.created_at > ?", (sku, node["id"], *statuses, counted_at)).fetchone()
     else:
         pending, statuses = status_in("a.status", {AllocationStatus.PENDING})
         row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
@@ -31,7 +34,9 @@ def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
                 safety_default: int = 0) -> list[NodeStock]:
-    """Every registered node that holds, is allocated, or keeps safety stock of the SKU."""
+    """Every registered node that holds, is allocated, or keeps safety stock of the SKU. A node without its own
+    safety stock of the SKU holds back the SKU's default, else `safety_default` (the policy's)."""
+    safety_default = sku_default(conn, sku, safety_default)
     rows = conn.execute(
         "SELECT n.*, l.on_hand, l.reserved, l.as_of FROM nodes n "
         "LEFT JOIN levels l ON l.node_id = n.id AND l.sku = ? "

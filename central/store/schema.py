@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from central.store import order_search, parking, shipments
+from central.store import imports, order_search, parking, safety_stock, shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -411,6 +411,7 @@ MIGRATIONS = [
     AUDIT_INDEXES,
     shipments.STOCK_MISSING,
     REPORTS + order_search.MIGRATION,
+    imports.MIGRATION + safety_stock.MIGRATION,
 ]
 
 

@@ -14,6 +14,7 @@ from central.api.deps import (
     ReadDep,
     ServiceDep,
 )
+from central.api.responses import OrderPage, OrderView
 from central.domain.orders import OrderStatus
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Line, Minor, Moment, Strict
@@ -87,7 +88,7 @@ class CancelBody(Strict):
     reason: str = Field("requested by the customer", min_length=1, max_length=200)
 
 
-@router.post("", status_code=201, summary="Place an order; it is routed at once (orders)")
+@router.post("", status_code=201, summary="Place an order; it is routed at once (orders)", response_model=OrderView)
 def place_order(body: OrderBody, service: ServiceDep, response: Response, _: OrdersDep,
                 idempotency_key: IdempotencyKey = None) -> dict:
     status, answer = service.orders.place(body.model_dump(mode="json"), idempotency_key, utc_now())
@@ -95,7 +96,8 @@ def place_order(body: OrderBody, service: ServiceDep, response: Response, _: Ord
     return answer
 
 
-@router.get("", summary="Orders, newest first; found by customer, status, store, channel and date (read)")
+@router.get("", summary="Orders, newest first; found by customer, status, store, channel and date (read)",
+            response_model=OrderPage)
 def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
                 status: Annotated[OrderStatus | None, Query()] = None,
                 store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
@@ -118,11 +120,13 @@ def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, lim
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)")
+@router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)",
+            response_model=OrderView)
 def get_order(order_id: OrderIdPath, service: ServiceDep, _: ReadDep) -> dict:
     return service.orders.view(order_id)
 
 
-@router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)")
+@router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)",
+             response_model=OrderView)
 def cancel_order(order_id: OrderIdPath, service: ServiceDep, _: OrdersDep, body: CancelBody | None = None) -> dict:
     return service.orders.cancel(order_id, (body or CancelBody()).reason, utc_now())

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel
 
 from central.api.deps import CursorQuery, LimitQuery, ReadDep, ServiceDep
+from central.api.responses import ReceiptView
 from central.api.routes.reports import FromQuery, ToQuery
 from central.domain.reports import Window
 from shared.contract.models import Page
@@ -43,6 +44,7 @@ def list_receipts(service: ServiceDep, _: ReadDep,
     return service.lookups.receipts_of_store(store, start, end, cursor, limit)
 
 
-@router.get("/{receipt_number}", summary="A store's receipt with its returns at any store and refund conflicts (read)")
+@router.get("/{receipt_number}", summary="A store's receipt with its returns at any store and refund conflicts (read)",
+            response_model=ReceiptView)
 def get_receipt(service: ServiceDep, _: ReadDep, receipt_number: Annotated[str, Path(max_length=40)]) -> dict:
     return service.lookups.receipt(receipt_number)
