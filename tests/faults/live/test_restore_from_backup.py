@@ -4,21 +4,11 @@ with what central already holds from the lost copy; the store syncs on at once, 
 
 import sqlite3
 
-import pytest
-
 from edge.cli import main as edge_command
-from tests.faults.network import Network
+from tests.faults.live.network import Network
 from tests.waiting import poll
 
 STORE = "P02"
-
-
-@pytest.fixture
-def network(tmp_path, nats_up):
-    (tmp_path / "net").mkdir()
-    net = Network(tmp_path / "net", nats_up, STORE)
-    yield net
-    net.close()
 
 
 def sell(network: Network, first: int, n: int) -> list[str]:
