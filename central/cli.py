@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
+from shared.runtime.backups import BackupError, back_up, backup_file, restore
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
@@ -51,6 +52,24 @@ def _parser() -> argparse.ArgumentParser:
                     "tokens already issued still verify; a running central publishes the new set within a second.")
     rotate.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
     rotate.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+
+    backup = commands.add_parser(
+        "backup", help="copy central's database to a file while it runs",
+        description="Write a consistent copy of central's database to FILE (SQLite's online backup: central keeps "
+                    "ingesting meanwhile). The copy appears under its name only once complete and checked.")
+    backup.add_argument("file", metavar="FILE", type=Path,
+                        help="where to write the backup; in a folder, a file named after the database and the time")
+    backup.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    backup.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of central's database (stop central first)",
+        description="Replace central's database with a backup; the one it replaces is kept beside it as "
+                    "<name>.replaced-<time>. Stop central before, start it after: central asks the stores for their "
+                    "events since the backup (sync.resend); what head office itself recorded since is lost.")
+    restore.add_argument("file", metavar="FILE", type=Path, help="the backup to restore")
+    restore.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    restore.add_argument("--config", type=Path, help="TOML settings file, to find the database")
     return parser
 
 
@@ -61,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "keys":
             return _rotate_key(args)
+        if args.command == "backup":
+            return _backup(args)
+        if args.command == "restore":
+            return _restore(args)
         return _create_token(args)
-    except (ValidationError, FileNotFoundError) as e:
+    except (ValidationError, FileNotFoundError, BackupError) as e:
         print(f"omnistore central: {_explain(e)}", file=sys.stderr)
         return 2
 
@@ -134,4 +157,24 @@ def _rotate_key(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(kid)
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from shared.runtime.clock import utc_now
+
+    db_path = args.db or CentralSettings.load(args.config).db_path
+    copied = back_up(db_path, backup_file(args.file, db_path, utc_now()))
+    print(f"backed up central's database to {copied.target} ({copied.size} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from shared.runtime.clock import utc_now
+
+    db_path = args.db or CentralSettings.load(args.config).db_path
+    replaced = restore(args.file, db_path, utc_now(), holds_table="store_sync", what="head office database")
+    if replaced is not None:
+        print(f"the database it replaced is kept as {replaced}")
+    print(f"restored {args.file} to {db_path}")
     return 0

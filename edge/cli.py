@@ -10,10 +10,12 @@ from pydantic import TypeAdapter, ValidationError
 from edge.services.access import AssociateIn, list_associates, save_associates
 from edge.settings import EdgeSettings
 from edge.store.schema import open_database
+from shared.runtime.backups import BackupError, back_up, backup_file
 from shared.runtime.clock import utc_now
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
+ALL_PRINTERS = "*"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "spool state: ok or failing since when, jobs waiting, last error. With --test NAME, send a test "
                     "page straight to that printer and say whether it took it (exit status 1 if not).")
     _common(printers)
-    printers.add_argument("--test", metavar="NAME", help="print a test page on the printer of this name")
+    printers.add_argument("--test", metavar="NAME", nargs="?", const=ALL_PRINTERS,
+                          help="print a test page on the printer of this name, or on every printer if no name")
+
+    backup = commands.add_parser(
+        "backup", help="copy the store's database to a file while the agent runs",
+        description="Write a consistent copy of the store's database to FILE (SQLite's online backup: the agent "
+                    "keeps selling meanwhile). The copy appears under its name only once complete and checked.")
+    _common(backup)
+    backup.add_argument("file", metavar="FILE", type=Path,
+                        help="where to write the backup; in a folder, a file named after the database and the time")
+
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the store's database (stop the agent first)",
+        description="Replace the store's database with a backup and open a new epoch in it, so its events never "
+                    "collide with those central already has from the lost copy. The database it replaces is kept "
+                    "beside it as <name>.replaced-<time>. Stop the agent before, start it after.")
+    _common(restore)
+    restore.add_argument("file", metavar="FILE", type=Path, help="the backup to restore")
     return parser
 
 
@@ -118,21 +137,24 @@ def _printers(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     printing = settings.printing_settings()
+    failed = 0
     if args.test is not None:
-        printer = next((p for p in printing.printers if p.name == args.test), None)
-        if printer is None:
+        chosen = [p for p in printing.printers if args.test in (ALL_PRINTERS, p.name)]
+        if not chosen:
             names = ", ".join(p.name for p in printing.printers) or "none is configured"
-            print(f"error: no printer named {args.test!r} (printers: {names})", file=sys.stderr)
-            return 2
-        try:
-            print_now(test_page(printer, utc_now()), printer, timeout=printing.send_timeout_seconds,
-                      timezone=settings.timezone)
-        except PrinterUnavailable as e:
-            print(f"error: printer {printer.name} ({printer.target}) did not take the test page: {e}",
+            print(f"error: no printer named {args.test!r} (printers: {names})" if args.test != ALL_PRINTERS
+                  else "error: no printers configured (add [[printing.printers]] to the settings, or set print_dir)",
                   file=sys.stderr)
-            return 1
-        print(f"test page sent to {printer.name} ({printer.target})")
-        return 0
+            return 2
+        for printer in chosen:
+            try:
+                print_now(test_page(printer, utc_now()), printer, timeout=printing.send_timeout_seconds,
+                          timezone=settings.timezone)
+                print(f"test page sent to {printer.name} ({printer.target})")
+            except PrinterUnavailable as e:
+                print(f"error: printer {printer.name} ({printer.target}) did not take the test page: {e}",
+                      file=sys.stderr)
+                failed += 1
     db = open_database(settings.db_path)
     try:
         with db.read() as conn:
@@ -146,6 +168,27 @@ def _printers(args: argparse.Namespace) -> int:
         error = f"\t{state['last_error']}" if state["last_error"] else ""
         print(f"{state['name']}\t{state['kind']}\t{state['target']}\t{state['state']}{since}\t"
               f"queued {state['queued']}{error}")
+    return 1 if failed else 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    db_path = _settings(args).db_path
+    copied = back_up(db_path, backup_file(args.file, db_path, utc_now()))
+    print(f"backed up the store's database to {copied.target} ({copied.size} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from edge.services.backups import restore_store
+
+    settings = _settings(args)
+    restored = restore_store(args.file, settings.db_path, utc_now())
+    if restored.replaced is not None:
+        print(f"the database it replaced is kept as {restored.replaced}")
+    change = restored.change
+    print(f"restored {args.file} to {settings.db_path}; opened epoch {change.new} (was {change.old}) with a stock "
+          f"snapshot of {change.snapshot_events} event(s). Start the agent and let it reach head office before "
+          f"selling: sales made on the lost copy after this backup are only at head office.")
     return 0
 
 
@@ -156,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "printers":
             return _printers(args)
+        if args.command == "backup":
+            return _backup(args)
+        if args.command == "restore":
+            return _restore(args)
         if args.action == "add":
             return _associates_add(args)
         return _associates_list(args)
@@ -163,6 +210,6 @@ def main(argv: list[str] | None = None) -> int:
         first = e.errors()[0]
         print(f"error: setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}", file=sys.stderr)
         return 2
-    except FileNotFoundError as e:
+    except (FileNotFoundError, BackupError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

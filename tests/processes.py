@@ -16,8 +16,9 @@ class EdgeProcess:
     """`omnistore edge serve` for one store, with an associate and a manager provisioned."""
 
     def __init__(self, root: Path, store_id: str, nats, name: str = "Test store", env: dict[str, str] | None = None,
-                 https_ca: Path | None = None):
+                 https_ca: Path | None = None, program: list[str] | None = None):
         self.root, self.store_id, self.nats, self.name = root, store_id, nats, name
+        self.program = program or python_module("edge")  # what runs `edge …`: the module, or the store binary
         self.env = env or {}
         self.https_ca = https_ca  # the API serves HTTPS (its env names the certificate), verified with this CA
         self.db = root / f"edge-{store_id}.db"
@@ -28,16 +29,15 @@ class EdgeProcess:
         self.child: Child | None = None
 
     def provision(self) -> None:
-        run_to_end("associates", python_module("edge", "associates", "add", "--store", self.store_id,
-                                               "--db", str(self.db)),
+        run_to_end("associates", [*self.program, "associates", "add", "--store", self.store_id, "--db", str(self.db)],
                    self.root / "associates.log", stdin_text=json.dumps([ASSOCIATE, MANAGER]))
 
     def start(self) -> "EdgeProcess":
         if not self.db.exists():
             self.provision()
-        self.child = Child(f"edge-{self.store_id}", python_module(
-            "edge", "serve", "--store", self.store_id, "--port", str(self.port), "--db", str(self.db),
-            "--nats-url", self.nats.url), self.root / f"edge-{self.store_id}.log", {
+        self.child = Child(f"edge-{self.store_id}", [
+            *self.program, "serve", "--store", self.store_id, "--port", str(self.port), "--db", str(self.db),
+            "--nats-url", self.nats.url], self.root / f"edge-{self.store_id}.log", {
             "OMNISTORE_EDGE_NATS_PASSWORD_FILE": str(self.password_file),
             "OMNISTORE_EDGE_STORE_NAME": self.name, **self.env})
         wait_http(f"{self.url}/healthz", self.child, context=client_context(self.https_ca))

@@ -126,6 +126,22 @@ class TestPrintersCommand:
         assert "test page sent to counter-1" in capsys.readouterr().out
         assert "TEST PAGE" in next(preview.glob("*-test-page.txt")).read_text()
 
+    def test_without_a_name_every_printer_gets_a_test_page_and_its_state_is_listed(self, tmp_path, capsys,
+                                                                                   monkeypatch):
+        preview = tmp_path / "prints"
+        monkeypatch.setenv("OMNISTORE_EDGE_PRINT_DIR", str(preview))
+        assert main(["printers", "--test", "--store", "S001", "--db", str(tmp_path / "edge.db")]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert [line for line in out if line.startswith("test page sent to")] == [
+            f"test page sent to counter (preview:{preview})", f"test page sent to labels (preview:{preview})"]
+        assert [line.split("\t")[0] for line in out if "\t" in line] == ["counter", "labels"]
+        assert len(list(preview.glob("*-test-page.txt"))) == 2
+
+    def test_without_a_name_a_printer_that_does_not_answer_fails_the_run(self, tmp_path, capsys):
+        config = self._config(tmp_path, f"network:127.0.0.1:{free_port()}")
+        assert main(["printers", "--test", "--config", str(config)]) == 1
+        assert "counter-1" in capsys.readouterr().err
+
     def test_a_printer_that_does_not_answer_is_reported_with_exit_status_1(self, tmp_path, capsys):
         config = self._config(tmp_path, f"network:127.0.0.1:{free_port()}")
         assert main(["printers", "--test", "counter-1", "--config", str(config)]) == 1
