@@ -13,7 +13,13 @@ from edge.printing.printers import PrinterConfig
 from edge.printing.service import PrintingSettings
 from edge.settings import EdgeSettings
 from shared.launcher import example_configs
-from shared.launcher.example_configs import CENTRAL_SET, FILES, STORE_SET, MissingExample, render
+from shared.launcher.example_configs import (
+    CENTRAL_SET,
+    FILES,
+    STORE_SET,
+    MissingExample,
+    render,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "packaging" / "examples"
 
