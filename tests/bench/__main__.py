@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.bench import edge_sale
+from tests.bench import central_ingest, edge_sale
 from tests.bench.harness import Result
 
 Measure = Callable[[Path, float, int], list[Result]]
@@ -24,6 +24,7 @@ MEASURES: dict[str, Measure] = {
     "sale-inprocess": edge_sale.in_process,
     "sale-http": edge_sale.over_http,
     "sale-20-terminals": edge_sale.twenty_terminals,
+    "ingest": central_ingest.ingest,
 }
 ROUNDS = {"full": (3.0, 5), "quick": (0.6, 3)}
 
