@@ -14,7 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.bench import central_atp, central_ingest, edge_sale, routing_speed
+from tests.bench import (
+    central_atp,
+    central_ingest,
+    edge_memory,
+    edge_sale,
+    routing_speed,
+)
 from tests.bench.harness import Result
 
 Measure = Callable[[Path, float, int], list[Result]]
@@ -24,6 +30,7 @@ MEASURES: dict[str, Measure] = {
     "sale-inprocess": edge_sale.in_process,
     "sale-http": edge_sale.over_http,
     "sale-20-terminals": edge_sale.twenty_terminals,
+    "memory": edge_memory.memory,
     "ingest": central_ingest.ingest,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
