@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from edge.printing.escpos_render import load_escpos
 from edge.printing.printer_status import StatusProtocol
 from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target, send
 from shared.runtime.clock import from_text, to_text, utc_now
@@ -229,6 +230,7 @@ class SpoolWorker:
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await asyncio.to_thread(load_escpos)
         while True:
             try:
                 await self.send_due()
