@@ -19,6 +19,7 @@ from tests.bench import (
     central_ingest,
     edge_memory,
     edge_sale,
+    outbox_drain,
     routing_speed,
 )
 from tests.bench.harness import Result
@@ -32,6 +33,7 @@ MEASURES: dict[str, Measure] = {
     "sale-20-terminals": edge_sale.twenty_terminals,
     "memory": edge_memory.memory,
     "ingest": central_ingest.ingest,
+    "outbox-drain": outbox_drain.outbox_drain,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
     "routing-cost": routing_speed.cost,
