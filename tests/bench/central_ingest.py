@@ -95,7 +95,7 @@ async def central_applies(root: Path, link: NatsLink, events: int, n: int) -> fl
 
 async def _ingest(root: Path, seconds: float, rounds: int) -> tuple[float, float, int]:
     async with BenchNats(root / "nats") as link:
-        events = max(1000, int(1500 * seconds))
+        events = max(2000, int(5000 * seconds))
         await fill(link, events, TEST_STORES)
         ours, theirs = [], []
         for i in range(rounds):
