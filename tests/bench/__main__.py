@@ -21,6 +21,7 @@ from tests.bench import (
     edge_sale,
     outbox_drain,
     routing_speed,
+    tui_speed,
 )
 from tests.bench.harness import Result
 
@@ -37,6 +38,7 @@ MEASURES: dict[str, Measure] = {
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
     "routing-cost": routing_speed.cost,
+    "tui": tui_speed.tui,
 }
 ROUNDS = {"full": (3.0, 5), "quick": (0.6, 3)}
 
