@@ -40,7 +40,7 @@ MEASURES: dict[str, Measure] = {
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
 }
-ROUNDS = {"full": (3.0, 5), "quick": (0.6, 3)}
+ROUNDS = {"full": (2.0, 9), "quick": (0.4, 5)}
 
 
 def table(results: list[Result]) -> str:

@@ -32,7 +32,7 @@ def sell(terminals: list[Terminal], sales: int) -> None:
 
 
 def memory(root: Path, seconds: float, rounds: int) -> list[Result]:
-    many = 100_000 if seconds >= 3 else 3_000
+    many = 100_000 if seconds >= 2 else 3_000
     ram = Path("/dev/shm") if Path("/dev/shm").is_dir() else root
     with tempfile.TemporaryDirectory(dir=ram, prefix="omnistore-bench-") as tmp, EdgeServer(Path(tmp), "edge-mem") as server:
         terminals = [Terminal(server, f"m{i}") for i in range(4)]

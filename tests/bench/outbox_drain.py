@@ -105,7 +105,7 @@ async def _rounds(root: Path, events: int, rounds: int) -> tuple[float, float]:
 
 
 def outbox_drain(root: Path, seconds: float, rounds: int) -> list[Result]:
-    events = 100_000 if seconds >= 3 else 3000
+    events = 100_000 if seconds >= 2 else 3000
     ours, limit = asyncio.run(_rounds(root, events, rounds))
     return [rate_result(f"outbox drain of {events:,} events to applied at central", ours, limit,
                         "pipelined publish of the same payloads (256 in flight)", unit="events/s", at_least=0.5)]
