@@ -13,12 +13,17 @@ from datetime import datetime, timedelta
 from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.credit_notes import CreditNotes
+from central.services.exports import Exports
 from central.services.fulfilment import FulfilmentTracker
+from central.services.import_kinds import import_kinds
+from central.services.imports import Imports
 from central.services.lookups import Lookups
 from central.services.nodes import Nodes
 from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
+from central.services.reports import Reports
 from central.services.returns import apply_return
+from central.services.safety_stock import SafetyStocks
 from central.services.shipments import Shipments
 from central.services.tokens import Tokens
 from central.services.waiting_orders import WaitingOrders
@@ -66,17 +71,24 @@ class CentralService:
         self.commands = CommandPublisher(self.db, self.link)
         self.consumers = StoreConsumers(self.db, self.link)
         self.webhook_dispatcher = WebhookDispatcher(self.db, settings)
-        self.webhooks = Webhooks(self.db)
+        self.webhooks = Webhooks(self.db, settings.webhook_allow_private_urls)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
         self.audit = AuditViews(self.db)
+        self.exports = Exports(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
+        self.reports = Reports(self.db, settings, lambda: self.catalog.policy)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
+        self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),
+                                                     store_registered=self.consumers.request,
+                                                     stock_changed=self.waiting.stock_changed))
+        self.safety_stock = SafetyStocks(self.db, lambda: self.catalog.policy.safety_stock_default,
+                                         self.waiting.stock_changed)
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
         self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
@@ -89,6 +101,9 @@ class CentralService:
     async def start(self) -> None:
         self._spawn(self.webhook_dispatcher.run(), "central-webhooks")  # HTTP only: it needs no NATS
         self._spawn(self.waiting.run(self.settings.waiting_orders_every_s), "central-waiting-orders")
+        self._spawn(self.imports.run(), "central-imports")
+        self._spawn(self.audit.run_pruning(timedelta(days=self.settings.applied_events_days)),
+                    "central-audit-pruning")
         if self.with_nats:
             self.link.start()
             self.consumers.request_all_registered()
@@ -151,5 +166,6 @@ class CentralService:
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
         self._tasks.clear()
+        await asyncio.to_thread(self.imports.wait_idle)  # a batch being applied commits before the database closes
         await self.link.close()
         self.db.close()

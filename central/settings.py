@@ -53,6 +53,9 @@ class CentralSettings(PartSettings):
         "ones needed last are dropped and asked again once the gap fills."))
     ack_interval_s: float = Field(10, gt=0, description="Every this often central repeats each store's applied "
                                                         "watermark on omni.ack.<store>.")
+    applied_events_days: float = Field(35, gt=0, description="Days central remembers the id of each store event it "
+                                                              "applied, for `omnistore audit` (a store keeps its "
+                                                              "own for retain_days).")
     stream_replicas: int = Field(1, ge=1, le=5, description="Replicas of the JetStream streams: 1 on a single "
                                                             "server, 3 in a cluster.")
     warehouse_stale_after_s: float = Field(86400, gt=0, description="A warehouse whose last stock feed is older "
@@ -71,6 +74,12 @@ class CentralSettings(PartSettings):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1024 ** 3,
                                 description="Largest request body the HTTP API accepts; a larger one is refused "
                                             "(413) before it is read further.")
+    import_max_body_bytes: int = Field(64 * 1024 ** 2, ge=1024, le=1024 ** 3,
+                                       description="Largest CSV file POST /v1/imports/{kind} accepts (with a bearer "
+                                                   "token); every other route keeps max_body_bytes.")
+    webhook_allow_private_urls: bool = Field(False, description="Let webhooks go to http URLs and to loopback, "
+                                                                "private and link-local hosts: for demos and tests, "
+                                                                "never in production.")
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")

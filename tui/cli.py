@@ -3,7 +3,9 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from shared.runtime.tls import client_context
 from tui.app import THEMES, StoreApp
 from tui.client import EdgeClient
 
@@ -17,6 +19,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", choices=sorted(THEMES), default=os.environ.get("OMNISTORE_TUI_THEME", "dark"),
                    help="colours for a dark or a light room (default dark, or OMNISTORE_TUI_THEME); "
                         "ctrl+p → 'theme' switches while running")
+    p.add_argument("--ca-file", type=Path, default=os.environ.get("OMNISTORE_TUI_CA_FILE") or None,
+                   help="CA certificate of an edge that serves HTTPS (default: the system's CAs, or "
+                        "OMNISTORE_TUI_CA_FILE)")
     p.add_argument("--login-hint", help=argparse.SUPPRESS)
     return p
 
@@ -37,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.theme not in THEMES:
         raise SystemExit(f"omnistore tui: OMNISTORE_TUI_THEME must be one of {', '.join(sorted(THEMES))}, "
                          f"not {args.theme!r}")
-    StoreApp(EdgeClient(edge_url(args.store, args.edge)), login_hint=args.login_hint, theme=args.theme).run()
+    client = EdgeClient(edge_url(args.store, args.edge), verify=client_context(args.ca_file) or True)
+    StoreApp(client, login_hint=args.login_hint, theme=args.theme).run()
     return 0
 
 

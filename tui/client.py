@@ -1,5 +1,6 @@
 """The UI's only way to the store: the edge agent's HTTP API."""
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -22,10 +23,11 @@ class EdgeError(Exception):
 
 
 class EdgeClient:
-    def __init__(self, base_url: str, timeout: float = 5.0):
+    def __init__(self, base_url: str, timeout: float = 5.0, verify: ssl.SSLContext | bool = True):
+        """`verify`: for an edge that serves HTTPS, a context trusting its CA (True: the system's CAs)."""
         self.base_url = base_url.rstrip("/")
         self.token: str | None = None
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, verify=verify)
 
     async def _request(self, method: str, path: str, **kwargs) -> dict:
         headers = kwargs.pop("headers", {})

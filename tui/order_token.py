@@ -6,12 +6,17 @@ import json
 
 
 def peek(token: str) -> dict | None:
-    """The claims of a `v1.<kid>.<claims>.<signature>` token as written, unverified; None when it is not one."""
+    """The claims of a receipt token as written, unverified; None when it is not one. A token is a compact JWS
+    (`<header>.<claims>.<signature>`) or, printed before, `v1.<kid>.<claims>.<signature>`."""
     parts = token.strip().split(".")
-    if len(parts) != 4 or parts[0] != "v1":
+    if len(parts) == 4 and parts[0] == "v1":
+        encoded = parts[2]
+    elif len(parts) == 3 and all(parts):
+        encoded = parts[1]
+    else:
         return None
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
     except (binascii.Error, ValueError):
         return None
     return claims if isinstance(claims, dict) and "order_id" in claims and "lines" in claims else None

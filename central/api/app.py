@@ -11,14 +11,18 @@ from central.api.routes import (
     atp,
     audit,
     credit_notes,
+    exports,
     health,
+    imports,
     keys,
     nodes,
     order_changes,
     orders,
     products,
     receipts,
+    reports,
     routing,
+    safety_stock,
     shipments,
     stores,
     tokens,
@@ -48,7 +52,9 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
                   description="Head office: stores, warehouses, catalog, network ATP, orders and routing. "
                               "Errors are problem+json.")
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # CSV imports take files: a larger limit of their own, for that route alone (docs/imports.md).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={("POST", "/v1/imports/"): settings.import_max_body_bytes})
     for module in (
         health,
         stores,
@@ -60,11 +66,15 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         orders,
         order_changes,
         receipts,
+        reports,
         credit_notes,
         routing,
         tokens,
         keys,
         webhooks,
+        imports,
+        exports,
+        safety_stock,
     ):
         app.include_router(module.router)
     return app

@@ -33,3 +33,7 @@ class AddressNotLocated(InvalidInput):
 
 class FeedFromTheFuture(InvalidInput):
     code, title = "feed_from_the_future", "The feed is dated in the future"
+
+
+class WebhookRefused(InvalidInput):
+    code, title = "webhook_refused", "Deliveries cannot go there"

@@ -1,14 +1,28 @@
 """What central holds of one store, as the audit reads it (read only, a page at a time)."""
 
+import asyncio
+from datetime import datetime, timedelta
+
 from central.store import audit
 from shared.contract.audit import EventPage, FulfilmentPage, LevelPage, ReceiptPage
 from shared.contract.errors import InvalidInput
+from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import Database
 
 
 class AuditViews:
     def __init__(self, db: Database):
         self._db = db
+
+    def prune(self, keep: timedelta, now: datetime) -> int:
+        with self._db.write() as conn:
+            return audit.prune_applied_events(conn, to_text(now - keep))
+
+    async def run_pruning(self, keep: timedelta, every_s: float = 3600) -> None:
+        """Now and then, forget applied events older than `keep` (the table would otherwise grow for ever)."""
+        while True:
+            await asyncio.to_thread(self.prune, keep, utc_now())
+            await asyncio.sleep(every_s)
 
     def events(self, store_id: str, cursor: str | None, limit: int) -> EventPage:
         with self._db.read() as conn:

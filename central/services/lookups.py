@@ -1,10 +1,12 @@
 """Read-only answers of the head-office API that are more than one row: network ATP and walk-in receipts."""
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
 from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
+from central.store import order_search
 from central.store import receipts as store_receipts
 from central.store.atp import atp_view
 from shared.contract.errors import NotFound, UnknownSku
@@ -40,3 +42,13 @@ class Lookups:
             raise NotFound(f"No store has recorded receipt {receipt_number} (or its sale has not reached head office "
                            "yet).", receipt_number=receipt_number)
         return view
+
+    def receipts_of_store(self, store_id: str, start: datetime | None, end: datetime | None, cursor: str | None,
+                          limit: int) -> dict:
+        """A store's walk-in receipts sold in [start, end), newest number first."""
+        with self._db.read() as conn:
+            rows = order_search.receipts_of_store(conn, store_id, start, end, cursor, limit + 1)
+        items = [{"receipt_number": r["receipt_number"], "store_id": r["store_id"], "currency": r["currency"],
+                  "occurred_at": r["occurred_at"], "total": json.loads(r["body"])["total"],
+                  "units": sum(line["qty"] for line in json.loads(r["body"])["lines"])} for r in rows[:limit]]
+        return {"items": items, "next_cursor": rows[limit - 1]["receipt_number"] if len(rows) > limit else None}

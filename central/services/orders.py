@@ -141,7 +141,8 @@ class Orders:
         return view
 
     def listing(self, filters: dict, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
-        """Newest first; `filters` may name status, store, channel, created_from and created_to."""
+        """Newest first; `filters` may name status, store, channel, email, phone, name (its start), created_from
+        and created_to."""
         with self._db.read() as conn:
             return order_store.list_orders(conn, filters, cursor, limit)
 

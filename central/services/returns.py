@@ -46,9 +46,9 @@ def apply_return(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelop
     excess = {c.line_no: c.excess for c in conflicts}
     conn.executemany(
         "INSERT OR IGNORE INTO order_returns (event_id, line_no, order_id, store_id, return_number, sku, qty, refund, "
-        "conflict, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "conflict, at, reason, disposition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(envelope.id, n, order_id, store_id, payload.return_number, line.sku, line.qty, line.refund,
-          excess.get(n, 0), to_text(now)) for n, line in enumerate(payload.lines)])
+          excess.get(n, 0), to_text(now), line.reason, line.disposition) for n, line in enumerate(payload.lines)])
     source = f"store:{store_id}"
     order_store.add_history(conn, order_id, "returned", source, now, return_number=payload.return_number,
                             event_id=envelope.id, occurred_at=to_text(envelope.occurred_at),

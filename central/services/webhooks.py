@@ -1,20 +1,29 @@
 """Webhook subscriptions (order status changes POSTed to a URL), each change one transaction."""
 
+from collections.abc import Callable
 from datetime import datetime
 
+from central.domain.errors import WebhookRefused
 from central.store import webhooks as webhook_store
+from central.webhooks import receivers
 from shared.contract.errors import NotFound
 from shared.runtime.sqlite import Database
 
 
 class Webhooks:
-    def __init__(self, db: Database):
-        self._db = db
+    def __init__(self, db: Database, allow_private: bool = False,
+                 resolve: Callable[[str], list[str]] = receivers.resolve):
+        self._db, self._allow_private, self._resolve = db, allow_private, resolve
 
     def subscribe(self, url: str, statuses: list[str] | None, secret: str | None, now: datetime) -> dict:
         """A new subscription (None: every status change); the answer carries its secret, the only time."""
+        reason = receivers.receiver_refusal(url, self._resolve(url), self._allow_private)
+        if reason is not None:
+            raise WebhookRefused(f"Deliveries cannot go to {url}: {reason}.", url=url)
+        if secret is not None:
+            receivers.check_secret(secret)
         with self._db.write() as conn:
-            return webhook_store.create(conn, url, statuses, secret, now)
+            return webhook_store.create(conn, url, statuses, secret or receivers.new_secret(), now)
 
     def subscriptions(self) -> list[dict]:
         with self._db.read() as conn:

@@ -7,6 +7,7 @@ from central.domain.atp import NodeStock, network_atp, node_atp
 from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
 from central.settings import CentralSettings
 from central.store.nodes import node_fresh
+from central.store.safety_stock import sku_default
 from central.store.statuses import status_in
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
@@ -15,24 +16,28 @@ from shared.runtime.clock import from_text, to_text
 def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
     """Each node's units of the SKU allocated but not yet in its figures, in one grouped read.
 
-    A DC's allocations are accepted at once; those made after its feed's as_of are not in the feed yet, and neither
-    are the units it rejected as missing since. A store's are those still pending (its events carry the rest)."""
+    A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and neither
+    are the units it rejected as missing since (an import sets one SKU's figure at a time, so the SKU's own time
+    counts before the feed's). A store's are those still pending (its events carry the rest)."""
     counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     pending, pending_statuses = status_in("a.status", {AllocationStatus.PENDING})
     rows = conn.execute(
         "SELECT l.node_id, SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
-        "JOIN nodes n ON n.id = l.node_id WHERE l.sku = ? AND ("
-        f"(n.type = 'warehouse' AND ({counted} OR a.stock_missing = 1) AND a.created_at > COALESCE(n.stock_as_of, '')) "
+        "JOIN nodes n ON n.id = l.node_id LEFT JOIN levels lv ON lv.node_id = l.node_id AND lv.sku = l.sku "
+        f"WHERE l.sku = ? AND ((n.type = 'warehouse' AND ({counted} OR a.stock_missing = 1) "
+        "AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
         f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.node_id", (sku, *statuses, *pending_statuses))
     return {node_id: qty for node_id, qty in rows}
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
                 safety_default: int = 0) -> list[NodeStock]:
-    """Every registered node that holds, is allocated, or keeps safety stock of the SKU.
+    """Every registered node that holds, is allocated, or keeps safety stock of the SKU. A node without its own
+    safety stock of the SKU holds back the SKU's default, else `safety_default` (the policy's).
 
     A few set-wise reads, whatever the number of nodes: one query per node made a 2,000-node ATP ~20 × slower than
     reading the SKU's levels."""
+    safety_default = sku_default(conn, sku, safety_default)
     rows = conn.execute(
         "SELECT n.*, l.on_hand, l.reserved, l.as_of, ss.qty AS safety, s.store_id AS sync_store, s.epoch, "
         "s.applied_seq, s.last_heartbeat_at, s.hb_epoch, s.hb_last_seq FROM nodes n "

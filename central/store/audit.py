@@ -57,3 +57,8 @@ def allocations(conn: sqlite3.Connection, node_id: str, after: str, limit: int) 
         items.append({"allocation_id": row["id"], "order_id": row["order_id"], "status": row["status"],
                       "lines": [dict(line) for line in lines]})
     return items
+
+
+def prune_applied_events(conn: sqlite3.Connection, before: str) -> int:
+    """Forget applied events older than `before` (central's clock); a store keeps its own for far less."""
+    return conn.execute("DELETE FROM applied_events WHERE applied_at < ?", (before,)).rowcount

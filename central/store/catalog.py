@@ -16,6 +16,12 @@ def save_product(conn: sqlite3.Connection, product: Product, now: datetime) -> b
     return not existed
 
 
+def save_products(conn: sqlite3.Connection, products: list[Product], now: datetime) -> None:
+    """Insert or replace many products at once (an import's batch), each marked unpublished."""
+    tables(conn)["products"].upsert_all(({**p.model_dump(), "active": int(p.active), "updated_at": to_text(now),
+                                          "published_at": None} for p in products), pk="sku", batch_size=500)
+
+
 def unpublished(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM products WHERE published_at IS NULL LIMIT ?", (limit,)).fetchall()
 

@@ -16,6 +16,7 @@ from central.domain.orders import (
 from central.domain.pricing import Sale
 from central.domain.returns import return_flag
 from central.store import order_changes as change_store
+from central.store import order_search
 from central.store import shipments as shipment_store
 from central.store import webhooks as webhook_store
 from central.store.statuses import status_in
@@ -178,24 +179,6 @@ def order_view(conn: sqlite3.Connection, order_id: str, with_history: bool = Fal
 def list_orders(conn: sqlite3.Connection, filters: dict, cursor: str | None,
                 limit: int) -> tuple[list[dict], str | None]:
     """Newest first; the cursor is the last id of the previous page (ids are time-ordered)."""
-    where, params = [], []
-    for column in ("status", "channel"):
-        if filters.get(column):
-            where.append(f"{column}=?")
-            params.append(filters[column])
-    if filters.get("store"):
-        where.append("id IN (SELECT order_id FROM allocations WHERE node_id=?)")
-        params.append(filters["store"])
-    if filters.get("created_from"):
-        where.append("created_at >= ?")
-        params.append(to_text(filters["created_from"]))
-    if filters.get("created_to"):
-        where.append("created_at < ?")
-        params.append(to_text(filters["created_to"]))
-    if cursor:
-        where.append("id < ?")
-        params.append(cursor)
-    sql = "SELECT id FROM orders" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
-    ids = [r["id"] for r in conn.execute(sql, (*params, limit + 1))]
+    ids = order_search.order_ids(conn, filters, cursor, limit + 1)
     items = [order_view(conn, i) for i in ids[:limit]]
     return items, (ids[limit - 1] if len(ids) > limit else None)

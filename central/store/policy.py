@@ -5,12 +5,17 @@ the stored policy wins (its `stale_after_s` also becomes the service's freshness
 """
 
 import json
+import logging
 import sqlite3
 from datetime import datetime
+
+from pydantic import ValidationError
 
 from central.domain.policy import RoutingPolicy
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import tables
+
+log = logging.getLogger(__name__)
 
 
 def load(conn: sqlite3.Connection, default_stale_after_s: float) -> tuple[RoutingPolicy, bool]:
@@ -18,7 +23,14 @@ def load(conn: sqlite3.Connection, default_stale_after_s: float) -> tuple[Routin
     row = conn.execute("SELECT policy FROM routing_policy WHERE id=1").fetchone()
     if row is None:
         return RoutingPolicy(stale_after_s=default_stale_after_s), False
-    return RoutingPolicy.model_validate_json(row["policy"]), True
+    try:
+        return RoutingPolicy.model_validate_json(row["policy"]), True
+    except ValidationError as e:
+        # Stored before its values had ranges (an infinite cost, a hold of a billion days): routing could not work
+        # with it, so central starts on the defaults until an administrator sets a policy again.
+        log.error("the stored routing policy is out of range and is not used (defaults instead; set it again "
+                  "with PUT /v1/routing/policy): %s", e)
+        return RoutingPolicy(stale_after_s=default_stale_after_s), False
 
 
 def save(conn: sqlite3.Connection, policy: RoutingPolicy, now: datetime) -> None:

@@ -91,3 +91,22 @@ def replace_warehouse_levels(conn: sqlite3.Connection, node_id: str, available: 
                             batch_size=1000)
     db["nodes"].update(node_id, {"stock_as_of": as_of_text, "stock_received_at": to_text(received_at),
                                  "updated_at": to_text(received_at)})
+
+
+def warehouse_level_as_of(conn: sqlite3.Connection, node_id: str, sku: str) -> str | None:
+    """When the figure held for one SKU of a DC was counted."""
+    row = conn.execute("SELECT as_of FROM levels WHERE node_id=? AND sku=?", (node_id, sku)).fetchone()
+    return row[0] if row else None
+
+
+def set_warehouse_level(conn: sqlite3.Connection, node_id: str, sku: str, available: int, as_of,
+                        received_at) -> None:
+    """One SKU of a DC as counted at `as_of` (an import row); the other SKUs keep theirs. A zero is kept as a row,
+    so an older figure cannot come back. The DC's feed time moves to the newest figure it has."""
+    as_of_text = to_text(as_of)
+    conn.execute("INSERT INTO levels (sku, node_id, on_hand, reserved, damaged, as_of, seq) VALUES (?, ?, ?, 0, 0, ?, 0) "
+                 "ON CONFLICT (sku, node_id) DO UPDATE SET on_hand=excluded.on_hand, reserved=0, damaged=0, "
+                 "as_of=excluded.as_of, seq=0", (sku, node_id, available, as_of_text))
+    conn.execute("UPDATE nodes SET stock_as_of = CASE WHEN stock_as_of IS NULL OR stock_as_of < ?1 THEN ?1 "
+                 "ELSE stock_as_of END, stock_received_at=?2, updated_at=?2 WHERE id=?3",
+                 (as_of_text, to_text(received_at), node_id))

@@ -39,7 +39,8 @@ def record_return(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelo
     number = (payload.original or {}).get("receipt_number")
     if not number:
         return  # an online order's return (central.services.returns) or one without a receipt
-    body = {"lines": [{"sku": line.sku, "qty": line.qty, "refund": line.refund} for line in payload.lines],
+    body = {"lines": [{"sku": line.sku, "qty": line.qty, "refund": line.refund, "reason": line.reason,
+                       "disposition": line.disposition} for line in payload.lines],
             "refunds": [refund.model_dump() for refund in payload.refunds]}
     conn.execute("INSERT OR IGNORE INTO receipt_returns (event_id, receipt_number, store_id, return_number, "
                  "occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)",

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from central.store import parking, shipments
+from central.store import imports, order_search, parking, safety_stock, shipments
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
@@ -383,6 +383,17 @@ AUDIT_INDEXES = """
 CREATE INDEX store_receipts_by_store ON store_receipts (store_id, receipt_number);
 """
 
+# Reports (issue 13): why and how each returned line came back; receipts, returns and orders read by date.
+REPORTS = """
+ALTER TABLE order_returns ADD COLUMN reason TEXT;
+ALTER TABLE order_returns ADD COLUMN disposition TEXT;
+CREATE INDEX order_returns_by_at ON order_returns (at);
+CREATE INDEX receipt_returns_by_day ON receipt_returns (occurred_at);
+CREATE INDEX store_receipts_by_day ON store_receipts (occurred_at);
+CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_at);
+CREATE INDEX orders_by_created ON orders (created_at);
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -399,6 +410,8 @@ MIGRATIONS = [
     parking.MIGRATION,
     AUDIT_INDEXES,
     shipments.STOCK_MISSING,
+    REPORTS + order_search.MIGRATION,
+    imports.MIGRATION + safety_stock.MIGRATION,
 ]
 
 

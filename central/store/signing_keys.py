@@ -9,9 +9,9 @@ import sqlite3
 from datetime import datetime
 
 from central.domain.pricing import Sale
-from shared.contract import receipt_tokens
 from shared.contract.events import CatalogKeys
 from shared.contract.receipt_tokens import new_keypair
+from shared.runtime import receipt_tokens
 from shared.runtime.clock import to_text
 
 

@@ -2,7 +2,6 @@
 so a status change and the deliveries announcing it commit together."""
 
 import json
-import secrets
 import sqlite3
 from datetime import datetime
 
@@ -14,11 +13,9 @@ from shared.runtime.ids import uuid7
 EVENT_TYPE = "order.status_changed"
 
 
-def create(conn: sqlite3.Connection, url: str, events: list[str] | None, secret: str | None,
-           now: datetime) -> dict:
+def create(conn: sqlite3.Connection, url: str, events: list[str] | None, secret: str, now: datetime) -> dict:
     """A new subscription; the answer carries the secret, the only time it is shown."""
     webhook_id = uuid7()
-    secret = secret or secrets.token_hex(32)
     conn.execute("INSERT INTO webhooks (id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
                  (webhook_id, url, json.dumps(sorted(set(events))) if events is not None else None, secret,
                   to_text(now)))

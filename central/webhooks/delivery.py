@@ -11,14 +11,15 @@ from datetime import timedelta
 
 import httpx
 
-from central.domain.webhooks import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    retry_delay_s,
-    signature,
-)
+from central.domain.webhooks import DELIVERY_HEADER, retry_delay_s
 from central.settings import CentralSettings
 from central.store import webhooks as webhook_store
+from central.webhooks.receivers import (
+    pinned,
+    receiver_refusal,
+    resolve_async,
+    signed_headers,
+)
 from shared.runtime.clock import from_text, utc_now
 from shared.runtime.sqlite import Database
 from shared.runtime.wakeup import Wakeup
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class WebhookDispatcher:
-    def __init__(self, db: Database, settings: CentralSettings, idle_s: float = 1.0):
-        self._db, self._settings, self._idle_s = db, settings, idle_s
+    def __init__(self, db: Database, settings: CentralSettings, idle_s: float = 1.0, resolve=resolve_async):
+        self._db, self._settings, self._idle_s, self._resolve = db, settings, idle_s, resolve
         self._wake = Wakeup()
         self._in_flight: dict[str, asyncio.Task] = {}
 
@@ -74,13 +75,21 @@ class WebhookDispatcher:
 
     async def _attempt(self, client: httpx.AsyncClient, row) -> None:
         body = row["body"].encode()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(row["secret"], body),
-                   DELIVERY_HEADER: row["id"], "User-Agent": "omnistore-central"}
-        try:
-            response = await client.post(row["url"], content=body, headers=headers)
-            error = None if response.is_success else f"HTTP {response.status_code}"
-        except httpx.HTTPError as e:
-            error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        headers = {"Content-Type": "application/json", DELIVERY_HEADER: row["id"], "User-Agent": "omnistore-central",
+                   **signed_headers(row["secret"], row["id"], utc_now(), body)}
+        # Checked again at every try: a name that was public at registration may point inside the network now.
+        addresses = await self._resolve(row["url"])
+        refusal = receiver_refusal(row["url"], addresses, self._settings.webhook_allow_private_urls)
+        if refusal is not None:
+            error = f"not sent: {refusal}"
+        else:
+            url, host, server_name = pinned(row["url"], addresses[0])
+            try:
+                response = await client.post(url, content=body, headers={**headers, "Host": host},
+                                             extensions={"sni_hostname": server_name})
+                error = None if response.is_success else f"HTTP {response.status_code}"
+            except httpx.HTTPError as e:
+                error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         delay = await asyncio.to_thread(self._record_attempt, row, error, utc_now())
         if delay is None:
             return

@@ -2,9 +2,12 @@
 transaction with its stock movements, ledger rows, tasks and the DESIGN §6 event."""
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+
+from pydantic import ValidationError
 
 from edge.domain import fulfilment as rules
 from edge.domain import shortfalls
@@ -44,12 +47,19 @@ from shared.contract.models import FulfilmentType, Line, RejectReason
 from shared.runtime.clock import from_text, to_text
 from shared.runtime.sqlite import Database
 
+log = logging.getLogger(__name__)
+
 SYSTEM = "system"
 
 
 def read_policy(conn: sqlite3.Connection) -> CatalogPolicy:
     row = conn.execute("SELECT value FROM catalog_settings WHERE key = 'policy'").fetchone()
-    return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
+    try:
+        return CatalogPolicy.model_validate_json(row["value"]) if row else CatalogPolicy()
+    except ValidationError:
+        # Kept before its values had ranges (a hold of a billion days): the defaults serve until central's next.
+        log.error("the stored policy from head office is out of range; the defaults apply until the next one")
+        return CatalogPolicy()
 
 
 def fulfilment_view(row: sqlite3.Row) -> dict:

@@ -5,8 +5,9 @@ follower keeps in `catalog_settings`."""
 import sqlite3
 
 from edge.services.returns import KeptElsewhere, OrderedLine
-from shared.contract import receipt_tokens
 from shared.contract.events import CatalogKeys
+from shared.contract.receipt_tokens import InvalidReceiptToken
+from shared.runtime import receipt_tokens
 from shared.runtime.sqlite import Database
 
 
@@ -29,12 +30,12 @@ def order_from_token(conn: sqlite3.Connection, order_id: str, token: str) -> Kep
     keys = stored_keys(conn)
     try:
         claims = receipt_tokens.verify(token, keys)
-    except receipt_tokens.InvalidReceiptToken as e:
+    except InvalidReceiptToken as e:
         hint = "" if keys else " No keys from head office have reached this store yet."
-        raise receipt_tokens.InvalidReceiptToken(e.reason + hint, order_id=order_id) from e
+        raise InvalidReceiptToken(e.reason + hint, order_id=order_id) from e
     if claims["order_id"] != order_id:
-        raise receipt_tokens.InvalidReceiptToken(f"This receipt token belongs to order {claims['order_id']}, not {order_id}; scan "
-                                  "the token of the order being returned.", order_id=order_id)
+        raise InvalidReceiptToken(f"This receipt token belongs to order {claims['order_id']}, not {order_id}; "
+                                  "scan the token of the order being returned.", order_id=order_id)
     lines = tuple(OrderedLine(line["sku"], line["qty"], 0, line["unit_price"]) for line in claims["lines"])
     paid = tuple((p["tender"], p["amount"], 0) for p in claims["paid"])
     return KeptElsewhere(lines=lines, currency=claims["currency"], paid=paid, from_token=True)

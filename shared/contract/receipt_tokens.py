@@ -1,21 +1,19 @@
-"""Signed receipt tokens of online orders (DESIGN §6 "Returns"): the one definition central and stores share.
+"""Signed receipt tokens of online orders (DESIGN §6 "Returns"): what central and stores agree a token says.
 
-Central signs a token per order with its current Ed25519 key; a store verifies it offline with the
-public keys central publishes on `omni.catalog.keys`. The token is compact and URL-safe, so a few
-lines fit a QR code on the collection receipt or the order confirmation:
+Central signs a token per order with its current Ed25519 key; a store verifies it offline with the public keys
+central publishes on `omni.catalog.keys`. The claims are compact JSON `{order_id, currency, lines: [{sku, qty,
+unit_price}], total, paid: [{tender, amount}], issued_at}`; amounts are minor units, `total` is the sum of
+qty × unit_price and equals the sum of `paid`. Public keys are the 32 raw bytes in standard base64; private keys
+the 32 raw bytes.
 
-    v1.<kid>.<claims>.<signature>
-
-`claims` is the base64url (no padding) of compact JSON `{order_id, currency, lines: [{sku, qty,
-unit_price}], total, paid: [{tender, amount}], issued_at}`; `signature` is the base64url (no padding)
-Ed25519 signature of the ASCII text `v1.<kid>.<claims>`, so the version and key id are signed too.
-Amounts are minor units; `total` is the sum of qty × unit_price and equals the sum of `paid`.
-Public keys are the 32 raw bytes in standard base64; private keys the 32 raw bytes.
+Tokens are issued as compact JWS with EdDSA (`shared.runtime.receipt_tokens`), which anyone can check with a
+maintained JOSE library. The first tokens were a format of our own, `v1.<kid>.<claims>.<signature>` (base64url
+claims; an Ed25519 signature of the ASCII text `v1.<kid>.<claims>`): those already printed on order
+confirmations keep verifying here (`verify_v1`) until they are past any return period.
 """
 
 import base64
 import binascii
-import json
 import re
 from typing import Annotated
 
@@ -36,7 +34,7 @@ from pydantic import (
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Currency, Minor, PositiveQty, Sku
 
-VERSION = "v1"
+VERSION = "v1"  # the first format's prefix
 MAX_TOKEN_CHARS = 4000  # what a QR code can still carry; anything longer is not one of ours
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 KeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
@@ -109,25 +107,43 @@ def public_key_of(private_key_bytes: bytes) -> str:
     return base64.b64encode(public.public_bytes_raw()).decode("ascii")
 
 
-def sign(claims: dict, private_key_bytes: bytes, kid: str) -> str:
-    """The token for these claims; ValueError when they are incomplete or do not add up."""
+def checked_claims(claims: dict) -> dict:
+    """The claims as they are signed; ValueError when they are incomplete or do not add up."""
     try:
-        checked = ReceiptClaims.model_validate(claims)
-        _KeyIdCheck.model_validate({"kid": kid})
+        return ReceiptClaims.model_validate(claims).model_dump(mode="json")
     except ValidationError as e:
         raise ValueError(f"cannot sign these receipt claims: {e}") from e
-    body = json.dumps(checked.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
-    signed_part = f"{VERSION}.{kid}.{_b64url(body.encode('utf-8'))}"
-    signature = Ed25519PrivateKey.from_private_bytes(private_key_bytes).sign(signed_part.encode("ascii"))
-    return f"{signed_part}.{_b64url(signature)}"
 
 
-def verify(token: str, public_keys: dict[str, str]) -> dict:
-    """The claims of a token signed by one of `public_keys` (kid → standard-base64 public key).
+def check_kid(kid: str) -> str:
+    try:
+        return _KeyIdCheck.model_validate({"kid": kid}).kid
+    except ValidationError as e:
+        raise ValueError(f"{kid!r} is not a key id (1 to 32 letters, digits, - or _)") from e
+
+
+def claims_from_json(data: bytes | str) -> dict:
+    """The claims of a token whose signature checked out; InvalidReceiptToken when they are not ours."""
+    try:
+        return ReceiptClaims.model_validate_json(data).model_dump(mode="json")
+    except (ValidationError, ValueError) as e:
+        raise InvalidReceiptToken("The receipt token is signed but its claims are unreadable.") from e
+
+
+def unknown_key(kid: str) -> InvalidReceiptToken:
+    return InvalidReceiptToken(f"The receipt token was signed with key {kid[:32]!r}, which this side does not "
+                               "know; wait until the keys from head office arrive, or check the token.")
+
+
+def altered() -> InvalidReceiptToken:
+    return InvalidReceiptToken("The receipt token's signature does not match its contents; it was altered or not "
+                               "issued by head office.")
+
+
+def verify_v1(token: str, public_keys: dict[str, str]) -> dict:
+    """The claims of a token of the first format signed by one of `public_keys` (kid → standard-base64 key).
 
     Raises InvalidReceiptToken with a sentence saying what is wrong."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
-        raise InvalidReceiptToken("This is not a receipt token (too long or not text).")
     parts = token.strip().split(".")
     if len(parts) != 4 or not all(parts):
         raise InvalidReceiptToken("This is not a receipt token (it must have four parts separated by dots).")
@@ -138,15 +154,15 @@ def verify(token: str, public_keys: dict[str, str]) -> dict:
         raise InvalidReceiptToken(f"Receipt token version {version[:10]!r} is not supported; this side reads "
                                   f"{VERSION}.")
     if kid not in public_keys:
-        raise InvalidReceiptToken(f"The receipt token was signed with key {kid[:32]!r}, which this side does not "
-                                  "know; wait until the keys from head office arrive, or check the token.")
+        raise unknown_key(kid)
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_keys[kid], validate=True))
-        public.verify(_unb64url(signature), f"{version}.{kid}.{body}".encode("ascii"))
+        public_key(public_keys[kid]).verify(_unb64url(signature), f"{version}.{kid}.{body}".encode("ascii"))
+        claims = _unb64url(body)
     except (InvalidSignature, binascii.Error, ValueError, UnicodeEncodeError) as e:
-        raise InvalidReceiptToken("The receipt token's signature does not match its contents; it was altered "
-                                  "or not issued by head office.") from e
-    try:
-        return ReceiptClaims.model_validate_json(_unb64url(body)).model_dump(mode="json")
-    except (ValidationError, binascii.Error, ValueError) as e:
-        raise InvalidReceiptToken("The receipt token is signed but its claims are unreadable.") from e
+        raise altered() from e
+    return claims_from_json(claims)
+
+
+def public_key(text: str) -> Ed25519PublicKey:
+    """A published key (standard base64 of 32 bytes); ValueError when it is not one."""
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))

@@ -98,7 +98,9 @@ class Demo:
             "central", "serve", "--port", str(self.ports.central), "--db", str(self.root / "central.db"),
             "--nats-url", nats_url), {
             "OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(layout.password_file(CENTRAL_USER)),
-            "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file)})
+            "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file),
+            # A demo's webhook receiver runs on this machine: let deliveries go to loopback and plain http.
+            "OMNISTORE_CENTRAL_WEBHOOK_ALLOW_PRIVATE_URLS": "true"})
         wait_http(f"{central_url}/healthz", central)
         seed_central(central_url, token)
         self._say(f"central up at {central_url}; stores, {WAREHOUSES[0]['id']} and the catalog registered")

@@ -82,8 +82,51 @@ def _sentence(errors: list[dict]) -> str:
     return f"{where}: {message}{more}."
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "code", "detail"],
+    "description": "RFC 9457 problem details; `code` is stable for clients to act on, `detail` a sentence for a "
+                   "person. Some problems carry more fields (e.g. `errors`, `available`, `retry_after_s`).",
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "code": {"type": "string"}, "detail": {"type": "string"}, "instance": {"type": "string"}},
+    "additionalProperties": True}
+
+# What any operation may answer besides its own successes: refusals in business words (their kinds map to these
+# statuses in STATUS), sign-in and scope problems, an oversized body, and — never on purpose — an internal error.
+_ERRORS = {400: "Bad request", 401: "Not signed in, or the token is unknown or lapsed",
+           403: "Not allowed with this token or role", 404: "Not found", 409: "Not possible in the current state",
+           413: "Request body too large", 422: "The request is not valid (validation_error, or a business code)",
+           429: "Too many attempts", 500: "Internal error", 503: "Another part this depends on cannot be reached"}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document says what the app really answers: every error as application/problem+json."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for schemas in (schema["components"]["schemas"],):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in _ERRORS.items():
+                    given = responses.get(str(status), {}).get("description")
+                    responses[str(status)] = {"description": given if given and given != "Validation Error"
+                                              else description, "content": problem}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Every error this app answers, FastAPI's own included, becomes problem+json."""
+    """Every error this app answers, FastAPI's own included, becomes problem+json, and the OpenAPI says so."""
+    _document_problems(app)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

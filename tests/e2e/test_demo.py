@@ -171,6 +171,17 @@ def test_the_readmes_curl_posts_the_warehouse_shipment_and_the_sample_ship_order
     assert allocation["tracking_url"].endswith("tracking-id=00340434161234567890")
 
 
+def test_the_readmes_reports_answer_against_the_demo(demo):
+    _, summary, root = demo
+    script = readme_block("/v1/reports/kpis").replace("http://127.0.0.1:8100", summary["central"]["url"])
+    script = script.replace("curl -s ", "curl -sf ")  # a refusal fails the script
+    ran = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "TOKEN": summary["central"]["token"]})
+    assert ran.returncode == 0, ran.stderr
+    assert '"orders":{"placed":' in ran.stdout and "date,metric,currency,value" in ran.stdout
+    assert ran.stdout.count('"next_cursor"') == 2  # the order search and the store's receipts
+
+
 def test_interrupting_the_demo_stops_every_process(demo):
     process, summary, _ = demo
     pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]

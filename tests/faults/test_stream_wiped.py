@@ -9,7 +9,7 @@ from shared.contract import subjects
 from shared.contract.permissions import CENTRAL_USER
 from shared.runtime.ids import uuid7
 from shared.runtime.nats_link import NatsLink
-from tests.faults.network import Network
+from tests.faults.live.network import Network
 from tests.integration.central.conftest import (
     STORE_BODY,
     StoreEmitter,
@@ -17,6 +17,7 @@ from tests.integration.central.conftest import (
     store_link,
 )
 from tests.integration.edge.conftest import add_products, running_edge, store_settings
+from tests.processes import CentralProcess
 from tests.waiting import eventually, poll
 
 STORE, AUDITED = "F07", "F08"
@@ -116,8 +117,8 @@ def _level_equal(central, settings, sku: str) -> bool:
 
 def test_the_audit_finds_nothing_amiss_after_the_stream_lost_events_while_central_was_down(tmp_path, nats_up):
     """The same fault with both parts as processes, judged by `omnistore audit`'s own code."""
-    net = Network(tmp_path, nats_up, AUDITED, central_env={"OMNISTORE_CENTRAL_RESEND_AFTER_S": "1"},
-                  edge_env={"OMNISTORE_EDGE_HEARTBEAT_INTERVAL_S": "0.5"})
+    central = CentralProcess(tmp_path, nats_up, env={"OMNISTORE_CENTRAL_RESEND_AFTER_S": "1"}).start()
+    net = Network(tmp_path, nats_up, AUDITED, central, edge_env={"OMNISTORE_EDGE_HEARTBEAT_INTERVAL_S": "0.5"})
     try:
         for n in range(3):
             net.receive(n)
@@ -135,6 +136,7 @@ def test_the_audit_finds_nothing_amiss_after_the_stream_lost_events_while_centra
         assert net.status()["applied_seq"] == net.status()["last_seq"]
     finally:
         net.close()
+        central.stop()
 
 
 async def _purge(nats, store_id: str) -> None:

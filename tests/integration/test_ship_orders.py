@@ -28,7 +28,8 @@ ADDRESS = {"name": "Jan Meier", "line1": "Lange Reihe 50", "line2": "3. OG links
 @pytest.fixture(scope="module")
 def network(tmp_path_factory, nats_server):
     root = tmp_path_factory.mktemp("ship-orders")
-    central = CentralProcess(root, nats_server).start()
+    # The webhook receiver runs on loopback: the setting that lets deliveries go there.
+    central = CentralProcess(root, nats_server, env={"OMNISTORE_CENTRAL_WEBHOOK_ALLOW_PRIVATE_URLS": "true"}).start()
     head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=10)
     head_office.put(f"/v1/stores/{STORE}", json={"name": "Altona", "address": "Ottenser Hauptstraße 10, Hamburg",
                                                  "lat": 53.55, "lon": 9.93}).raise_for_status()

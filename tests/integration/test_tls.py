@@ -24,6 +24,7 @@ from shared.runtime.tls import client_context
 from tests.conftest import free_port
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
 from tests.waiting import poll
+from tui.client import EdgeClient, EdgeUnreachable
 
 STORE = "S001"
 SKU = "TLS-TEE"
@@ -74,7 +75,7 @@ async def connects(nats: TlsNats, tls: ssl.SSLContext | None) -> tuple[bool, str
                     name="test-tls", tls=tls)
     link.start()
     try:
-        return await link.wait_online(3), link.last_error
+        return await link.wait_online(1.5), link.last_error
     finally:
         await link.close()
 
@@ -85,6 +86,11 @@ async def test_a_nats_client_trusts_the_server_only_through_the_right_ca(tls_nat
     assert not online and "CERTIFICATE_VERIFY_FAILED" in (error or "")
     online, _ = await connects(tls_nats, None)  # plain TCP is not served
     assert not online
+
+
+async def counter_signs_in(url: str, verify: ssl.SSLContext) -> dict:
+    """The counter UI's own client, trusting `verify`."""
+    return await EdgeClient(url, verify=verify).login(MANAGER["id"], MANAGER["pin"])
 
 
 def test_a_store_syncs_over_tls_and_both_apis_answer_only_over_trusted_https(tmp_path, tls_nats, pki):
@@ -115,6 +121,9 @@ def test_a_store_syncs_over_tls_and_both_apis_answer_only_over_trusted_https(tmp
                 poll(lambda: run(STORE, central_side, store_side) == [] and head_office.get(
                     f"/v1/atp/{SKU}").json()["nodes"][0]["on_hand"] == 3, what="central has the store's stock")
 
+        assert asyncio.run(counter_signs_in(edge.url, trusted))["associate"]["id"] == MANAGER["id"]
+        with pytest.raises(EdgeUnreachable):
+            asyncio.run(counter_signs_in(edge.url, client_context(pki / "other-ca.pem")))
         for url in (central.url, edge.url):
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                 httpx.get(f"{url}/healthz", verify=client_context(pki / "other-ca.pem"))

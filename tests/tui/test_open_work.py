@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
-from shared.contract.receipt_tokens import new_keypair, sign
+from shared.contract.receipt_tokens import new_keypair
+from shared.runtime.receipt_tokens import sign
 from tui.open_work import summarise
 from tui.order_token import peek
 from tui.screens.home import describe_printers
@@ -50,4 +51,4 @@ def test_an_order_token_is_read_for_display_and_anything_else_is_not():
                   "total": 2398, "paid": [{"tender": "online", "amount": 2398}], "issued_at": "2026-06-01T12:00:00Z"},
                  private, "k1")
     assert peek(token)["lines"][0]["qty"] == 2
-    assert peek("S001-000123") is None and peek("v1.a.b.c") is None
+    assert peek("S001-000123") is None and peek("v1.a.b.c") is None and peek("a.b.c") is None

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field, StrictInt, field_validator
 
 from central.api.deps import AdminDep, ServiceDep
+from central.api.responses import WarehouseFeedView, WarehouseView
 from shared.contract.models import Moment, Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -44,7 +45,8 @@ class StockFeed(Strict):
         return items
 
 
-@router.put("/{node_id}", summary="Register or update a warehouse (admin)")
+@router.put("/{node_id}", summary="Register or update a warehouse (admin)", response_model=WarehouseView,
+            responses={201: {"model": WarehouseView, "description": "Created (200: replaced)"}})
 def put_node(node_id: NodeIdPath, body: WarehouseBody, service: ServiceDep, response: Response,
              _: AdminDep) -> dict:
     created, view = service.nodes.register_warehouse(node_id, body.model_dump(), utc_now())
@@ -52,7 +54,8 @@ def put_node(node_id: NodeIdPath, body: WarehouseBody, service: ServiceDep, resp
     return view
 
 
-@router.put("/{node_id}/stock", summary="A warehouse's stock feed from the ERP/WMS (admin)")
+@router.put("/{node_id}/stock", summary="A warehouse's stock feed from the ERP/WMS (admin)",
+            response_model=WarehouseFeedView)
 def put_stock(node_id: NodeIdPath, body: StockFeed, service: ServiceDep, _: AdminDep) -> dict:
     view = service.nodes.feed_warehouse(node_id, body.as_of, {i.sku: i.available for i in body.items}, utc_now())
     return {**view, "items": len(body.items)}

@@ -14,7 +14,9 @@ from central.api.deps import (
     ReadDep,
     ServiceDep,
 )
+from central.api.responses import OrderPage, OrderView
 from central.domain.orders import OrderStatus
+from shared.contract.errors import InvalidInput
 from shared.contract.models import Line, Minor, Moment, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -86,7 +88,7 @@ class CancelBody(Strict):
     reason: str = Field("requested by the customer", min_length=1, max_length=200)
 
 
-@router.post("", status_code=201, summary="Place an order; it is routed at once (orders)")
+@router.post("", status_code=201, summary="Place an order; it is routed at once (orders)", response_model=OrderView)
 def place_order(body: OrderBody, service: ServiceDep, response: Response, _: OrdersDep,
                 idempotency_key: IdempotencyKey = None) -> dict:
     status, answer = service.orders.place(body.model_dump(mode="json"), idempotency_key, utc_now())
@@ -94,24 +96,37 @@ def place_order(body: OrderBody, service: ServiceDep, response: Response, _: Ord
     return answer
 
 
-@router.get("", summary="Orders, newest first (read)")
+@router.get("", summary="Orders, newest first; found by customer, status, store, channel and date (read)",
+            response_model=OrderPage)
 def list_orders(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100,
                 status: Annotated[OrderStatus | None, Query()] = None,
                 store: Annotated[str | None, Query(description="Orders with an allocation at this node.")] = None,
-                channel: Annotated[str | None, Query()] = None,
+                channel: Annotated[str | None, Query(max_length=50)] = None,
+                email: Annotated[str | None, Query(min_length=3, max_length=254,
+                                                   description="The customer's email, in any case of A–Z.")] = None,
+                phone: Annotated[str | None, Query(min_length=3, max_length=40,
+                                                   description="The customer's phone; spaces, dots, dashes and "
+                                                               "brackets are ignored.")] = None,
+                name: Annotated[str | None, Query(min_length=1, max_length=200,
+                                                  description="The start of the customer's name, in any case of A–Z.")] = None,
                 created_from: Annotated[Moment | None, Query(description="Inclusive.")] = None,
                 created_to: Annotated[Moment | None, Query(description="Exclusive.")] = None) -> dict:
-    filters = {"status": status.value if status else None, "store": store, "channel": channel,
-               "created_from": created_from, "created_to": created_to}
+    if created_from and created_to and created_from > created_to:
+        raise InvalidInput("created_from is after created_to; give a range that starts before it ends.",
+                           created_from=str(created_from), created_to=str(created_to))
+    filters = {"status": status.value if status else None, "store": store, "channel": channel, "email": email,
+               "phone": phone, "name": name, "created_from": created_from, "created_to": created_to}
     items, next_cursor = service.orders.listing(filters, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)")
+@router.get("/{order_id}", summary="One order with its whole history and routing decisions (read)",
+            response_model=OrderView)
 def get_order(order_id: OrderIdPath, service: ServiceDep, _: ReadDep) -> dict:
     return service.orders.view(order_id)
 
 
-@router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)")
+@router.post("/{order_id}/cancel", summary="Cancel an order: cancel_requested until every store confirms (orders)",
+             response_model=OrderView)
 def cancel_order(order_id: OrderIdPath, service: ServiceDep, _: OrdersDep, body: CancelBody | None = None) -> dict:
     return service.orders.cancel(order_id, (body or CancelBody()).reason, utc_now())

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
+from central.api.responses import ProductPage, ProductView
 from shared.contract.errors import InvalidInput
 from shared.contract.models import Product, Sku
 from shared.runtime.clock import utc_now
@@ -17,7 +18,8 @@ class ProductBody(Product):
     sku: Sku | None = None  # the path names the SKU; a body may repeat it
 
 
-@router.put("/{sku}", summary="Create or replace a product; it is published to every store (admin)")
+@router.put("/{sku}", summary="Create or replace a product; it is published to every store (admin)",
+            response_model=ProductView, responses={201: {"model": ProductView, "description": "Created (200: replaced)"}})
 def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: Response, _: AdminDep) -> dict:
     sku = sku.strip()
     if body.sku is not None and body.sku != sku:
@@ -28,7 +30,7 @@ def put_product(sku: SkuPath, body: ProductBody, service: ServiceDep, response: 
     return view
 
 
-@router.get("", summary="Products by SKU (read)")
+@router.get("", summary="Products by SKU (read)", response_model=ProductPage)
 def list_products(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
     items, next_cursor = service.catalog.products(cursor, limit)
     return {"items": items, "next_cursor": next_cursor}

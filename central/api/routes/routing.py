@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from central.api.deps import AdminDep, ReadDep, ServiceDep
+from central.api.responses import RoutingPlan
 from central.api.routes.orders import RoutedBody
 from central.domain.policy import RoutingPolicy
 from shared.contract.models import Strict
@@ -16,7 +17,8 @@ class SimulateBody(RoutedBody, Strict):
     exclude: list[str] = Field([], max_length=100, description="Nodes to leave out, as a re-route would.")
 
 
-@router.post("/simulate", summary="The plan an order would get now, with its explanation; allocates nothing (read)")
+@router.post("/simulate", summary="The plan an order would get now, with its explanation; allocates nothing (read)",
+             response_model=RoutingPlan)
 def simulate(body: SimulateBody, service: ServiceDep, _: ReadDep) -> dict:
     return service.orders.simulate(body.model_dump(mode="json"), utc_now())
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from central.api.deps import AdminDep, IdempotencyKey, ServiceDep
 from shared.contract.addresses import control_characters
-from shared.contract.models import Line, Sku, Strict
+from shared.contract.models import Line, Moment, Sku, Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
 
@@ -32,7 +32,7 @@ class ShipmentBody(Strict):
                                                  "Fewer than allocated is a partial shipment.")
     carrier: str = Field(min_length=1, max_length=50, examples=["DHL"])
     tracking_number: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$")
-    shipped_at: AwareDatetime = Field(description="When the parcel left (with a UTC offset); not in the future.")
+    shipped_at: Moment = Field(description="When the parcel left (with a UTC offset); not in the future.")
 
     _text = field_validator("carrier")(_printable)
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, StrictInt
 
 from central.api.deps import AdminDep, CursorQuery, LimitQuery, ReadDep, ServiceDep
+from central.api.responses import StorePage, StoreView
 from shared.contract.models import Strict
 from shared.contract.subjects import STORE_ID
 from shared.runtime.clock import utc_now
@@ -23,7 +24,8 @@ class StoreBody(Strict):
     ship_capacity_per_day: StrictInt | None = Field(None, ge=0, le=100_000, description="Ship-from-store allocations a day at most.")
 
 
-@router.put("/{store_id}", summary="Register or update a store (admin)")
+@router.put("/{store_id}", summary="Register or update a store (admin)", response_model=StoreView,
+            responses={201: {"model": StoreView, "description": "Created (200: replaced)"}})
 def put_store(store_id: StoreIdPath, body: StoreBody, service: ServiceDep, response: Response,
               _: AdminDep) -> dict:
     created, view = service.nodes.register_store(store_id, body.model_dump(), utc_now())
@@ -31,13 +33,13 @@ def put_store(store_id: StoreIdPath, body: StoreBody, service: ServiceDep, respo
     return view
 
 
-@router.get("", summary="Stores with their sync state (read)")
+@router.get("", summary="Stores with their sync state (read)", response_model=StorePage)
 def list_stores(service: ServiceDep, _: ReadDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
     items, next_cursor = service.nodes.stores(utc_now(), cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{store_id}", summary="One store with its sync state (read)")
+@router.get("/{store_id}", summary="One store with its sync state (read)", response_model=StoreView)
 def get_store(store_id: StoreIdPath, service: ServiceDep, _: ReadDep) -> dict:
     return service.nodes.store(store_id, utc_now())
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from central.api.deps import AdminDep, ServiceDep
+from central.api.responses import NewToken
 from central.domain.scopes import Scope
 from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
@@ -19,7 +20,8 @@ class TokenBody(Strict):
 
 # No Idempotency-Key here: replaying the answer would mean storing the token itself. A repeat with
 # the same name answers 409 token_exists, which is the natural guard against a double submit.
-@router.post("", status_code=201, summary="Make a token; the answer is the only time it is shown (admin)")
+@router.post("", status_code=201, summary="Make a token; the answer is the only time it is shown (admin)",
+             response_model=NewToken)
 def create_token(body: TokenBody, service: ServiceDep, _: AdminDep) -> dict:
     return service.tokens.create(body.name, body.scopes, utc_now())
 

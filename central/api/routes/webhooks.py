@@ -1,4 +1,4 @@
-"""Webhook subscriptions (admin): order status changes POSTed, HMAC-signed, to a URL."""
+"""Webhook subscriptions (admin): order status changes POSTed to a URL, signed as Standard Webhooks."""
 
 from typing import Annotated
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
 from central.api.deps import AdminDep, ServiceDep
+from central.api.responses import NewWebhook, WebhookPage, WebhookView
 from central.domain.orders import OrderStatus
 from shared.contract.models import Strict
 from shared.runtime.clock import utc_now
@@ -15,27 +16,27 @@ WebhookIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Th
 
 
 class WebhookBody(Strict):
-    url: HttpUrl = Field(description="Where deliveries are POSTed (http or https).")
+    url: HttpUrl = Field(description="Where deliveries are POSTed: https to a public host (no credentials in it).")
     events: list[OrderStatus] | None = Field(None, min_length=1, description="Order statuses to be told of; "
                                                                             "omitted: every status change.")
-    secret: str | None = Field(None, min_length=16, max_length=200,
-                               description="HMAC key for X-Omnistore-Signature; omitted: one is made and shown "
-                                           "in this answer only.")
+    secret: str | None = Field(None, min_length=38, max_length=100,
+                               description="The Standard Webhooks signing secret, `whsec_` and the base64 of 24 to "
+                                           "64 bytes; omitted: one is made and shown in this answer only.")
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to order status changes; the secret is shown once "
-                                          "(admin)")
+                                          "(admin)", response_model=NewWebhook)
 def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
     return service.webhooks.subscribe(str(body.url), [e.value for e in body.events] if body.events else None,
                                       body.secret, utc_now())
 
 
-@router.get("", summary="Webhook subscriptions with their delivery state (admin)")
+@router.get("", summary="Webhook subscriptions with their delivery state (admin)", response_model=WebhookPage)
 def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
     return {"items": service.webhooks.subscriptions(), "next_cursor": None}
 
 
-@router.get("/{webhook_id}", summary="One webhook subscription (admin)")
+@router.get("/{webhook_id}", summary="One webhook subscription (admin)", response_model=WebhookView)
 def get_webhook(webhook_id: WebhookIdPath, service: ServiceDep, _: AdminDep) -> dict:
     return service.webhooks.subscription(webhook_id)
 

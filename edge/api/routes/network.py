@@ -3,12 +3,13 @@
 from fastapi import APIRouter
 
 from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.responses import NetworkAtp
 from shared.contract.models import Sku
 
 router = APIRouter(tags=["network"])
 
 
-@router.get("/network/atp/{sku}", summary="Network available-to-promise of a SKU",
+@router.get("/network/atp/{sku}", summary="Network available-to-promise of a SKU", response_model=NetworkAtp,
             responses={404: {"description": "unknown_sku"},
                        503: {"description": "central_unreachable: offline and never known"}})
 async def get_network_atp(sku: Sku, edge: EdgeDep, _: AssociateDep) -> dict:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.responses import EndOfDayQueued, PrinterList, PrintJobPage, Queued
 from edge.services import printing as print_jobs
 from shared.contract.models import Day, Strict
 from shared.runtime.clock import local_today
@@ -33,7 +34,8 @@ def _jobs(edge, ids: list[str]) -> list[dict]:
         return print_jobs.jobs(conn, ids)
 
 
-@router.post("/print/end-of-day", summary="Print the end-of-day summary", status_code=202)
+@router.post("/print/end-of-day", summary="Print the end-of-day summary", status_code=202,
+             response_model=EndOfDayQueued)
 def print_end_of_day(edge: EdgeDep, _: AssociateDep, body: EndOfDayIn | None = None) -> dict:
     """Sales and returns of the day (count, amount), net, tax included per rate, and tenders by type; printed as
     `EOD-<store>-<date>` (each call prints the figures as they are now)."""
@@ -51,7 +53,7 @@ def print_end_of_day(edge: EdgeDep, _: AssociateDep, body: EndOfDayIn | None = N
             "jobs": _jobs(edge, [job] if job else [])}
 
 
-@router.post("/print/{kind}/{ref}", summary="Print again by number", status_code=202,
+@router.post("/print/{kind}/{ref}", summary="Print again by number", status_code=202, response_model=Queued,
              responses={404: {"description": "not_found: nothing printed or recorded under this number"},
                         422: {"description": "validation_error: unknown printer or kind"}})
 def reprint(kind: Kind, ref: Annotated[str, Path(max_length=200)], edge: EdgeDep, _: AssociateDep,
@@ -67,7 +69,7 @@ def reprint(kind: Kind, ref: Annotated[str, Path(max_length=200)], edge: EdgeDep
     return {"kind": kind, "ref": ref, "jobs": _jobs(edge, ids)}
 
 
-@router.get("/print/jobs", summary="The print journal")
+@router.get("/print/jobs", summary="The print journal", response_model=PrintJobPage)
 def list_jobs(edge: EdgeDep, _: AssociateDep, ref: Annotated[str | None, Query(max_length=200)] = None,
               cursor: Annotated[str | None, Query(max_length=100)] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
@@ -77,7 +79,7 @@ def list_jobs(edge: EdgeDep, _: AssociateDep, ref: Annotated[str | None, Query(m
         return print_jobs.journal(conn, ref, cursor, limit)
 
 
-@router.get("/print/printers", summary="The store's printers and their state")
+@router.get("/print/printers", summary="The store's printers and their state", response_model=PrinterList)
 def list_printers(edge: EdgeDep, _: AssociateDep) -> dict:
     with edge.db.read() as conn:
         return {"items": edge.printing.status(conn)}

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.responses import ProductPage
 from edge.store.products import decode_cursor, search_products
 from shared.contract.errors import InvalidInput
 
 router = APIRouter(tags=["catalog"])
 
 
-@router.get("/products", summary="Search the catalog")
+@router.get("/products", summary="Search the catalog", response_model=ProductPage)
 def get_products(edge: EdgeDep, _: AssociateDep,
                  q: Annotated[str | None, Query(max_length=100, description="SKU prefix, part of the name (any case), "
                                                                              "or an exact GTIN")] = None,

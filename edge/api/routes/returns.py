@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.api.responses import ReturnOut
 from edge.domain.returns import refuse_other_currency
 from edge.services.access import ManagerApproval
 from edge.services.order_tokens import offline_order
@@ -59,7 +60,7 @@ class ReturnBody(Strict):
         return self
 
 
-@router.post("/returns", summary="Take a return and refund it", status_code=201,
+@router.post("/returns", summary="Take a return and refund it", status_code=201, response_model=ReturnOut,
              responses={403: {"description": "manager_required"}, 404: {"description": "not_found, unknown_sku"},
                         503: {"description": "central_unreachable: an online order while head office is away, "
                                               "and no receipt token; another store's receipt while head office "

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.api.responses import SaleOut
 from edge.domain.sales import TenderIn
 from edge.services.access import ManagerApproval
 from edge.services.fulfilment_papers import product_names
@@ -70,7 +71,7 @@ def check_sale(body: SaleCheckBody, edge: EdgeDep, associate: AssociateDep) -> d
     return edge.sales.check(lines, body.manager, associate, edge.clock())
 
 
-@router.post("/sales", summary="Record a walk-in sale", status_code=201,
+@router.post("/sales", summary="Record a walk-in sale", status_code=201, response_model=SaleOut,
              responses={403: {"description": "manager_required"}, 422: {"description": "validation_error, "
                         "tender_mismatch, idempotency_mismatch, credit_note_refused (unknown, currency, expired, "
                         "insufficient: head office's sentence)"}, 503: {"description": "central_unreachable (store "
@@ -85,6 +86,7 @@ def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: Idemp
 
 
 @router.get("/sales/{receipt}", summary="A sale's receipt by its number (another store's from head office)",
+            response_model=SaleOut,
             responses={404: {"description": "not_found"},
                        503: {"description": "central_unreachable: another store's receipt while head office is "
                                             "away"}})

@@ -8,6 +8,7 @@ from pydantic import Field, StrictInt
 
 from edge.api.answers import created
 from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey, NumberCursor
+from edge.api.responses import CountOut, LedgerPage
 from edge.services.stock import ledger_page
 from shared.contract.models import MAX_QTY, AdjustReason, Sku, Strict
 
@@ -51,14 +52,16 @@ class CountIn(Strict):
     reference: str | None = Field(default=None, max_length=100, description="Count sheet or task number")
 
 
-@router.post("/stock/count", summary="Record a cycle count (absolute quantities)", status_code=201)
+@router.post("/stock/count", summary="Record a cycle count (absolute quantities)", status_code=201,
+             response_model=CountOut)
 def post_count(body: CountIn, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
     outcome = edge.counts.count([(c.sku, c.counted) for c in body.counts], reference=body.reference,
                                 actor=associate.id, key=key, now=edge.clock())
     return created(outcome)
 
 
-@router.get("/stock/{sku:path}/ledger", summary="Why a SKU's levels are what they are: its movements, newest first")
+@router.get("/stock/{sku:path}/ledger", summary="Why a SKU's levels are what they are: its movements, newest first",
+            response_model=LedgerPage)
 def get_ledger(edge: EdgeDep, _: AssociateDep, sku: Annotated[str, Path(max_length=64)],
                cursor: NumberCursor = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:

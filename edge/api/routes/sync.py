@@ -3,12 +3,13 @@
 from fastapi import APIRouter
 
 from edge.api.deps import AssociateDep, EdgeDep
+from edge.api.responses import SyncStatus
 from edge.store import outbox
 
 router = APIRouter(tags=["sync"])
 
 
-@router.get("/sync/status", summary="Link to central and the outbox backlog")
+@router.get("/sync/status", summary="Link to central and the outbox backlog", response_model=SyncStatus)
 def get_sync_status(edge: EdgeDep, _: AssociateDep) -> dict:
     with edge.db.read() as conn:
         counts = outbox.counters(conn)

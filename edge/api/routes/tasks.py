@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from edge.api.deps import AssociateDep, EdgeDep, NumberCursor
+from edge.api.responses import TaskPage
 from edge.store.ledger import task_page
 
 router = APIRouter(tags=["tasks"])
@@ -23,7 +24,7 @@ class TaskOut(BaseModel):
     closed_at: str | None
 
 
-@router.get("/tasks", summary="Open (or done) tasks, oldest first")
+@router.get("/tasks", summary="Open (or done) tasks, oldest first", response_model=TaskPage)
 def list_tasks(edge: EdgeDep, _: AssociateDep, kind: Literal["count", "put_back", "accept"] | None = None,
                status: Literal["open", "done"] = "open",
                cursor: NumberCursor = None,

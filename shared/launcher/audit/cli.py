@@ -50,8 +50,12 @@ def _secret(file: Path | None, variable: str, what: str) -> str:
 
 
 def run(store_id: str, central: Endpoint, store: Endpoint) -> list[Difference]:
-    """The audit itself, for tests and the command alike: every difference between the store and central."""
-    return compare(store_id, read_store(store), read_central(central, store_id))
+    """The audit itself, for tests and the command alike: every difference between the store and central.
+
+    Central is read first: on a live network the store may go on selling meanwhile, and what it numbers after
+    central was read shows as not yet applied (lag), never as central holding events the store does not."""
+    at_central = read_central(central, store_id)
+    return compare(store_id, read_store(store), at_central)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,8 @@ AGREED = {"recorded_by": "Sam at head office", "channel": "phone"}
 
 @pytest.fixture
 async def central(tmp_path):
-    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN,
+                               webhook_allow_private_urls=True)  # a subscription to a loopback URL
     async with running_central(settings, with_nats=False) as running:
         for sku, price in (("TEE", 1999), ("MUG", 800)):
             assert (await running.client.put(f"/v1/products/{sku}", json={**PRODUCT_BODY, "price": price})

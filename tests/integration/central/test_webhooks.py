@@ -2,13 +2,14 @@
 a receiver on loopback that is down at first and answers later (DESIGN §8)."""
 
 import asyncio
-import hashlib
-import hmac
+import base64
 import json
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import uvicorn
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from central.settings import CentralSettings
 from shared.runtime.clock import to_text
@@ -22,7 +23,7 @@ from tests.waiting import eventually
 
 LONDON = {"type": "ship", "address": {"name": "Ada Lovelace", "line1": "10 Downing St", "city": "London",
                                      "postal_code": "SW1A 2AA", "country": "GB", "lat": 51.5034, "lon": -0.1276}}
-SECRET = "whsec-5d1f0a9b3c7e4d2a"
+SECRET = "whsec_" + base64.b64encode(b"5d1f0a9b3c7e4d2a-receiver-secret").decode()
 
 
 class Receiver:
@@ -58,11 +59,12 @@ class Receiver:
             await self._task
 
 
-@pytest.fixture
-async def central(tmp_path):
-    # NATS is not needed (a warehouse serves the orders), so central points at a port nobody listens on:
-    # deliveries go out while central is offline from the hub, too.
-    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1, webhook_retry_cap_s=0.4)
+@asynccontextmanager
+async def central_with_a_warehouse(tmp_path, **settings):
+    """Central with TEE in stock at warehouse DC1. NATS is not needed (the warehouse serves the orders), so
+    deliveries go out while central is offline from the hub, too."""
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN, webhook_retry_base_s=0.1,
+                               **settings)
     async with running_central(settings, with_nats=False) as running:
         assert (await running.client.put("/v1/products/TEE", json=PRODUCT_BODY)).status_code == 201
         body = {"type": "warehouse", "name": "DC1", "address": "Unit 1", "lat": 51.45, "lon": -0.3}
@@ -70,6 +72,13 @@ async def central(tmp_path):
         feed = {"as_of": to_text(datetime.now(timezone.utc) - timedelta(seconds=1)),
                 "items": [{"sku": "TEE", "available": 10}]}
         assert (await running.client.put("/v1/nodes/DC1/stock", json=feed)).status_code == 200
+        yield running
+
+
+@pytest.fixture
+async def central(tmp_path):
+    # The receivers run on loopback: the setting that lets deliveries go there (never in production).
+    async with central_with_a_warehouse(tmp_path, webhook_retry_cap_s=0.4, webhook_allow_private_urls=True) as running:
         yield running
 
 
@@ -82,16 +91,17 @@ async def place(central) -> dict:
 
 class TestSubscriptions:
     async def test_a_subscription_without_a_secret_gets_one_shown_only_in_the_answer(self, central):
-        response = await central.client.post("/v1/webhooks", json={"url": "https://example.com/hook"})
+        response = await central.client.post("/v1/webhooks", json={"url": "https://93.184.215.14/hook"})
         assert response.status_code == 201
         made = response.json()
-        assert len(made["secret"]) == 64 and made["events"] is None
+        assert made["secret"].startswith("whsec_") and made["events"] is None
+        Webhook(made["secret"])  # a standard library takes it as it is
         listed = (await central.client.get("/v1/webhooks")).json()["items"]
         assert [w["id"] for w in listed] == [made["id"]] and "secret" not in listed[0]
         assert "secret" not in (await central.client.get(f"/v1/webhooks/{made['id']}")).json()
 
     async def test_a_deleted_subscription_is_gone_and_a_second_delete_is_not_found(self, central):
-        made = (await central.client.post("/v1/webhooks", json={"url": "https://example.com/h"})).json()
+        made = (await central.client.post("/v1/webhooks", json={"url": "https://93.184.215.14/h"})).json()
         assert (await central.client.delete(f"/v1/webhooks/{made['id']}")).status_code == 204
         assert (await central.client.get("/v1/webhooks")).json()["items"] == []
         again = await central.client.delete(f"/v1/webhooks/{made['id']}")
@@ -99,10 +109,11 @@ class TestSubscriptions:
 
     @pytest.mark.parametrize("body", [{"url": "ftp://example.com/x"}, {"url": "not a url"},
                                       {"url": "https://example.com/h", "events": ["shipped_to_mars"]},
-                                      {"url": "https://example.com/h", "secret": "short"}])
+                                      {"url": "https://example.com/h", "secret": "short"},
+                                      {"url": "https://example.com/h", "secret": "x" * 40}])
     async def test_a_bad_subscription_is_refused_and_nothing_is_stored(self, central, body):
         response = await central.client.post("/v1/webhooks", json=body)
-        assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+        assert response.status_code == 422 and response.json()["code"] in ("validation_error", "webhook_refused")
         assert central.query("SELECT COUNT(*) FROM webhooks")[0][0] == 0
 
     async def test_only_an_admin_may_manage_subscriptions(self, central):
@@ -157,9 +168,14 @@ class TestDelivery:
         assert len(delivery_ids) == len(set(delivery_ids)) == 3  # each delivery arrived once
         statuses = []
         for headers, body in receiver.got:
-            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            assert hmac.compare_digest(headers["x-omnistore-signature"], expected)
+            # What a receiver does with a Standard Webhooks library: verify the bytes as received.
+            Webhook(SECRET).verify(body, headers)
+            assert headers["webhook-id"] == headers["x-omnistore-delivery"]
             assert headers["content-type"] == "application/json"
+            # A captured delivery replayed later is refused: its signed timestamp is too old.
+            replayed = {**headers, "webhook-timestamp": str(int(headers["webhook-timestamp"]) - 600)}
+            with pytest.raises(WebhookVerificationError):
+                Webhook(SECRET).verify(body, replayed)
             payload = json.loads(body)
             assert payload["delivery_id"] == headers["x-omnistore-delivery"]
             assert payload["order_id"] == order["id"]
@@ -190,3 +206,58 @@ class TestDelivery:
             await receiver.stop()
         assert len(got) == 3 and len(set(got)) == 1  # the same body each time
         assert tuple(central.query("SELECT attempts, last_error FROM webhook_deliveries")[0]) == (3, None)
+
+
+@pytest.fixture
+async def guarded(tmp_path):
+    """Central as in production: deliveries only to https URLs of public hosts."""
+    async with central_with_a_warehouse(tmp_path, webhook_retry_cap_s=0.2) as running:
+        yield running
+
+
+class TestWhereDeliveriesGo:
+    @pytest.mark.parametrize("url", ["http://93.184.215.14/h", "https://127.0.0.1/h", "https://localhost/h",
+                                     "https://[::1]/h", "https://10.0.0.8/h", "https://169.254.169.254/latest",
+                                     "https://0x7f000001/h", "https://2130706433/h",
+                                     "https://admin:pw@93.184.215.14/h"])
+    async def test_plain_http_inner_hosts_and_credentials_are_refused_and_nothing_is_stored(self, guarded, url):
+        response = await guarded.client.post("/v1/webhooks", json={"url": url})
+        assert (response.status_code, response.json()["code"]) == (422, "webhook_refused"), response.text
+        assert guarded.query("SELECT COUNT(*) FROM webhooks")[0][0] == 0
+
+    async def test_a_name_that_points_inside_the_network_at_delivery_time_is_not_sent_to(self, guarded):
+        # Public when the subscription is made, loopback when a delivery is due (DNS rebinding).
+        guarded.service.webhooks._resolve = lambda url: ["93.184.215.14"]
+
+        async def inside(url: str) -> list[str]:
+            return ["127.0.0.1"]
+
+        guarded.service.webhook_dispatcher._resolve = inside
+        made = await guarded.client.post("/v1/webhooks", json={"url": "https://hooks.example.com/h"})
+        assert made.status_code == 201, made.text
+        await place(guarded)
+        await eventually(lambda: (guarded.query("SELECT last_error FROM webhook_deliveries")[0][0] or "")
+                         .startswith("not sent"), what="the delivery refused before sending")
+        assert "127.0.0.1" in guarded.query("SELECT last_error FROM webhook_deliveries")[0][0]
+        assert guarded.query("SELECT delivered_at FROM webhook_deliveries")[0][0] is None
+
+    async def test_a_delivery_goes_to_the_address_that_was_checked_with_the_name_as_host(self, central):
+        receiver = Receiver(free_port())
+        await receiver.start()
+
+        async def checked(url: str) -> list[str]:
+            return ["127.0.0.1"]  # what the name resolved to when it was checked; the name itself is not in any DNS
+
+        central.service.webhook_dispatcher._resolve = checked
+        central.service.webhooks._resolve = lambda url: ["127.0.0.1"]
+        try:
+            made = await central.client.post("/v1/webhooks", json={
+                "url": f"http://hooks.omnistore.invalid:{receiver.port}/hooks/omnistore", "secret": SECRET})
+            assert made.status_code == 201, made.text
+            await place(central)
+            await eventually(lambda: receiver.got, what="the delivery at the checked address")
+        finally:
+            await receiver.stop()
+        headers, body = receiver.got[0]
+        assert headers["host"] == f"hooks.omnistore.invalid:{receiver.port}"
+        Webhook(SECRET).verify(body, headers)

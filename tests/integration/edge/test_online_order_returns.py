@@ -7,7 +7,8 @@ import uuid
 
 from shared.contract import subjects
 from shared.contract.events import CatalogKeys, OrderRequest
-from shared.contract.receipt_tokens import new_keypair, sign
+from shared.contract.receipt_tokens import new_keypair
+from shared.runtime.receipt_tokens import sign
 from tests.integration.edge.conftest import (
     add_products,
     create_store_consumers,

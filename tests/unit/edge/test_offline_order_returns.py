@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from edge.store.products import put_catalog_setting
 from shared.contract.events import CatalogKeys
-from shared.contract.receipt_tokens import new_keypair, sign
+from shared.contract.receipt_tokens import new_keypair
+from shared.runtime.receipt_tokens import sign
 from tests.unit.edge.conftest import T0, assert_problem
 
 KID = "k2026"
@@ -80,10 +81,10 @@ class TestOfflineReturnsFromAReceiptToken:
         store_keys(signed_in, **{KID: public})
         assert "signature" in assert_problem(give_back(signed_in, sign(claims(), other_private, KID), [line()]), 422,
                                              "invalid_receipt_token")["detail"]
-        head, kid, payload, signature = sign(claims(), private, KID).split(".")
+        head, payload, signature = sign(claims(), private, KID).split(".")
         forged = sign(claims(lines=[{"sku": "MUG-01", "qty": 2, "unit_price": 7000}], total=14000,
-                             paid=[{"tender": "online", "amount": 14000}]), other_private, KID).split(".")[2]
-        assert_problem(give_back(signed_in, ".".join([head, kid, forged, signature]), [line()]), 422,
+                             paid=[{"tender": "online", "amount": 14000}]), other_private, KID).split(".")[1]
+        assert_problem(give_back(signed_in, ".".join([head, forged, signature]), [line()]), 422,
                        "invalid_receipt_token")
         assert_problem(give_back(signed_in, "not-a-token", [line()]), 422, "invalid_receipt_token")
         assert mugs_on_hand(signed_in) == 0

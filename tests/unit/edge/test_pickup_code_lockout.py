@@ -49,3 +49,4 @@ class TestLateWrongCode:
         assert attempts.locked(now)
         late = attempts.after_wrong_pin(now)
         assert late.locked(now) and late.locked_until == attempts.locked_until
+

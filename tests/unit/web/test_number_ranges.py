@@ -12,6 +12,8 @@ from tests.unit.web.conftest import ADMIN, assert_problem, sign_in
 HUGE = 2**63
 STORE = {"name": "High Street", "address": "1 High Street", "lat": 51.5, "lon": -0.12}
 PRODUCT = {"name": "Red tee", "price": 1999, "currency": "EUR"}
+ADDRESS = {"name": "Ann", "line1": "2 Low Road", "city": "London", "postal_code": "SW1A 1AA", "country": "GB",
+           "lat": 51.0, "lon": 0.0}
 WAREHOUSE = {"type": "warehouse", "name": "DC North", "address": "1 Dock Road", "lat": 53.4, "lon": -2.9}
 
 
@@ -81,9 +83,7 @@ class TestCentralNumbers:
         assert_problem(response, 422, "validation_error")
         assert catalog.get("/v1/routing/policy", headers=ADMIN).json() == policy
         simulated = catalog.post("/v1/routing/simulate", json={"lines": [{"sku": "TEE", "qty": 1}],
-                                 "delivery": {"type": "ship", "address": {
-                                     "name": "Ada", "line1": "2 Low Road", "city": "London", "postal_code": "E1 6AN",
-                                     "country": "GB", "lat": 51, "lon": 0}}},
+                                 "delivery": {"type": "ship", "address": ADDRESS}},
                                  headers=ADMIN)
         assert simulated.status_code == 200, simulated.text
         assert catalog.put("/v1/stores/S003", json=STORE, headers=ADMIN).status_code == 201
@@ -155,3 +155,34 @@ class TestPolicyAtTheStore:
 
         with pytest.raises(ValidationError):
             CatalogPolicy.model_validate(change)
+
+
+class TestOrderChangesAndShipments:
+    def test_a_line_cancel_quantity_is_a_strict_integer(self, catalog):
+        for qty in ("1", True, 1.0):
+            response = catalog.post("/v1/orders/ORD-X/lines/TEE/cancel", json={"qty": qty}, headers=ADMIN)
+            assert_problem(response, 422, "validation_error")
+
+    @pytest.mark.parametrize("shipped_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+    def test_a_shipment_at_the_ends_of_the_calendar_is_refused(self, catalog, shipped_at):
+        body = {"allocation_id": "A-1", "carrier": "DHL", "tracking_number": "JJD01", "shipped_at": shipped_at}
+        assert_problem(catalog.post("/v1/nodes/DC1/shipments", json=body, headers=ADMIN), 422, "validation_error")
+
+
+class TestAPolicyStoredBeforeTheRanges:
+    def test_central_starts_on_the_defaults_and_routes(self, tmp_path):
+        from fastapi.testclient import TestClient
+
+        from central.api.app import create_app
+        from central.store.schema import open_database
+        from tests.unit.web.conftest import central_settings
+
+        settings = central_settings(tmp_path)
+        db = open_database(settings.db_path)
+        with db.write() as conn:
+            conn.execute("INSERT INTO routing_policy (id, policy, updated_at) VALUES (1, ?, '2026-01-01T00:00:00Z')",
+                         ('{"cost_per_km": null, "pickup_hold_days": 1000000000}',))
+        db.close()
+        with TestClient(create_app(settings, with_nats=False)) as client:
+            policy = client.get("/v1/routing/policy", headers=ADMIN)
+            assert policy.status_code == 200 and policy.json()["pickup_hold_days"] == 7

@@ -5,6 +5,8 @@ import random
 
 import httpx
 
+from edge.services.stock import StockService
+from edge.store.schema import open_database
 from shared.launcher.audit.cli import run
 from shared.launcher.audit.compare import Difference, errors
 from shared.launcher.audit.reading import Endpoint
@@ -18,10 +20,9 @@ PRICE = 500
 class Network:
     """Central and one store; `restart_*` kill with SIGKILL (no goodbye) and start again on the same files."""
 
-    def __init__(self, root, nats, store_id: str, central_env: dict[str, str] | None = None,
-                 edge_env: dict[str, str] | None = None):
+    def __init__(self, root, nats, store_id: str, central: CentralProcess, edge_env: dict[str, str] | None = None):
         self.store_id = store_id
-        self.central = CentralProcess(root, nats, env=central_env).start()
+        self.central = central  # shared by the fault tests: a test that kills it starts it again
         self.head_office = httpx.Client(base_url=self.central.url, timeout=10,
                                         headers={"Authorization": f"Bearer {self.central.token}"})
         self.head_office.put(f"/v1/stores/{store_id}", json={"name": "Bergedorf", "address": "Sachsentor 1, Hamburg",
@@ -48,9 +49,41 @@ class Network:
                                                   "tenders": [{"type": "cash", "amount": PRICE * qty}]},
                                headers={"Idempotency-Key": key})
 
+    def order_pickups(self, n: int) -> list[str]:
+        """n one-unit pickup orders at the store, placed at head office once it promises the store's units; the
+        allocation ids as they reach the store."""
+        poll(lambda: self._promised() >= n, what="head office promises the store's units")
+        for i in range(n):
+            answer = self.head_office.post("/v1/orders", headers={"Idempotency-Key": f"{self.store_id}-order-{i}"},
+                                           json={"channel": "web", "customer": {"name": f"Customer {i}"},
+                                                 "lines": [{"sku": SKU, "qty": 1}],
+                                                 "delivery": {"type": "pickup", "store_id": self.store_id}})
+            assert answer.status_code == 201 and answer.json()["status"] == "allocated", answer.text
+        fulfilments = poll(lambda: (items := self.store.get("/v1/fulfilments").json()["items"]) and
+                           len(items) >= n and items, what="the allocations reach the store")
+        return [f["allocation_id"] for f in fulfilments]
+
+    def _promised(self) -> int:
+        nodes = self.head_office.get(f"/v1/atp/{SKU}").json().get("nodes", [])
+        return next((node["atp"] for node in nodes if node["node_id"] == self.store_id and node["fresh"]), 0)
+
+    def record_while_stopped(self, n: int) -> None:
+        """n deliveries recorded in the store's database while its agent is stopped, in one transaction (a
+        backlog as fast as it can be made); the agent is started again afterwards."""
+        self.edge.stop()
+        db = open_database(self.edge.db)
+        try:
+            stock = StockService(db)
+            with db.write():
+                for i in range(n):
+                    stock.receive(sku=SKU, qty=1, reference=f"BACKLOG-{i}", actor="A1", idempotency_key=None)
+        finally:
+            db.close()
+        self.edge.start()
+        self.sign_in()
+
     def kill_edge(self) -> None:
-        self.edge.child.process.kill()
-        self.edge.child.process.wait()
+        _kill(self.edge.child)
 
     def restart_edge(self) -> None:
         self.kill_edge()
@@ -58,8 +91,7 @@ class Network:
         self.sign_in()
 
     def kill_central(self) -> None:
-        self.central.child.process.kill()
-        self.central.child.process.wait()
+        _kill(self.central.child)
 
     def restart_central(self) -> None:
         self.kill_central()
@@ -90,7 +122,14 @@ class Network:
         self.store.close()
         self.head_office.close()
         self.edge.stop()
-        self.central.stop()
+        if not self.central.child.alive():
+            self.central.start()
+
+
+def _kill(child) -> None:
+    """SIGKILL: no goodbye, nothing flushed."""
+    child.process.kill()
+    child.process.wait()
 
 
 def seeded(name: str) -> random.Random:

@@ -5,22 +5,15 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from shared.contract import subjects
-from tests.faults.network import SKU, Network
+from tests.faults.live.network import SKU, Network
 from tests.processes import MANAGER
 from tests.waiting import poll
 
 STORE = "F01"
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
-    yield net
-    net.close()
+BACKLOG = 1500  # six of central's batches: time to kill it between two
 
 
 def central_on_hand(network: Network) -> int | None:
@@ -58,15 +51,16 @@ async def test_an_edge_killed_while_draining_its_backlog_resumes_without_loss_or
 
 async def test_central_killed_mid_ingest_applies_each_event_exactly_once(network, central_nats):
     before = central_on_hand(network)
+    start_seq = _applied(network)
     network.kill_central()
-    for n in range(300, 700):
-        network.receive(n, qty=2)
+    network.record_while_stopped(BACKLOG)
+    poll(lambda: network.status()["backlog"] == 0, what="the store publishes while central is down")
     network.central.start()
     # Killed again once it has applied part of the backlog, inside the ingest of the rest.
-    poll(lambda: 0 < _applied(network) < network.status()["last_seq"], what="central is part way through")
+    poll(lambda: start_seq < _applied(network) < network.status()["last_seq"], what="central is part way through")
     network.restart_central()
     assert await asyncio.to_thread(network.agrees) == []
-    assert central_on_hand(network) == before + 800
+    assert central_on_hand(network) == before + BACKLOG
     assert await stored_events(central_nats) == network.status()["last_seq"]
 
 

@@ -4,20 +4,11 @@ every sale reaches central once, and the two agree in the end."""
 import threading
 import time
 
-import pytest
-
-from tests.faults.network import Network, seeded
+from tests.faults.live.network import seeded
 
 STORE = "F03"
 FAULTS = 6
 SALES_PER_FAULT = 40
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
-    yield net
-    net.close()
 
 
 def test_a_store_and_central_agree_after_nats_is_stopped_and_frozen_repeatedly(network, nats_up):

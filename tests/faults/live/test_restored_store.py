@@ -4,20 +4,11 @@ and the two agree again; what the restore lost at the store is reported as notic
 
 import sqlite3
 
-import pytest
-
 from shared.launcher.audit.compare import Severity
-from tests.faults.network import Network
+from tests.faults.live.network import Network
 from tests.waiting import poll
 
 STORE = "F05"
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory, nats_server):
-    net = Network(tmp_path_factory.mktemp("faults"), nats_server, STORE)
-    yield net
-    net.close()
 
 
 def sell(network: Network, first: int, n: int) -> list[str]:

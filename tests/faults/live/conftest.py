@@ -1,0 +1,23 @@
+"""A live network for these fault tests: one central process for the whole folder (each module brings a store of
+its own, so the suite pays central's start once), on the session's nats-server. It lives only while this folder
+runs: no other test's central may share its consumer."""
+
+import pytest
+
+from tests.faults.live.network import Network
+from tests.processes import CentralProcess
+
+
+@pytest.fixture(scope="package")
+def fault_central(tmp_path_factory, nats_server):
+    central = CentralProcess(tmp_path_factory.mktemp("central"), nats_server).start()
+    yield central
+    central.stop()
+
+
+@pytest.fixture(scope="module")
+def network(request, tmp_path_factory, nats_server, fault_central):
+    """The module's store (its `STORE`) and the folder's central."""
+    net = Network(tmp_path_factory.mktemp("faults"), nats_server, request.module.STORE, fault_central)
+    yield net
+    net.close()
