@@ -14,44 +14,48 @@ from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
 
 
-def _pending(conn: sqlite3.Connection, sku: str, node: sqlite3.Row) -> int:
-    if node["type"] == "warehouse":
-        # A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and
-        # neither are the units it rejected as missing since (an import sets one SKU's figure at a time, so the
-        # SKU's own time counts before the feed's).
-        counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
-        counted_at = node["as_of"] or node["stock_as_of"] or ""
-        row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND ({counted} "
-                           "OR a.stock_missing = 1) "
-                           "AND a.created_at > ?", (sku, node["id"], *statuses, counted_at)).fetchone()
-    else:
-        pending, statuses = status_in("a.status", {AllocationStatus.PENDING})
-        row = conn.execute("SELECT COALESCE(SUM(l.qty), 0) FROM allocation_lines l JOIN allocations a "
-                           f"ON a.id = l.allocation_id WHERE l.sku=? AND l.node_id=? AND {pending}",
-                           (sku, node["id"], *statuses)).fetchone()
-    return row[0]
+def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
+    """Each node's units of the SKU allocated but not yet in its figures, in one grouped read.
+
+    A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and neither
+    are the units it rejected as missing since (an import sets one SKU's figure at a time, so the SKU's own time
+    counts before the feed's). A store's are those still pending (its events carry the rest)."""
+    counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
+    pending, pending_statuses = status_in("a.status", {AllocationStatus.PENDING})
+    rows = conn.execute(
+        "SELECT l.node_id, SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
+        "JOIN nodes n ON n.id = l.node_id LEFT JOIN levels lv ON lv.node_id = l.node_id AND lv.sku = l.sku "
+        f"WHERE l.sku = ? AND ((n.type = 'warehouse' AND ({counted} OR a.stock_missing = 1) "
+        "AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
+        f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.node_id", (sku, *statuses, *pending_statuses))
+    return {node_id: qty for node_id, qty in rows}
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
                 safety_default: int = 0) -> list[NodeStock]:
     """Every registered node that holds, is allocated, or keeps safety stock of the SKU. A node without its own
-    safety stock of the SKU holds back the SKU's default, else `safety_default` (the policy's)."""
+    safety stock of the SKU holds back the SKU's default, else `safety_default` (the policy's).
+
+    A few set-wise reads, whatever the number of nodes: one query per node made a 2,000-node ATP ~20 × slower than
+    reading the SKU's levels."""
     safety_default = sku_default(conn, sku, safety_default)
     rows = conn.execute(
-        "SELECT n.*, l.on_hand, l.reserved, l.as_of FROM nodes n "
+        "SELECT n.*, l.on_hand, l.reserved, l.as_of, ss.qty AS safety, s.store_id AS sync_store, s.epoch, "
+        "s.applied_seq, s.last_heartbeat_at, s.hb_epoch, s.hb_last_seq FROM nodes n "
         "LEFT JOIN levels l ON l.node_id = n.id AND l.sku = ? "
+        "LEFT JOIN safety_stock ss ON ss.node_id = n.id AND ss.sku = ? "
+        "LEFT JOIN store_sync s ON s.store_id = n.id "
         "WHERE l.sku IS NOT NULL OR n.id IN (SELECT node_id FROM allocation_lines WHERE sku=?) "
-        "OR n.id IN (SELECT node_id FROM safety_stock WHERE sku=?) ORDER BY n.id", (sku, sku, sku)).fetchall()
+        "OR ss.qty IS NOT NULL ORDER BY n.id", (sku, sku, sku)).fetchall()
+    pending = _pending_by_node(conn, sku)
     stocks = []
     for node in rows:
-        sync = conn.execute("SELECT * FROM store_sync WHERE store_id=?", (node["id"],)).fetchone()
-        safety = conn.execute("SELECT qty FROM safety_stock WHERE node_id=? AND sku=?", (node["id"], sku)).fetchone()
         as_of = node["as_of"] or (node["stock_as_of"] if node["type"] == "warehouse" else None)
         stocks.append(NodeStock(node_id=node["id"], node_type=node["type"], on_hand=node["on_hand"] or 0,
-                                reserved=node["reserved"] or 0, pending=_pending(conn, sku, node),
-                                safety_stock=safety[0] if safety else safety_default,
-                                fresh=node_fresh(node, sync, now, settings),
+                                reserved=node["reserved"] or 0, pending=pending.get(node["id"], 0),
+                                safety_stock=node["safety"] if node["safety"] is not None else safety_default,
+                                fresh=node_fresh(node, node if node["sync_store"] is not None else None, now,
+                                                 settings),
                                 as_of=from_text(as_of) if as_of else None))
     return stocks
 

@@ -6,6 +6,7 @@ code pages per character run, and a character no page of the printer has prints 
 """
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -89,8 +90,11 @@ def _python_codec(codepage: str) -> str:
     return codepage.lower().replace("_", "-")
 
 
+@functools.cache
 def _escpos():
-    """python-escpos, imported on first use: its import writes a capabilities cache, kept in one known directory."""
+    """python-escpos, imported once: its import writes a capabilities cache, kept in one known directory. The agent
+    loads it as it starts (`load_escpos`); imported by the first sale instead, it held that sale's transaction, and
+    every other counter's sale, for as long as the import took (about a second on a busy machine)."""
     cache = Path(tempfile.gettempdir()) / "omnistore-escpos-cache"
     cache.mkdir(exist_ok=True)
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
@@ -104,3 +108,8 @@ def _escpos():
     for handler in [h for h in root.handlers if h not in handlers]:
         root.removeHandler(handler)
     return escpos
+
+
+def load_escpos() -> None:
+    """Import python-escpos now (at start, off the event loop) rather than in the first sale's transaction."""
+    _escpos()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from edge.printing.escpos_render import load_escpos
 from edge.printing.printer_status import StatusProtocol
 from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target, send
 from shared.runtime.clock import from_text, to_text, utc_now
@@ -44,7 +45,15 @@ CREATE INDEX print_jobs_pending ON print_jobs (printer, next_attempt_at) WHERE s
 CREATE INDEX print_jobs_ref ON print_jobs (ref);
 """
 
-PENDING = "status IN ('queued', 'failed')"
+
+def pending(table: str = "") -> str:
+    """The condition of a job still to print. It states the partial index's own `status != 'sent'`: SQLite uses a
+    partial index only for a query that says its condition, and without it every pass over the spool (one after each
+    sale) read every job the store ever printed."""
+    return f"{table}status != 'sent' AND {table}status IN ('queued', 'failed')"
+
+
+PENDING = pending()
 
 
 class JobNotFound(LookupError):
@@ -91,14 +100,15 @@ def due(conn: sqlite3.Connection, now: datetime, printer: str | None = None) -> 
     """Pending jobs whose time has come, oldest first (per printer, the order they were queued)."""
     # A job waits while an earlier one for the same printer is still backing off: receipts come out in the order
     # they were queued, even when a printer returns between a failed job's retries.
-    sql = (f"SELECT * FROM print_jobs AS p WHERE p.{PENDING} AND p.next_attempt_at <= ? AND NOT EXISTS ("
-           f"SELECT 1 FROM print_jobs AS e WHERE e.printer = p.printer AND e.{PENDING} AND e.rowid < p.rowid "
+    sql = (f"SELECT * FROM print_jobs AS p WHERE {pending('p.')} AND p.next_attempt_at <= ? AND NOT EXISTS ("
+           f"SELECT 1 FROM print_jobs AS e WHERE e.printer = p.printer AND {pending('e.')} AND e.rowid < p.rowid "
            "AND e.next_attempt_at > ?)")
     args: list = [to_text(now), to_text(now)]
     if printer is not None:
         sql += " AND p.printer = ?"
         args.append(printer)
-    return conn.execute(sql + " ORDER BY p.rowid", args).fetchall()
+    # `+rowid`: ordered by the bare rowid, the planner would walk the whole table rather than sort a few rows.
+    return conn.execute(sql + " ORDER BY +p.rowid", args).fetchall()
 
 
 def next_due_at(conn: sqlite3.Connection) -> str | None:
@@ -220,6 +230,7 @@ class SpoolWorker:
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await asyncio.to_thread(load_escpos)
         while True:
             try:
                 await self.send_due()

@@ -17,17 +17,30 @@ class Wakeup:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:  # made before the loop runs: the first wait() binds it
             self._loop = None
+        # A set() is on its way to the loop: more notifies from threads meanwhile need not queue another. Central's
+        # ingest notifies once per event from its worker thread, and each queued call wakes the event loop.
+        self._scheduled = False
 
     def notify(self) -> None:
+        # Set, or about to be: the waiter has yet to clear it, so its next pass starts after this call anyway.
+        if self._event.is_set() or self._scheduled:
+            return
         loop = self._loop
         if loop is None or _running_loop() is loop:
             self._event.set()
         elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._event.set)
+            self._scheduled = True
+            loop.call_soon_threadsafe(self._set)
+
+    def _set(self) -> None:
+        self._scheduled = False
+        self._event.set()
 
     async def wait(self, timeout: float) -> bool:
         """True when notified, False when `timeout` passed first; either way the next wait needs a new notify."""
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a set() queued on another loop will never run
+            self._loop, self._scheduled = loop, False
         # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that races the wake-up, and the service
         # could then never stop the loop that waits here.
         waiter = asyncio.ensure_future(self._event.wait())

@@ -21,3 +21,29 @@ class TestWakeup:
         wakeup.notify()
         assert await wakeup.wait(5) is True
         assert await wakeup.wait(0.01) is False
+
+    async def test_notifies_while_one_is_pending_cost_the_loop_one_wake_up_and_a_later_one_still_wakes(self):
+        # Central's ingest notifies once per event from its worker thread: a batch must not flood the event loop.
+        loop = asyncio.get_running_loop()
+        scheduled = []
+        real = loop.call_soon_threadsafe
+
+        def counting(callback, *args, **kwargs):
+            scheduled.append(callback)
+            return real(callback, *args, **kwargs)
+
+        loop.call_soon_threadsafe = counting
+        try:
+            wakeup = Wakeup()
+            burst = threading.Thread(target=lambda: [wakeup.notify() for _ in range(1000)])
+            burst.start()
+            burst.join()
+            await asyncio.sleep(0)  # the one scheduled set() runs
+            assert len(scheduled) == 1
+            assert await wakeup.wait(5) is True
+            notifier = threading.Thread(target=wakeup.notify)
+            notifier.start()
+            notifier.join()
+            assert await wakeup.wait(5) is True
+        finally:
+            del loop.call_soon_threadsafe
