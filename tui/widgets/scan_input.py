@@ -2,6 +2,7 @@
 
 import re
 
+from textual import events
 from textual.message import Message
 from textual.widgets import Input
 
@@ -24,6 +25,10 @@ class ScanInput(Input):
     With `clear=True` the field empties at once, ready for the next scan; a search field keeps its text
     (`clear=False`) so the associate sees what was looked up, selected, so the next scan replaces it. An empty Enter
     posts an empty code: a screen may read it as "show the latest".
+
+    Enter is handled here, in the field's own queue of keys, right after the characters typed before it. Left to
+    Input's `enter` binding it would be handled only once the key had bubbled up to the app, and a scanner's next
+    characters, already in this queue, would join the code just scanned and go with it.
     """
 
     class Scanned(Message):
@@ -39,7 +44,17 @@ class ScanInput(Input):
         super().__init__(**kwargs)
         self.clear_on_scan = clear
 
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.take_scan()
+
     async def action_submit(self) -> None:
+        self.take_scan()
+
+    def take_scan(self) -> None:
+        """Post what was scanned and empty (or select) the field, at once: no key can come in between."""
         qty, code = parse_scan(self.value)
         if self.clear_on_scan:
             self.value = ""
