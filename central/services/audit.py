@@ -4,8 +4,14 @@ import asyncio
 from datetime import datetime, timedelta
 
 from central.store import audit
-from shared.contract.audit import EventPage, FulfilmentPage, LevelPage, ReceiptPage
-from shared.contract.errors import InvalidInput
+from shared.contract.audit import (
+    EventPage,
+    FulfilmentPage,
+    LevelPage,
+    ReceiptPage,
+    event_cursor,
+    next_key,
+)
 from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import Database
 
@@ -26,7 +32,7 @@ class AuditViews:
 
     def events(self, store_id: str, cursor: str | None, limit: int) -> EventPage:
         with self._db.read() as conn:
-            items, last = audit.applied_events(conn, store_id, _event_cursor(cursor), limit)
+            items, last = audit.applied_events(conn, store_id, event_cursor(cursor), limit)
             epoch, applied_seq = audit.position(conn, store_id)
         return EventPage(items=items, next_cursor=":".join(map(str, last)) if last else None, epoch=epoch,
                          last_seq=applied_seq)
@@ -34,29 +40,14 @@ class AuditViews:
     def receipts(self, store_id: str, cursor: str | None, limit: int) -> ReceiptPage:
         with self._db.read() as conn:
             items = audit.receipts(conn, store_id, cursor or "", limit)
-        return ReceiptPage(items=items, next_cursor=_next(items, "receipt_number", limit))
+        return ReceiptPage(items=items, next_cursor=next_key(items, "receipt_number", limit))
 
     def levels(self, store_id: str, cursor: str | None, limit: int) -> LevelPage:
         with self._db.read() as conn:
             items = audit.levels(conn, store_id, cursor or "", limit)
-        return LevelPage(items=items, next_cursor=_next(items, "sku", limit))
+        return LevelPage(items=items, next_cursor=next_key(items, "sku", limit))
 
     def allocations(self, store_id: str, cursor: str | None, limit: int) -> FulfilmentPage:
         with self._db.read() as conn:
             items = audit.allocations(conn, store_id, cursor or "", limit)
-        return FulfilmentPage(items=items, next_cursor=_next(items, "allocation_id", limit))
-
-
-def _next(items: list[dict], key: str, limit: int) -> str | None:
-    return items[-1][key] if len(items) == limit else None
-
-
-def _event_cursor(cursor: str | None) -> tuple[str, int] | None:
-    if not cursor:
-        return None
-    try:
-        epoch, seq = cursor.rsplit(":", 1)
-        return epoch, int(seq)
-    except ValueError:
-        raise InvalidInput("The cursor is not one this list gave out; start again without it.",
-                           cursor=cursor) from None
+        return FulfilmentPage(items=items, next_cursor=next_key(items, "allocation_id", limit))

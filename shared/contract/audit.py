@@ -7,6 +7,7 @@ is the last key of the previous page, so the two sides can be read page by page 
 
 from pydantic import BaseModel, Field
 
+from shared.contract.errors import InvalidInput
 from shared.contract.models import Page
 
 
@@ -71,3 +72,20 @@ class LevelPage(Page[LevelRecord]):
 
 class FulfilmentPage(Page[FulfilmentRecord]):
     pass
+
+
+def event_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """The (epoch, seq) an event page's `next_cursor` names; both sides give it out as `<epoch>:<seq>`."""
+    if not cursor:
+        return None
+    try:
+        epoch, seq = cursor.rsplit(":", 1)
+        return epoch, int(seq)
+    except ValueError:
+        raise InvalidInput("The cursor is not one this list gave out; start again without it.",
+                           cursor=cursor) from None
+
+
+def next_key(items: list[dict], key: str, limit: int) -> str | None:
+    """A full page's last key is the next page's cursor; a short page was the last."""
+    return items[-1][key] if len(items) == limit else None

@@ -7,8 +7,14 @@ from fastapi import APIRouter, Query
 from edge.api.deps import EdgeDep, ManagerDep
 from edge.store import audit
 from edge.store.epochs import read_epoch
-from shared.contract.audit import EventPage, FulfilmentPage, LevelPage, ReceiptPage
-from shared.contract.errors import InvalidInput
+from shared.contract.audit import (
+    EventPage,
+    FulfilmentPage,
+    LevelPage,
+    ReceiptPage,
+    event_cursor,
+    next_key,
+)
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
@@ -19,7 +25,7 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
             summary="Every event the store numbered that it still holds, by epoch and seq, published or not")
 def events(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> EventPage:
     with edge.db.read() as conn:
-        items = audit.events(conn, _event_cursor(cursor), limit)
+        items = audit.events(conn, event_cursor(cursor), limit)
         epoch, last_seq = read_epoch(conn), audit.last_seq(conn)
     last = items[-1] if len(items) == limit else None
     return EventPage(items=items, next_cursor=f"{last['epoch']}:{last['seq']}" if last else None, epoch=epoch,
@@ -30,14 +36,14 @@ def events(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1
 def receipts(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> ReceiptPage:
     with edge.db.read() as conn:
         items = audit.receipts(conn, cursor or "", limit)
-    return ReceiptPage(items=items, next_cursor=items[-1]["receipt_number"] if len(items) == limit else None)
+    return ReceiptPage(items=items, next_cursor=next_key(items, "receipt_number", limit))
 
 
 @router.get("/levels", response_model=LevelPage, summary="The store's stock levels, by SKU")
 def levels(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> LevelPage:
     with edge.db.read() as conn:
         items = audit.levels(conn, cursor or "", limit)
-    return LevelPage(items=items, next_cursor=items[-1]["sku"] if len(items) == limit else None)
+    return LevelPage(items=items, next_cursor=next_key(items, "sku", limit))
 
 
 @router.get("/fulfilments", response_model=FulfilmentPage,
@@ -45,15 +51,4 @@ def levels(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1
 def fulfilments(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> FulfilmentPage:
     with edge.db.read() as conn:
         items = audit.fulfilments(conn, cursor or "", limit)
-    return FulfilmentPage(items=items, next_cursor=items[-1]["allocation_id"] if len(items) == limit else None)
-
-
-def _event_cursor(cursor: str | None) -> tuple[str, int] | None:
-    if not cursor:
-        return None
-    try:
-        epoch, seq = cursor.rsplit(":", 1)
-        return epoch, int(seq)
-    except ValueError:
-        raise InvalidInput("The cursor is not one this list gave out; start again without it.",
-                           cursor=cursor) from None
+    return FulfilmentPage(items=items, next_cursor=next_key(items, "allocation_id", limit))
