@@ -195,6 +195,42 @@ class ShipmentShipped(Lenient):
     stock: list[StockLevel] = []
 
 
+# A transfer moves units between two nodes at head office's request (docs/transfers.md). The sending store reserves
+# them on arrival of `transfer.send` and says so, so central stops counting them as pending; the units leave its
+# on-hand when shipped and count as in transit (inbound supply at the receiving node) until received there.
+
+
+class TransferEvent(Lenient):
+    """`transfer.accepted` (units reserved), `.rejected` (nothing can be sent; reservation released) and
+    `.cancelled` (head office's cancel honoured; reservation released): `lines` are the units concerned."""
+
+    transfer_id: str
+    lines: list[WireLine] = []
+    reason: str | None = None
+    stock: list[StockLevel] = []
+
+
+class TransferShipped(Lenient):
+    """The sending store shipped these units (fewer than asked is a short shipment; what was not shipped is
+    released)."""
+
+    transfer_id: str
+    to_node: str
+    lines: list[WireLine]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    stock: list[StockLevel] = []
+
+
+class TransferReceived(Lenient):
+    """The receiving store counted these units in (fewer than shipped opens a discrepancy at central)."""
+
+    transfer_id: str
+    from_node: str
+    lines: list[WireLine]
+    stock: list[StockLevel] = []
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "sale.recorded": SaleRecorded,
     "return.recorded": ReturnRecorded,
@@ -211,6 +247,11 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "pickup.expired": PickupEvent,
     "shipment.packed": ShipmentPacked,
     "shipment.shipped": ShipmentShipped,
+    "transfer.accepted": TransferEvent,
+    "transfer.rejected": TransferEvent,
+    "transfer.cancelled": TransferEvent,
+    "transfer.shipped": TransferShipped,
+    "transfer.received": TransferReceived,
 }
 
 # ---- command payloads --------------------------------------------------------------------------
@@ -265,12 +306,46 @@ class ReceiptReturned(Lenient):
     refunds: list[Refund]
 
 
+class TransferSend(Lenient):
+    """To the sending store: pick these units and ship them to `to_node`."""
+
+    transfer_id: str
+    to_node: str
+    to_name: str
+    ship_to: ShipTo | None = None
+    lines: list[WireLine]
+    reference: str | None = None
+    ship_by: datetime | None = None
+
+
+class TransferInbound(Lenient):
+    """To the receiving store: these units are on their way (what the sender really shipped)."""
+
+    transfer_id: str
+    from_node: str
+    from_name: str
+    lines: list[WireLine]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    expected_at: datetime | None = None
+
+
+class TransferCancel(Lenient):
+    """To the sending store: do not ship; release what was reserved (too late once shipped)."""
+
+    transfer_id: str
+    reason: str
+
+
 COMMAND_PAYLOADS: dict[str, type[BaseModel]] = {
     "fulfilment.assign": FulfilmentAssign,
     "fulfilment.cancel": FulfilmentCancel,
     "sync.resend": SyncResend,
     "sync.snapshot": SyncSnapshot,
     "receipt.returned": ReceiptReturned,
+    "transfer.send": TransferSend,
+    "transfer.inbound": TransferInbound,
+    "transfer.cancel": TransferCancel,
 }
 
 # ---- core-NATS messages --------------------------------------------------------------------------
@@ -423,5 +498,6 @@ EventType = Literal[
     "sale.recorded", "return.recorded", "stock.received", "stock.adjusted", "stock.counted",
     "stock.snapshot", "fulfilment.accepted", "fulfilment.rejected", "fulfilment.picked",
     "fulfilment.cancelled", "pickup.ready", "pickup.collected", "pickup.expired",
-    "shipment.packed", "shipment.shipped",
+    "shipment.packed", "shipment.shipped", "transfer.accepted", "transfer.rejected", "transfer.cancelled",
+    "transfer.shipped", "transfer.received",
 ]
