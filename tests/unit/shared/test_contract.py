@@ -65,9 +65,10 @@ class TestEventCatalogue:
             "sale.recorded", "return.recorded", "stock.received", "stock.adjusted", "stock.counted",
             "stock.snapshot", "fulfilment.accepted", "fulfilment.rejected", "fulfilment.picked",
             "fulfilment.cancelled", "pickup.ready", "pickup.collected", "pickup.expired",
-            "shipment.packed", "shipment.shipped"}
+            "shipment.packed", "shipment.shipped", "transfer.accepted", "transfer.rejected", "transfer.cancelled",
+            "transfer.shipped", "transfer.received"}
         assert set(COMMAND_PAYLOADS) == {"fulfilment.assign", "fulfilment.cancel", "sync.resend", "sync.snapshot",
-                                         "receipt.returned"}
+                                         "receipt.returned", "transfer.send", "transfer.inbound", "transfer.cancel"}
 
     def test_the_envelope_goes_on_the_wire_with_its_schema_field(self):
         wire = json.loads(envelope("stock.snapshot", {"chunk": 1, "chunks": 1, "levels": []}))
