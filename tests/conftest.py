@@ -1,11 +1,15 @@
 """Fixtures shared by every test: free loopback ports and one real JetStream nats-server per session."""
 
 import asyncio
+import os
+import shutil
 import socket
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from edge.services import access
 from shared.contract.permissions import CENTRAL_USER
@@ -17,6 +21,34 @@ from shared.runtime.streams import ensure_streams
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
 FAULT_STORES = [f"F0{n}" for n in range(1, 10)]  # one per fault test module, so no other test's events are theirs
 PACKAGING_STORES = ["P01", "P02"]  # the store binary's test, the restore of a backup
+
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_NEEDED = 2 * 2**30  # the suite's files at most (the store binary's build is the biggest), with room to spare
+
+
+def ram_disk() -> Path | None:
+    """A RAM disk the suite can keep its files on: writable, allowed to run programs (the store binary unpacks
+    itself into the temp folder), and big enough (a container's /dev/shm is often 64 MB)."""
+    try:
+        usable = os.access(RAM_DISK, os.W_OK) and not os.statvfs(RAM_DISK).f_flag & os.ST_NOEXEC
+        return RAM_DISK if usable and shutil.disk_usage(RAM_DISK).free > RAM_DISK_NEEDED else None
+    except OSError:
+        return None
+
+
+# The parts flush every commit to the disk (SQLite synchronous=FULL, JetStream sync_interval: always), and the
+# tests commit tens of thousands of times: on a shared disk those flushes, not the work, took most of the suite's
+# time. On a RAM disk a flush costs nothing and everything else behaves the same (what survives a power cut no test
+# here can show). Every temp folder of the run, the test process's and its children's, goes there unless TMPDIR
+# names another place.
+if "TMPDIR" not in os.environ and (ram := ram_disk()):
+    os.environ["TMPDIR"] = tempfile.tempdir = str(ram)
+
+# Property tests run Hypothesis' default budget in the suite (100 examples each, fewer where a test sets its own
+# because one example is costly); `OMNISTORE_HYPOTHESIS_PROFILE=thorough` runs ten times as many, for a change to
+# routing, sequencing or money rules.
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(os.environ.get("OMNISTORE_HYPOTHESIS_PROFILE", "default"))
 
 
 def free_port() -> int:
