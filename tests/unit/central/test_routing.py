@@ -186,7 +186,7 @@ def check_invariants(plan, nodes, request):
             assert qty == request.lines[sku] and qty <= node.atp[sku]   # never more than ATP
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(networks())
 def test_the_exhaustive_plan_is_as_cheap_as_the_brute_force_optimum(case):
     nodes, request = case
@@ -196,7 +196,7 @@ def test_the_exhaustive_plan_is_as_cheap_as_the_brute_force_optimum(case):
     assert plan.cost == pytest.approx(brute_force_cost(nodes, request, POLICY), abs=1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(networks(), st.integers(1, 3))
 def test_the_bounded_search_keeps_every_invariant(case, top_k):
     nodes, request = case
@@ -206,7 +206,7 @@ def test_the_bounded_search_keeps_every_invariant(case, top_k):
     assert plan.cost >= brute_force_cost(nodes, request, policy) - 1e-9
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(networks(), st.booleans())
 def test_pickup_and_unsplit_plans_use_one_node_at_most(case, pickup):
     nodes, request = case

@@ -42,7 +42,7 @@ def milp_optimum(nodes, request, policy) -> float:
     return result.fun - policy.split_penalty
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(networks())
 def test_the_plans_cost_equals_the_exact_optimum(case):
     nodes, request = case

@@ -91,7 +91,7 @@ def shuffled_with_copies(draw, arrivals: list[Arrival]):
 
 
 class TestAnyDeliveryOrder:
-    @settings(max_examples=300, deadline=None)
+    @settings(deadline=None)
     @given(st.integers(1, 30).flatmap(
         lambda n: shuffled_with_copies([Arrival(E, s, opens_snapshot=(s == 1)) for s in range(1, n + 1)])
         .map(lambda d: (n, d))))
@@ -99,7 +99,7 @@ class TestAnyDeliveryOrder:
         n, (deliveries, cuts) = case
         assert _deliver(deliveries, cuts) == [(E, s) for s in range(1, n + 1)]
 
-    @settings(max_examples=300, deadline=None)
+    @settings(deadline=None)
     @given(st.tuples(st.integers(1, 15), st.integers(1, 15)).flatmap(
         lambda nm: shuffled_with_copies(
             [Arrival(E, s, s == 1) for s in range(1, nm[0] + 1)] + [Arrival(F, s, s == 1) for s in range(1, nm[1] + 1)])
@@ -116,7 +116,7 @@ class TestAnyDeliveryOrder:
         switches = sum(1 for a, b in zip(applied, applied[1:]) if a[0] != b[0])
         assert switches <= 1
 
-    @settings(max_examples=300, deadline=None)
+    @settings(deadline=None)
     @given(st.tuples(st.integers(1, 15), st.integers(1, 15)).flatmap(
         lambda nm: shuffled_with_copies(_stored_in_order(
             [(E, s) for s in range(1, nm[0] + 1)] + [(F, s) for s in range(1, nm[1] + 1)]))
