@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -51,10 +52,34 @@ settings.register_profile("thorough", max_examples=1000)
 settings.load_profile(os.environ.get("OMNISTORE_HYPOTHESIS_PROFILE", "default"))
 
 
+def _outgoing_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+# A port the kernel hands out itself (bind to 0) is one of those it also gives to outgoing connections as their own
+# end: let go, it may be taken by any connection of any process before the test's server binds it (seen with
+# several test processes side by side). Ports below that range are only ever taken on purpose.
+PORTS = range(10000, _outgoing_ports_start())
+_given: set[int] = set()
+_chance = random.SystemRandom()  # not the `random` module's state, which Hypothesis seeds in its tests
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, not given out before in this process."""
+    while True:
+        port = _chance.choice(PORTS)
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
 
 
 class RunningNats:
