@@ -1,6 +1,5 @@
 """Registering a store creates its consumers; products reach the store over CATALOG (DESIGN §4)."""
 
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, DeliverPolicy
 
 from shared.contract import subjects
@@ -26,7 +25,7 @@ async def read_catalog(link, until) -> dict[str, bytes]:
             for msg in await sub.fetch(50, timeout=0.5):
                 seen[msg.subject] = msg.data
                 await msg.ack()
-        except NatsTimeout:
+        except TimeoutError:  # nats-py raises either its own (a subclass) or asyncio's: an empty fetch either way
             pass
         if until(seen):
             break

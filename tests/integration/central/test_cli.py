@@ -55,7 +55,7 @@ class TestServe:
                                     "--nats-url", nats_up.url, "--log-level", "warning"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a process start on a busy machine: generous, as tests.waiting is
             health = None
             while time.monotonic() < deadline:
                 try:
