@@ -145,17 +145,11 @@ SLOW_FIXTURES = {"nats_server"}
 SLOW_FOLDERS = ("e2e", "faults")
 
 
-# The files that take longest on one worker (the store binary's build above all) start first: with the suite
-# spread over workers (`-n`), the other files run beside them instead of after them.
-START_FIRST = ("packaging/test_store_binary.py", "faults/test_nats_cluster.py")
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         folder = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
         if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: not str(item.fspath).endswith(START_FIRST))
 
 
 @pytest.fixture(autouse=True, scope="session")
