@@ -27,6 +27,7 @@ from central.services.safety_stock import SafetyStocks
 from central.services.shipments import Shipments
 from central.services.supply import Supply
 from central.services.tokens import Tokens
+from central.services.transfers import Transfers
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
 from central.settings import CentralSettings
@@ -84,6 +85,8 @@ class CentralService:
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.supply = Supply(self.db, self.orders, self.waiting, self._wake_outboxes)
+        self.transfers = Transfers(self.db, self.supply, self.waiting, lambda: self.catalog.policy,
+                                   self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
         self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),
@@ -119,6 +122,7 @@ class CentralService:
         if isinstance(payload, ShipmentShipped):  # first, so the status change it causes carries the tracking
             self.shipments.record_store_shipment(conn, store_id, envelope, payload, now)
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
+        self.transfers.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
             store_receipts.record_return(conn, store_id, envelope, payload, now)

@@ -27,6 +27,7 @@ from central.api.routes import (
     stores,
     supply,
     tokens,
+    transfers,
     webhooks,
 )
 from central.bootstrap import CentralService
@@ -71,6 +72,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         credit_notes,
         routing,
         supply,
+        transfers,
         tokens,
         keys,
         webhooks,

@@ -10,6 +10,7 @@ from central.store import (
     safety_stock,
     shipments,
     supply,
+    transfers,
 )
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -422,6 +423,7 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
+    transfers.MIGRATION,
 ]
 
 
