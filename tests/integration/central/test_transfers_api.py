@@ -66,27 +66,26 @@ class TestRequestingATransfer:
                                                headers={"Idempotency-Key": "move-1"})
         assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_mismatch"
 
-    @pytest.mark.parametrize(("changes", "status", "code", "words"), [
-        ({"to_node": "S001"}, 422, "validation_error", "S001 is both"),
-        ({"to_node": "S404"}, 422, "validation_error", "No store or warehouse S404"),
-        ({"from_node": "S404"}, 422, "validation_error", "No store or warehouse S404"),
-        ({"from_node": "DC1"}, 422, "validation_error", "DC1 is a warehouse"),
-        ({"lines": [{"sku": "NOPE", "qty": 1}]}, 422, "validation_error", "No product has the SKU NOPE"),
-        ({"lines": [{"sku": "TEE", "qty": 0}]}, 422, "validation_error", ""),
-        ({"lines": [{"sku": "TEE", "qty": 1_000_001}]}, 422, "validation_error", ""),
-        ({"lines": [{"sku": "TEE", "qty": "2"}]}, 422, "validation_error", ""),
-        ({"lines": []}, 422, "validation_error", ""),
-        ({"lines": [{"sku": "TEE", "qty": 1}, {"sku": "TEE", "qty": 2}]}, 422, "validation_error", "more than once"),
-        ({"expected_at": "2026-12-01T10:00:00"}, 422, "validation_error", ""),
-        ({"colour": "red"}, 422, "validation_error", ""),
-    ])
-    async def test_bad_requests_are_refused_with_a_sentence_and_change_nothing(self, central, changes, status, code,
-                                                                              words):
-        response = await central.client.post("/v1/transfers", json={**body(), **changes})
-        assert response.status_code == status, response.text
-        problem = response.json()
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert problem["code"] == code and words in problem["detail"] and problem["detail"].strip()
+    async def test_bad_requests_are_refused_with_a_sentence_and_change_nothing(self, central):
+        for changes, words in (
+            ({"to_node": "S001"}, "S001 is both"),
+            ({"to_node": "S404"}, "No store or warehouse S404"),
+            ({"from_node": "S404"}, "No store or warehouse S404"),
+            ({"from_node": "DC1"}, "DC1 is a warehouse"),
+            ({"lines": [{"sku": "NOPE", "qty": 1}]}, "No product has the SKU NOPE"),
+            ({"lines": [{"sku": "TEE", "qty": 0}]}, "greater than 0"),
+            ({"lines": [{"sku": "TEE", "qty": 1_000_001}]}, "less than or equal to 1000000"),
+            ({"lines": [{"sku": "TEE", "qty": "2"}]}, "valid integer"),
+            ({"lines": []}, "at least 1 item"),
+            ({"lines": [{"sku": "TEE", "qty": 1}, {"sku": "TEE", "qty": 2}]}, "more than once"),
+            ({"expected_at": "2026-12-01T10:00:00"}, "timezone"),
+            ({"colour": "red"}, "colour"),
+        ):
+            response = await central.client.post("/v1/transfers", json={**body(), **changes})
+            assert response.status_code == 422, (changes, response.text)
+            problem = response.json()
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert problem["code"] == "validation_error" and words in problem["detail"], (changes, problem)
         assert (await central.client.get("/v1/transfers")).json() == {"items": [], "next_cursor": None}
         assert commands_of(central, "S001") == [] and pending(central, "S001", "TEE") == 0
 
