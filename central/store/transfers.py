@@ -135,8 +135,8 @@ def view(conn: sqlite3.Connection, transfer_id: str) -> dict | None:
     if row is None:
         return None
     lines = [dict(r) for r in lines_of(conn, transfer_id)]
-    in_transit = conn.execute("SELECT s.expected_at, COALESCE(SUM(l.qty - l.received), 0) AS qty FROM supply_orders s "
-                              "JOIN supply_lines l ON l.supply_id = s.id WHERE s.id=? AND s.status='open'",
+    in_transit = conn.execute("SELECT s.expected_at, s.status, COALESCE(SUM(MAX(0, l.qty - l.received)), 0) AS qty "
+                              "FROM supply_orders s JOIN supply_lines l ON l.supply_id = s.id WHERE s.id=?",
                               (transfer_id,)).fetchone()
     discrepancy = None
     if row["discrepancy"]:
@@ -149,7 +149,7 @@ def view(conn: sqlite3.Connection, transfer_id: str) -> dict | None:
                for h in conn.execute("SELECT * FROM transfer_history WHERE transfer_id=? ORDER BY id", (transfer_id,))]
     return {"id": row["id"], "from_node": row["from_node"], "to_node": row["to_node"], "reference": row["reference"],
             "status": row["status"], "lines": lines,
-            "in_transit": in_transit["qty"] if in_transit["expected_at"] else 0,
+            "in_transit": in_transit["qty"] if in_transit["status"] == "open" else 0,
             "expected_at": in_transit["expected_at"] or row["expected_at"],
             "carrier": row["carrier"], "tracking_number": row["tracking_number"], "shipped_at": row["shipped_at"],
             "received_at": row["received_at"], "discrepancy": discrepancy, "history": history,
