@@ -20,7 +20,12 @@ from central.store import supply as supply_store
 from central.store import transfers as transfer_store
 from central.store.nodes import get_node
 from shared.contract.errors import InvalidInput, InvalidTransition, NotFound
-from shared.contract.events import EventEnvelope, TransferEvent, TransferReceived, TransferShipped
+from shared.contract.events import (
+    EventEnvelope,
+    TransferEvent,
+    TransferReceived,
+    TransferShipped,
+)
 from shared.runtime.clock import from_text, to_text
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database

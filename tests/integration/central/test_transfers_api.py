@@ -6,7 +6,12 @@ import json
 import pytest
 
 from central.settings import CentralSettings
-from tests.integration.central.conftest import ADMIN_TOKEN, PRODUCT_BODY, STORE_BODY, running_central
+from tests.integration.central.conftest import (
+    ADMIN_TOKEN,
+    PRODUCT_BODY,
+    STORE_BODY,
+    running_central,
+)
 from tests.integration.central.test_orders_api import feed
 
 

@@ -7,7 +7,14 @@ from nats.errors import TimeoutError as NatsTimeout
 from shared.contract import subjects
 from shared.contract.events import CommandEnvelope
 from shared.runtime.clock import from_text
-from tests.integration.central.test_orders_flow import FAR, NEAR, atp_nodes, network, order_of
+from tests.integration.central.test_orders_api import feed
+from tests.integration.central.test_orders_flow import (
+    FAR,
+    NEAR,
+    atp_nodes,
+    network,
+    order_of,
+)
 from tests.waiting import eventually
 
 
@@ -154,3 +161,33 @@ class TestABackorderWaitingForATransfer:
             body = await order_of(central, placed["id"])
             assert [(a["node_id"], a["lines"]) for a in body["allocations"]] == [(FAR, [{"sku": sku, "qty": 2}])]
             assert body["awaiting_supply"] == [] and (await transfer_of(central, transfer_id))["discrepancy"] is None
+
+
+class TestAWarehouseReceiving:
+    async def test_head_office_counts_the_units_in_and_more_than_shipped_is_a_negative_missing(self, make_settings,
+                                                                                              nats_up):
+        async with network(make_settings, nats_up) as (central, stores, sku):
+            await feed(central, "DC1", 51.45, -0.3, {})
+            transfer_id = (await central.client.post("/v1/transfers", json={
+                "from_node": NEAR, "to_node": "DC1", "lines": [{"sku": sku, "qty": 2}]})).json()["id"]
+            early = await central.client.post(f"/v1/transfers/{transfer_id}/receive",
+                                              json={"lines": [{"sku": sku, "qty": 2}]})
+            assert early.status_code == 409 and "only a shipped transfer" in early.json()["detail"]
+            await stores[NEAR].emit("transfer.shipped", {"transfer_id": transfer_id, "to_node": "DC1",
+                                                         "lines": [{"sku": sku, "qty": 2}], "stock": stock(sku, 3)})
+            await status_becomes(central, transfer_id, "shipped")
+            assert [(x["kind"], x["node_id"]) for x in (await inbound(central, sku))["lines"]] == [("transfer", "DC1")]
+            unknown = await central.client.post(f"/v1/transfers/{transfer_id}/receive",
+                                                json={"lines": [{"sku": "NOPE", "qty": 1}]})
+            assert unknown.status_code == 422 and (await transfer_of(central, transfer_id))["status"] == "shipped"
+            received = await central.client.post(f"/v1/transfers/{transfer_id}/receive",
+                                                 json={"lines": [{"sku": sku, "qty": 3}]},
+                                                 headers={"Idempotency-Key": "dc-count-1"})
+            assert received.status_code == 200 and received.json()["status"] == "received"
+            assert received.json()["discrepancy"]["lines"] == [{"sku": sku, "shipped": 2, "received": 3,
+                                                                "missing": -1}]
+            again = await central.client.post(f"/v1/transfers/{transfer_id}/receive",
+                                              json={"lines": [{"sku": sku, "qty": 3}]},
+                                              headers={"Idempotency-Key": "dc-count-1"})
+            assert again.json() == received.json()
+            assert (await inbound(central, sku))["qty"] == 0
