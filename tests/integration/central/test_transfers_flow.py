@@ -2,10 +2,7 @@
 after a cancel), the receiver's short receipt and its discrepancy, ATP's pending and in-transit figures at each
 step, and a backorder served by the units a transfer brings."""
 
-from nats.errors import TimeoutError as NatsTimeout
 
-from shared.contract import subjects
-from shared.contract.events import CommandEnvelope
 from shared.runtime.clock import from_text
 from tests.integration.central.test_orders_api import feed
 from tests.integration.central.test_orders_flow import (
@@ -18,22 +15,8 @@ from tests.integration.central.test_orders_flow import (
 from tests.waiting import eventually
 
 
-async def next_command(store, transfer_id: str, type_: str, rounds: int = 60) -> dict:
-    """The store's next command of this type for this transfer (others are acked and skipped)."""
-    if store.sub is None:
-        store.sub = await store.link.js.pull_subscribe_bind(subjects.command_consumer(store.id),
-                                                            stream=subjects.COMMANDS_STREAM)
-    for _ in range(rounds):
-        try:
-            msgs = await store.sub.fetch(1, timeout=0.5)
-        except NatsTimeout:
-            continue
-        for msg in msgs:
-            await msg.ack()
-            command = CommandEnvelope.model_validate_json(msg.data)
-            if command.type == type_ and command.payload.get("transfer_id") == transfer_id:
-                return command.payload
-    raise AssertionError(f"{store.id} got no {type_} for transfer {transfer_id}")
+async def next_command(store, transfer_id: str, type_: str) -> dict:
+    return await store.next_command(transfer_id, type_, key="transfer_id")
 
 
 def stock(sku: str, on_hand: int, reserved: int = 0) -> list[dict]:
