@@ -20,6 +20,7 @@ from edge.api.routes import (
     stock,
     sync,
     tasks,
+    transfers,
 )
 from edge.api.routes import fulfilments as fulfilment_routes
 from edge.api.routes import printing as print_routes
@@ -43,12 +44,12 @@ def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callabl
 
     app = FastAPI(title=f"omnistore edge agent — {settings.store_name}", version=version(), lifespan=lifespan,
                   description="The local API of one store: sign-in, catalog, stock, sales, returns, "
-                              "fulfilments, printing, network ATP, sync status.")
+                              "fulfilments, transfers, printing, network ATP, sync status.")
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     # finding before fulfilment_routes: /fulfilments/find is not an allocation id
     for module in (login, products, stock, sales, returns, finding, fulfilment_routes, labels, tasks, print_routes,
-                   network, sync, audit):
+                   network, sync, audit, transfers):
         app.include_router(module.router, prefix="/v1")
     return app
