@@ -32,11 +32,8 @@ CREATE TABLE transfers (
 );
 CREATE INDEX transfers_by_sender ON transfers (from_node, id);
 CREATE INDEX transfers_by_receiver ON transfers (to_node, id);
-CREATE INDEX transfers_by_status ON transfers (status, id);
+CREATE INDEX transfers_by_status ON transfers (status, id);  -- also ATP's read of the few pending ones
 CREATE INDEX transfers_open_discrepancies ON transfers (id) WHERE discrepancy = 'open';
--- The few transfers whose units are pending at their sender (ATP reads them for every SKU asked).
-CREATE INDEX transfers_pending ON transfers (from_node)
-    WHERE status IN ('requested', 'cancel_requested') AND answered_at IS NULL;
 CREATE TABLE transfer_lines (
     transfer_id TEXT NOT NULL,
     sku TEXT NOT NULL,
