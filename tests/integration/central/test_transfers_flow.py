@@ -47,6 +47,13 @@ class TestATransferShippedShortAndReceivedShort:
             transfer_id = made.json()["id"]
             assert (atp_nodes(central, sku)[NEAR]["pending"], atp_nodes(central, sku)[NEAR]["atp"]) == (4, 1)
 
+            # the receiver cannot answer for the sender: its event moves its own levels only
+            await receiver.emit("transfer.accepted", {"transfer_id": transfer_id, "lines": [{"sku": sku, "qty": 4}],
+                                                      "stock": stock(sku, 5)})
+            await eventually(lambda: central.applied_seq(FAR) == receiver.seq, what="the receiver's event applied")
+            assert (await transfer_of(central, transfer_id))["status"] == "requested"
+            assert atp_nodes(central, sku)[NEAR]["pending"] == 4
+
             send = await next_command(sender, transfer_id, "transfer.send")
             assert send["lines"] == [{"sku": sku, "qty": 4}] and send["to_node"] == FAR
             await sender.emit("transfer.accepted", {"transfer_id": transfer_id, "lines": send["lines"],
