@@ -71,7 +71,8 @@ def signed_in(tmp_path):
                             print_dir=tmp_path / "prints")
     database = open_database(settings.db_path)
     add_products(database)
-    save_associates(database, [AssociateIn(id="A1", name="Ana", pin="2468")], T0)
+    save_associates(database, [AssociateIn(id="A1", name="Ana", pin="2468"),
+                               AssociateIn(id="M1", name="Max", pin="97531", role="manager")], T0)
     database.close()
     with TestClient(create_app(settings, with_nats=False)) as client:
         token = client.post("/v1/login", json={"associate_id": "A1", "pin": "2468"}).json()["token"]
@@ -276,3 +277,10 @@ class TestBadInput:
         assert [t["transfer_id"] for t in waiting] == ["TR-1", "TR-9"]
         page = stocked.get("/v1/transfers", params={"limit": 1}).json()
         assert page["next_cursor"] == "TR-1"
+        # what `omnistore audit` adds to the fulfilments' holdings when it checks the store's reserve
+        assert_problem(stocked.get("/v1/audit/transfers"), 403, "forbidden")
+        token = stocked.post("/v1/login", json={"associate_id": "M1", "pin": "97531"}).json()["token"]
+        audit = stocked.get("/v1/audit/transfers", headers={"Authorization": f"Bearer {token}"}).json()
+        assert audit["items"] == [{"transfer_id": "TR-1", "status": "reserved", "holding": {MUG: 1, TEE: 3}},
+                                  {"transfer_id": "TR-2", "status": "shipped", "holding": {}},
+                                  {"transfer_id": "TR-9", "status": "in_transit", "holding": {}}]
