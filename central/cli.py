@@ -2,7 +2,6 @@
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
 from shared.runtime.backups import BackupError, back_up, backup_file, restore
+from shared.runtime.logs import LOG_FORMATS, set_up_logging, uvicorn_logging
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, dest="db_path", help="SQLite file (default central.db)")
     serve.add_argument("--nats-url", help="NATS URL(s), comma-separated (default nats://127.0.0.1:4222)")
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="log verbosity (default info)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS,
+                       help="text (default) or json: one JSON object a line, with the request id inside a request")
 
     tokens = commands.add_parser("tokens", help="manage API tokens", description="Manage API bearer tokens.")
     token_commands = tokens.add_subparsers(dest="token_command", metavar="ACTION", required=True)
@@ -102,8 +104,8 @@ def _serve(args: argparse.Namespace) -> int:
     from central.api.app import create_app
 
     settings = CentralSettings.load(args.config, host=args.host, port=args.port, db_path=args.db_path,
-                                    nats_url=args.nats_url)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                                    nats_url=args.nats_url, log_format=args.log_format)
+    set_up_logging(args.log_level, settings.log_format)
 
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT start a graceful shutdown (the lifespan stops the loops, closes NATS and SQLite).
@@ -119,7 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
                     signal.signal(sig, handler)
 
     server = Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                   log_level=args.log_level, lifespan="on",
+                                   log_level=args.log_level, lifespan="on", **uvicorn_logging(settings.log_format),
                                    **https_options(settings.tls_cert_file, settings.tls_key_file)))
     server.run()
     return 0
