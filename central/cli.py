@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
 from shared.runtime.backups import BackupError, back_up, backup_file, restore
+from shared.runtime.clock import to_text, utc_now
 from shared.runtime.logs import LOG_FORMATS, set_up_logging, uvicorn_logging
 from shared.runtime.tls import https_options
 
@@ -44,6 +45,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="admin, orders (includes read) or read; repeat for several")
     create.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
     create.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    listing = token_commands.add_parser(
+        "list", help="list the tokens: name, scopes, created, last used, revoked (never a secret)",
+        description="Print every token made, revoked ones too, one a line after a header: name, scopes, when it was "
+                    "made, when it was last used (to the minute; - if never), when it was revoked (- if active). "
+                    "Neither tokens nor their hashes are shown. The admin token of the settings is not listed.")
+    listing.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    listing.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke the active token of a name: the API refuses it (401) from now on",
+        description="Revoke the active token of this name; a running central refuses it from its next request. "
+                    "Exit status 1 if no active token has the name.")
+    revoke.add_argument("--name", required=True, help="the token's name, as `tokens list` shows it")
+    revoke.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    revoke.add_argument("--config", type=Path, help="TOML settings file, to find the database")
 
     keys = commands.add_parser("keys", help="manage the receipt token signing keys",
                                description="Manage the Ed25519 keys that sign receipt tokens.")
@@ -86,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(args)
         if args.command == "restore":
             return _restore(args)
-        return _create_token(args)
+        return TOKEN_COMMANDS[args.token_command](args)
     except (ValidationError, FileNotFoundError, BackupError) as e:
         print(f"omnistore central: {_explain(e)}", file=sys.stderr)
         return 2
@@ -144,6 +159,55 @@ def _create_token(args: argparse.Namespace) -> int:
         db.close()
     print(token)
     return 0
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    from central.services import tokens as auth
+    from central.store.schema import open_database
+
+    db = open_database(args.db or CentralSettings.load(args.config).db_path)
+    try:
+        with db.read() as conn:
+            listed = auth.list_tokens(conn)
+    finally:
+        db.close()
+    if not listed:
+        print("no tokens yet; make one with `omnistore central tokens create --name NAME --scope SCOPE`")
+        return 0
+    print("name\tscopes\tcreated\tlast used\trevoked")
+    for token in listed:
+        print("\t".join([token.name, ",".join(token.scopes), _when(token.created_at), _when(token.last_used_at),
+                         _when(token.revoked_at)]))
+    return 0
+
+
+def _when(moment) -> str:
+    return to_text(moment) if moment is not None else "-"
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    from central.services import tokens as auth
+    from central.store.schema import open_database
+    from shared.contract.errors import NotFound
+
+    db = open_database(args.db or CentralSettings.load(args.config).db_path)
+    try:
+        with db.write() as conn:
+            auth.revoke_token(conn, args.name, utc_now())
+    except NotFound:
+        with db.read() as conn:
+            revoked = [t.revoked_at for t in auth.list_tokens(conn) if t.name == args.name]
+        why = (f"the token {args.name!r} was revoked already ({_when(max(revoked))})" if revoked
+               else f"no token is named {args.name!r}")
+        print(f"omnistore central: {why}; `omnistore central tokens list` shows the tokens", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"revoked the token {args.name!r}: the API refuses it from now on")
+    return 0
+
+
+TOKEN_COMMANDS = {"create": _create_token, "list": _list_tokens, "revoke": _revoke_token}
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
