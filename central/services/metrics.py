@@ -11,7 +11,7 @@ from prometheus_client.metrics_core import Metric
 
 from central.domain.orders import OrderStatus
 from central.store import metrics as figures
-from shared.runtime.sqlite import Database
+from shared.runtime.sqlite import Database, Reader
 from shared.web.metrics import ScrapeCollector
 
 # Seconds to decide where an order's lines go: well under a millisecond for a few stores, more over thousands.
@@ -23,7 +23,7 @@ class CentralMetrics:
 
     def __init__(self, registry: CollectorRegistry, db: Database, online: Callable[[], bool],
                  clock: Callable[[], datetime]):
-        self._registry, self._db, self._online, self._clock = registry, db, online, clock
+        self._registry, self._online, self._clock = registry, online, clock
         self.events_ingested = Counter(
             "omnistore_central_events_ingested", "Store events that took their place in their store's order at "
                                                  "central (applied, or dead-lettered in place), by store.",
@@ -31,6 +31,7 @@ class CentralMetrics:
         self.routing = Histogram("omnistore_central_routing_duration_seconds",
                                  "Time to decide where an order's lines go (reading the candidates and planning).",
                                  registry=None, buckets=ROUTING_BUCKETS)
+        self._reader = Reader(db.path)  # a scrape never waits for nor holds the writer's lock
         self._scraped = ScrapeCollector(self._read)
         self._collectors = (self.events_ingested, self.routing, self._scraped)
         for collector in self._collectors:
@@ -39,6 +40,7 @@ class CentralMetrics:
     def close(self) -> None:
         for collector in self._collectors:
             self._registry.unregister(collector)
+        self._reader.close()
 
     def ingested(self, counts: dict[str, int]) -> None:
         """After an ingest batch committed: how many events of each store took their place."""
@@ -51,7 +53,7 @@ class CentralMetrics:
 
     def _read(self) -> Iterator[Metric]:
         now = self._clock()
-        with self._db.read() as conn:
+        with self._reader.read() as conn:
             stores = figures.store_ingest(conn)
             statuses = figures.orders_by_status(conn)
             backlog, oldest = figures.webhook_backlog(conn)

@@ -12,7 +12,7 @@ from edge.printing.spool import queues
 from edge.store import metrics as figures
 from edge.store import outbox
 from shared.runtime.clock import from_text
-from shared.runtime.sqlite import Database
+from shared.runtime.sqlite import Database, Reader
 from shared.web.metrics import ScrapeCollector
 
 
@@ -21,17 +21,19 @@ class EdgeMetrics:
 
     def __init__(self, registry: CollectorRegistry, db: Database, store_id: str, printers: list[str],
                  online: Callable[[], bool], clock: Callable[[], datetime]):
-        self._registry, self._db, self._store_id = registry, db, store_id
+        self._registry, self._store_id = registry, store_id
         self._printers, self._online, self._clock = printers, online, clock
+        self._reader = Reader(db.path)  # a scrape never waits for nor holds the writer's lock
         self._collector = ScrapeCollector(self._read)
         registry.register(self._collector)
 
     def close(self) -> None:
         self._registry.unregister(self._collector)
+        self._reader.close()
 
     def _read(self) -> Iterator[Metric]:
         now = self._clock()
-        with self._db.read() as conn:
+        with self._reader.read() as conn:
             counts = outbox.counters(conn)
             printing = queues(conn)
             sales = figures.sales_numbered(conn)
