@@ -18,6 +18,11 @@ from shared.runtime.tls import https_options
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
 
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    parser.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omnistore central", description="The head-office service: ingest of store events, network ATP, "
@@ -43,22 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="who or what uses the token, e.g. webshop")
     create.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope],
                         help="admin, orders (includes read) or read; repeat for several")
-    create.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    create.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(create)
     listing = token_commands.add_parser(
         "list", help="list the tokens: name, scopes, created, last used, revoked (never a secret)",
         description="Print every token made, revoked ones too, one a line after a header: name, scopes, when it was "
                     "made, when it was last used (to the minute; - if never), when it was revoked (- if active). "
                     "Neither tokens nor their hashes are shown. The admin token of the settings is not listed.")
-    listing.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    listing.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(listing)
     revoke = token_commands.add_parser(
         "revoke", help="revoke the active token of a name: the API refuses it (401) from now on",
         description="Revoke the active token of this name; a running central refuses it from its next request. "
                     "Exit status 1 if no active token has the name.")
     revoke.add_argument("--name", required=True, help="the token's name, as `tokens list` shows it")
-    revoke.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    revoke.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(revoke)
 
     keys = commands.add_parser("keys", help="manage the receipt token signing keys",
                                description="Manage the Ed25519 keys that sign receipt tokens.")
@@ -67,8 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "rotate", help="make a new signing key and print its id",
         description="Sign receipt tokens with a new key from now on. Old public keys stay published, so "
                     "tokens already issued still verify; a running central publishes the new set within a second.")
-    rotate.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    rotate.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(rotate)
 
     backup = commands.add_parser(
         "backup", help="copy central's database to a file while it runs",
@@ -76,8 +77,7 @@ def _parser() -> argparse.ArgumentParser:
                     "ingesting meanwhile). The copy appears under its name only once complete and checked.")
     backup.add_argument("file", metavar="FILE", type=Path,
                         help="where to write the backup; in a folder, a file named after the database and the time")
-    backup.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    backup.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(backup)
 
     restore = commands.add_parser(
         "restore", help="put a backup in place of central's database (stop central first)",
@@ -85,8 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                     "<name>.replaced-<time>. Stop central before, start it after: central asks the stores for their "
                     "events since the backup (sync.resend); what head office itself recorded since is lost.")
     restore.add_argument("file", metavar="FILE", type=Path, help="the backup to restore")
-    restore.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    restore.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(restore)
     return parser
 
 
