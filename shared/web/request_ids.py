@@ -45,7 +45,8 @@ class RequestIds:
                 message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode("ascii"))]}
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            REQUEST_ID.reset(token)
+        await self.app(scope, receive, send_with_id)
+        # Not reset when the app raised: the server's error handler, outside every middleware, answers and logs the
+        # request next, in the same task, and its line and answer carry the id too. The server runs each request in a
+        # task of its own, so the id ends with it.
+        REQUEST_ID.reset(token)
