@@ -22,6 +22,7 @@ from shared.contract.errors import (
     Unavailable,
 )
 from shared.runtime.logs import REQUEST_ID
+from shared.web import request_ids
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -139,7 +140,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                                         instance=request.url.path, extra={}), 500)
         request_id = REQUEST_ID.get()
         if request_id is not None:  # answered outside the middleware that sets the header on every other answer
-            answer.headers["X-Request-ID"] = request_id
+            answer.headers[request_ids.HEADER] = request_id
         return answer
 
     @app.exception_handler(DomainError)
