@@ -55,8 +55,8 @@ class EdgeMetrics:
             waiting, failed = printing.get(printer, (0, False))
             queued.add_metric([*store, printer], waiting)
             failing.add_metric([*store, printer], 1 if failed else 0)
-        sold = CounterMetricFamily("omnistore_edge_sales", "Walk-in sales recorded at the store (rate() of it over "
-                                   "1m, times 60, is sales per minute).", labels=["store"])
+        sold = CounterMetricFamily("omnistore_edge_sales", "Walk-in sales recorded at the store: rate() of it is "
+                                   "sales per second, times 60 per minute.", labels=["store"])
         sold.add_metric(store, sales)
         online = GaugeMetricFamily("omnistore_edge_online", "1 while the store's link to NATS is up, else 0.",
                                    labels=["store"])

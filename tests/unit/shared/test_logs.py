@@ -5,7 +5,10 @@ import logging
 import sys
 
 import pytest
+from pydantic import ValidationError
 
+from central.settings import CentralSettings
+from edge.settings import EdgeSettings
 from shared.runtime.logs import REQUEST_ID, JsonLines, RequestIdFilter
 from shared.web.request_ids import request_id_of
 
@@ -54,3 +57,13 @@ def test_a_sensible_caller_id_is_kept(given):
 def test_an_id_too_long_or_not_printable_is_replaced(given):
     made = request_id_of([(b"X-Request-ID", given)])
     assert made != given.decode(errors="replace") and len(made) == 36
+
+
+def test_the_log_format_is_a_setting_of_both_parts_as_well_as_a_flag(tmp_path, monkeypatch):
+    toml = tmp_path / "central.toml"
+    toml.write_text('log_format = "json"\nadmin_token = "settings-admin-5e2d8c1b"\n')
+    assert CentralSettings.load(toml).log_format == "json"
+    monkeypatch.setenv("OMNISTORE_EDGE_LOG_FORMAT", "json")
+    assert EdgeSettings(store_id="S001").log_format == "json"
+    with pytest.raises(ValidationError, match="log_format"):
+        EdgeSettings(store_id="S001", log_format="xml")
