@@ -403,6 +403,11 @@ CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_a
 CREATE INDEX orders_by_created ON orders (created_at);
 """
 
+# When each token was last used (to the minute): `omnistore central tokens list` shows it.
+TOKEN_USE = """
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -424,6 +429,7 @@ MIGRATIONS = [
     supply.MIGRATION,
     deferred.MIGRATION,
     transfers.MIGRATION,
+    TOKEN_USE,
 ]
 
 
