@@ -136,6 +136,7 @@ class TransfersScreen(ShowsFailures, SaysMessages, Screen):
         if transfer is None or transfer["direction"] != "out":
             self.say("Choose a transfer to send (only those can be rejected).", error=True)
             return
+        self.app.hold_keys()
         self.reject(transfer)
 
     @work(exit_on_error=False, exclusive=True, group="step")
@@ -247,6 +248,7 @@ class TransferCount(ShowsFailures, SaysMessages, Screen[str | None]):
         table.move_cursor(row=max(0, min((table.cursor_row or 0) + step, len(self.expected) - 1)))
 
     def action_type_count(self) -> None:
+        self.app.hold_keys()  # the count typed next belongs to the dialog on its way
         self.type_count()
 
     @work(exit_on_error=False, exclusive=True, group="form")
@@ -269,6 +271,8 @@ class TransferCount(ShowsFailures, SaysMessages, Screen[str | None]):
         return None
 
     def action_finish(self) -> None:
+        if self._pending is None and self.ready() is None and self.differences():
+            self.app.hold_keys()  # Enter or Esc typed next answers the dialog on its way
         self.finish()
 
     @work(exit_on_error=False, exclusive=True, group="send")
@@ -355,6 +359,7 @@ class ShipScreen(TransferCount):
                 "the count list.", "ship short")
 
     def action_carrier(self) -> None:
+        self.app.hold_keys()
         self.ask_carrier()
 
     @work(exit_on_error=False, exclusive=True, group="form")
