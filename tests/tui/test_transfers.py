@@ -12,7 +12,8 @@ from tui.client import EdgeClient
 from tui.modals.confirm import ConfirmDialog
 from tui.modals.form import FormDialog
 from tui.screens.home import HomeScreen
-from tui.screens.transfers import ReceiveScreen, ShipScreen, TransfersScreen
+from tui.screens.transfer_count import ReceiveScreen, ShipScreen
+from tui.screens.transfers import TransfersScreen
 
 TEE, MUG, TEA = PRODUCTS
 
