@@ -3,8 +3,6 @@
 receipt that differs from what was shipped is confirmed first; the request keeps its Idempotency-Key until the agent
 answers, so F10 after a timeout sends exactly the same again."""
 
-import asyncio
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,7 +45,6 @@ class TransferCount(ShowsFailures, SaysMessages, Screen[str | None]):
         self.counts = {sku: 0 for sku in self.expected}
         self.extra: dict = {}  # what the step sends besides the lines (a carrier)
         self._pending: PendingRequest | None = None  # sent, not yet answered: F10 sends exactly this again
-        self._sending = asyncio.Lock()
 
     def title_text(self) -> str:
         raise NotImplementedError
@@ -118,6 +115,9 @@ class TransferCount(ShowsFailures, SaysMessages, Screen[str | None]):
         table.move_cursor(row=max(0, min((table.cursor_row or 0) + step, len(self.expected) - 1)))
 
     def action_type_count(self) -> None:
+        if not self.expected:
+            self.say("This transfer has no lines to count.", error=True)
+            return
         self.app.hold_keys()  # the count typed next belongs to the dialog on its way
         self.type_count()
 
@@ -145,24 +145,24 @@ class TransferCount(ShowsFailures, SaysMessages, Screen[str | None]):
             self.app.hold_keys()  # Enter or Esc typed next answers the dialog on its way
         self.finish()
 
+    # Exclusive: a second F10 while the first waits for the agent takes its place, with the same Idempotency-Key.
     @work(exit_on_error=False, exclusive=True, group="send")
     async def finish(self) -> None:
-        async with self._sending:
-            if self._pending is None:
-                problem = self.ready()
-                if problem:
-                    self.app.bell()
-                    self.say(problem, error=True)
+        if self._pending is None:
+            problem = self.ready()
+            if problem:
+                self.app.bell()
+                self.say(problem, error=True)
+                return
+            found = self.differences()
+            if found:
+                title, question, yes = self.confirm_text(found)
+                if not await self.app.push_screen_wait(ConfirmDialog(title, question, yes)):
+                    self.say(f"Nothing {self.done_word}: go on counting, or F10 again.")
+                    focus_now(self.query_one("#scan", ScanInput))
                     return
-                found = self.differences()
-                if found:
-                    title, question, yes = self.confirm_text(found)
-                    if not await self.app.push_screen_wait(ConfirmDialog(title, question, yes)):
-                        self.say(f"Nothing {self.done_word}: go on counting, or F10 again.")
-                        focus_now(self.query_one("#scan", ScanInput))
-                        return
-                self._pending = PendingRequest(self.body(confirmed=bool(found)))
-            await self.send()
+            self._pending = PendingRequest(self.body(confirmed=bool(found)))
+        await self.send()
 
     def body(self, confirmed: bool) -> dict:
         raise NotImplementedError
