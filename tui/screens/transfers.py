@@ -38,7 +38,8 @@ def reject_form(transfer_id: str) -> FormDialog:
 
 class TransfersScreen(ShowsFailures, SaysMessages, Screen):
     BINDINGS = [
-        Binding("enter", "open_transfer", "Open"),
+        # Enter on a row opens it too (the list's own Enter, which keeps it out of the footer).
+        Binding("f3", "open_transfer", "Open"),
         Binding("f4", "reject", "Reject", tooltip="None of the chosen transfer to send can be sent"),
         Binding("f5", "reload", "Refresh"),
         Binding("escape", "leave", "Back"),
