@@ -19,11 +19,15 @@ class NodeStock:
     as_of: datetime | None
 
 
-def node_atp(stock: NodeStock) -> int:
-    """What may still be promised from this node: nothing from a stale node, never below zero."""
-    if not stock.fresh:
+def atp_of(on_hand: int, reserved: int, pending: int, safety_stock: int, fresh: bool) -> int:
+    """What may still be promised from a node: nothing from a stale node, never below zero."""
+    if not fresh:
         return 0
-    return max(0, stock.on_hand - stock.reserved - stock.pending - stock.safety_stock)
+    return max(0, on_hand - reserved - pending - safety_stock)
+
+
+def node_atp(stock: NodeStock) -> int:
+    return atp_of(stock.on_hand, stock.reserved, stock.pending, stock.safety_stock, stock.fresh)
 
 
 @dataclass(frozen=True)
