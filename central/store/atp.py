@@ -35,15 +35,34 @@ def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
     return {node_id: qty for node_id, qty in rows}
 
 
+# A node without its own safety stock of a SKU (`k`) holds back the SKU's default, else the policy's.
+_SAFETY_JOINS = ("LEFT JOIN safety_stock ss ON ss.sku = k.sku AND ss.node_id = k.node_id "
+                 "LEFT JOIN sku_safety_stock d ON d.sku = k.sku")
+_SAFETY = "coalesce(ss.qty, d.qty, :safety_default)"
+
+
+def _sku_list(count: int) -> str:
+    return ", ".join(f":sku{i}" for i in range(count))
+
+
+def _params(skus: list[str], safety_default: int) -> dict:
+    return {"safety_default": safety_default} | {f"sku{i}": sku for i, sku in enumerate(skus)}
+
+
+def _tuples(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor giving plain tuples: at 2,000 nodes a row object per node shows."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor
+
+
 def _figures_sql(count: int, fresh: str) -> str:
     """Every registered node that holds, is allocated, or keeps safety stock of one of `count` SKUs, by SKU then
     node: the SKUs' levels (a range scan each), then the few nodes with an allocation or safety stock of a SKU but
     no level of it. A node without its own safety stock holds back the SKU's default, else the policy's."""
-    skus = ", ".join(f":sku{i}" for i in range(count))
-    joins = ("JOIN nodes n ON n.id = k.node_id LEFT JOIN store_sync s ON s.store_id = n.id "
-             "LEFT JOIN safety_stock ss ON ss.sku = k.sku AND ss.node_id = k.node_id "
-             "LEFT JOIN sku_safety_stock d ON d.sku = k.sku")
-    safety = "coalesce(ss.qty, d.qty, :safety_default)"
+    skus = _sku_list(count)
+    joins = f"JOIN nodes n ON n.id = k.node_id LEFT JOIN store_sync s ON s.store_id = n.id {_SAFETY_JOINS}"
+    safety = _SAFETY
     dc_as_of = "CASE WHEN n.type = 'warehouse' THEN n.stock_as_of END"
     return (f"SELECT k.sku, k.node_id, n.type, k.on_hand, k.reserved, {safety}, {fresh}, "
             f"coalesce(nullif(k.as_of, ''), {dc_as_of}) FROM levels k {joins} WHERE k.sku IN ({skus}) "
@@ -57,13 +76,22 @@ def _figures_sql(count: int, fresh: str) -> str:
 def node_figures(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
                  safety_default: int = 0) -> list[tuple[str, str, str, int, int, int, int, str | None]]:
     """The figures of every node concerned by these SKUs, by SKU then node, in one read: (sku, node_id, node type,
-    on_hand, reserved, safety_stock, fresh 1 or 0, as_of as stored), before the units pending there are known.
-    Plain tuples: at 2,000 nodes a row object per node shows."""
+    on_hand, reserved, safety_stock, fresh 1 or 0, as_of as stored), before the units pending there are known."""
     fresh, params = fresh_sql(now, settings)
-    params |= {"safety_default": safety_default} | {f"sku{i}": sku for i, sku in enumerate(skus)}
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    return cursor.execute(_figures_sql(len(skus), fresh), params).fetchall()
+    return _tuples(conn).execute(_figures_sql(len(skus), fresh), params | _params(skus, safety_default)).fetchall()
+
+
+def stocked_figures(conn: sqlite3.Connection, sku: str, safety_default: int = 0) -> list[tuple]:
+    """Only the nodes holding a figure of the SKU (the others can promise nothing), as columns: (node ids,
+    on_hand, reserved, safety_stock), one range scan; whether a node is registered and fresh is the caller's."""
+    rows = _tuples(conn).execute(f"SELECT k.node_id, k.on_hand, k.reserved, {_SAFETY} FROM levels k {_SAFETY_JOINS} "
+                                 "WHERE k.sku = :sku0", _params([sku], safety_default)).fetchall()
+    return list(zip(*rows)) if rows else [(), (), (), ()]
+
+
+def pending_by_node(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
+    """Units allocated and not yet in the figures, per (sku, node)."""
+    return {(sku, node_id): qty for sku in skus for node_id, qty in _pending_by_node(conn, sku).items()}
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
