@@ -133,15 +133,15 @@ class _Screened:
     def __init__(self, request: RouteRequest, table: NodeTable, policy: RoutingPolicy):
         self.request, self.table, self.policy = request, table, policy
         self.skus = list(request.lines)
-        self.enough = np.array([table.atp_of(sku) >= qty for sku, qty in request.lines.items()], dtype=bool)
-        self.enough.shape = (len(self.skus), len(table))
+        self.atp = np.array([table.atp_of(sku) for sku in self.skus], dtype=np.int64).reshape(len(self.skus), -1)
+        self.enough = self.atp >= np.array(list(request.lines.values()), dtype=np.int64)[:, np.newaxis]
         self.reason = self._reasons()
         self.usable = self.reason == 0
         self.enough &= self.usable
         type_cost = np.where(table.is_store, policy.node_type_cost.store, policy.node_type_cost.warehouse)
         distance = 0.0 if request.delivery_type == "pickup" else _distances_km(table, request.lat, request.lon)
         self.approx = policy.base_cost_per_shipment + policy.cost_per_km * distance + type_cost
-        self.coverable = [j for j in range(len(self.skus)) if self.enough[j].any()]
+        self.coverable = np.flatnonzero(self.enough.any(axis=1)).tolist()
         self._exact: dict[int, float] = {}
         self._distance: dict[int, float] = {}
 
@@ -222,12 +222,12 @@ class _Screened:
         """The cheapest candidates, cheapest first; a network of thousands lists only the first EXPLAINED_CANDIDATES."""
         table, skus = self.table, self.skus
         shown = self.ranked(self.candidates(), EXPLAINED_CANDIDATES, self.approx)
-        atp = np.array([table.atp_of(sku)[shown] for sku in skus], dtype=np.int64).reshape(len(skus), -1).T.tolist()
-        covers = self.enough[:, shown].T.tolist()
+        at = np.array(shown, dtype=np.intp)
         return [{"node_id": table.ids[i], "type": table.types[i], "distance_km": round(self._distance[i], 2),
                  "shipment_cost": round(cost, 4), "covers": [sku for sku, c in zip(skus, covered) if c],
                  "atp": dict(zip(skus, held))}
-                for i, cost, covered, held in zip(shown, self.exact(shown), covers, atp)]
+                for i, cost, covered, held in zip(shown, self.exact(shown), self.enough[:, at].T.tolist(),
+                                                  self.atp[:, at].T.tolist())]
 
     def excluded_view(self) -> dict:
         out = np.flatnonzero(self.reason)
