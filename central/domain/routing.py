@@ -98,6 +98,10 @@ def shipment_cost(node: NodeOption, request: RouteRequest, policy: RoutingPolicy
 
 def _cost(node_type: str, lat: float, lon: float, request: RouteRequest, policy: RoutingPolicy) -> float:
     distance = 0.0 if request.delivery_type == "pickup" else haversine_km(lat, lon, request.lat, request.lon)
+    return _cost_at(node_type, distance, policy)
+
+
+def _cost_at(node_type: str, distance: float, policy: RoutingPolicy) -> float:
     return policy.base_cost_per_shipment + policy.cost_per_km * distance + getattr(policy.node_type_cost, node_type)
 
 
@@ -171,8 +175,7 @@ class _Screened:
                                        request.lon))
             for i, distance in zip(missing, distances):
                 self._distance[i] = distance
-                self._exact[i] = (policy.base_cost_per_shipment + policy.cost_per_km * distance
-                                  + getattr(policy.node_type_cost, table.types[i]))
+                self._exact[i] = _cost_at(table.types[i], distance, policy)
         return [self._exact[i] for i in positions]
 
     def cost(self, i: int) -> float:
