@@ -37,6 +37,7 @@ MEASURES: dict[str, Measure] = {
     "outbox-drain": outbox_drain.outbox_drain,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
+    "routing-inputs": central_atp.routing_inputs,
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
 }
