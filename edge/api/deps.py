@@ -12,7 +12,9 @@ from shared.contract.models import Role
 from shared.web.idempotency import for_caller
 
 
-def get_edge(request: Request) -> EdgeState:
+# Dependencies that touch no database are `async def`: a plain `def` one costs a hand-off to the thread pool and
+# back on every request, and a sale's request would make four of them.
+async def get_edge(request: Request) -> EdgeState:
     return request.app.state.edge
 
 
@@ -26,7 +28,7 @@ def current_associate(request: Request,
     return edge.sessions.authenticate(token, edge.clock())
 
 
-def current_manager(associate: Annotated[Associate, Depends(current_associate)]) -> Associate:
+async def current_manager(associate: Annotated[Associate, Depends(current_associate)]) -> Associate:
     if associate.role != Role.MANAGER:
         raise Forbidden(f"{associate.name} is signed in as an associate; this needs a manager's sign-in.")
     return associate
@@ -36,7 +38,7 @@ EdgeDep = Annotated[EdgeState, Depends(get_edge)]
 AssociateDep = Annotated[Associate, Depends(current_associate)]
 
 
-def _idempotency_key(associate: AssociateDep,
+async def _idempotency_key(associate: AssociateDep,
                      key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                                        description="One per user action; a retry by the same "
                                                                    "associate with the same key and body answers the "

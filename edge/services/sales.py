@@ -94,7 +94,7 @@ class SalesService:
         self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
-        with self._db.read() as conn:  # a look only: the sale's own transaction checks the key again
+        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks the key again
             earlier = replayed(conn, SCOPE, key, sale.request)
         if earlier is not None:
             return earlier
