@@ -161,3 +161,9 @@ def next_number(conn: sqlite3.Connection, counter: str) -> int:
     number is never given twice and a rolled-back change gives its number back. Needs the `COUNTERS` table."""
     return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
                         "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]
+
+
+def peek_number(conn: sqlite3.Connection, counter: str) -> int:
+    """The value `next_number` would give now; another transaction may take it first."""
+    row = conn.execute("SELECT value FROM counters WHERE name = ?", (counter,)).fetchone()
+    return (row[0] if row else 0) + 1
