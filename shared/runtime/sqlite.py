@@ -93,7 +93,7 @@ READERS = 2  # read-only connections beside the writer's; each keeps a page cach
 
 class Database:
     """A migrated SQLite file with serialised access: `write()` is one transaction, `read()` a consistent view that
-    a write may follow, `read_only()` a consistent view that never waits for the writer."""
+    a write may follow, `read_only()` single reads that never wait for the writer."""
 
     def __init__(self, path: str | Path, migrations: Sequence[str]):
         self.path = Path(path)
@@ -127,17 +127,13 @@ class Database:
 
     @contextmanager
     def read_only(self) -> Iterator[sqlite3.Connection]:
-        """A consistent view on a read-only connection of its own. It does not wait while another thread's write
-        transaction commits (WAL readers see the last committed state meanwhile), so the checks every request
-        makes (sign-in, a repeated Idempotency-Key) do not queue behind other counters' sales. For a read that
-        a write relies on, use `read()`, which holds the writer's lock."""
+        """A read-only connection of its own, each statement seeing the last committed state: it does not wait while
+        another thread's write transaction commits (WAL readers see the last commit meanwhile), so the checks every
+        request makes (sign-in, a repeated Idempotency-Key) do not queue behind other counters' sales. For several
+        reads that must agree, or a read that a write relies on, use `read()`, which holds the writer's lock."""
         conn = self._idle_readers.get()
         try:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+            yield conn
         finally:
             self._idle_readers.put(conn)
 
