@@ -81,6 +81,18 @@ def with_expiry(tender: dict, expiries: dict[str, str | None] | None) -> dict:
     return tender
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a sale's transaction would make from the catalog as it was just before it (`SalesService._prepare`)."""
+
+    priced: list[PricedLine]
+    names: dict[str, str]
+    lines: list[SaleLine]
+    tenders: list[Tender]
+    body: dict  # with a receipt number that may not be the one given
+    receipt: Prerendered | None
+
+
 def receipt_number(store_id: str, n: int) -> str:
     return f"{store_id}-{n:06d}"
 
@@ -110,7 +122,7 @@ class SalesService:
         if asked:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
-        prepared = self._prepare_receipt(sale, associate, approver, now)
+        prepared = self._prepare(sale, associate, approver, now)
         try:
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
@@ -193,11 +205,13 @@ class SalesService:
         body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
         return body
 
-    def _prepare_receipt(self, sale: SaleIn, associate: Associate, approver: Associate | None,
-                         now: datetime) -> Prerendered | None:
-        """The receipt rendered before the sale's transaction, from the catalog as it is now: the transaction only
-        puts the receipt number in (or renders it again if a price changed meanwhile). None when the sale breaks a
-        rule: its transaction finds the same and says so."""
+    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None,
+                 now: datetime) -> Prepared | None:
+        """The sale's lines, body and receipt made before its transaction, from the catalog as it is now: the
+        transaction prices the lines again and, when nothing changed meanwhile, only adds what it alone knows (the
+        receipt number, the event, the levels). Rendering the receipt took about as long as all the rest of the
+        transaction's work, and every other counter's sale waited behind it. None when the sale breaks a rule: its
+        transaction finds the same and says so."""
         if self._printing is None:
             return None
         try:
@@ -211,7 +225,7 @@ class SalesService:
         lines, tenders = self._lines_and_tenders(priced, sale, approver)
         body = self._body(upcoming, sale, lines, tenders, priced, names, total, change_due, associate, approver,
                           to_text(now))
-        return self._printing.prepare_sale(body, len(upcoming))
+        return Prepared(priced, names, lines, tenders, body, self._printing.prepare_sale(body, len(upcoming)))
 
     def _lines_and_tenders(self, priced: list[PricedLine], sale: SaleIn,
                            approver: Associate | None) -> tuple[list[SaleLine], list[Tender]]:
@@ -235,8 +249,10 @@ class SalesService:
                 "event_id": event_id}
 
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
-                now: datetime, prepared: Prerendered | None = None) -> dict:
+                now: datetime, prepared: Prepared | None = None) -> dict:
         priced, names = self._price(conn, sale.lines)
+        if prepared is not None and (prepared.priced, prepared.names) != (priced, names):
+            prepared = None  # the catalog changed since: made again here
         total = self._total(priced)
         try:
             change_due = settle(total, sale.tenders)
@@ -248,7 +264,8 @@ class SalesService:
             raise ManagerRequired(" ".join(reasons))
 
         number = receipt_number(self._store_id, next_number(conn, "receipt"))
-        lines, tenders = self._lines_and_tenders(priced, sale, approver)
+        lines, tenders = ((prepared.lines, prepared.tenders) if prepared is not None
+                          else self._lines_and_tenders(priced, sale, approver))
         paid = paid_per_tender(sale.tenders, change_due)
         payload = SaleRecorded(receipt_number=number, currency=self._currency, lines=lines, tenders=tenders,
                                total=total, change_due=change_due,
@@ -260,8 +277,11 @@ class SalesService:
             at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
                                        actor=associate.id, row=row)
         discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
-        body = self._body(number, sale, lines, tenders, priced, names, total, change_due, associate, approver, at,
-                          discrepancies=discrepancies, at_risk=at_risk, seq=row.seq, event_id=row.id)
+        known = {"receipt_number": number, "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)),
+                 "seq": row.seq, "event_id": row.id}
+        body = ({**prepared.body, **known} if prepared is not None and prepared.body["occurred_at"] == at else
+                self._body(number, sale, lines, tenders, priced, names, total, change_due, associate, approver, at,
+                           **{k: v for k, v in known.items() if k != "receipt_number"}))
         # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                      (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
@@ -271,7 +291,7 @@ class SalesService:
                          [(number, i, t.type, amount, t.reference)
                           for i, (t, amount) in enumerate(zip(sale.tenders, paid, strict=True), 1)])
         if self._printing is not None:  # the receipt job commits with the sale; printing it never fails the sale
-            self._printing.sale(conn, body, now, prepared=prepared)
+            self._printing.sale(conn, body, now, prepared=prepared.receipt if prepared is not None else None)
         return body
 
     @staticmethod
