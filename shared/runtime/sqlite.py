@@ -30,9 +30,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def reader(path: str | Path) -> sqlite3.Connection:
     """A read-only connection to a database already in WAL mode (set by its writer's connection: setting it again
     here would wait for the writer's lock)."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA query_only=1")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
 
@@ -142,6 +142,29 @@ class Database:
             self._conn.close()
             for reader in self._readers:
                 reader.close()
+
+
+class Reader:
+    """A read-only connection of its own to a database `Database` has opened (WAL): what it reads never waits for the
+    writer's lock nor holds it, so a slow read (a scrape of figures) cannot delay a sale, an ingest batch or an order.
+    Each `read()` is one consistent snapshot."""
+
+    def __init__(self, path: str | Path):
+        self._conn = reader(path)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
 
 
 COUNTERS = """
