@@ -122,8 +122,8 @@ class SalesService:
         if asked:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
-        prepared = self._prepare(sale, associate, approver, now)
         try:
+            prepared = self._prepare(sale, associate, approver, now)
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
                                lambda: self._record(conn, sale, associate, approver, now, prepared))
