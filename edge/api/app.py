@@ -30,6 +30,7 @@ from edge.bootstrap import running_edge
 from edge.services.metrics import EdgeMetrics
 from edge.settings import EdgeSettings, version
 from shared.runtime.clock import utc_now
+from shared.runtime.memory import limit_malloc_arenas
 from shared.web.body_limit import BodySizeLimit
 from shared.web.metrics import HttpMetrics, http_latency
 from shared.web.problems import install_problem_handlers
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: EdgeSettings, *, with_nats: bool = True, clock: Callable[[], datetime] = utc_now) -> FastAPI:
     """The edge agent's app; `with_nats=False` serves the API without any NATS link (offline from the start)."""
+    limit_malloc_arenas()  # before any thread starts: the agent runs for months, its memory must not creep up
 
     registry = CollectorRegistry()  # this app's own: never the client's global one
 

@@ -1,9 +1,11 @@
 """SQLite as the parts use it: WAL and synchronous=FULL on every connection, ordered migrations.
 
 One connection per database, serialised by a lock: writes are sub-millisecond, and one writer
-keeps `BEGIN IMMEDIATE` transactions free of busy errors between the API and the sync loops.
+keeps `BEGIN IMMEDIATE` transactions free of busy errors between the API and the sync loops. Beside it, a few
+read-only connections serve the reads of every request (`read_only`), so they never queue behind a commit.
 """
 
+import queue
 import sqlite3
 import threading
 import time
@@ -21,6 +23,16 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def reader(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection to a database already in WAL mode (set by its writer's connection: setting it again
+    here would wait for the writer's lock)."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
 
@@ -76,8 +88,12 @@ def tables(conn: sqlite3.Connection) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+READERS = 2  # read-only connections beside the writer's; each keeps a page cache of its own
+
+
 class Database:
-    """A migrated SQLite file with serialised access: `write()` is one transaction, `read()` a consistent view."""
+    """A migrated SQLite file with serialised access: `write()` is one transaction, `read()` a consistent view that
+    a write may follow, `read_only()` single reads that never wait for the writer."""
 
     def __init__(self, path: str | Path, migrations: Sequence[str]):
         self.path = Path(path)
@@ -85,6 +101,10 @@ class Database:
         self._conn = connect(self.path)
         self._lock = threading.RLock()
         migrate(self._conn, migrations, backup_to=self.path)
+        self._readers = [reader(self.path) for _ in range(READERS)]
+        self._idle_readers: queue.Queue[sqlite3.Connection] = queue.Queue()
+        for conn in self._readers:
+            self._idle_readers.put(conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -105,10 +125,23 @@ class Database:
         with self._lock:
             yield self._conn
 
+    @contextmanager
+    def read_only(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of its own, each statement seeing the last committed state: it does not wait while
+        another thread's write transaction commits (WAL readers see the last commit meanwhile), so the checks every
+        request makes (sign-in, a repeated Idempotency-Key) do not queue behind other counters' sales. For several
+        reads that must agree, or a read that a write relies on, use `read()`, which holds the writer's lock."""
+        conn = self._idle_readers.get()
+        try:
+            yield conn
+        finally:
+            self._idle_readers.put(conn)
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
+            for reader in self._readers:
+                reader.close()
 
 
 class Reader:
@@ -117,10 +150,7 @@ class Reader:
     Each `read()` is one consistent snapshot."""
 
     def __init__(self, path: str | Path):
-        self._conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                     check_same_thread=False, timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn = reader(path)
         self._lock = threading.Lock()
 
     @contextmanager
@@ -136,6 +166,7 @@ class Reader:
         with self._lock:
             self._conn.close()
 
+
 COUNTERS = """
 CREATE TABLE counters (
     name TEXT PRIMARY KEY,
@@ -149,3 +180,9 @@ def next_number(conn: sqlite3.Connection, counter: str) -> int:
     number is never given twice and a rolled-back change gives its number back. Needs the `COUNTERS` table."""
     return conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE "
                         "SET value = value + 1 RETURNING value", (counter,)).fetchone()[0]
+
+
+def peek_number(conn: sqlite3.Connection, counter: str) -> int:
+    """The value `next_number` would give now; another transaction may take it first."""
+    row = conn.execute("SELECT value FROM counters WHERE name = ?", (counter,)).fetchone()
+    return (row[0] if row else 0) + 1
