@@ -7,9 +7,12 @@ ones in `tests.bench.store_sim`).
 """
 
 import asyncio
+import json
 import os
 import secrets
+import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -39,8 +42,11 @@ def store_place(index: int) -> tuple[float, float]:
 class LiveNetwork:
     """nats-server, central and the registrations; `async with` starts them and stops what it started."""
 
-    def __init__(self, root: Path, stores: list[str], catalog: list[str], *, central_env: dict[str, str] | None = None):
+    def __init__(self, root: Path, stores: list[str], catalog: list[str], *, central_env: dict[str, str] | None = None,
+                 probe: bool = False):
+        """`probe`: central runs under `tests.bench.central_probe`, which times its phases (`probe_window`)."""
         self.root = root.resolve()
+        self.probe_out = self.root / "probe.json" if probe else None
         self.stores, self.catalog = stores, catalog
         self.central_env = central_env or {}
         self.token = secrets.token_urlsafe(24)
@@ -61,10 +67,14 @@ class LiveNetwork:
         await create_streams(self.nats_url, self.users[CENTRAL_USER], replicas=1)
         token_file = self.root / "secrets" / "central-admin.token"
         token_file.write_text(self.token)
+        module, probe_env = "central", {}
+        if self.probe_out is not None:
+            module, probe_env = "tests.bench.central_probe", {"OMNISTORE_PROBE_OUT": str(self.probe_out)}
         self.central = Child("central", python_module(
-            "central", "serve", "--port", str(self.http_port), "--db", str(self.db_path), "--nats-url", self.nats_url),
+            module, "serve", "--port", str(self.http_port), "--db", str(self.db_path), "--nats-url", self.nats_url),
             self.root / "central.log", {"OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(layout.password_file(CENTRAL_USER)),
-                                        "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file), **self.central_env})
+                                        "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file), **probe_env,
+                                        **self.central_env})
         await asyncio.to_thread(wait_http, f"{self.central_url}/healthz", self.central, 60)
         await self.register()
         return self
@@ -95,6 +105,19 @@ class LiveNetwork:
             await asyncio.gather(*(put(f"/v1/stores/{store}", {
                 "name": f"Store {store}", "address": f"Main street {i}, Town {store}",
                 "lat": store_place(i)[0], "lon": store_place(i)[1]}) for i, store in enumerate(self.stores)))
+
+    def probe_window(self, start: bool) -> None:
+        """Start the probe's window, or end it and have its summary written (`probe_summary`)."""
+        self.central.process.send_signal(signal.SIGUSR1 if start else signal.SIGUSR2)
+
+    async def probe_summary(self, timeout: float = 10) -> dict:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            try:
+                return json.loads(self.probe_out.read_text())
+            except (OSError, ValueError):
+                await asyncio.sleep(0.1)
+        return {}
 
     def central_rss_mb(self) -> float:
         return rss_mb(self.central.pid)

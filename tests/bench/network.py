@@ -82,6 +82,7 @@ class Report:
     db_gb_per_day: float
     events_per_day: float
     keeps_up: bool
+    phases: dict  # central's time per phase in the traffic window (tests.bench.central_probe)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -170,7 +171,7 @@ async def simulate(root: Path, stores: int, seconds: float, mix: Mix, *, product
                    progress=print) -> Report:
     rng = random.Random(seed)
     ids, catalog = store_ids(stores), skus(products)
-    async with LiveNetwork(root, ids, catalog) as net:
+    async with LiveNetwork(root, ids, catalog, probe=True) as net:
         progress(f"central up, {stores} stores and {len(catalog)} products registered")
         lags = Lags()
         sims = [SimulatedStore(store, net.users[store], net.nats_url, catalog, lags, random.Random(rng.random()))
@@ -193,6 +194,7 @@ async def simulate(root: Path, stores: int, seconds: float, mix: Mix, *, product
         rss: list[float] = []
         cpu0 = (net.central_cpu_s(), net.nats_cpu_s(), cpu_seconds(os.getpid()))
         db0, started = net.database_bytes(), time.perf_counter()
+        net.probe_window(start=True)
 
         async def sample_memory() -> None:
             while not stop.is_set():
@@ -207,13 +209,15 @@ async def simulate(root: Path, stores: int, seconds: float, mix: Mix, *, product
             stop.set()
             await asyncio.gather(*work)
         elapsed = time.perf_counter() - started
+        net.probe_window(start=False)
         applied_in_window = lags.applied
         cpu1 = (net.central_cpu_s(), net.nats_cpu_s(), cpu_seconds(os.getpid()))
         heartbeats = lags.heartbeats
         await _wait_applied(sims, 60)  # what was published late still counts towards the lag
         grown = net.database_bytes() - db0
-        for sim in sims:
-            await sim.close()
+        phases = (await net.probe_summary()).get("phases", {})
+        await asyncio.gather(*(sim.close() for sim in sims))
+        progress("traffic stopped, every event applied or given up on; stopping central")
     offered = lags.published / elapsed
     lag_p99 = percentile(lags.ms, 99) if lags.ms else float("inf")
     events_per_day = offered * DAY_FACTOR
@@ -231,7 +235,7 @@ async def simulate(root: Path, stores: int, seconds: float, mix: Mix, *, product
         central_rss_mb=rss[-1] if rss else 0.0, central_rss_max_mb=max(rss, default=0.0),
         db_bytes_per_event=per_event, db_gb_per_day=per_event * events_per_day / 1e9, events_per_day=events_per_day,
         keeps_up=lags.published - lags.applied == 0 and applied_in_window >= 0.95 * lags.published
-        and lag_p99 < 2000)
+        and lag_p99 < 2000, phases=phases)
 
 
 def _p(values: list[float], p: float) -> float:
@@ -273,6 +277,22 @@ def table(reports: list[Report]) -> str:
     return "\n".join([header, "|---|" + "---|" * len(reports), *lines])
 
 
+def phase_table(reports: list[Report], top: int = 14) -> str:
+    """Where central's time went: each phase's total as a share of the window's wall time (several threads: shares
+    add up past 1), its p99 and count."""
+    names = sorted({name for r in reports for name in r.phases},
+                   key=lambda name: -max(r.phases.get(name, {}).get("share_of_wall", 0) for r in reports))[:top]
+    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 ms · count" for r in reports) + " |"
+    lines = [header, "|---|" + "---|" * len(reports)]
+    for name in names:
+        cells = []
+        for r in reports:
+            phase = r.phases.get(name)
+            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['count']:,}" if phase else "—")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, action="append", required=True,
@@ -280,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=1.0, help="peak traffic per run (default 1)")
     parser.add_argument("--seconds", type=float, help="instead of --minutes")
     parser.add_argument("--sales-per-s", type=float, default=Mix.sales_per_s, help="sales a second per store")
+    parser.add_argument("--products", type=int, default=200, help="products in the catalog (default 200)")
     parser.add_argument("--out", type=Path, default=Path("network-results.json"))
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
@@ -288,10 +309,14 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="omnistore-network-") as tmp:
             mix = Mix.for_network(stores, args.sales_per_s)
             print(f"… {stores} stores: {mix}", flush=True)
-            reports.append(asyncio.run(simulate(Path(tmp), stores, seconds, mix,
-                                                progress=lambda text: print(f"  {text}", flush=True))))
+            began = time.perf_counter()
+            reports.append(asyncio.run(simulate(
+                Path(tmp), stores, seconds, mix, products=args.products,
+                progress=lambda text: print(f"  [{time.perf_counter() - began:5.1f} s] {text}", flush=True))))
     print()
     print(table(reports))
+    print()
+    print(phase_table(reports))
     load = os.getloadavg()
     print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs; "
           f"python {sys.version.split()[0]}")

@@ -118,13 +118,10 @@ class SimulatedStore:
         self._lags.heartbeats += 1
 
     async def heartbeats(self, stop: asyncio.Event) -> None:
-        await asyncio.sleep(self._rng.uniform(0, HEARTBEAT_INTERVAL_S))  # stores do not beat in step
-        while not stop.is_set():
+        pause = self._rng.uniform(0, HEARTBEAT_INTERVAL_S)  # stores do not beat in step
+        while not await _stopped_within(stop, pause):
             await self.heartbeat()
-            try:
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_INTERVAL_S)
-            except TimeoutError:
-                pass
+            pause = HEARTBEAT_INTERVAL_S
 
     async def _on_watermark(self, msg) -> None:
         received = time.perf_counter()
@@ -141,3 +138,11 @@ class SimulatedStore:
     @property
     def applied_seq(self) -> int:
         return self._applied
+
+
+async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
+    return stop.is_set()
