@@ -67,25 +67,30 @@ def _install_database_timers() -> None:
             got = time.perf_counter()
             _record(f"db wait (write, {kind})", got - asked)
             self._conn.execute("BEGIN IMMEDIATE")
+            self._here.writing = True
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._here.writing = False
             committing = time.perf_counter()
             self._conn.execute("COMMIT")
             done = time.perf_counter()
             _record("db commit", done - committing)
             _record(f"db held (write, {kind})", done - got)
 
+    original_read = Database.read
+
     @contextmanager
     def read(self):
         kind = getattr(_KIND, "name", None) or "other"
         asked = time.perf_counter()
-        with self._lock:
+        with original_read(self) as conn:
             got = time.perf_counter()
             _record(f"db wait (read, {kind})", got - asked)
-            yield self._conn
+            yield conn
             _record(f"db held (read, {kind})", time.perf_counter() - got)
 
     Database.write, Database.read = write, read
@@ -98,7 +103,7 @@ def _install_operation_timers() -> None:
     from central.sync.ingest import Ingest
 
     _timed(Ingest, "apply_batch", "ingest batch")
-    _timed(HeartbeatRecorder, "record", "heartbeat")
+    _timed(HeartbeatRecorder, "record_many", "heartbeat")
     _timed(Lookups, "atp", "atp")
     _timed(Orders, "place", "order")
 

@@ -51,8 +51,8 @@ class Mix:
     atp_reads_per_s: float = 10.0
 
     @classmethod
-    def for_network(cls, stores: int, sales_per_s: float) -> "Mix":
-        orders = max(0.5, stores / 100)  # one online order a second per hundred stores
+    def for_network(cls, stores: int, sales_per_s: float, orders_per_s: float | None = None) -> "Mix":
+        orders = orders_per_s if orders_per_s is not None else max(0.5, stores / 100)  # one a second per 100 stores
         return cls(sales_per_s=sales_per_s, orders_per_s=orders, atp_reads_per_s=10 * orders)
 
 
@@ -119,8 +119,7 @@ class Ecommerce:
     async def _read_atp(self, http: httpx.AsyncClient) -> None:
         sku = self.rng.choice(self.net.catalog)
         started = time.perf_counter()
-        response = await http.get(f"/v1/atp/{sku}")
-        self._count(response, self.atp_ms, started)
+        self._count(await self._send(http.get(f"/v1/atp/{sku}")), self.atp_ms, started)
 
     async def _place_order(self, http: httpx.AsyncClient) -> None:
         self._orders += 1
@@ -132,11 +131,19 @@ class Ecommerce:
                     "name": "Simulated customer", "line1": "Main street 1", "city": "Town", "postal_code": "12345",
                     "country": "DE", "lat": lat + 0.01, "lon": lon + 0.01}}}
         started = time.perf_counter()
-        response = await http.post("/v1/orders", json=body, headers={"Idempotency-Key": f"sim-{self._orders}"})
-        self._count(response, self.order_ms, started)
+        self._count(await self._send(http.post("/v1/orders", json=body,
+                                               headers={"Idempotency-Key": f"sim-{self._orders}"})),
+                    self.order_ms, started)
 
-    def _count(self, response: httpx.Response, into: list[float], started: float) -> None:
-        if response.status_code >= 500 or response.status_code in (401, 403, 404, 422):
+    @staticmethod
+    async def _send(request) -> httpx.Response | None:
+        try:
+            return await request
+        except httpx.HTTPError:  # refused, reset or timed out: counted as an error
+            return None
+
+    def _count(self, response: httpx.Response | None, into: list[float], started: float) -> None:
+        if response is None or response.status_code >= 500 or response.status_code in (401, 403, 404, 422):
             self.errors += 1
         else:
             into.append((time.perf_counter() - started) * 1000)
@@ -301,13 +308,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="instead of --minutes")
     parser.add_argument("--sales-per-s", type=float, default=Mix.sales_per_s, help="sales a second per store")
     parser.add_argument("--products", type=int, default=200, help="products in the catalog (default 200)")
+    parser.add_argument("--orders-per-s", type=float,
+                        help="online orders a second for the whole network (default: 1 per 100 stores, at least 0.5); "
+                             "ATP is read ten times as often")
     parser.add_argument("--out", type=Path, default=Path("network-results.json"))
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     reports = []
     for stores in args.stores:
         with tempfile.TemporaryDirectory(prefix="omnistore-network-") as tmp:
-            mix = Mix.for_network(stores, args.sales_per_s)
+            mix = Mix.for_network(stores, args.sales_per_s, args.orders_per_s)
             print(f"… {stores} stores: {mix}", flush=True)
             began = time.perf_counter()
             reports.append(asyncio.run(simulate(
