@@ -142,10 +142,14 @@ class Database:
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._here, "reader", None)
         if conn is None:
-            conn = connect(self.path)
+            # Not `connect()`: setting the journal mode takes a lock a writer's open transaction holds (the file is
+            # in WAL already), and durability settings mean nothing to a connection that never writes.
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA query_only=ON")  # a write through a read() fails loudly instead of racing the writer
             self._here.reader = conn
-            with self._lock:
+            with self._reading:  # not the writer's lock: a write may be under way
                 self._reader_conns.append(conn)
         return conn
 
