@@ -10,6 +10,7 @@ from central.store.nodes import node_fresh
 from central.store.safety_stock import sku_default
 from central.store.statuses import status_in
 from central.store.supply import inbound_view
+from central.store.transfers import pending_at_senders
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
 
@@ -28,7 +29,10 @@ def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
         f"WHERE l.sku = ? AND ((n.type = 'warehouse' AND ({counted} OR a.stock_missing = 1) "
         "AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
         f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.node_id", (sku, *statuses, *pending_statuses))
-    return {node_id: qty for node_id, qty in rows}
+    by_node = {node_id: qty for node_id, qty in rows}
+    for node_id, qty in pending_at_senders(conn, sku).items():  # transfers the sender has not answered yet
+        by_node[node_id] = by_node.get(node_id, 0) + qty
+    return by_node
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,

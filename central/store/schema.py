@@ -10,6 +10,7 @@ from central.store import (
     safety_stock,
     shipments,
     supply,
+    transfers,
 )
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -402,6 +403,11 @@ CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_a
 CREATE INDEX orders_by_created ON orders (created_at);
 """
 
+# When each token was last used (to the minute): `omnistore central tokens list` shows it.
+TOKEN_USE = """
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -422,6 +428,8 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
+    transfers.MIGRATION,
+    TOKEN_USE,
 ]
 
 

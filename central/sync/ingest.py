@@ -147,9 +147,10 @@ class Ingest:
 
     def __init__(self, db: Database, link: NatsLink,
                  on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None,
-                 park_limit: int = 5000):
+                 park_limit: int = 5000, on_applied: Callable[[dict[str, int]], None] | None = None):
         self._db, self._link = db, link
         self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
+        self.on_applied = on_applied  # after each batch commits: events that took their place, per store (metrics)
         self.park_limit = park_limit
         self._sub = None
         self.applied_batches = 0
@@ -216,6 +217,7 @@ class Ingest:
         incoming = [decode(m, now) for m in msgs]
         touched: dict[str, Position] = {}
         by_store: dict[str, list[Incoming]] = {}
+        placed: dict[str, int] = {}
         with self._db.write() as conn:
             for item in incoming:
                 if item.sequenced:
@@ -228,13 +230,17 @@ class Ingest:
                     data=item.data, received_at=to_text(item.received_at))
             as_of_text = AsOf()
             for store_id, items in by_store.items():
-                position = self._apply_store(conn, store_id, items, as_of_text)
+                position = self._apply_store(conn, store_id, items, as_of_text, placed)
                 if position is not None:
                     touched[store_id] = position
+        if self.on_applied is not None:
+            self.on_applied(placed)
         return incoming, touched
 
-    def _apply_store(self, conn, store_id: str, items: list[Incoming], as_of_text: "AsOf") -> Position | None:
-        """One store's part of a batch, with what it has parked; its new position when that moved.
+    def _apply_store(self, conn, store_id: str, items: list[Incoming], as_of_text: "AsOf",
+                     placed: dict[str, int] | None = None) -> Position | None:
+        """One store's part of a batch, with what it has parked; its new position when that moved. `placed` gets
+        how many of its events took their place.
 
         Per event only the event's own rows are written (its levels, what the hook records, a savepoint around
         them); the store's position, which event filled each place and what left the parking are written once for
@@ -247,6 +253,8 @@ class Ingest:
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
         result = plan(position, retired, [found[0].arrival for found in copies.values()])
+        if placed is not None:
+            placed[store_id] = len(result.steps)
         for arrival in result.dropped:
             for item in copies[arrival.key]:
                 self._check_settled(conn, store_id, item)
