@@ -29,7 +29,7 @@ from central.store import orders as order_store
 from central.store import shipments as shipment_store
 from central.store import supply as supply_store
 from central.store.nodes import get_node
-from central.store.routing_inputs import node_options
+from central.store.routing_inputs import node_table
 from shared.contract import pickup_codes as pickup
 from shared.contract.errors import InvalidTransition, NotFound, UnknownSku
 from shared.runtime.clock import to_text
@@ -166,7 +166,7 @@ class Orders:
                                     (not is_pickup) if allow_split is None else allow_split,
                                     body.get("exclude", ()))
             policy = self.policy()
-            plan = route(request, node_options(conn, list(request.lines), now, self._settings, policy), policy)
+            plan = route(request, node_table(conn, list(request.lines), now, self._settings, policy), policy)
         return plan_view(plan)
 
     def cancel(self, order_id: str, reason: str, now: datetime) -> dict:
@@ -265,7 +265,7 @@ class Orders:
             return RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
                 {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]})
         request = route_request(json.loads(order["delivery"]), routable, bool(order["allow_split"]), excluded)
-        plan = route(request, node_options(conn, list(routable), now, self._settings, policy), policy)
+        plan = route(request, node_table(conn, list(routable), now, self._settings, policy), policy)
         if not waiting:
             return plan
         unfilled = plan.unfilled + waiting

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from edge.domain import fulfilment as stock_rules
 from edge.domain import transfers as rules
 from edge.domain.errors import ReceiptDifferenceUnconfirmed, ShortShipmentUnconfirmed
-from edge.domain.shortfalls import NOTHING, Shortfall
+from edge.domain.shortfalls import Shortfall
 from edge.domain.transfers import Direction, Status
 from edge.printing.service import Printing
 from edge.store import transfers as rows
@@ -253,8 +253,6 @@ class Transfers:
     @staticmethod
     def _count_tasks(conn: sqlite3.Connection, shortfall: Shortfall, transfer_id: str, now: datetime) -> None:
         """Before the movement: the task naming this transfer is the one that stays open."""
-        if shortfall is NOTHING:
-            return
         for sku in shortfall.count:
             open_task(conn, "count", sku=sku, reference=transfer_id, at=to_text(now), note=shortfall.note)
 

@@ -39,6 +39,7 @@ MEASURES: dict[str, Measure] = {
     "sale-to-atp": sale_to_atp.sale_to_atp,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
+    "routing-inputs": central_atp.routing_inputs,
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
 }
