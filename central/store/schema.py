@@ -434,4 +434,5 @@ MIGRATIONS = [
 
 
 def open_database(path: str | Path) -> Database:
-    return Database(path, MIGRATIONS)
+    # Reads on their own connections: ATP, orders' look-ups and sign-in checks never queue behind ingest's batches.
+    return Database(path, MIGRATIONS, readers=True)

@@ -21,6 +21,7 @@ from tests.bench import (
     edge_sale,
     outbox_drain,
     routing_speed,
+    sale_to_atp,
     tui_speed,
 )
 from tests.bench.harness import Result
@@ -35,6 +36,7 @@ MEASURES: dict[str, Measure] = {
     "memory": edge_memory.memory,
     "ingest": central_ingest.ingest,
     "outbox-drain": outbox_drain.outbox_drain,
+    "sale-to-atp": sale_to_atp.sale_to_atp,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
     "routing-inputs": central_atp.routing_inputs,
