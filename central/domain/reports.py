@@ -82,7 +82,7 @@ class ReturnedLine:
 
 @dataclass(frozen=True)
 class SoldUnits:
-    at: datetime
+    at: datetime                      # the store reads them per day: midnight of it
     units: int
 
 
@@ -97,6 +97,7 @@ class Money:
     kind: str                         # sale | payment | refund
     amount: int
     tender: str | None = None
+    documents: int = 1                # sales: how many documents this amount sums (the store reads them per day)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def sales(money: list[Money]) -> list[dict]:
             "store_id": m.store_id, "channel": m.channel, "currency": m.currency, "documents": 0, "sales": 0,
             "takings": 0, "refunds": 0, "net_takings": 0, "by_tender": Counter()})
         if m.kind == "sale":
-            row["documents"] += 1
+            row["documents"] += m.documents
             row["sales"] += m.amount
         elif m.kind == "payment":
             row["takings"] += m.amount

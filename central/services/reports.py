@@ -42,11 +42,10 @@ class Reports:
     def _facts(self, window: Window, store: str | None, channel: str | None, now: datetime,
                with_states: bool) -> Facts:
         with self._db.read() as conn:
-            rows = report_store.order_rows(conn, window, store, channel)
+            orders, online_sold, online_money, online_demand = report_store.orders(conn, window, store, channel)
             allocations = report_store.allocations(conn, window, store, channel)
             returned, refunds = report_store.returned_lines(conn, window, store, channel)
             sold, money, demand = report_store.walk_in_sales(conn, window, store, channel)
-            online_sold, online_money, online_demand = report_store.online_sales(rows)
             sold, demand = sold + online_sold, demand + online_demand
             money = [m for m in money + online_money + refunds if store is None or m.store_id == store]
             atp, credit, stores = {}, [], []
@@ -55,7 +54,7 @@ class Reports:
                                           self._policy().safety_stock_default)
                 credit = report_store.credit_entries(conn, store)
                 stores = report_store.store_sync(conn, store)
-        return Facts(orders=report_store.orders(rows), allocations=allocations, returned=returned, sold=sold, money=money,
+        return Facts(orders=orders, allocations=allocations, returned=returned, sold=sold, money=money,
                      demand=demand, atp=atp, credit=credit, stores=stores)
 
 

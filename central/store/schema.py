@@ -402,6 +402,11 @@ CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_a
 CREATE INDEX orders_by_created ON orders (created_at);
 """
 
+# Reports over a month read the window's online returns by time (only those history entries are indexed).
+REPORT_RETURNS = """
+CREATE INDEX order_history_returned ON order_history (at) WHERE kind = 'returned';
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -422,6 +427,7 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
+    REPORT_RETURNS,
 ]
 
 
