@@ -20,6 +20,7 @@ from tests.bench import (
     edge_memory,
     edge_sale,
     outbox_drain,
+    reports,
     routing_speed,
     tui_speed,
 )
@@ -39,6 +40,7 @@ MEASURES: dict[str, Measure] = {
     "routing": routing_speed.speed,
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
+    "reports": reports.reports,
 }
 ROUNDS = {"full": (2.0, 9), "quick": (0.4, 5)}
 
