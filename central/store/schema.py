@@ -7,6 +7,7 @@ from central.store import (
     imports,
     order_search,
     parking,
+    receipt_days,
     safety_stock,
     shipments,
     supply,
@@ -427,7 +428,7 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
-    REPORT_RETURNS,
+    REPORT_RETURNS + receipt_days.MIGRATION,
 ]
 
 
