@@ -46,35 +46,37 @@ def stocks_of(conn: sqlite3.Connection, skus: list[str], now: datetime, settings
     A few set-wise reads, whatever the number of nodes and SKUs: one query per node made a 2,000-node ATP ~20 ×
     slower than reading the SKU's levels, and one query per SKU made a month's stockout figure take seconds."""
     asked = json.dumps(sorted(set(skus)))
-    rows = conn.execute(
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a row per (SKU, node), many thousands for a month's SKUs
+    rows = cursor.execute(
         "WITH asked(sku) AS (SELECT value FROM json_each(?)), "
         "pairs(sku, node_id) AS (SELECT l.sku, l.node_id FROM levels l JOIN asked USING (sku) "
         "UNION SELECT al.sku, al.node_id FROM allocation_lines al JOIN asked USING (sku) "
         "UNION SELECT ss.sku, ss.node_id FROM safety_stock ss JOIN asked USING (sku)) "
-        "SELECT p.sku, n.id, n.type, n.stock_as_of, n.stock_received_at, l.on_hand, l.reserved, l.as_of, "
-        "ss.qty AS safety, d.qty AS sku_safety, "
-        "s.store_id AS sync_store, s.epoch, s.applied_seq, s.last_heartbeat_at, s.hb_epoch, s.hb_last_seq "
+        "SELECT p.sku, n.id, n.type, COALESCE(NULLIF(l.as_of, ''), iif(n.type = 'warehouse', n.stock_as_of, NULL)), "
+        "COALESCE(l.on_hand, 0), COALESCE(l.reserved, 0), COALESCE(ss.qty, d.qty) "
         "FROM pairs p JOIN nodes n ON n.id = p.node_id "
         "LEFT JOIN levels l ON l.node_id = n.id AND l.sku = p.sku "
         "LEFT JOIN safety_stock ss ON ss.node_id = n.id AND ss.sku = p.sku "
-        "LEFT JOIN sku_safety_stock d ON d.sku = p.sku "
-        "LEFT JOIN store_sync s ON s.store_id = n.id ORDER BY p.sku, n.id", (asked,)).fetchall()
-    pending = _pending(conn, skus) if rows else {}
-    fresh: dict[str, bool] = {}  # a node's freshness is the same for every SKU
-    times: dict[str, datetime] = {}  # and a feed's time is shared by its SKUs
+        "LEFT JOIN sku_safety_stock d ON d.sku = p.sku ORDER BY p.sku, n.id", (asked,)).fetchall()
+    if not rows:
+        return {}
+    pending = _pending(conn, skus)
+    fresh = {node["id"]: node_fresh(node, node if node["sync_store"] is not None else None, now, settings)
+             for node in conn.execute(
+                 "SELECT n.id, n.type, n.stock_as_of, n.stock_received_at, s.store_id AS sync_store, s.epoch, "
+                 "s.applied_seq, s.last_heartbeat_at, s.hb_epoch, s.hb_last_seq FROM nodes n "
+                 "LEFT JOIN store_sync s ON s.store_id = n.id WHERE n.id IN (SELECT value FROM json_each(?))",
+                 (json.dumps(sorted({row[1] for row in rows})),))}
+    times: dict[str, datetime] = {}  # a feed's time is shared by its SKUs
     stocks: dict[str, list[NodeStock]] = {}
-    for node in rows:
-        if node["id"] not in fresh:
-            fresh[node["id"]] = node_fresh(node, node if node["sync_store"] is not None else None, now, settings)
-        as_of = node["as_of"] or (node["stock_as_of"] if node["type"] == "warehouse" else None)
+    for sku, node_id, node_type, as_of, on_hand, reserved, safety in rows:
         if as_of and as_of not in times:
             times[as_of] = from_text(as_of)
-        safety = node["safety"] if node["safety"] is not None else (
-            node["sku_safety"] if node["sku_safety"] is not None else safety_default)
-        stocks.setdefault(node["sku"], []).append(NodeStock(
-            node_id=node["id"], node_type=node["type"], on_hand=node["on_hand"] or 0,
-            reserved=node["reserved"] or 0, pending=pending.get((node["sku"], node["id"]), 0),
-            safety_stock=safety, fresh=fresh[node["id"]], as_of=times[as_of] if as_of else None))
+        stocks.setdefault(sku, []).append(NodeStock(
+            node_id=node_id, node_type=node_type, on_hand=on_hand, reserved=reserved,
+            pending=pending.get((sku, node_id), 0), safety_stock=safety_default if safety is None else safety,
+            fresh=fresh[node_id], as_of=times[as_of] if as_of else None))
     return stocks
 
 

@@ -46,6 +46,13 @@ def _day(text: str) -> datetime:
     return _DAYS[text]
 
 
+def _tuples(conn: sqlite3.Connection, sql: str, params) -> sqlite3.Cursor:
+    """Rows as plain tuples: a month of them is read, and named rows cost more to make than the figures."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params)
+
+
 def _orders_where(window: Window, store: str | None, channel: str | None, alias: str = "o") -> tuple[str, list]:
     where = [f"{alias}.created_at >= ?", f"{alias}.created_at < ?"]
     params: list = [to_text(window.start), to_text(window.end)]
@@ -81,7 +88,7 @@ def orders(conn: sqlite3.Connection, window: Window, store: str | None,
 
     def per_order(select: str, *values) -> dict[str, tuple]:
         # w drives every part (CROSS JOIN keeps it outer): index lookups for the window's orders, never a table scan
-        return {r[0]: r[1:] for r in conn.execute(with_w + select + " GROUP BY 1", (*params, *values))}
+        return {r[0]: r[1:] for r in _tuples(conn, with_w + select + " GROUP BY 1", (*params, *values))}
 
     lines = per_order("SELECT l.order_id, SUM(l.qty), group_concat(l.sku, char(31)) FROM w CROSS JOIN order_lines l "
                       "ON l.order_id = w.id")
@@ -95,30 +102,33 @@ def orders(conn: sqlite3.Connection, window: Window, store: str | None,
     handed = per_order("SELECT a.order_id, SUM(l.qty), SUM(iif(a.node_id IS ?, l.qty, 0)) FROM w CROSS JOIN "
                        f"allocations a ON a.order_id = w.id CROSS JOIN allocation_lines l ON l.allocation_id = a.id "
                        f"WHERE {done}", store, *done_values)
-    with_orders, params = _window_orders(window, store, channel, ORDER_COLUMNS)
-    rows = conn.execute(with_orders + "SELECT * FROM w ORDER BY id", params).fetchall()
-    facts, sold, sales, documents, paid, demand = [], Counter(), Counter(), Counter(), Counter(), set()
+    with_orders, order_params = _window_orders(window, store, channel, ORDER_COLUMNS)
+    placed = "substr(w.created_at, 1, 10), w.pickup_store, w.channel, w.currency"
+    paid = Counter({tuple(r[:5]): r[5] for r in _tuples(
+        conn, with_orders + f"SELECT {placed}, json_extract(f.value, '$.tender'), SUM(json_extract(f.value, "
+        "'$.amount')) FROM w, json_each(COALESCE(w.paid, '[]')) f WHERE w.total IS NOT NULL GROUP BY 1, 2, 3, 4, 5",
+        order_params)})
+    facts, sold, sales, documents, demand = [], Counter(), Counter(), Counter(), set()
     nothing = (None, None, None)
-    for r in rows:
-        ordered, skus = lines.get(r["id"], nothing)[:2]
-        given_up, due_amount = due.get(r["id"], nothing)[:2]
-        completed_at, backordered = history.get(r["id"], nothing)[:2]
-        units_done, units_done_here = handed.get(r["id"], nothing)[:2]
-        facts.append(OrderFacts(order_id=r["id"], channel=r["channel"], placed_at=from_text(r["created_at"]),
-                                completed_at=_at(completed_at), closed=r["status"] in CLOSED_ORDERS,
-                                customer_cancelled=r["cancel_requested_at"] is not None, ordered=ordered or 0,
+    for order_id, order_channel, created_at, status, cancel_requested_at, currency, total, _, pickup_store in _tuples(
+            conn, with_orders + "SELECT * FROM w ORDER BY id", order_params):
+        ordered, skus = lines.get(order_id, nothing)[:2]
+        given_up, due_amount = due.get(order_id, nothing)[:2]
+        completed_at, backordered = history.get(order_id, nothing)[:2]
+        units_done, units_done_here = handed.get(order_id, nothing)[:2]
+        facts.append(OrderFacts(order_id=order_id, channel=order_channel, placed_at=from_text(created_at),
+                                completed_at=_at(completed_at), closed=status in CLOSED_ORDERS,
+                                customer_cancelled=cancel_requested_at is not None, ordered=ordered or 0,
                                 customer_given_up=given_up or 0, done=units_done or 0,
-                                nodes=nodes.get(r["id"], (0,))[0], backordered=bool(backordered)))
-        day = r["created_at"][:10]
+                                nodes=nodes.get(order_id, (0,))[0], backordered=bool(backordered)))
+        day = created_at[:10]
         sold[day] += (units_done_here if store else units_done) or 0
         demand.update(skus.split("\x1f") if skus else ())
-        if r["total"] is None:
+        if total is None:
             continue  # placed before orders were priced
-        key = (day, r["pickup_store"], r["channel"], r["currency"])
+        key = (day, pickup_store, order_channel, currency)
         documents[key] += 1
-        sales[key] += r["total"] - (due_amount or 0)
-        for tender in json.loads(r["paid"] or "[]"):
-            paid[(*key, tender["tender"])] += tender["amount"]
+        sales[key] += total - (due_amount or 0)
     return (facts, [SoldUnits(_day(day), units) for day, units in sold.items()],
             _money(sales, documents, paid), sorted(demand))
 
@@ -143,12 +153,12 @@ def allocations(conn: sqlite3.Connection, window: Window, store: str | None,
     at_store, store_params = (" WHERE a.node_id = ?", [store]) if store else ("", [])
     steps = ", ".join("?" * len(ALLOCATION_STEPS))
     firsts = ", ".join(f"MIN(CASE WHEN h.kind = '{step}' THEN h.at END)" for step in ALLOCATION_STEPS)
-    first = {r[0]: r[1:] for r in conn.execute(
-        with_w + f"SELECT json_extract(h.detail, '$.allocation_id'), {firsts} FROM w CROSS JOIN order_history h "
+    first = {r[0]: r[1:] for r in _tuples(
+        conn, with_w + f"SELECT json_extract(h.detail, '$.allocation_id'), {firsts} FROM w CROSS JOIN order_history h "
         f"ON h.order_id = w.id WHERE h.kind IN ({steps}) GROUP BY 1", (*params, *ALLOCATION_STEPS))}
     facts = []
-    for r in conn.execute(with_w + "SELECT a.id, w.created_at, a.type, a.status, a.reason FROM w CROSS JOIN "
-                          f"allocations a ON a.order_id = w.id{at_store} ORDER BY a.id", (*params, *store_params)):
+    for r in _tuples(conn, with_w + "SELECT a.id, w.created_at, a.type, a.status, a.reason FROM w CROSS JOIN "
+                     f"allocations a ON a.order_id = w.id{at_store} ORDER BY a.id", (*params, *store_params)):
         picked, short, ready, collected = first.get(r[0], (None,) * 4)
         facts.append(AllocationFacts(placed_at=from_text(r[1]), type=r[2], status=r[3], reason=r[4],
                                      picked=bool(picked or short), short=short is not None, ready_at=_at(ready),
