@@ -345,6 +345,17 @@ DAILY: dict[str, Callable[[Facts], list[tuple[str | None, float | int | None]]]]
     "net_takings": _money("net_takings"),
 }
 MONEY_METRICS = frozenset({"sales", "takings", "refunds", "net_takings"})
+# What each daily metric is computed from, so that only that is read: `orders` (the orders themselves, also their
+# units sold and money), `allocations`, `returns` (returned lines and their refunds), `walk_in` (receipts).
+DAILY_READS: dict[str, frozenset[str]] = {
+    **{metric: frozenset({"orders"}) for metric in ("orders_placed", "cycle_time_p50_s", "cycle_time_p90_s",
+                                                     "fill_rate", "split_rate", "backorder_rate")},
+    **{metric: frozenset({"allocations"}) for metric in ("reroute_rate", "no_show_rate", "pickup_wait_p50_s",
+                                                          "short_pick_rate")},
+    "return_rate": frozenset({"orders", "returns", "walk_in"}),
+    **{metric: frozenset({"orders", "returns", "walk_in"}) for metric in MONEY_METRICS},
+}
+EVERYTHING = frozenset({"orders", "allocations", "returns", "walk_in"})
 EMPTY_DAY = Facts(orders=[], allocations=[], returned=[], sold=[], money=[], demand=[], atp={}, credit=[], stores=[])
 
 
