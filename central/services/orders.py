@@ -8,6 +8,7 @@ without its commands or a command without its order.
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -106,8 +107,9 @@ class Orders:
     """The order desk; `policy()` gives the current routing policy, `wake()` nudges the command publisher."""
 
     def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
-                 wake: Callable[[], None]):
+                 wake: Callable[[], None], routed: Callable[[float], None] = lambda seconds: None):
         self._db, self._settings, self.policy, self._wake = db, settings, policy, wake
+        self._routed = routed  # how long each routing decision took (metrics)
 
     # ---- API actions -------------------------------------------------------------------------
 
@@ -220,7 +222,9 @@ class Orders:
         transaction."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         policy = self.policy()
+        started = time.perf_counter()
         plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
+        self._routed(time.perf_counter() - started)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
         created = [self.allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]

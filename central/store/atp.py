@@ -10,6 +10,7 @@ from central.settings import CentralSettings
 from central.store.nodes import node_fresh
 from central.store.statuses import status_in
 from central.store.supply import inbound_view
+from central.store.transfers import pending_at_senders
 from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text, to_text
 
@@ -29,7 +30,16 @@ def _pending(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str],
         "OR a.stock_missing = 1) AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
         f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.sku, l.node_id",
         (json.dumps(skus), *statuses, *pending_statuses))
-    return {(sku, node_id): qty for sku, node_id, qty in rows}
+    found = {(sku, node_id): qty for sku, node_id, qty in rows}
+    for sku in set(skus):
+        for node_id, qty in pending_at_senders(conn, sku).items():  # transfers the sender has not answered yet
+            found[sku, node_id] = found.get((sku, node_id), 0) + qty
+    return found
+
+
+def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
+    """`_pending` of one SKU, per node."""
+    return {node_id: qty for (_, node_id), qty in _pending(conn, [sku]).items()}
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,

@@ -11,6 +11,7 @@ from central.store import (
     safety_stock,
     shipments,
     supply,
+    transfers,
 )
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -403,6 +404,11 @@ CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_a
 CREATE INDEX orders_by_created ON orders (created_at);
 """
 
+# When each token was last used (to the minute): `omnistore central tokens list` shows it.
+TOKEN_USE = """
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+"""
+
 # Reports over a month read the window's online returns by time (only those history entries are indexed).
 REPORT_RETURNS = """
 CREATE INDEX order_history_returned ON order_history (at) WHERE kind = 'returned';
@@ -428,6 +434,8 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
+    transfers.MIGRATION,
+    TOKEN_USE,
     REPORT_RETURNS + receipt_days.MIGRATION,
 ]
 

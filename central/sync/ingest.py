@@ -146,9 +146,10 @@ class Ingest:
 
     def __init__(self, db: Database, link: NatsLink,
                  on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None,
-                 park_limit: int = 5000):
+                 park_limit: int = 5000, on_applied: Callable[[dict[str, int]], None] | None = None):
         self._db, self._link = db, link
         self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
+        self.on_applied = on_applied  # after each batch commits: events that took their place, per store (metrics)
         self.park_limit = park_limit
         self._sub = None
         self.applied_batches = 0
@@ -195,6 +196,7 @@ class Ingest:
         incoming = [decode(m, now) for m in msgs]
         touched: dict[str, Position] = {}
         by_store: dict[str, list[Incoming]] = {}
+        placed: dict[str, int] = {}
         with self._db.write() as conn:
             for item in incoming:
                 if item.sequenced:
@@ -206,13 +208,17 @@ class Ingest:
                     type_=item.envelope.type if item.envelope else None, reason=item.reason or "unreadable",
                     data=item.data, received_at=to_text(item.received_at))
             for store_id, items in by_store.items():
-                position = self._apply_store(conn, store_id, items)
+                position = self._apply_store(conn, store_id, items, placed)
                 if position is not None:
                     touched[store_id] = position
+        if self.on_applied is not None:
+            self.on_applied(placed)
         return incoming, touched
 
-    def _apply_store(self, conn, store_id: str, items: list[Incoming]) -> Position | None:
-        """One store's part of a batch, with what it has parked; its new position when that moved."""
+    def _apply_store(self, conn, store_id: str, items: list[Incoming],
+                     placed: dict[str, int] | None = None) -> Position | None:
+        """One store's part of a batch, with what it has parked; its new position when that moved. `placed` gets
+        how many of its events took their place."""
         position, retired = projection.load_position(conn, store_id)
         copies: dict[tuple[str, int], list[Incoming | parking.ParkedRef]] = {}
         # Parked copies first (they arrived before this batch), read in full only when one applies or conflicts.
@@ -221,6 +227,8 @@ class Ingest:
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
         result = plan(position, retired, [found[0].arrival for found in copies.values()])
+        if placed is not None:
+            placed[store_id] = len(result.steps)
         for arrival in result.dropped:
             for item in copies[arrival.key]:
                 self._check_settled(conn, store_id, item)

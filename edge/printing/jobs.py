@@ -22,6 +22,7 @@ from edge.printing.documents import (
     SaleReceipt,
     ShippingLabel,
     TestPage,
+    TransferSlip,
     in_local_time,
 )
 from edge.printing.escpos_render import render_escpos
@@ -34,6 +35,7 @@ from shared.runtime.ids import uuid7
 KINDS: dict[type, str] = {
     SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection",
     BagTag: "bag-tag", PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label",
+    TransferSlip: "transfer-slip",
     EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
@@ -61,6 +63,8 @@ def reference(doc: Document) -> str:
             return doc.number
         case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
+        case TransferSlip():
+            return doc.transfer_id
         case EndOfDaySummary():
             return f"EOD-{doc.header.store_id}-{doc.business_date}"
         case TestPage():
@@ -85,6 +89,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.pick_list(doc, columns)
         case PackingSlip():
             return layouts.packing_slip(doc, columns)
+        case TransferSlip():
+            return layouts.transfer_slip(doc, columns)
         case EndOfDaySummary():
             return layouts.end_of_day(doc, columns)
         case TestPage():

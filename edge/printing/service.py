@@ -121,6 +121,11 @@ class Printing:
         return self._queue(conn, lambda: documents.packing_slip(fulfilment, self.header, to_text(now), names),
                            "receipt", now, printer)
 
+    def transfer_shipped(self, conn, transfer: dict, now: datetime, printer: str | None = None) -> str | None:
+        """The transfer slip that goes with a shipped transfer's boxes."""
+        return self._queue(conn, lambda: documents.transfer_slip(transfer, self.header, to_text(now)), "receipt", now,
+                           printer)
+
     def label_preview(self, fulfilment: dict) -> tuple[str, str, list[str]]:
         """The ZPL, the readable text and the ship-to lines of the label `shipped` would print for this fulfilment."""
         label = documents.shipping_label(fulfilment, Address(self.header.name, self.header.address))

@@ -195,6 +195,13 @@ def health(conn: sqlite3.Connection, printers: list[str] | tuple[str, ...] = ())
     return out
 
 
+def queues(conn: sqlite3.Connection) -> dict[str, tuple[int, bool]]:
+    """Per printer with jobs still to print: how many, and whether one of them has failed (one query, on the
+    partial index of pending jobs)."""
+    return {r[0]: (r[1], r[2] is not None) for r in conn.execute(
+        f"SELECT printer, count(*), min(first_failed_at) FROM print_jobs WHERE {PENDING} GROUP BY printer")}
+
+
 class SpoolWorker:
     """Sends due jobs in the background: each printer drains in its own task, so one that is off (and waits out
     its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""

@@ -110,6 +110,32 @@ class Database:
             self._conn.close()
 
 
+
+class Reader:
+    """A read-only connection of its own to a database `Database` has opened (WAL): what it reads never waits for the
+    writer's lock nor holds it, so a slow read (a scrape of figures) cannot delay a sale, an ingest batch or an order.
+    Each `read()` is one consistent snapshot."""
+
+    def __init__(self, path: str | Path):
+        self._conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                     check_same_thread=False, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
 COUNTERS = """
 CREATE TABLE counters (
     name TEXT PRIMARY KEY,

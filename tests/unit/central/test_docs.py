@@ -13,6 +13,6 @@ def test_every_setting_is_in_the_settings_table_with_its_environment_name():
 
 
 def test_every_cli_command_is_documented():
-    for command in ("omnistore central serve", "omnistore central tokens create",
-                    "omnistore central keys rotate"):
+    for command in ("omnistore central serve", "omnistore central tokens create", "omnistore central tokens list",
+                    "omnistore central tokens revoke", "omnistore central keys rotate"):
         assert command in DOC
