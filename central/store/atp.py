@@ -5,6 +5,7 @@ stock, freshness), one grouped read of the units allocated and not yet in those 
 answer.
 """
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -19,8 +20,8 @@ from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text
 
 
-def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
-    """Each node's units of the SKU allocated but not yet in its figures, in one grouped read.
+def _pending(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
+    """Each (SKU, node)'s units allocated but not yet in the node's figures, in one grouped read.
 
     A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and neither
     are the units it rejected as missing since (an import sets one SKU's figure at a time, so the SKU's own time
@@ -28,15 +29,22 @@ def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
     counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     pending, pending_statuses = status_in("a.status", {AllocationStatus.PENDING})
     rows = conn.execute(
-        "SELECT l.node_id, SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
+        "SELECT l.sku, l.node_id, SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
         "JOIN nodes n ON n.id = l.node_id LEFT JOIN levels lv ON lv.node_id = l.node_id AND lv.sku = l.sku "
-        f"WHERE l.sku = ? AND ((n.type = 'warehouse' AND ({counted} OR a.stock_missing = 1) "
-        "AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
-        f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.node_id", (sku, *statuses, *pending_statuses))
-    by_node = {node_id: qty for node_id, qty in rows}
-    for node_id, qty in pending_at_senders(conn, sku).items():  # transfers the sender has not answered yet
-        by_node[node_id] = by_node.get(node_id, 0) + qty
-    return by_node
+        f"WHERE l.sku IN (SELECT value FROM json_each(?)) AND ((n.type = 'warehouse' AND ({counted} "
+        "OR a.stock_missing = 1) AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
+        f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.sku, l.node_id",
+        (json.dumps(skus), *statuses, *pending_statuses))
+    found = {(sku, node_id): qty for sku, node_id, qty in rows}
+    for sku in set(skus):
+        for node_id, qty in pending_at_senders(conn, sku).items():  # transfers the sender has not answered yet
+            found[sku, node_id] = found.get((sku, node_id), 0) + qty
+    return found
+
+
+def _pending_by_node(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
+    """`_pending` of one SKU, per node."""
+    return {node_id: qty for (_, node_id), qty in _pending(conn, [sku]).items()}
 
 
 # A node without its own safety stock of a SKU (`k`) holds back the SKU's default, else the policy's.
@@ -95,17 +103,35 @@ def stocked_figures(conn: sqlite3.Connection, sku: str, safety_default: int = 0)
 
 def pending_by_node(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
     """Units allocated and not yet in the figures, per (sku, node)."""
-    return {(sku, node_id): qty for sku in skus for node_id, qty in _pending_by_node(conn, sku).items()}
+    return _pending(conn, skus)
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
                 safety_default: int = 0) -> list[NodeStock]:
     """Every registered node that holds, is allocated, or keeps safety stock of the SKU."""
-    pending = _pending_by_node(conn, sku)
-    return [NodeStock(node_id, node_type, on_hand, reserved, pending.get(node_id, 0), safety, fresh == 1,
-                      from_text(as_of) if as_of else None)
-            for _, node_id, node_type, on_hand, reserved, safety, fresh, as_of
-            in node_figures(conn, [sku], now, settings, safety_default)]
+    return stocks_of(conn, [sku], now, settings, safety_default).get(sku, [])
+
+
+def stocks_of(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
+              safety_default: int = 0) -> dict[str, list[NodeStock]]:
+    """`node_stocks` of many SKUs at once (a SKU no node has is left out), in two set-wise reads whatever the number
+    of nodes and SKUs: one per node made a 2,000-node ATP ~20 × slower than reading the SKU's levels, and one per SKU
+    made a month's stockout figure take seconds."""
+    skus = sorted(set(skus))
+    figures = node_figures(conn, skus, now, settings, safety_default)
+    if not figures:
+        return {}
+    pending = _pending(conn, skus)
+    times: dict[str, datetime] = {}  # a feed's time is shared by its SKUs
+    stocks: dict[str, list[NodeStock]] = {}
+    for sku, node_id, node_type, on_hand, reserved, safety, fresh, as_of in figures:
+        if as_of and as_of not in times:
+            times[as_of] = from_text(as_of)
+        stocks.setdefault(sku, []).append(NodeStock(
+            node_id=node_id, node_type=node_type, on_hand=on_hand, reserved=reserved,
+            pending=pending.get((sku, node_id), 0), safety_stock=safety, fresh=fresh == 1,
+            as_of=times[as_of] if as_of else None))
+    return stocks
 
 
 def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,

@@ -7,6 +7,7 @@ from central.store import (
     imports,
     order_search,
     parking,
+    receipt_days,
     safety_stock,
     shipments,
     supply,
@@ -408,6 +409,11 @@ TOKEN_USE = """
 ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
 """
 
+# Reports over a month read the window's online returns by time (only those history entries are indexed).
+REPORT_RETURNS = """
+CREATE INDEX order_history_returned ON order_history (at) WHERE kind = 'returned';
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -430,6 +436,7 @@ MIGRATIONS = [
     deferred.MIGRATION,
     transfers.MIGRATION,
     TOKEN_USE,
+    REPORT_RETURNS + receipt_days.MIGRATION,
 ]
 
 

@@ -20,6 +20,7 @@ from tests.bench import (
     edge_memory,
     edge_sale,
     outbox_drain,
+    reports,
     routing_speed,
     sale_to_atp,
     tui_speed,
@@ -42,6 +43,7 @@ MEASURES: dict[str, Measure] = {
     "routing-inputs": central_atp.routing_inputs,
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
+    "reports": reports.reports,
 }
 ROUNDS = {"full": (2.0, 9), "quick": (0.4, 5)}
 
