@@ -10,6 +10,8 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from prometheus_client import CollectorRegistry
+
 from central.services.audit import AuditViews
 from central.services.catalog import Catalog
 from central.services.credit_notes import CreditNotes
@@ -18,6 +20,7 @@ from central.services.fulfilment import FulfilmentTracker
 from central.services.import_kinds import import_kinds
 from central.services.imports import Imports
 from central.services.lookups import Lookups
+from central.services.metrics import CentralMetrics
 from central.services.nodes import Nodes
 from central.services.order_changes import OrderChanges
 from central.services.orders import Orders
@@ -27,6 +30,7 @@ from central.services.safety_stock import SafetyStocks
 from central.services.shipments import Shipments
 from central.services.supply import Supply
 from central.services.tokens import Tokens
+from central.services.transfers import Transfers
 from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
 from central.settings import CentralSettings
@@ -60,13 +64,15 @@ class CentralService:
     """`with_nats=False` leaves the link unstarted and runs no NATS loop: the API, orders, routing and webhooks
     work from SQLite alone (service tests), and whatever is meant for NATS waits in the outboxes."""
 
-    def __init__(self, settings: CentralSettings, *, with_nats: bool = True):
+    def __init__(self, settings: CentralSettings, *, with_nats: bool = True,
+                 registry: CollectorRegistry | None = None):
         self.settings = settings
         self.with_nats = with_nats
         self.db = open_database(settings.db_path)
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                              inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central",
                              tls=client_context(settings.nats_ca_file))
+        self.metrics = CentralMetrics(registry or CollectorRegistry(), self.db, lambda: self.link.online, utc_now)
         self.catalog = Catalog(self.db, settings, published=lambda: self.catalog_publisher.wake(), now=utc_now())
         self.catalog_publisher = CatalogPublisher(self.db, self.link, default_policy=self.catalog.policy)
         self.commands = CommandPublisher(self.db, self.link)
@@ -74,7 +80,8 @@ class CentralService:
         self.webhook_dispatcher = WebhookDispatcher(self.db, settings)
         self.webhooks = Webhooks(self.db, settings.webhook_allow_private_urls)
         self.tokens = Tokens(self.db, settings.admin_secret())
-        self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes)
+        self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes,
+                             routed=self.metrics.routed)
         self.audit = AuditViews(self.db)
         self.exports = Exports(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
@@ -84,6 +91,8 @@ class CentralService:
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
         self.waiting = WaitingOrders(self.db, self.orders, self._wake_outboxes)
         self.supply = Supply(self.db, self.orders, self.waiting, self._wake_outboxes)
+        self.transfers = Transfers(self.db, self.supply, self.waiting, lambda: self.catalog.policy,
+                                   self._wake_outboxes)
         self.nodes = Nodes(self.db, settings, store_registered=self.consumers.request,
                            stock_changed=self.waiting.stock_changed)
         self.imports = Imports(self.db, import_kinds(catalog_changed=lambda: self.catalog_publisher.wake(),
@@ -91,7 +100,8 @@ class CentralService:
                                                      stock_changed=self.waiting.stock_changed))
         self.safety_stock = SafetyStocks(self.db, lambda: self.catalog.policy.safety_stock_default,
                                          self.waiting.stock_changed)
-        self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store)
+        self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store,
+                             on_applied=self.metrics.ingested)
         self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
@@ -119,6 +129,7 @@ class CentralService:
         if isinstance(payload, ShipmentShipped):  # first, so the status change it causes carries the tracking
             self.shipments.record_store_shipment(conn, store_id, envelope, payload, now)
         self.fulfilment.apply(conn, store_id, envelope, payload, now)
+        self.transfers.apply(conn, store_id, envelope, payload, now)
         if isinstance(payload, ReturnRecorded):
             apply_return(conn, store_id, envelope, payload, now)
             store_receipts.record_return(conn, store_id, envelope, payload, now)
@@ -172,4 +183,5 @@ class CentralService:
         self._tasks.clear()
         await asyncio.to_thread(self.imports.wait_idle)  # a batch being applied commits before the database closes
         await self.link.close()
+        self.metrics.close()
         self.db.close()

@@ -2,7 +2,6 @@
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -12,9 +11,16 @@ from pydantic import ValidationError
 from central.domain.scopes import Scope
 from central.settings import CentralSettings
 from shared.runtime.backups import BackupError, back_up, backup_file, restore
+from shared.runtime.clock import to_text, utc_now
+from shared.runtime.logs import LOG_FORMATS, set_up_logging, uvicorn_logging
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
+    parser.add_argument("--config", type=Path, help="TOML settings file, to find the database")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, dest="db_path", help="SQLite file (default central.db)")
     serve.add_argument("--nats-url", help="NATS URL(s), comma-separated (default nats://127.0.0.1:4222)")
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="log verbosity (default info)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS,
+                       help="text (default) or json: one JSON object a line, with the request id inside a request")
 
     tokens = commands.add_parser("tokens", help="manage API tokens", description="Manage API bearer tokens.")
     token_commands = tokens.add_subparsers(dest="token_command", metavar="ACTION", required=True)
@@ -40,8 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="who or what uses the token, e.g. webshop")
     create.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope],
                         help="admin, orders (includes read) or read; repeat for several")
-    create.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    create.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(create)
+    listing = token_commands.add_parser(
+        "list", help="list the tokens: name, scopes, created, last used, revoked (never a secret)",
+        description="Print every token made, revoked ones too, one a line after a header: name, scopes, when it was "
+                    "made, when it was last used (to the minute; - if never), when it was revoked (- if active). "
+                    "Neither tokens nor their hashes are shown. The admin token of the settings is not listed.")
+    _database_options(listing)
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke the active token of a name: the API refuses it (401) from now on",
+        description="Revoke the active token of this name; a running central refuses it from its next request. "
+                    "Exit status 1 if no active token has the name.")
+    revoke.add_argument("--name", required=True, help="the token's name, as `tokens list` shows it")
+    _database_options(revoke)
 
     keys = commands.add_parser("keys", help="manage the receipt token signing keys",
                                description="Manage the Ed25519 keys that sign receipt tokens.")
@@ -50,8 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "rotate", help="make a new signing key and print its id",
         description="Sign receipt tokens with a new key from now on. Old public keys stay published, so "
                     "tokens already issued still verify; a running central publishes the new set within a second.")
-    rotate.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    rotate.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(rotate)
 
     backup = commands.add_parser(
         "backup", help="copy central's database to a file while it runs",
@@ -59,8 +77,7 @@ def _parser() -> argparse.ArgumentParser:
                     "ingesting meanwhile). The copy appears under its name only once complete and checked.")
     backup.add_argument("file", metavar="FILE", type=Path,
                         help="where to write the backup; in a folder, a file named after the database and the time")
-    backup.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    backup.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(backup)
 
     restore = commands.add_parser(
         "restore", help="put a backup in place of central's database (stop central first)",
@@ -68,8 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                     "<name>.replaced-<time>. Stop central before, start it after: central asks the stores for their "
                     "events since the backup (sync.resend); what head office itself recorded since is lost.")
     restore.add_argument("file", metavar="FILE", type=Path, help="the backup to restore")
-    restore.add_argument("--db", type=Path, help="SQLite file (default: from settings)")
-    restore.add_argument("--config", type=Path, help="TOML settings file, to find the database")
+    _database_options(restore)
     return parser
 
 
@@ -84,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(args)
         if args.command == "restore":
             return _restore(args)
-        return _create_token(args)
+        return TOKEN_COMMANDS[args.token_command](args)
     except (ValidationError, FileNotFoundError, BackupError) as e:
         print(f"omnistore central: {_explain(e)}", file=sys.stderr)
         return 2
@@ -102,8 +118,8 @@ def _serve(args: argparse.Namespace) -> int:
     from central.api.app import create_app
 
     settings = CentralSettings.load(args.config, host=args.host, port=args.port, db_path=args.db_path,
-                                    nats_url=args.nats_url)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                                    nats_url=args.nats_url, log_format=args.log_format)
+    set_up_logging(args.log_level, settings.log_format)
 
     class Server(uvicorn.Server):
         """SIGTERM/SIGINT start a graceful shutdown (the lifespan stops the loops, closes NATS and SQLite).
@@ -119,7 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
                     signal.signal(sig, handler)
 
     server = Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                   log_level=args.log_level, lifespan="on",
+                                   log_level=args.log_level, lifespan="on", **uvicorn_logging(settings.log_format),
                                    **https_options(settings.tls_cert_file, settings.tls_key_file)))
     server.run()
     return 0
@@ -142,6 +158,55 @@ def _create_token(args: argparse.Namespace) -> int:
         db.close()
     print(token)
     return 0
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    from central.services import tokens as auth
+    from central.store.schema import open_database
+
+    db = open_database(args.db or CentralSettings.load(args.config).db_path)
+    try:
+        with db.read() as conn:
+            listed = auth.list_tokens(conn)
+    finally:
+        db.close()
+    if not listed:
+        print("no tokens yet; make one with `omnistore central tokens create --name NAME --scope SCOPE`")
+        return 0
+    print("name\tscopes\tcreated\tlast used\trevoked")
+    for token in listed:
+        print("\t".join([token.name, ",".join(token.scopes), _when(token.created_at), _when(token.last_used_at),
+                         _when(token.revoked_at)]))
+    return 0
+
+
+def _when(moment) -> str:
+    return to_text(moment) if moment is not None else "-"
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    from central.services import tokens as auth
+    from central.store.schema import open_database
+    from shared.contract.errors import NotFound
+
+    db = open_database(args.db or CentralSettings.load(args.config).db_path)
+    try:
+        with db.write() as conn:
+            auth.revoke_token(conn, args.name, utc_now())
+    except NotFound:
+        with db.read() as conn:
+            revoked = [t.revoked_at for t in auth.list_tokens(conn) if t.name == args.name]
+        why = (f"the token {args.name!r} was revoked already ({_when(max(revoked))})" if revoked
+               else f"no token is named {args.name!r}")
+        print(f"omnistore central: {why}; `omnistore central tokens list` shows the tokens", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"revoked the token {args.name!r}: the API refuses it from now on")
+    return 0
+
+
+TOKEN_COMMANDS = {"create": _create_token, "list": _list_tokens, "revoke": _revoke_token}
 
 
 def _rotate_key(args: argparse.Namespace) -> int:

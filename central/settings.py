@@ -12,6 +12,7 @@ from central.domain.freshness import (
     STALE_AFTER_S,
 )
 from shared.runtime.config import PartSettings, read_secret
+from shared.runtime.logs import LogFormat
 from shared.runtime.tls import check_server_files
 from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
@@ -83,6 +84,9 @@ class CentralSettings(PartSettings):
     waiting_orders_every_s: float = Field(30, gt=0, description="Besides after every stock change, this often "
                                                                 "central tries again to route orders waiting for "
                                                                 "stock (backordered, held, unfilled lines).")
+    log_format: LogFormat = Field("text", description="How central logs on stderr: text (a line for a person) or json "
+                                                      "(one JSON object a line: time, level, logger, message, "
+                                                      "request_id, exception) for a log collector.")
     credit_hold_lapse_s: float = Field(600, gt=0, le=86400,
                                        description="How long an amount of a credit note held for a sale at a store "
                                                    "waits for that sale's event; an unconfirmed hold (the sale "

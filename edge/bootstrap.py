@@ -18,6 +18,7 @@ from edge.services.returns import ReturnsService
 from edge.services.sales import SalesService
 from edge.services.stock import CountService, StockService
 from edge.services.timers import run_timers
+from edge.services.transfers import Transfers
 from edge.settings import EdgeSettings
 from edge.store.epochs import read_epoch
 from edge.store.schema import open_database
@@ -44,6 +45,7 @@ class EdgeState:
     sales: SalesService
     returns: ReturnsService
     fulfilments: Fulfilments
+    transfers: Transfers
     agent: SyncAgent | None
     clock: Callable[[], datetime]
     printing: Printing
@@ -83,7 +85,8 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
         spool.wake()
 
     fulfilments = Fulfilments(db, committed, printing=printer)
-    inbox = CommandInbox(db, fulfilments, committed)
+    transfers = Transfers(db, settings.store_id, committed, printing=printer)
+    inbox = CommandInbox(db, fulfilments, committed, transfers)
     inbox.release_understood()  # what waited for this release: carried out by the first pass below
     agent = (SyncAgent(settings, db, epoch, wakeup, clock, carry_out_commands=lambda: inbox.apply_pending(clock()),
                        printer_states=printer.status)
@@ -97,7 +100,7 @@ async def running_edge(settings: EdgeSettings, *, with_nats: bool = True,
                                                    asyncio.get_running_loop()))
     state = EdgeState(settings=settings, db=db, stock=StockService(db, wakeup.notify, clock),
                        counts=CountService(db, wakeup.notify),
-                       sessions=sessions, sales=sales, fulfilments=fulfilments,
+                       sessions=sessions, sales=sales, fulfilments=fulfilments, transfers=transfers,
                        returns=ReturnsService(db, sessions, store_id=settings.store_id,
                                               currency=settings.currency, on_commit=committed,
                                               printing=printer),

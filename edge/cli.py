@@ -1,7 +1,6 @@
 """`omnistore edge …`: run a store's edge agent, and manage the store's associates."""
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from edge.settings import EdgeSettings
 from edge.store.schema import open_database
 from shared.runtime.backups import BackupError, back_up, backup_file
 from shared.runtime.clock import utc_now
+from shared.runtime.logs import LOG_FORMATS, set_up_logging, uvicorn_logging
 from shared.runtime.tls import https_options
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--nats-password-file", metavar="FILE", type=Path,
                        help="file holding the store's NATS password (or OMNISTORE_EDGE_NATS_PASSWORD_FILE)")
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="how much to log (default info)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS,
+                       help="text (default) or json: one JSON object a line, with the request id inside a request")
 
     associates = commands.add_parser("associates", help="add, update or list the store's associates",
                                      description="Manage the associates who may sign in at this store.")
@@ -91,12 +93,14 @@ def _serve(args: argparse.Namespace) -> int:
     from edge.api.app import create_app
 
     settings = _settings(args, host=args.host, port=args.port, nats_url=args.nats_url,
-                         nats_password_file=args.nats_password_file, log_level=args.log_level)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                         nats_password_file=args.nats_password_file, log_level=args.log_level,
+                         log_format=args.log_format)
+    set_up_logging(settings.log_level, settings.log_format)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown, which runs the app's lifespan exit:
     # the publisher finishes its in-flight publish, NATS closes, the database closes.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                timeout_graceful_shutdown=15, **https_options(settings.tls_cert_file, settings.tls_key_file))
+                timeout_graceful_shutdown=15, **https_options(settings.tls_cert_file, settings.tls_key_file),
+                **uvicorn_logging(settings.log_format))
     return 0
 
 

@@ -11,6 +11,7 @@ from edge.printing.service import PrintingSettings, preview_printers
 from shared.contract.models import Currency, StoreId
 from shared.runtime.clock import zone
 from shared.runtime.config import PartSettings, read_secret
+from shared.runtime.logs import LogFormat
 from shared.runtime.tls import check_server_files
 from shared.web.body_limit import DEFAULT_MAX_BODY_BYTES
 
@@ -77,6 +78,10 @@ class EdgeSettings(PartSettings):
                                 description="Largest request body the HTTP API accepts; a larger one is refused "
                                             "(413) before it is read further.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="How much to log.")
+    log_format: LogFormat = Field(default="text", description="How the agent logs on stderr: text (a line for a "
+                                                              "person) or json (one JSON object a line: time, level, "
+                                                              "logger, message, request_id, exception) for a log "
+                                                              "collector.")
 
     @field_validator("timezone")
     @classmethod

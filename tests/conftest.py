@@ -22,6 +22,7 @@ from shared.runtime.streams import ensure_streams
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
 FAULT_STORES = [f"F0{n}" for n in range(1, 10)]  # one per fault test module, so no other test's events are theirs
 PACKAGING_STORES = ["P01", "P02"]  # the store binary's test, the restore of a backup
+TRANSFER_STORES = ["T01", "T02"]  # the transfer between two real stores: no other test's commands wait for them
 
 RAM_DISK = Path("/dev/shm")
 RAM_DISK_NEEDED = 2 * 2**30  # the suite's files at most (the store binary's build is the biggest), with room to spare
@@ -88,8 +89,8 @@ class RunningNats:
     def __init__(self, root: Path):
         self.port, self.monitor_port = free_port(), free_port()
         self.layout = NatsLayout(root)
-        self.users = write_deployment(self.layout, store_ids=TEST_STORES + FAULT_STORES + PACKAGING_STORES,
-                                      host="127.0.0.1",
+        stores = TEST_STORES + FAULT_STORES + PACKAGING_STORES + TRANSFER_STORES
+        self.users = write_deployment(self.layout, store_ids=stores, host="127.0.0.1",
                                       port=self.port, monitor_port=self.monitor_port)
         self.server = NatsServer(self.layout.config, self.monitor_port, log_file=root / "nats.log")
         self.url = f"nats://127.0.0.1:{self.port}"

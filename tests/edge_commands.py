@@ -15,4 +15,4 @@ def deliver_to(edge, type_: str, payload: dict) -> None:
         conn.execute("INSERT INTO commands (id, cmd_seq, type, payload, issued_at, received_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (uuid7(), seq, type_, json.dumps(payload), now.isoformat(),
                                                    now.isoformat()))
-    CommandInbox(edge.db, edge.fulfilments, edge.spool.wake).apply_pending(now)
+    CommandInbox(edge.db, edge.fulfilments, edge.spool.wake, edge.transfers).apply_pending(now)

@@ -26,6 +26,7 @@ from tui.screens.printing import PrintersScreen, ReprintScreen
 from tui.screens.returns import ReturnsScreen
 from tui.screens.sell import SellScreen
 from tui.screens.stock import StockScreen
+from tui.screens.transfers import TransfersScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNKNOWN, UNREACHABLE
 from tui.widgets.message_line import MessageLine
 
@@ -84,7 +85,8 @@ class StoreApp(App):
         self.poll_status()
 
     SCREENS_BY_NAME = {"sell": SellScreen, "stock": StockScreen, "returns": ReturnsScreen, "pickups": PickupsScreen,
-                       "shipments": ShipmentsScreen, "reprint": ReprintScreen, "printers": PrintersScreen}
+                       "shipments": ShipmentsScreen, "reprint": ReprintScreen, "printers": PrintersScreen,
+                       "transfers": TransfersScreen}
 
     def open_screen(self, name: str) -> None:
         """Go to a working screen from anywhere, through home, so Escape always leads back there."""

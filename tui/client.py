@@ -97,6 +97,20 @@ class EdgeClient:
         """`step` is accept, reject, pick, ready, collect, pack or ship; repeating a done step answers 200."""
         return await self._request("POST", f"/v1/fulfilments/{allocation_id}/{step}", json=body)
 
+    async def transfers(self, direction: str | None = None, open_only: bool = False, limit: int = 200) -> list[dict]:
+        """Transfers of this store: `direction` out (to send) or in (to receive); `open_only` those waiting."""
+        params = {"limit": limit, **({"direction": direction} if direction else {}),
+                  **({"open": "true"} if open_only else {})}
+        return (await self._request("GET", "/v1/transfers", params=params))["items"]
+
+    async def transfer(self, transfer_id: str) -> dict:
+        return await self._request("GET", f"/v1/transfers/{transfer_id}")
+
+    async def transfer_step(self, transfer_id: str, step: str, body: dict, idempotency_key: str) -> dict:
+        """`step` is ship, reject or receive; a retry with the same key answers the first result."""
+        return await self._request("POST", f"/v1/transfers/{transfer_id}/{step}", json=body,
+                                   headers={"Idempotency-Key": idempotency_key})
+
     async def find_orders(self, q: str) -> dict:
         """Open pickups and ship-from-store orders matching a pickup code, order number, bag tag or name."""
         return await self._request("GET", "/v1/fulfilments/find", params={"q": q})

@@ -14,6 +14,8 @@ class StoreCommands(Provider):
             ("Returns", "Take goods back and refund (F4 at home)", lambda: app.open_screen("returns")),
             ("Pickups", "BOPIS orders: accept, pick, ready, collect (F6 at home)", lambda: app.open_screen("pickups")),
             ("Ship from store", "Accept, pick, pack, ship (F7 at home)", lambda: app.open_screen("shipments")),
+            ("Transfers", "Stock to send to or receive from another store: scan, ship, receive (F10 at home)",
+             lambda: app.open_screen("transfers")),
             ("Reprint", "Print a receipt, return, bag tag or label again (F8 at home)", lambda: app.open_screen("reprint")),
             ("Printers", "Printer state, test page, end-of-day summary (F9 at home)", lambda: app.open_screen("printers")),
             ("Find an order", "A pickup or ship-from-store order by code, number, bag tag or name (Ctrl+F)",

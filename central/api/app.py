@@ -6,6 +6,7 @@ runs ingest, heartbeats and requests."""
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from central.api.routes import (
     atp,
@@ -15,6 +16,7 @@ from central.api.routes import (
     health,
     imports,
     keys,
+    metrics,
     nodes,
     order_changes,
     orders,
@@ -27,21 +29,26 @@ from central.api.routes import (
     stores,
     supply,
     tokens,
+    transfers,
     webhooks,
 )
 from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
 from shared.web.body_limit import BodySizeLimit
+from shared.web.metrics import HttpMetrics, http_latency
 from shared.web.problems import install_problem_handlers
+from shared.web.request_ids import RequestIds
 
 
 def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
     """The head-office app; `with_nats=False` serves the API from SQLite without any NATS link or loop."""
 
+    registry = CollectorRegistry()  # this app's own: never the client's global one
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        service = CentralService(settings, with_nats=with_nats)
+        service = CentralService(settings, with_nats=with_nats, registry=registry)
         app.state.service = service
         await service.start()
         try:
@@ -56,8 +63,12 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
     # CSV imports take files: a larger limit of their own, for that route alone (docs/imports.md).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={("POST", "/v1/imports/"): settings.import_max_body_bytes})
+    app.add_middleware(HttpMetrics, histogram=http_latency(registry))
+    app.add_middleware(RequestIds)  # outermost: every answer and log line of a request carries its id
+    app.state.metrics_registry = registry
     for module in (
         health,
+        metrics,
         stores,
         audit,
         nodes,
@@ -71,6 +82,7 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         credit_notes,
         routing,
         supply,
+        transfers,
         tokens,
         keys,
         webhooks,

@@ -3,7 +3,7 @@
 Views may carry more fields than listed here (a newer service adds one before its schema does): each model lets
 them through, so a client sees everything the service said. Times are RFC 3339 text, central's clock."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -102,15 +102,18 @@ class NodeAtp(View):
 
 
 class InboundLineView(View):
-    supply_id: str
+    supply_id: str = Field(description="The purchase order's id (PO-…), or the transfer's (TR-…).")
+    kind: Literal["purchase_order", "transfer"] = Field(
+        "purchase_order", description="A purchase order, or a transfer's units in transit from another node.")
     node_id: str
     expected_at: str
-    qty: int = Field(description="Units still to come on this purchase order.")
+    qty: int = Field(description="Units still to come on this purchase order or transfer.")
     claimed: int = Field(description="Of them, units backorders have claimed.")
 
 
 class InboundView(View):
-    qty: int = Field(description="Units on open purchase orders still to come; never part of `atp`.")
+    qty: int = Field(description="Units on open purchase orders and transfers in transit still to come; never part "
+                                 "of `atp`.")
     unclaimed: int
     lines: list[InboundLineView]
 
@@ -119,8 +122,8 @@ class SkuAtp(View):
     sku: str
     network: NetworkFigures
     nodes: list[NodeAtp]
-    inbound: InboundView | None = Field(None, description="Future availability: open purchase orders, apart from "
-                                                          "ATP.")
+    inbound: InboundView | None = Field(None, description="Future availability: open purchase orders and transfers "
+                                                          "in transit, apart from ATP.")
 
 
 class AtpOfMany(View):

@@ -80,6 +80,9 @@ class RoutingPolicy(BaseModel):
     allow_preorders: bool = Field(False, description="An order of a product not released yet is taken as a "
                                                      "preorder: it claims inbound supply and is routed from the "
                                                      "release on; off: such an order is refused (not_released).")
+    transfer_transit_s: float = Field(2 * DAY_S, gt=0, le=60 * DAY_S,
+                                      description="Units a store shipped to another node are expected there this "
+                                                  "long after shipping, unless the transfer gave its own date.")
     move_after_offline_s: float = Field(1800, ge=1, le=30 * 86400,
                                         description="A pickup store silent for longer lets head office move its "
                                                     "pickup orders to another store.")

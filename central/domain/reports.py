@@ -82,7 +82,7 @@ class ReturnedLine:
 
 @dataclass(frozen=True)
 class SoldUnits:
-    at: datetime
+    at: datetime                      # the store reads them per day: midnight of it
     units: int
 
 
@@ -97,6 +97,7 @@ class Money:
     kind: str                         # sale | payment | refund
     amount: int
     tender: str | None = None
+    documents: int = 1                # sales: how many documents this amount sums (the store reads them per day)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def sales(money: list[Money]) -> list[dict]:
             "store_id": m.store_id, "channel": m.channel, "currency": m.currency, "documents": 0, "sales": 0,
             "takings": 0, "refunds": 0, "net_takings": 0, "by_tender": Counter()})
         if m.kind == "sale":
-            row["documents"] += 1
+            row["documents"] += m.documents
             row["sales"] += m.amount
         elif m.kind == "payment":
             row["takings"] += m.amount
@@ -344,6 +345,17 @@ DAILY: dict[str, Callable[[Facts], list[tuple[str | None, float | int | None]]]]
     "net_takings": _money("net_takings"),
 }
 MONEY_METRICS = frozenset({"sales", "takings", "refunds", "net_takings"})
+# What each daily metric is computed from, so that only that is read: `orders` (the orders themselves, also their
+# units sold and money), `allocations`, `returns` (returned lines and their refunds), `walk_in` (receipts).
+DAILY_READS: dict[str, frozenset[str]] = {
+    **{metric: frozenset({"orders"}) for metric in ("orders_placed", "cycle_time_p50_s", "cycle_time_p90_s",
+                                                     "fill_rate", "split_rate", "backorder_rate")},
+    **{metric: frozenset({"allocations"}) for metric in ("reroute_rate", "no_show_rate", "pickup_wait_p50_s",
+                                                          "short_pick_rate")},
+    "return_rate": frozenset({"orders", "returns", "walk_in"}),
+    **{metric: frozenset({"orders", "returns", "walk_in"}) for metric in MONEY_METRICS},
+}
+EVERYTHING = frozenset({"orders", "allocations", "returns", "walk_in"})
 EMPTY_DAY = Facts(orders=[], allocations=[], returned=[], sold=[], money=[], demand=[], atp={}, credit=[], stores=[])
 
 

@@ -11,7 +11,7 @@ database) and never takes over again.
 """
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -106,7 +106,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
     while pending:
         if position is not None and (nxt := pending.pop((position.epoch, position.applied_seq + 1), None)):
             steps.append(PlannedArrival(nxt, Verdict.APPLY))
-            position = replace(position, applied_seq=nxt.seq)
+            position = Position(position.epoch, nxt.seq, position.opened_at)
             continue
         opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
         if not opening:

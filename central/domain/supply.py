@@ -18,7 +18,7 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class InboundLine:
-    """One SKU of one open purchase order, as a claim sees it."""
+    """One SKU of one open purchase order (or of a transfer in transit), as a claim sees it."""
 
     supply_id: str
     node_id: str
@@ -26,6 +26,7 @@ class InboundLine:
     expected_at: datetime
     outstanding: int     # ordered − received, never below 0
     claimed: int         # units open claims hold
+    kind: str = "purchase_order"  # or "transfer": units shipped from another node, in transit
 
     @property
     def free(self) -> int:

@@ -8,6 +8,7 @@ without its commands or a command without its order.
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -28,7 +29,7 @@ from central.store import orders as order_store
 from central.store import shipments as shipment_store
 from central.store import supply as supply_store
 from central.store.nodes import get_node
-from central.store.routing_inputs import node_options
+from central.store.routing_inputs import node_table
 from shared.contract import pickup_codes as pickup
 from shared.contract.errors import InvalidTransition, NotFound, UnknownSku
 from shared.runtime.clock import to_text
@@ -106,8 +107,9 @@ class Orders:
     """The order desk; `policy()` gives the current routing policy, `wake()` nudges the command publisher."""
 
     def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
-                 wake: Callable[[], None]):
+                 wake: Callable[[], None], routed: Callable[[float], None] = lambda seconds: None):
         self._db, self._settings, self.policy, self._wake = db, settings, policy, wake
+        self._routed = routed  # how long each routing decision took (metrics)
 
     # ---- API actions -------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class Orders:
                                     (not is_pickup) if allow_split is None else allow_split,
                                     body.get("exclude", ()))
             policy = self.policy()
-            plan = route(request, node_options(conn, list(request.lines), now, self._settings, policy), policy)
+            plan = route(request, node_table(conn, list(request.lines), now, self._settings, policy), policy)
         return plan_view(plan)
 
     def cancel(self, order_id: str, reason: str, now: datetime) -> dict:
@@ -220,7 +222,9 @@ class Orders:
         transaction."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         policy = self.policy()
+        started = time.perf_counter()
         plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
+        self._routed(time.perf_counter() - started)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
         created = [self.allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]
@@ -261,7 +265,7 @@ class Orders:
             return RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
                 {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]})
         request = route_request(json.loads(order["delivery"]), routable, bool(order["allow_split"]), excluded)
-        plan = route(request, node_options(conn, list(routable), now, self._settings, policy), policy)
+        plan = route(request, node_table(conn, list(routable), now, self._settings, policy), policy)
         if not waiting:
             return plan
         unfilled = plan.unfilled + waiting

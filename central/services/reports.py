@@ -35,27 +35,33 @@ class Reports:
         if days > MAX_DAILY_DAYS:
             raise InvalidInput(f"A daily series covers at most {MAX_DAILY_DAYS} days; {window.first} to "
                                f"{window.last} is {days}. Ask for a shorter range.", days=days)
-        facts = self._facts(window, store, channel, now, with_states=False)
+        facts = self._facts(window, store, channel, now, with_states=False, reads=figures.DAILY_READS[metric])
         return {"metric": metric, "from": window.first, "to": window.last, "store": store, "channel": channel,
                 "points": figures.daily(facts, window, metric)}
 
     def _facts(self, window: Window, store: str | None, channel: str | None, now: datetime,
-               with_states: bool) -> Facts:
+               with_states: bool, reads: frozenset[str] = figures.EVERYTHING) -> Facts:
+        """The window's facts; of its orders, allocations, returns and walk-in receipts only those in `reads`."""
+        orders, allocations, returned, sold, money, demand, refunds = [], [], [], [], [], [], []
         with self._db.read() as conn:
-            rows = report_store.order_rows(conn, window, store, channel)
-            allocations = report_store.allocations(conn, window, store, channel)
-            returned, refunds = report_store.returned_lines(conn, window, store, channel)
-            sold, money, demand = report_store.walk_in_sales(conn, window, store, channel)
-            online_sold, online_money, online_demand = report_store.online_sales(rows)
-            sold, demand = sold + online_sold, demand + online_demand
-            money = [m for m in money + online_money + refunds if store is None or m.store_id == store]
+            if "orders" in reads:
+                orders, sold, money, demand = report_store.orders(conn, window, store, channel)
+            if "allocations" in reads:
+                allocations = report_store.allocations(conn, window, store, channel)
+            if "returns" in reads:
+                returned, refunds = report_store.returned_lines(conn, window, store, channel)
+            if "walk_in" in reads:
+                walk_in_sold, walk_in_money, walk_in_demand = report_store.walk_in_sales(conn, window, store,
+                                                                                          channel)
+                sold, money, demand = walk_in_sold + sold, walk_in_money + money, walk_in_demand + demand
+            money = [m for m in money + refunds if store is None or m.store_id == store]
             atp, credit, stores = {}, [], []
             if with_states:
                 atp = report_store.atp_of(conn, demand, store, now, self._settings,
                                           self._policy().safety_stock_default)
                 credit = report_store.credit_entries(conn, store)
                 stores = report_store.store_sync(conn, store)
-        return Facts(orders=report_store.orders(rows), allocations=allocations, returned=returned, sold=sold, money=money,
+        return Facts(orders=orders, allocations=allocations, returned=returned, sold=sold, money=money,
                      demand=demand, atp=atp, credit=credit, stores=stores)
 
 

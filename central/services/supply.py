@@ -95,23 +95,29 @@ class Supply:
                 raise InvalidTransition(f"Purchase order {supply_id} is {supply['status']}: it can no longer be "
                                         "cancelled.", status=supply["status"])
             supply_store.set_status(conn, supply_id, "cancelled", now)
-            orders = set()
-            for line in supply["lines"]:
-                for claim in supply_store.claims_on(conn, supply_id, line["sku"]):
-                    supply_store.take_from_claim(conn, claim.claim_id, claim.qty)
-                    order_store.add_history(conn, claim.order_id, "supply_released", SOURCE, now,
-                                            lines=[{"sku": line["sku"], "qty": claim.qty, "supply_id": supply_id}],
-                                            reason="purchase order cancelled")
-                    orders.add(claim.order_id)
-            for order_id in sorted(orders):
-                if self._orders.policy().allow_backorders:
-                    order = conn.execute("SELECT delivery FROM orders WHERE id=?", (order_id,)).fetchone()
-                    claims = supply_store.claim_inbound(conn, order_id, json.loads(order["delivery"]),
-                                                        order_store.unfilled_lines(conn, order_id), now)
-                    if claims:
-                        order_store.add_history(conn, order_id, "supply_claimed", SOURCE, now, lines=claims)
-                order_store.refresh_status(conn, order_id, SOURCE, now)
+            self.release_claims(conn, supply_id, [line["sku"] for line in supply["lines"]],
+                                "purchase order cancelled", SOURCE, now)
             return supply_store.view(conn, supply_id)
+
+    def release_claims(self, conn: sqlite3.Connection, supply_id: str, skus: list[str], reason: str, source: str,
+                       now: datetime) -> None:
+        """Inside the caller's transaction: units that will not come (a cancelled purchase order, a transfer's
+        short receipt) free their claims; the orders that held them claim other inbound supply, else wait."""
+        orders = set()
+        for sku in skus:
+            for claim in supply_store.claims_on(conn, supply_id, sku):
+                supply_store.take_from_claim(conn, claim.claim_id, claim.qty)
+                order_store.add_history(conn, claim.order_id, "supply_released", source, now,
+                                        lines=[{"sku": sku, "qty": claim.qty, "supply_id": supply_id}], reason=reason)
+                orders.add(claim.order_id)
+        for order_id in sorted(orders):
+            if self._orders.policy().allow_backorders:
+                order = conn.execute("SELECT delivery FROM orders WHERE id=?", (order_id,)).fetchone()
+                claims = supply_store.claim_inbound(conn, order_id, json.loads(order["delivery"]),
+                                                    order_store.unfilled_lines(conn, order_id), now)
+                if claims:
+                    order_store.add_history(conn, order_id, "supply_claimed", source, now, lines=claims)
+            order_store.refresh_status(conn, order_id, source, now)
 
     @staticmethod
     def _existing(conn: sqlite3.Connection, supply_id: str) -> dict:

@@ -25,9 +25,9 @@ class Webhooks:
         with self._db.write() as conn:
             return webhook_store.create(conn, url, statuses, secret or receivers.new_secret(), now)
 
-    def subscriptions(self) -> list[dict]:
+    def subscriptions(self, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
         with self._db.read() as conn:
-            return webhook_store.list_all(conn)
+            return webhook_store.list_page(conn, cursor, limit)
 
     def subscription(self, webhook_id: str) -> dict:
         with self._db.read() as conn:

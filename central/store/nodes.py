@@ -109,6 +109,20 @@ def node_fresh(node: sqlite3.Row, sync: sqlite3.Row | None, now: datetime, setti
     return store_fresh(now, sync_of(sync), settings.stale_after)
 
 
+def fresh_sql(now: datetime, settings: CentralSettings) -> tuple[str, dict[str, str]]:
+    """`node_fresh` as an SQL expression over `nodes n LEFT JOIN store_sync s`, with its named parameters: 1 or 0
+    for every row at once. Times are stored as `to_text` writes them (fixed width, UTC), so their order as text is
+    their order in time, and `now − t < stale_after` is `t > to_text(now − stale_after)`."""
+    return ("CASE WHEN n.type = 'warehouse' THEN nullif(n.stock_as_of, '') IS NOT NULL "
+            "AND nullif(n.stock_received_at, '') IS NOT NULL "
+            "AND min(n.stock_as_of, n.stock_received_at) > :warehouse_fresh_after "
+            "ELSE coalesce(s.last_heartbeat_at > :store_fresh_after AND CASE WHEN s.epoch IS NULL "
+            "THEN coalesce(s.hb_last_seq, 0) = 0 ELSE s.hb_epoch = s.epoch AND s.applied_seq >= coalesce(s.hb_last_seq, 0) "
+            "END, 0) END",
+            {"warehouse_fresh_after": to_text(now - settings.warehouse_stale_after),
+             "store_fresh_after": to_text(now - settings.stale_after)})
+
+
 def warehouse_view(node: sqlite3.Row, now: datetime, settings: CentralSettings) -> dict:
     return {"id": node["id"], "type": node["type"], "name": node["name"], "address": node["address"],
             "lat": node["lat"], "lon": node["lon"], "capabilities": json.loads(node["capabilities"]),

@@ -126,20 +126,46 @@ def unpark(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_
                      (store_id, epoch, seq, event_id))
 
 
+def unpark_places(conn: sqlite3.Connection, store_id: str, places: list[tuple[str, int]]) -> None:
+    """Every parked copy at these (epoch, seq) places."""
+    if places:
+        conn.executemany("DELETE FROM parked_events WHERE store_id=? AND epoch=? AND seq=?",
+                         [(store_id, epoch, seq) for epoch, seq in places])
+
+
 def count_dropped(conn: sqlite3.Connection, store_id: str, n: int) -> None:
     conn.execute("INSERT INTO store_sync (store_id, parked_dropped) VALUES (?, ?) ON CONFLICT (store_id) "
                  "DO UPDATE SET parked_dropped = parked_dropped + excluded.parked_dropped", (store_id, n))
 
 
+@dataclass(frozen=True)
+class AppliedPlace:
+    """The event that filled its place in the store's order (a dead letter fills it too, with its reason)."""
+
+    epoch: str
+    seq: int
+    event_id: str
+    type: str
+    dead_letter: str | None
+    applied_at: str
+
+
 def record_applied(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_id: str, type_: str,
                    dead_letter: str | None, applied_at: str) -> None:
-    """The event that filled its place in the store's order (a dead letter fills it too, with its reason): what a
-    later copy is compared with, and what the audit reads."""
-    conn.execute("INSERT OR REPLACE INTO applied_events (store_id, epoch, seq, event_id, type, dead_letter, "
-                 "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (store_id, epoch, seq, event_id, type_, dead_letter, applied_at))
-    if dead_letter is None:
-        conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (seq, store_id))
+    """One event that filled its place: what a later copy is compared with, and what the audit reads."""
+    record_applied_places(conn, store_id, [AppliedPlace(epoch, seq, event_id, type_, dead_letter, applied_at)],
+                          None if dead_letter else seq)
+
+
+def record_applied_places(conn: sqlite3.Connection, store_id: str, places: list[AppliedPlace],
+                          readable_seq: int | None) -> None:
+    """A run of places one store's events filled, in one statement; `readable_seq` is the last of them filled by a
+    readable event (None: none was)."""
+    conn.executemany("INSERT OR REPLACE INTO applied_events (store_id, epoch, seq, event_id, type, dead_letter, "
+                     "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(store_id, p.epoch, p.seq, p.event_id, p.type, p.dead_letter, p.applied_at) for p in places])
+    if readable_seq is not None:
+        conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (readable_seq, store_id))
 
 
 def applied_late(conn: sqlite3.Connection, store_id: str, epoch: str, seq: int, event_id: str) -> None:

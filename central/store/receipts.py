@@ -16,7 +16,7 @@ from central.domain.store_receipts import (
     SoldLine,
     receipt_state,
 )
-from central.store import commands
+from central.store import commands, receipt_days
 from shared.contract.events import EventEnvelope, ReturnRecorded, SaleRecorded
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
@@ -28,10 +28,15 @@ def record_sale(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelope
     body = {"total": payload.total,
             "lines": [{"sku": line.sku, "qty": line.qty, "unit_price": line.unit_price} for line in payload.lines],
             "tenders": [{"type": t.type, "paid": amount} for t, amount in zip(payload.tenders, paid, strict=True)]}
-    conn.execute("INSERT OR IGNORE INTO store_receipts (receipt_number, store_id, currency, occurred_at, event_id, "
-                 "body) VALUES (?, ?, ?, ?, ?, ?)", (payload.receipt_number, store_id, payload.currency,
-                                                     to_text(envelope.occurred_at), envelope.id, json.dumps(body)))
-    _tell_seller(conn, payload.receipt_number, now)  # returns elsewhere that arrived before the sale
+    occurred_at = to_text(envelope.occurred_at)
+    new = conn.execute("INSERT OR IGNORE INTO store_receipts (receipt_number, store_id, currency, occurred_at, "
+                       "event_id, body) VALUES (?, ?, ?, ?, ?, ?)",
+                       (payload.receipt_number, store_id, payload.currency, occurred_at, envelope.id,
+                        json.dumps(body))).rowcount > 0
+    if new:
+        receipt_days.add(conn, store_id, occurred_at[:10], payload.currency, body)
+    # Returns elsewhere that arrived before the sale; the seller is known when the row was just written.
+    _tell_seller(conn, payload.receipt_number, now, seller=store_id if new else None)
 
 
 def record_return(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelope, payload: ReturnRecorded,
@@ -49,14 +54,16 @@ def record_return(conn: sqlite3.Connection, store_id: str, envelope: EventEnvelo
     _tell_seller(conn, number, now)
 
 
-def _tell_seller(conn: sqlite3.Connection, number: str, now: datetime) -> None:
-    sale = conn.execute("SELECT store_id FROM store_receipts WHERE receipt_number=?", (number,)).fetchone()
-    if sale is None:
-        return
+def _tell_seller(conn: sqlite3.Connection, number: str, now: datetime, seller: str | None = None) -> None:
+    if seller is None:
+        sale = conn.execute("SELECT store_id FROM store_receipts WHERE receipt_number=?", (number,)).fetchone()
+        if sale is None:
+            return
+        seller = sale["store_id"]
     for row in conn.execute("SELECT * FROM receipt_returns WHERE receipt_number=? AND store_id != ? "
-                            "AND told_seller = 0 ORDER BY rowid", (number, sale["store_id"])).fetchall():
+                            "AND told_seller = 0 ORDER BY rowid", (number, seller)).fetchall():
         body = json.loads(row["body"])
-        commands.enqueue(conn, sale["store_id"], "receipt.returned", {
+        commands.enqueue(conn, seller, "receipt.returned", {
             "receipt_number": number, "return_number": row["return_number"], "returned_at_store": row["store_id"],
             "lines": [{"sku": line["sku"], "qty": line["qty"]} for line in body["lines"]],
             "refunds": body["refunds"]}, now)

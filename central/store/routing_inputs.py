@@ -1,47 +1,79 @@
-"""What routing needs from the projection: every node with its place, abilities, freshness, ATP, capacity."""
+"""What routing needs from the projection: every node with its place, abilities, freshness, ATP, capacity.
 
-import json
+As columns (`NodeTable`), in a few set-wise reads whatever the size of the network: one of the nodes, one of the
+asked SKUs' stocked levels, one grouped read of pending units per SKU. No object per node.
+"""
+
 import sqlite3
 from datetime import datetime, time, timezone
 
-from central.domain.atp import node_atp
+import numpy as np
+
+from central.domain.atp import atps_of
 from central.domain.orders import LIVE_ALLOCATIONS
 from central.domain.policy import RoutingPolicy
-from central.domain.routing import NodeOption
+from central.domain.routing import NodeTable
 from central.settings import CentralSettings
-from central.store.atp import node_stocks
-from central.store.nodes import node_fresh
+from central.store.atp import pending_by_node, stocked_figures
+from central.store.nodes import fresh_sql
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text
 
 
+def _day_start(now: datetime) -> str:
+    return to_text(datetime.combine(now.astimezone(timezone.utc).date(), time(), tzinfo=timezone.utc))
+
+
 def ship_allocations_today(conn: sqlite3.Connection, now: datetime) -> dict[str, int]:
     """Per node, the ship-from-store allocations it took today (central's UTC day) that still count."""
-    day_start = datetime.combine(now.astimezone(timezone.utc).date(), time(), tzinfo=timezone.utc)
     # A live allocation uses the day's capacity; a rejected, cancelled or timed-out one gave it back (a ship
     # allocation never expires: that is a pickup's end).
     live, statuses = status_in("status", LIVE_ALLOCATIONS)
     return {row[0]: row[1] for row in conn.execute(
         f"SELECT node_id, COUNT(*) FROM allocations WHERE type='ship' AND created_at >= ? AND {live} "
-        "GROUP BY node_id", (to_text(day_start), *statuses))}
+        "GROUP BY node_id", (_day_start(now), *statuses))}
 
 
-def node_options(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
-                 policy: RoutingPolicy) -> list[NodeOption]:
-    """Every node as routing sees it, read with a few queries whatever the size of the network."""
-    atp: dict[str, dict[str, int]] = {}
+def node_table(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
+               policy: RoutingPolicy) -> NodeTable:
+    """Every registered node as routing sees it, for an order of these SKUs."""
+    fresh, params = fresh_sql(now, settings)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    # Capabilities are a JSON list of plain words: a word in quotes in its text is one of them.
+    rows = cursor.execute(
+        "SELECT n.id, n.type, n.lat, n.lon, instr(n.capabilities, CASE WHEN n.type = 'store' "
+        "THEN '\"ship_from_store\"' ELSE '\"ship\"' END) > 0, instr(n.capabilities, '\"pickup\"') > 0, "
+        f"{fresh}, CASE WHEN n.type = 'store' THEN n.ship_capacity_per_day END "
+        "FROM nodes n LEFT JOIN store_sync s ON s.store_id = n.id ORDER BY n.id", params).fetchall()
+    ids, types, lat, lon, can_ship, pickup, fresh_nodes, capacity = (list(c) for c in zip(*rows)) if rows else \
+        ([] for _ in range(8))
+    position = {node_id: i for i, node_id in enumerate(ids)}
+    fresh_nodes = np.array(fresh_nodes, dtype=bool)
+    shipped = np.zeros(len(ids))
+    for node_id, count in ship_allocations_today(conn, now).items():
+        if node_id in position:
+            shipped[position[node_id]] = count
+    capacity = np.array(capacity, dtype=float)   # no limit: NULL, read as NaN
+    capacity_left = np.where(np.isnan(capacity), np.inf, np.maximum(0, capacity - shipped))
+    return NodeTable(ids, types, np.array(lat, dtype=float), np.array(lon, dtype=float),
+                     np.array(can_ship, dtype=bool), np.array(pickup, dtype=bool), fresh_nodes, capacity_left,
+                     _atp(conn, skus, position, fresh_nodes, policy))
+
+
+def _atp(conn: sqlite3.Connection, skus: list[str], position: dict[str, int], fresh: np.ndarray,
+         policy: RoutingPolicy) -> dict[str, np.ndarray]:
+    """Per SKU, each node's ATP (0 where it holds none), by `atps_of` over the stocked figures."""
+    if not position:
+        return {}
+    pending = pending_by_node(conn, skus)
+    found = {}
     for sku in skus:
-        for stock in node_stocks(conn, sku, now, settings, policy.safety_stock_default):
-            atp.setdefault(stock.node_id, {})[sku] = node_atp(stock)
-    syncs = {row["store_id"]: row for row in conn.execute("SELECT * FROM store_sync")}
-    shipped_today = ship_allocations_today(conn, now)
-    options = []
-    for node in conn.execute("SELECT * FROM nodes ORDER BY id").fetchall():
-        limit = node["ship_capacity_per_day"]
-        capacity_left = (None if node["type"] != "store" or limit is None
-                         else max(0, limit - shipped_today.get(node["id"], 0)))
-        options.append(NodeOption(node_id=node["id"], node_type=node["type"], lat=node["lat"], lon=node["lon"],
-                                  capabilities=frozenset(json.loads(node["capabilities"])),
-                                  fresh=node_fresh(node, syncs.get(node["id"]), now, settings),
-                                  atp=atp.get(node["id"], {}), capacity_left=capacity_left))
-    return options
+        found[sku] = atp = np.zeros(len(position), dtype=np.int64)
+        node_of, on_hand, reserved, safety = stocked_figures(conn, sku, policy.safety_stock_default)
+        at = np.array([position.get(node_id, -1) for node_id in node_of], dtype=np.intp)
+        known = at >= 0   # a level of a node not (or no longer) registered promises nothing
+        waiting = np.array([pending.get((sku, node_id), 0) for node_id in node_of] if pending else 0)
+        atp[at[known]] = atps_of(np.array(on_hand, dtype=np.int64), np.array(reserved, dtype=np.int64), waiting,
+                                 np.array(safety, dtype=np.int64), fresh[at])[known]
+    return found

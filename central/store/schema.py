@@ -7,9 +7,11 @@ from central.store import (
     imports,
     order_search,
     parking,
+    receipt_days,
     safety_stock,
     shipments,
     supply,
+    transfers,
 )
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -402,6 +404,16 @@ CREATE INDEX store_receipts_by_store_day ON store_receipts (store_id, occurred_a
 CREATE INDEX orders_by_created ON orders (created_at);
 """
 
+# When each token was last used (to the minute): `omnistore central tokens list` shows it.
+TOKEN_USE = """
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+"""
+
+# Reports over a month read the window's online returns by time (only those history entries are indexed).
+REPORT_RETURNS = """
+CREATE INDEX order_history_returned ON order_history (at) WHERE kind = 'returned';
+"""
+
 MIGRATIONS = [
     NODES + PRODUCTS + LEVELS + STORE_SYNC + ALLOCATIONS + COMMANDS + TOKENS + idempotency.MIGRATION,
     ORDERS,
@@ -422,8 +434,12 @@ MIGRATIONS = [
     imports.MIGRATION + safety_stock.MIGRATION,
     supply.MIGRATION,
     deferred.MIGRATION,
+    transfers.MIGRATION,
+    TOKEN_USE,
+    REPORT_RETURNS + receipt_days.MIGRATION,
 ]
 
 
 def open_database(path: str | Path) -> Database:
-    return Database(path, MIGRATIONS)
+    # Reads on their own connections: ATP, orders' look-ups and sign-in checks never queue behind ingest's batches.
+    return Database(path, MIGRATIONS, readers=True)

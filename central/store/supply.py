@@ -50,10 +50,10 @@ CREATE INDEX supply_claims_by_order ON supply_claims (order_id, sku);
 
 
 def insert(conn: sqlite3.Connection, supply_id: str, node_id: str, reference: str | None, expected_at: datetime,
-           lines: dict[str, int], now: datetime) -> None:
+           lines: dict[str, int], now: datetime, kind: str = "purchase_order") -> None:
     conn.execute("INSERT INTO supply_orders (id, kind, node_id, reference, expected_at, status, created_at, "
-                 "updated_at) VALUES (?, 'purchase_order', ?, ?, ?, 'open', ?, ?)",
-                 (supply_id, node_id, reference, to_text(expected_at), to_text(now), to_text(now)))
+                 "updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+                 (supply_id, kind, node_id, reference, to_text(expected_at), to_text(now), to_text(now)))
     conn.executemany("INSERT INTO supply_lines (supply_id, sku, qty) VALUES (?, ?, ?)",
                      [(supply_id, sku, qty) for sku, qty in lines.items()])
 
@@ -77,8 +77,9 @@ def set_status(conn: sqlite3.Connection, supply_id: str, status: str, now: datet
 
 
 def view(conn: sqlite3.Connection, supply_id: str) -> dict | None:
+    """A purchase order (a transfer's units in transit are shown by the transfer)."""
     row = get(conn, supply_id)
-    if row is None:
+    if row is None or row["kind"] != "purchase_order":
         return None
     lines = [{"sku": r["sku"], "qty": r["qty"], "received": r["received"],
               "outstanding": outstanding(r["qty"], r["received"]) if row["status"] == "open" else 0,
@@ -91,7 +92,7 @@ def view(conn: sqlite3.Connection, supply_id: str) -> dict | None:
 def listing(conn: sqlite3.Connection, node_id: str | None, status: str | None, cursor: str | None,
             limit: int) -> tuple[list[dict], str | None]:
     """Newest first (ids are time-ordered); the cursor is the last id of the previous page."""
-    where, params = [], []
+    where, params = ["kind = 'purchase_order'"], []
     for column, value in (("node_id", node_id), ("status", status)):
         if value:
             where.append(f"{column}=?")
@@ -99,31 +100,31 @@ def listing(conn: sqlite3.Connection, node_id: str | None, status: str | None, c
     if cursor:
         where.append("id < ?")
         params.append(cursor)
-    sql = ("SELECT id FROM supply_orders" + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY id DESC LIMIT ?")
+    sql = "SELECT id FROM supply_orders WHERE " + " AND ".join(where) + " ORDER BY id DESC LIMIT ?"
     ids = [r["id"] for r in conn.execute(sql, (*params, limit + 1))]
     return [view(conn, i) for i in ids[:limit]], (ids[limit - 1] if len(ids) > limit else None)
 
 
 def inbound_lines(conn: sqlite3.Connection, skus: list[str]) -> list[InboundLine]:
-    """Every open purchase-order line of these SKUs with units still to come."""
+    """Every open purchase-order line (and transfer in transit) of these SKUs with units still to come."""
     if not skus:
         return []
     rows = conn.execute(
-        "SELECT l.supply_id, s.node_id, l.sku, s.expected_at, l.qty, l.received, (SELECT COALESCE(SUM(c.qty), 0) "
+        "SELECT l.supply_id, s.kind, s.node_id, l.sku, s.expected_at, l.qty, l.received, (SELECT COALESCE(SUM(c.qty), 0) "
         "FROM supply_claims c WHERE c.supply_id = l.supply_id AND c.sku = l.sku) AS claimed "
         "FROM supply_lines l JOIN supply_orders s ON s.id = l.supply_id "
         f"WHERE s.status = 'open' AND l.received < l.qty AND l.sku IN ({', '.join('?' * len(skus))}) "
         "ORDER BY s.expected_at, l.supply_id", skus).fetchall()
     return [InboundLine(r["supply_id"], r["node_id"], r["sku"], from_text(r["expected_at"]),
-                        outstanding(r["qty"], r["received"]), r["claimed"]) for r in rows]
+                        outstanding(r["qty"], r["received"]), r["claimed"], r["kind"]) for r in rows]
 
 
 def inbound_view(conn: sqlite3.Connection, sku: str) -> dict:
-    """The SKU's future availability, per purchase order: apart from ATP, never added to it."""
+    """The SKU's future availability, per purchase order or transfer in transit: apart from ATP, never added to
+    it."""
     lines = inbound_lines(conn, [sku])
     return {"qty": sum(x.outstanding for x in lines), "unclaimed": sum(x.free for x in lines),
-            "lines": [{"supply_id": x.supply_id, "node_id": x.node_id, "expected_at": to_text(x.expected_at),
+            "lines": [{"supply_id": x.supply_id, "kind": x.kind, "node_id": x.node_id, "expected_at": to_text(x.expected_at),
                        "qty": x.outstanding, "claimed": x.claimed} for x in lines]}
 
 

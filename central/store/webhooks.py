@@ -38,9 +38,11 @@ def view(conn: sqlite3.Connection, webhook_id: str) -> dict | None:
             "attempts": head["attempts"] if head else 0, "last_error": head["last_error"] if head else None}
 
 
-def list_all(conn: sqlite3.Connection) -> list[dict]:
-    return [view(conn, r["id"]) for r in conn.execute(
-        "SELECT id FROM webhooks WHERE deleted_at IS NULL ORDER BY id")]
+def list_page(conn: sqlite3.Connection, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """By id; the cursor is the last id of the previous page."""
+    ids = [r["id"] for r in conn.execute("SELECT id FROM webhooks WHERE deleted_at IS NULL AND id > ? ORDER BY id "
+                                         "LIMIT ?", (cursor or "", limit + 1))]
+    return [view(conn, i) for i in ids[:limit]], (ids[limit - 1] if len(ids) > limit else None)
 
 
 def delete(conn: sqlite3.Connection, webhook_id: str, now: datetime) -> None:

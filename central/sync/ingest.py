@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -76,7 +77,7 @@ class Incoming:
     # Of a type or schema only a newer release reads: it takes its place and waits in `deferred_events`.
     deferred: bool = False
 
-    @property
+    @cached_property  # read several times while a batch is planned; it depends on nothing that changes by then
     def arrival(self) -> Arrival:
         opens = isinstance(self.payload, StockSnapshot) and self.reason is None and self.payload.chunk == 1
         return Arrival(self.envelope.epoch, self.envelope.seq, opens, self.stored_at)
@@ -146,12 +147,14 @@ class Ingest:
 
     def __init__(self, db: Database, link: NatsLink,
                  on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None,
-                 park_limit: int = 5000):
+                 park_limit: int = 5000, on_applied: Callable[[dict[str, int]], None] | None = None):
         self._db, self._link = db, link
         self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
+        self.on_applied = on_applied  # after each batch commits: events that took their place, per store (metrics)
         self.park_limit = park_limit
         self._sub = None
         self.applied_batches = 0
+        self.handled = 0  # messages taken off the stream: applied, duplicates, dead letters or parked
         self.conflicts = 0
 
     async def subscribe(self) -> None:
@@ -159,25 +162,43 @@ class Ingest:
                                                        stream=subjects.EVENTS_STREAM, config=ingest_consumer_config())
 
     async def run(self) -> None:
-        while True:
-            try:
-                if self._sub is None:
-                    await self.subscribe()
-                msgs = await self._sub.fetch(BATCH, timeout=1)
-            except (NatsTimeout, TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # link down or consumer gone: bind or create it again shortly
-                log.warning("ingest fetch failed: %s", e or type(e).__name__)
-                self._sub = None
-                await asyncio.sleep(0.5)
-                continue
-            try:
-                await self.handle(msgs)
-            except Exception:  # nothing committed, nothing acked: the batch comes back after ack_wait
-                log.exception("ingest batch failed")
-                await asyncio.sleep(0.5)
+        """Fetch the next batch while the last one applies in its worker thread: the broker's round trip and the
+        decoding of the messages overlap the SQLite work and its fsync. Batches still apply and commit one after the
+        other, in the order they were fetched."""
+        applying: asyncio.Task | None = None
+        try:
+            while True:
+                msgs = await self._fetch()
+                if applying is not None:
+                    await applying
+                    applying = None
+                if msgs:
+                    applying = asyncio.create_task(self._handle_or_pause(msgs))
+        finally:
+            if applying is not None:
+                applying.cancel()
+
+    async def _fetch(self) -> list[Msg]:
+        try:
+            if self._sub is None:
+                await self.subscribe()
+            return await self._sub.fetch(BATCH, timeout=1)
+        except (NatsTimeout, TimeoutError):
+            return []
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # link down or consumer gone: bind or create it again shortly
+            log.warning("ingest fetch failed: %s", e or type(e).__name__)
+            self._sub = None
+            await asyncio.sleep(0.5)
+            return []
+
+    async def _handle_or_pause(self, msgs: list[Msg]) -> None:
+        try:
+            await self.handle(msgs)
+        except Exception:  # nothing committed, nothing acked: the batch comes back after ack_wait
+            log.exception("ingest batch failed")
+            await asyncio.sleep(0.5)
 
     async def handle(self, msgs: list[Msg]) -> None:
         to_ack, touched = await asyncio.to_thread(self.apply_batch, msgs, utc_now())
@@ -187,6 +208,7 @@ class Ingest:
             except Exception as e:
                 log.warning("ack failed (the event will come back and be skipped): %s", e)
         self.applied_batches += 1
+        self.handled += len(msgs)
         await self.publish_watermarks(touched)
 
     def apply_batch(self, msgs: list[Msg], now: datetime) -> tuple[list[Incoming], dict[str, Position]]:
@@ -195,6 +217,7 @@ class Ingest:
         incoming = [decode(m, now) for m in msgs]
         touched: dict[str, Position] = {}
         by_store: dict[str, list[Incoming]] = {}
+        placed: dict[str, int] = {}
         with self._db.write() as conn:
             for item in incoming:
                 if item.sequenced:
@@ -205,14 +228,23 @@ class Ingest:
                     seq=item.envelope.seq if item.envelope else None,
                     type_=item.envelope.type if item.envelope else None, reason=item.reason or "unreadable",
                     data=item.data, received_at=to_text(item.received_at))
+            as_of_text = AsOf()
             for store_id, items in by_store.items():
-                position = self._apply_store(conn, store_id, items)
+                position = self._apply_store(conn, store_id, items, as_of_text, placed)
                 if position is not None:
                     touched[store_id] = position
+        if self.on_applied is not None:
+            self.on_applied(placed)
         return incoming, touched
 
-    def _apply_store(self, conn, store_id: str, items: list[Incoming]) -> Position | None:
-        """One store's part of a batch, with what it has parked; its new position when that moved."""
+    def _apply_store(self, conn, store_id: str, items: list[Incoming], as_of_text: "AsOf",
+                     placed: dict[str, int] | None = None) -> Position | None:
+        """One store's part of a batch, with what it has parked; its new position when that moved. `placed` gets
+        how many of its events took their place.
+
+        Per event only the event's own rows are written (its levels, what the hook records, a savepoint around
+        them); the store's position, which event filled each place and what left the parking are written once for
+        the store's run of events (`_Filled`)."""
         position, retired = projection.load_position(conn, store_id)
         copies: dict[tuple[str, int], list[Incoming | parking.ParkedRef]] = {}
         # Parked copies first (they arrived before this batch), read in full only when one applies or conflicts.
@@ -221,28 +253,18 @@ class Ingest:
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
         result = plan(position, retired, [found[0].arrival for found in copies.values()])
+        if placed is not None:
+            placed[store_id] = len(result.steps)
         for arrival in result.dropped:
             for item in copies[arrival.key]:
                 self._check_settled(conn, store_id, item)
-            parking.unpark(conn, store_id, *arrival.key)
-        current = position
-        for step in result.steps:
-            found = copies[step.arrival.key]
-            chosen = self._read(conn, store_id, found[0])
-            as_of = to_text(chosen.received_at)
-            if step.verdict is Verdict.ADOPT:
-                projection.open_epoch(conn, store_id, current, as_of)
-                log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
-                current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
-            else:
-                current = Position(current.epoch, step.arrival.seq, current.opened_at)
-            projection.save_position(conn, store_id, current)
-            self._apply_guarded(conn, store_id, chosen, as_of)
-            parking.record_applied(conn, store_id, *step.arrival.key, chosen.envelope.id, chosen.envelope.type,
-                                   chosen.reason, as_of)
-            for other in found[1:]:
-                self._check_settled(conn, store_id, other)
-            parking.unpark(conn, store_id, *step.arrival.key)
+            if _any_parked(copies[arrival.key]):
+                parking.unpark(conn, store_id, *arrival.key)
+        current, met = self._apply_steps(conn, store_id, position, [(step, copies[step.arrival.key])
+                                                                   for step in result.steps], as_of_text)
+        for other, chosen_id in met:  # another copy at a place just filled: the same event again, or a conflict
+            if _event_id(other) != chosen_id:
+                self._conflict(conn, store_id, self._read(conn, store_id, other), chosen_id)
         if current is not None and current != position:
             parking.forget_applied(conn, store_id, current, APPLIED_IDS_KEPT)
         waiting = []
@@ -307,10 +329,54 @@ class Ingest:
             log.warning("store %s: %d event(s) past the %d parked allowed were dropped; they will be asked again",
                         store_id, dropped, self.park_limit)
 
+    def _apply_steps(self, conn, store_id: str, position: Position | None, steps: list, as_of_text: "AsOf"):
+        """Apply one store's run of events in order: (the position reached, the other copies met at the places
+        filled, with the id of the event that filled each).
+
+        An event that raises becomes a dead letter in its place: failing the batch instead would bring it back
+        after ack_wait for ever and stop the consumer every store shares. The run is tried whole under one savepoint
+        first; only when an event raises is it rolled back and run again with a savepoint around each event, so a
+        good event costs no statement of its own for that. A database that cannot be written (I/O, locked) still
+        fails the batch: that passes, and the events are good."""
+        conn.execute("SAVEPOINT store_events")
+        try:
+            reached = self._run_steps(conn, store_id, position, steps, as_of_text, guarded=False)
+        except sqlite3.OperationalError:
+            conn.execute("ROLLBACK TO store_events")
+            conn.execute("RELEASE store_events")
+            raise
+        except Exception:
+            conn.execute("ROLLBACK TO store_events")
+            reached = self._run_steps(conn, store_id, position, steps, as_of_text, guarded=True)
+        conn.execute("RELEASE store_events")
+        return reached
+
+    def _run_steps(self, conn, store_id: str, position: Position | None, steps: list, as_of_text: "AsOf", *,
+                   guarded: bool):
+        current, met = position, []
+        filled = _Filled(store_id)
+        for step, found in steps:
+            chosen = self._read(conn, store_id, found[0])
+            as_of = as_of_text(chosen.received_at)
+            if step.verdict is Verdict.ADOPT:
+                filled.write(conn, current)  # what the old epoch filled, before the new one resets the store's row
+                projection.open_epoch(conn, store_id, current, as_of)
+                log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
+                current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
+                projection.save_position(conn, store_id, current)  # a snapshot's chunk 1 marks the row it makes
+            else:
+                current = Position(current.epoch, step.arrival.seq, current.opened_at)
+            if guarded:
+                self._apply_guarded(conn, store_id, chosen, as_of)
+            else:
+                self._apply_one(conn, store_id, chosen, as_of)
+            filled.add(step.arrival, chosen, as_of, unpark=_any_parked(found))
+            met.extend((other, chosen.envelope.id) for other in found[1:])
+        filled.write(conn, current)
+        return current, met
+
     def _apply_guarded(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
-        """Apply one event; one that raises becomes a dead letter in its place. Failing the batch instead would bring
-        it back after ack_wait for ever and stop the consumer every store shares. A database that cannot be written
-        (I/O, locked) still fails the batch: that passes, and the events are good."""
+        """Apply one event under its own savepoint; one that raises becomes a dead letter in its place."""
         conn.execute("SAVEPOINT apply_event")
         try:
             self._apply_one(conn, store_id, item, as_of)
@@ -428,6 +494,50 @@ class Ingest:
         with self._db.read() as conn:
             return projection.known_positions(conn)
 
+
+
+class AsOf:
+    """`to_text` of the arrival times of one batch: every event delivered in it shares one."""
+
+    def __init__(self):
+        self._texts: dict[datetime, str] = {}
+
+    def __call__(self, moment: datetime) -> str:
+        text = self._texts.get(moment)
+        if text is None:
+            text = self._texts[moment] = to_text(moment)
+        return text
+
+
+class _Filled:
+    """The places one store's events filled in a batch, written together: which event filled each (one
+    `executemany`), the last readable one, the position reached, and the parked copies that left the parking."""
+
+    def __init__(self, store_id: str):
+        self.store_id = store_id
+        self.applied: list[parking.AppliedPlace] = []
+        self.unparked: list[tuple[str, int]] = []
+        self.readable_seq: int | None = None
+
+    def add(self, arrival: Arrival, chosen: Incoming, as_of: str, *, unpark: bool) -> None:
+        self.applied.append(parking.AppliedPlace(arrival.epoch, arrival.seq, chosen.envelope.id, chosen.envelope.type,
+                                                 chosen.reason, as_of))
+        if chosen.reason is None:
+            self.readable_seq = arrival.seq
+        if unpark:
+            self.unparked.append(arrival.key)
+
+    def write(self, conn, position: Position | None) -> None:
+        if position is None or not (self.applied or self.unparked):
+            return
+        projection.save_position(conn, self.store_id, position)
+        parking.record_applied_places(conn, self.store_id, self.applied, self.readable_seq)
+        parking.unpark_places(conn, self.store_id, self.unparked)
+        self.applied, self.unparked, self.readable_seq = [], [], None
+
+
+def _any_parked(copies: list[Incoming | parking.ParkedRef]) -> bool:
+    return any(isinstance(copy, parking.ParkedRef) for copy in copies)
 
 
 def _event_id(copy: Incoming | parking.ParkedRef) -> str:

@@ -200,3 +200,40 @@ class SyncStatus(View):
     last_acked_seq: int | None = None
     applied_seq: int | None = None
     printers: list[PrinterOut] = []
+
+
+class TransferLineOut(View):
+    sku: str
+    name: str | None = None
+    gtin: str | None = None
+    qty: int = Field(description="Units asked for (to send) or shipped by the sender (to receive)")
+    shipped: int | None = None
+    received: int | None = None
+
+
+class TransferOut(View):
+    transfer_id: str
+    direction: str = Field(description="out: this store sends it; in: this store receives it")
+    status: str = Field(description="reserved, shipped, rejected, cancelled (to send); in_transit, received "
+                                    "(to receive)")
+    from_node: str
+    from_name: str | None = None
+    to_node: str
+    to_name: str | None = None
+    lines: list[TransferLineOut]
+    units: int
+    ship_to: dict[str, Any] | None = None
+    reference: str | None = None
+    ship_by: str | None = None
+    expected_at: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    reason: str | None = None
+    done_by: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class TransferPage(View):
+    items: list[TransferOut]
+    next_cursor: str | None = None

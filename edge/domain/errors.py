@@ -21,3 +21,11 @@ class CurrencyMismatch(InvalidInput):
 
 class RefundMismatch(Conflict):
     code, title = "refund_mismatch", "Not the refund the associate confirmed"
+
+
+class ShortShipmentUnconfirmed(Conflict):
+    code, title = "short_shipment_unconfirmed", "Fewer units than asked: confirm the short shipment"
+
+
+class ReceiptDifferenceUnconfirmed(Conflict):
+    code, title = "receipt_difference_unconfirmed", "Not the units shipped: confirm the difference"

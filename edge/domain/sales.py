@@ -127,8 +127,8 @@ def approvals_needed(lines: list[PricedLine], from_reserved: dict[str, int], nam
     for sku, units in from_reserved.items():
         if units:
             it, them = ("it is", "it") if units == 1 else ("they are", "them")
-            reasons.append(f"{units} of {names.get(sku, sku)}: {it} promised to online orders; a manager must "
-                           f"approve selling {them}.")
+            reasons.append(f"{units} of {names.get(sku, sku)}: {it} promised to online orders or transfers; a "
+                           f"manager must approve selling {them}.")
     return reasons
 
 

@@ -63,15 +63,16 @@ def _by(consequence: Consequence, units: dict[str, int], note: str) -> Shortfall
     return NOTHING
 
 
-def of_rejection(reason: str, held: dict[str, int], wanted: dict[str, int]) -> Shortfall:
-    """A rejection's consequence for the units it concerns."""
+def of_rejection(reason: str, held: dict[str, int], wanted: dict[str, int],
+                 note: str = "not found for a customer order") -> Shortfall:
+    """A rejection's consequence for the units it concerns (a transfer's rejection follows the same rule)."""
     try:
         consequence = REJECTION[RejectReason(reason)]
     except ValueError:
         return NOTHING
-    return _by(consequence, held or wanted, "not found for a customer order")
+    return _by(consequence, held or wanted, note)
 
 
-def of_short_pick(short: dict[str, int]) -> Shortfall:
-    """Units ordered but not picked were not on the shelf."""
-    return _by(Consequence.WRITE_OFF, short, "short when picking a customer order")
+def of_short_pick(short: dict[str, int], note: str = "short when picking a customer order") -> Shortfall:
+    """Units ordered but not picked were not on the shelf (a transfer shipped short: the same)."""
+    return _by(Consequence.WRITE_OFF, short, note)

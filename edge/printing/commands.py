@@ -64,6 +64,8 @@ def rate(rate_bp: int) -> str:
 
 def wrap(text: str, columns: int, indent: str = "") -> list[str]:
     """Words wrapped to the column count; a word longer than a line is broken, never cut off."""
+    if len(text) <= columns and text.isprintable() and text.strip() and not text.endswith(" "):
+        return [text]  # what textwrap answers for a line that fits, without its work (a receipt has dozens)
     lines = textwrap.wrap(text, width=columns, subsequent_indent=indent, break_long_words=True,
                           break_on_hyphens=False)
     return lines or [""]

@@ -176,6 +176,23 @@ class PackingSlip:
 
 
 @dataclass(frozen=True)
+class TransferSlip:
+    """Goes with a transfer's boxes to the receiving node: where they go and what is in them (short lines too)."""
+
+    header: StoreHeader
+    transfer_id: str
+    to_name: str
+    to_node: str
+    ship_to: Address | None
+    lines: tuple[ItemLine, ...]  # shipped
+    short: tuple[ItemLine, ...] = ()  # asked for and not shipped
+    carrier: str = ""
+    tracking_number: str = ""
+    reference: str = ""
+    shipped_at: str = ""
+
+
+@dataclass(frozen=True)
 class EndOfDaySummary:
     header: StoreHeader
     business_date: str
@@ -202,7 +219,7 @@ class TestPage:
 
 
 Document = (SaleReceipt | ReturnReceipt | CreditNote | CollectionReceipt | BagTag | PickList | ShippingLabel
-            | PackingSlip | EndOfDaySummary | TestPage)
+            | PackingSlip | TransferSlip | EndOfDaySummary | TestPage)
 
 
 def sale_receipt(body: dict, header: StoreHeader) -> SaleReceipt:
@@ -312,6 +329,20 @@ def packing_slip(fulfilment: dict, header: StoreHeader, packed_at: str,
                        packed_at=packed_at)
 
 
+def transfer_slip(transfer: dict, header: StoreHeader, shipped_at: str) -> TransferSlip:
+    """From a shipped transfer as the store answers it (lines with name, qty asked and shipped)."""
+    lines = transfer.get("lines") or []
+    return TransferSlip(header=header, transfer_id=transfer["transfer_id"], to_name=transfer.get("to_name") or "",
+                        to_node=transfer.get("to_node") or "",
+                        ship_to=address(transfer["ship_to"]) if transfer.get("ship_to") else None,
+                        lines=tuple(ItemLine(ln["sku"], ln.get("name") or ln["sku"], ln["shipped"])
+                                    for ln in lines if ln.get("shipped")),
+                        short=tuple(ItemLine(ln["sku"], ln.get("name") or ln["sku"], ln["qty"] - (ln.get("shipped") or 0))
+                                    for ln in lines if ln["qty"] > (ln.get("shipped") or 0)),
+                        carrier=transfer.get("carrier") or "", tracking_number=transfer.get("tracking_number") or "",
+                        reference=transfer.get("reference") or "", shipped_at=shipped_at)
+
+
 def shipping_label(fulfilment: dict, ship_from: Address) -> ShippingLabel:
     """From a shipped fulfilment (ship_to, carrier, tracking_number, parcels [{weight_g}], order_id)."""
     return ShippingLabel(ship_from=ship_from, ship_to=ship_to(fulfilment),
@@ -340,7 +371,8 @@ def _tender(data: dict) -> TenderLine:
 
 
 # The times a document carries (RFC 3339 UTC, as stored); papers show them as the store's wall-clock time.
-TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at", "expires_at", "packed_at")
+TIME_FIELDS = ("occurred_at", "collected_at", "pickup_by", "created_at", "printed_at", "expires_at", "packed_at",
+               "shipped_at")
 
 
 def in_local_time(doc: Document, zone_name: str) -> Document:

@@ -4,6 +4,7 @@ This is what the sale, return, pickup and shipping code calls, inside its own tr
 `enqueue_document(conn, sale_receipt(body, header), printer, now)`.
 """
 
+import dataclasses
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from edge.printing.documents import (
     SaleReceipt,
     ShippingLabel,
     TestPage,
+    TransferSlip,
     in_local_time,
 )
 from edge.printing.escpos_render import render_escpos
@@ -34,6 +36,7 @@ from shared.runtime.ids import uuid7
 KINDS: dict[type, str] = {
     SaleReceipt: "receipt", ReturnReceipt: "return", CreditNote: "credit-note", CollectionReceipt: "collection",
     BagTag: "bag-tag", PickList: "pick-list", PackingSlip: "packing-slip", ShippingLabel: "label",
+    TransferSlip: "transfer-slip",
     EndOfDaySummary: "end-of-day", TestPage: "test-page",
 }
 
@@ -61,6 +64,8 @@ def reference(doc: Document) -> str:
             return doc.number
         case CollectionReceipt() | BagTag() | PickList() | PackingSlip() | ShippingLabel():
             return doc.order_number
+        case TransferSlip():
+            return doc.transfer_id
         case EndOfDaySummary():
             return f"EOD-{doc.header.store_id}-{doc.business_date}"
         case TestPage():
@@ -85,6 +90,8 @@ def layout(doc: Document, columns: int) -> list[Command]:
             return layouts.pick_list(doc, columns)
         case PackingSlip():
             return layouts.packing_slip(doc, columns)
+        case TransferSlip():
+            return layouts.transfer_slip(doc, columns)
         case EndOfDaySummary():
             return layouts.end_of_day(doc, columns)
         case TestPage():
@@ -107,6 +114,39 @@ def render(doc: Document, printer: PrinterConfig, timezone: str = "UTC") -> Rend
     commands = layout(doc, printer.line_columns)
     return RenderedJob(kind, ref, render_escpos(commands, printer.profile, printer.codepage),
                        as_text(commands, printer.line_columns))
+
+
+STAND_IN = "~"  # each character of a receipt number not given yet: plain ASCII, Code 128 set B, no space or hyphen
+
+
+@dataclass(frozen=True)
+class Prerendered:
+    """A sale receipt rendered before the sale's transaction gave it its number, with a stand-in of the number's
+    length in its place: the transaction only puts the number in, and the rendering (as long as the rest of the
+    sale's work) no longer holds every other counter's sale back."""
+
+    doc: SaleReceipt  # as rendered: the stand-in for its number
+    job: RenderedJob
+
+    def numbered(self, doc: SaleReceipt) -> RenderedJob | None:
+        """The job of `doc` when it is the document rendered here with its number given, else None (render it)."""
+        stand_in, number = self.doc.receipt_number, doc.receipt_number
+        if len(number) != len(stand_in) or not number.isascii() or \
+                dataclasses.replace(doc, receipt_number=stand_in) != self.doc:
+            return None
+        return RenderedJob(self.job.kind, number, self.job.payload.replace(stand_in.encode(), number.encode()),
+                           self.job.text.replace(stand_in, number))
+
+
+def prerender(doc: SaleReceipt, printer: PrinterConfig, number_length: int, timezone: str = "UTC"
+              ) -> Prerendered | None:
+    """`doc` rendered with a stand-in for a receipt number of `number_length` characters; None when the stand-in
+    could be mistaken for something else the receipt prints."""
+    stand_in = STAND_IN * number_length
+    if stand_in in repr(dataclasses.replace(doc, receipt_number="")):
+        return None
+    doc = dataclasses.replace(doc, receipt_number=stand_in)
+    return Prerendered(doc, render(doc, printer, timezone))
 
 
 def enqueue_document(conn: sqlite3.Connection, doc: Document, printer: PrinterConfig, now: datetime,

@@ -32,6 +32,7 @@ from edge.printing.documents import (
     TaxIncluded,
     TenderLine,
     TestPage,
+    TransferSlip,
     address_lines,
 )
 
@@ -175,6 +176,33 @@ def packing_slip(doc: PackingSlip, columns: int) -> list[Command]:
     out += lines(two_columns("Parcels", str(doc.parcels), columns))
     out += [Feed(), Barcode(doc.order_number)]
     return out + _footer(doc.header, columns)
+
+
+def transfer_slip(doc: TransferSlip, columns: int) -> list[Command]:
+    out = _header(doc.header, columns)
+    out += lines(wrap("TRANSFER SLIP", columns), align="center", bold=True, big=True)
+    out += lines(wrap(doc.transfer_id, columns), align="center", bold=True)
+    if doc.reference:
+        out += lines(two_columns("Reference", doc.reference, columns))
+    if doc.shipped_at:
+        out += lines(two_columns("Shipped", moment(doc.shipped_at), columns))
+    out.append(rule(columns))
+    out += lines(wrap(f"To: {doc.to_name} ({doc.to_node})" if doc.to_name else f"To: {doc.to_node}", columns),
+                 bold=True)
+    for text in address_lines(doc.ship_to, columns - 2) if doc.ship_to else []:
+        out += lines(["  " + text])
+    if doc.carrier or doc.tracking_number:
+        out += lines(wrap(" ".join(p for p in (doc.carrier, doc.tracking_number) if p), columns))
+    out.append(rule(columns))
+    out += _items(doc.lines, columns)
+    out.append(rule(columns))
+    out += lines(two_columns("Units shipped", str(sum(line.qty for line in doc.lines)), columns), bold=True)
+    if doc.short:
+        out += lines(wrap("Not shipped (short):", columns))
+        out += _items(doc.short, columns)
+    out += lines(["", "Received by:", "", "_" * min(columns, 32)])
+    out += [Feed(), QrCode(doc.transfer_id, size=6 if columns >= COLUMNS_80MM else 5)]
+    return out + [Feed(2), Cut()]
 
 
 def end_of_day(doc: EndOfDaySummary, columns: int) -> list[Command]:

@@ -27,14 +27,14 @@ from edge.printing.documents import (
     ShippingLabel,
     StoreHeader,
 )
-from edge.printing.jobs import enqueue_document
+from edge.printing.jobs import Prerendered, enqueue_document, prerender
 from edge.printing.printers import (
     PrinterConfig,
     choose_printer,
     printer_states,
     test_page,
 )
-from edge.printing.spool import Backoff, SpoolWorker, reprint
+from edge.printing.spool import Backoff, SpoolWorker, enqueue, reprint
 from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import Database
 
@@ -81,8 +81,25 @@ class Printing:
         kind = "label" if isinstance(doc, ShippingLabel) else "receipt"
         return self._queue(conn, lambda: doc, kind, now, printer)
 
-    def sale(self, conn, body: dict, now: datetime, printer: str | None = None) -> str | None:
+    def sale(self, conn, body: dict, now: datetime, printer: str | None = None,
+             prepared: Prerendered | None = None) -> str | None:
+        """Queue a sale's receipt; `prepared` (from `prepare_sale`) is used when it is this receipt."""
+        target = self.printer("receipt", printer)
+        job = prepared.numbered(documents.sale_receipt(body, self.header)) if prepared and target else None
+        if job is not None:
+            return enqueue(conn, job.kind, job.ref, target.name, job.payload, job.text, now)
         return self._queue(conn, lambda: documents.sale_receipt(body, self.header), "receipt", now, printer)
+
+    def prepare_sale(self, body: dict, number_length: int, printer: str | None = None) -> Prerendered | None:
+        """A sale's receipt rendered before its transaction, for a receipt number of `number_length` characters
+        still to be given; None when it cannot be (the transaction then renders it, or says what is wrong)."""
+        target = self.printer("receipt", printer)
+        if target is None:
+            return None
+        try:
+            return prerender(documents.sale_receipt(body, self.header), target, number_length, self.header.timezone)
+        except Exception:  # noqa: BLE001 — the sale's own transaction renders it again and logs what failed
+            return None
 
     def returned(self, conn, body: dict, now: datetime, names: dict[str, str] | None = None,
                  printer: str | None = None) -> str | None:
@@ -120,6 +137,11 @@ class Printing:
         """The packing slip of a packed ship-from-store order (its address, what is in the parcels)."""
         return self._queue(conn, lambda: documents.packing_slip(fulfilment, self.header, to_text(now), names),
                            "receipt", now, printer)
+
+    def transfer_shipped(self, conn, transfer: dict, now: datetime, printer: str | None = None) -> str | None:
+        """The transfer slip that goes with a shipped transfer's boxes."""
+        return self._queue(conn, lambda: documents.transfer_slip(transfer, self.header, to_text(now)), "receipt", now,
+                           printer)
 
     def label_preview(self, fulfilment: dict) -> tuple[str, str, list[str]]:
         """The ZPL, the readable text and the ship-to lines of the label `shipped` would print for this fulfilment."""

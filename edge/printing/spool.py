@@ -195,6 +195,13 @@ def health(conn: sqlite3.Connection, printers: list[str] | tuple[str, ...] = ())
     return out
 
 
+def queues(conn: sqlite3.Connection) -> dict[str, tuple[int, bool]]:
+    """Per printer with jobs still to print: how many, and whether one of them has failed (one query, on the
+    partial index of pending jobs)."""
+    return {r[0]: (r[1], r[2] is not None) for r in conn.execute(
+        f"SELECT printer, count(*), min(first_failed_at) FROM print_jobs WHERE {PENDING} GROUP BY printer")}
+
+
 class SpoolWorker:
     """Sends due jobs in the background: each printer drains in its own task, so one that is off (and waits out
     its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""
@@ -234,7 +241,7 @@ class SpoolWorker:
         while True:
             try:
                 await self.send_due()
-                wait = self._until_next_due()
+                wait = await asyncio.to_thread(self._until_next_due)
             except Exception:  # a broken database must not end printing for good: log and try again
                 log.exception("print spool pass failed")
                 wait = self._idle
@@ -243,9 +250,9 @@ class SpoolWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def send_due(self) -> int:
-        """One pass over the due jobs; how many were sent."""
-        with self._db.read() as conn:
-            rows = due(conn, self._clock())
+        """One pass over the due jobs; how many were sent. Its database work runs in threads: on the event loop it
+        would wait out every sale's commit and its own, and hold up every request meanwhile."""
+        rows = await asyncio.to_thread(self._due)
         per_printer: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             per_printer.setdefault(row["printer"], []).append(row)
@@ -264,15 +271,25 @@ class SpoolWorker:
                     self._status_checks.get(name), self._status_wait)
                 self._remember_status_answer(name, answered)
             except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
-                with self._db.write() as conn:
-                    retry_at = mark_failed(conn, row["id"], str(e), self._clock(), self._backoff)
+                retry_at = await asyncio.to_thread(self._mark_failed, row["id"], str(e))
                 log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"],
                             row["kind"], row["ref"], retry_at, e)
                 return sent  # the rest of this printer's jobs wait behind the failed one
-            with self._db.write() as conn:
-                mark_sent(conn, row["id"], self._clock())
+            await asyncio.to_thread(self._mark_sent, row["id"])
             sent += 1
         return sent
+
+    def _due(self) -> list[sqlite3.Row]:
+        with self._db.read() as conn:
+            return due(conn, self._clock())
+
+    def _mark_sent(self, job_id: str) -> None:
+        with self._db.write() as conn:
+            mark_sent(conn, job_id, self._clock())
+
+    def _mark_failed(self, job_id: str, error: str) -> str:
+        with self._db.write() as conn:
+            return mark_failed(conn, job_id, error, self._clock(), self._backoff)
 
     def _remember_status_answer(self, name: str, answered: bool | None) -> None:
         if answered:

@@ -170,23 +170,24 @@ class Sessions:
         if not token:
             raise Unauthorized("Sign in first: send the token from POST /v1/login as `Authorization: Bearer <token>`.")
         hashed = token_hash(token)
-        # Every request comes through here: it reads, and opens a write transaction only when it has to write.
-        with self._db.read() as conn:  # the lock stays held, so nothing changes between the read and the write
+        # Every request comes through here: it reads without waiting for other counters' commits, and opens a write
+        # transaction only when it has to write (both writes are right even if the session changed meanwhile).
+        with self._db.read_only() as conn:
             row = conn.execute("SELECT s.last_used_at, a.id, a.name, a.role FROM sessions s JOIN associates a "
                                "ON a.id = s.associate_id WHERE s.token_hash = ?", (hashed,)).fetchone()
-            if row is None:
-                raise Unauthorized("This sign-in is not known here (signed out, or from another store); sign in again.")
-            last_used = from_text(row["last_used_at"])
-            if not session_live(last_used, now, self.idle):
-                with self._db.write() as tx:
-                    tx.execute("DELETE FROM sessions WHERE token_hash = ?", (hashed,))
-                raise Unauthorized(f"Your sign-in lapsed after {int(self.idle.total_seconds() // 60)} minutes "
-                                   "without use; sign in again.")
-            # Recording every use would make every read a disk write; a few seconds' precision is plenty.
-            if now - last_used >= TOUCH_EVERY:
-                with self._db.write() as tx:
-                    tx.execute("UPDATE sessions SET last_used_at = ? WHERE token_hash = ?", (to_text(now), hashed))
-            return Associate(row["id"], row["name"], Role(row["role"]))
+        if row is None:
+            raise Unauthorized("This sign-in is not known here (signed out, or from another store); sign in again.")
+        last_used = from_text(row["last_used_at"])
+        if not session_live(last_used, now, self.idle):
+            with self._db.write() as tx:
+                tx.execute("DELETE FROM sessions WHERE token_hash = ?", (hashed,))
+            raise Unauthorized(f"Your sign-in lapsed after {int(self.idle.total_seconds() // 60)} minutes "
+                               "without use; sign in again.")
+        # Recording every use would make every read a disk write; a few seconds' precision is plenty.
+        if now - last_used >= TOUCH_EVERY:
+            with self._db.write() as tx:
+                tx.execute("UPDATE sessions SET last_used_at = ? WHERE token_hash = ?", (to_text(now), hashed))
+        return Associate(row["id"], row["name"], Role(row["role"]))
 
     @staticmethod
     def _locked(attempts: Attempts, now: datetime) -> TooManyAttempts:

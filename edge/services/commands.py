@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from edge.services.fulfilment import Fulfilments
 from edge.services.returns import count_returned_elsewhere
+from edge.services.transfers import Transfers
 from edge.store.outbox import append_snapshot
 from shared.contract.events import COMMAND_PAYLOADS, not_understood
 from shared.runtime.clock import to_text
@@ -37,8 +38,11 @@ def resend(conn: sqlite3.Connection, from_seq: int, to_seq: int) -> str:
 
 
 class CommandInbox:
-    def __init__(self, db: Database, fulfilments: Fulfilments, on_commit: Callable[[], None] = lambda: None):
-        self._db, self._fulfilments, self._on_commit = db, fulfilments, on_commit
+    def __init__(self, db: Database, fulfilments: Fulfilments, on_commit: Callable[[], None] = lambda: None,
+                 transfers: Transfers | None = None):
+        self._db, self.fulfilments, self._on_commit = db, fulfilments, on_commit
+        # Commands never answer a view, so a store id is not needed to carry out transfers' commands.
+        self.transfers = transfers if transfers is not None else Transfers(db, store_id="")
         self._lock = threading.Lock()  # the command follower and the timer may both ask at once
 
     def release_understood(self) -> int:
@@ -90,7 +94,7 @@ class CommandInbox:
 
     def _apply(self, conn: sqlite3.Connection, type_: str, raw: dict, cmd_seq: int, now: datetime) -> str:
         payload = COMMAND_PAYLOADS[type_].model_validate(raw)
-        return HANDLERS[type_](self._fulfilments, conn, payload, cmd_seq, now)
+        return HANDLERS[type_](self, conn, payload, cmd_seq, now)
 
 
 def snapshot(conn: sqlite3.Connection) -> str:
@@ -98,15 +102,18 @@ def snapshot(conn: sqlite3.Connection) -> str:
     return f"snapshot sent in {len(rows)} chunk{'s' if len(rows) != 1 else ''}"
 
 
-Handler = Callable[[Fulfilments, sqlite3.Connection, BaseModel, int, datetime], str]
+Handler = Callable[[CommandInbox, sqlite3.Connection, BaseModel, int, datetime], str]
 
 # What each command type does at the store, by type: a type with no handler here waits for an upgrade.
 HANDLERS: dict[str, Handler] = {
-    "fulfilment.assign": lambda fulfilments, conn, p, cmd_seq, now: fulfilments.assign(conn, p, cmd_seq, now),
-    "fulfilment.cancel": lambda fulfilments, conn, p, cmd_seq, now: fulfilments.cancel(conn, p, now),
-    "sync.resend": lambda fulfilments, conn, p, cmd_seq, now: resend(conn, p.from_seq, p.to_seq),
-    "sync.snapshot": lambda fulfilments, conn, p, cmd_seq, now: snapshot(conn),
-    "receipt.returned": lambda fulfilments, conn, p, cmd_seq, now: count_returned_elsewhere(conn, p),
+    "fulfilment.assign": lambda inbox, conn, p, cmd_seq, now: inbox.fulfilments.assign(conn, p, cmd_seq, now),
+    "fulfilment.cancel": lambda inbox, conn, p, cmd_seq, now: inbox.fulfilments.cancel(conn, p, now),
+    "sync.resend": lambda inbox, conn, p, cmd_seq, now: resend(conn, p.from_seq, p.to_seq),
+    "sync.snapshot": lambda inbox, conn, p, cmd_seq, now: snapshot(conn),
+    "receipt.returned": lambda inbox, conn, p, cmd_seq, now: count_returned_elsewhere(conn, p),
+    "transfer.send": lambda inbox, conn, p, cmd_seq, now: inbox.transfers.send(conn, p, cmd_seq, now),
+    "transfer.inbound": lambda inbox, conn, p, cmd_seq, now: inbox.transfers.inbound(conn, p, cmd_seq, now),
+    "transfer.cancel": lambda inbox, conn, p, cmd_seq, now: inbox.transfers.cancel(conn, p, now),
 }
 
 

@@ -3,7 +3,7 @@ the `sale.recorded` event and the idempotency record in one transaction. A sale 
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +21,7 @@ from edge.domain.sales import (
     settle,
     taxes,
 )
+from edge.printing.jobs import Prerendered
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
 from edge.services.stock import Outcome, known_product, once, replayed
@@ -37,7 +38,7 @@ from shared.contract.models import Role
 from shared.contract.tenders import paid_per_tender
 from shared.runtime.clock import to_text
 from shared.runtime.ids import uuid7
-from shared.runtime.sqlite import Database, next_number
+from shared.runtime.sqlite import Database, next_number, peek_number
 
 SCOPE = "sale"
 
@@ -80,6 +81,18 @@ def with_expiry(tender: dict, expiries: dict[str, str | None] | None) -> dict:
     return tender
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a sale's transaction would make from the catalog as it was just before it (`SalesService._prepare`)."""
+
+    priced: list[PricedLine]
+    names: dict[str, str]
+    lines: list[SaleLine]
+    tenders: list[Tender]
+    body: dict  # with a receipt number that may not be the one given
+    receipt: Prerendered | None
+
+
 def receipt_number(store_id: str, n: int) -> str:
     return f"{store_id}-{n:06d}"
 
@@ -94,7 +107,7 @@ class SalesService:
         self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
-        with self._db.read() as conn:  # a look only: the sale's own transaction checks the key again
+        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks the key again
             earlier = replayed(conn, SCOPE, key, sale.request)
         if earlier is not None:
             return earlier
@@ -110,9 +123,10 @@ class SalesService:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
         try:
+            prepared = self._prepare(sale, associate, approver, now)
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
-                               lambda: self._record(conn, sale, associate, approver, now))
+                               lambda: self._record(conn, sale, associate, approver, now, prepared))
         except BaseException:
             if asked:  # the sale is not recorded: what it held goes back at once
                 self._credit.release(sale.sale_id)
@@ -191,9 +205,54 @@ class SalesService:
         body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
         return body
 
+    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None,
+                 now: datetime) -> Prepared | None:
+        """The sale's lines, body and receipt made before its transaction, from the catalog as it is now: the
+        transaction prices the lines again and, when nothing changed meanwhile, only adds what it alone knows (the
+        receipt number, the event, the levels). Rendering the receipt took about as long as all the rest of the
+        transaction's work, and every other counter's sale waited behind it. None when the sale breaks a rule: its
+        transaction finds the same and says so."""
+        if self._printing is None:
+            return None
+        try:
+            with self._db.read_only() as conn:
+                priced, names = self._price(conn, sale.lines)
+                upcoming = receipt_number(self._store_id, peek_number(conn, "receipt"))
+            total = self._total(priced)
+            change_due = settle(total, sale.tenders)
+        except Exception:  # noqa: BLE001 — the transaction reports it
+            return None
+        lines, tenders = self._lines_and_tenders(priced, sale, approver)
+        body = self._body(upcoming, sale, lines, tenders, priced, names, total, change_due, associate, approver,
+                          to_text(now))
+        return Prepared(priced, names, lines, tenders, body, self._printing.prepare_sale(body, len(upcoming)))
+
+    def _lines_and_tenders(self, priced: list[PricedLine], sale: SaleIn,
+                           approver: Associate | None) -> tuple[list[SaleLine], list[Tender]]:
+        lines = [self._line(line, approver, sale.lines[i].override_reason) for i, line in enumerate(priced)]
+        return lines, [Tender(type=t.type, amount=t.amount, reference=t.reference) for t in sale.tenders]
+
+    def _body(self, number: str, sale: SaleIn, lines: list[SaleLine], tenders: list[Tender],
+              priced: list[PricedLine], names: dict[str, str], total: int, change_due: int, associate: Associate,
+              approver: Associate | None, at: str, *, discrepancies: Sequence[str] = (), at_risk: Sequence[str] = (),
+              seq: int | None = None, event_id: str | None = None) -> dict:
+        """The sale as recorded, answered and printed."""
+        return {"receipt_number": number, "currency": self._currency,
+                "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
+                          for line in lines],
+                "total": total,
+                "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
+                "tenders": [with_expiry(t.model_dump(mode="json", exclude_none=True), sale.credit_expiry)
+                            for t in tenders], "change_due": change_due,
+                "discrepancies": list(discrepancies), "at_risk": sorted(set(at_risk)), "cashier": associate.id,
+                "approved_by": approver.id if approver else None, "occurred_at": at, "seq": seq,
+                "event_id": event_id}
+
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
-                now: datetime) -> dict:
+                now: datetime, prepared: Prepared | None = None) -> dict:
         priced, names = self._price(conn, sale.lines)
+        if prepared is not None and (prepared.priced, prepared.names) != (priced, names):
+            prepared = None  # the catalog changed since: made again here
         total = self._total(priced)
         try:
             change_due = settle(total, sale.tenders)
@@ -205,9 +264,9 @@ class SalesService:
             raise ManagerRequired(" ".join(reasons))
 
         number = receipt_number(self._store_id, next_number(conn, "receipt"))
-        lines = [self._line(line, approver, sale.lines[i].override_reason) for i, line in enumerate(priced)]
+        lines, tenders = ((prepared.lines, prepared.tenders) if prepared is not None
+                          else self._lines_and_tenders(priced, sale, approver))
         paid = paid_per_tender(sale.tenders, change_due)
-        tenders = [Tender(type=t.type, amount=t.amount, reference=t.reference) for t in sale.tenders]
         payload = SaleRecorded(receipt_number=number, currency=self._currency, lines=lines, tenders=tenders,
                                total=total, change_due=change_due,
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
@@ -218,16 +277,11 @@ class SalesService:
             at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
                                        actor=associate.id, row=row)
         discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
-        body = {"receipt_number": number, "currency": self._currency,
-                "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
-                          for line in lines],
-                "total": total,
-                "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
-                "tenders": [with_expiry(t.model_dump(mode="json", exclude_none=True), sale.credit_expiry)
-                            for t in tenders], "change_due": change_due,
-                "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)), "cashier": associate.id,
-                "approved_by": approver.id if approver else None, "occurred_at": at, "seq": row.seq,
-                "event_id": row.id}
+        known = {"receipt_number": number, "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)),
+                 "seq": row.seq, "event_id": row.id}
+        body = ({**prepared.body, **known} if prepared is not None and prepared.body["occurred_at"] == at else
+                self._body(number, sale, lines, tenders, priced, names, total, change_due, associate, approver, at,
+                           **{k: v for k, v in known.items() if k != "receipt_number"}))
         # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                      (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
@@ -237,7 +291,7 @@ class SalesService:
                          [(number, i, t.type, amount, t.reference)
                           for i, (t, amount) in enumerate(zip(sale.tenders, paid, strict=True), 1)])
         if self._printing is not None:  # the receipt job commits with the sale; printing it never fails the sale
-            self._printing.sale(conn, body, now)
+            self._printing.sale(conn, body, now, prepared=prepared.receipt if prepared is not None else None)
         return body
 
     @staticmethod

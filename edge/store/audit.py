@@ -34,6 +34,20 @@ def levels(conn: sqlite3.Connection, after: str, limit: int) -> list[dict]:
                                           "ORDER BY sku LIMIT ?", (after, limit))]
 
 
+def transfers(conn: sqlite3.Connection, after: str, limit: int) -> list[dict]:
+    """Transfers by id with what each holds in `reserved` now."""
+    rows = conn.execute("SELECT t.transfer_id, t.status, l.sku, l.held FROM (SELECT transfer_id, status FROM transfers "
+                        "WHERE transfer_id > ? ORDER BY transfer_id LIMIT ?) t LEFT JOIN transfer_lines l "
+                        "ON l.transfer_id = t.transfer_id AND l.held > 0 ORDER BY t.transfer_id", (after, limit))
+    found: dict[str, dict] = {}
+    for r in rows:
+        item = found.setdefault(r["transfer_id"], {"transfer_id": r["transfer_id"], "status": r["status"],
+                                                   "holding": {}})
+        if r["sku"] is not None:
+            item["holding"][r["sku"]] = r["held"]
+    return list(found.values())
+
+
 def fulfilments(conn: sqlite3.Connection, after: str, limit: int) -> list[dict]:
     """Fulfilments by allocation id; `holding` is what each holds in `reserved` now (nothing once it is closed)."""
     rows = conn.execute("SELECT allocation_id, order_id, status, lines, held FROM fulfilments "

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from edge.printing import spool
-from edge.store import epochs, outbox
+from edge.store import epochs, outbox, transfers
 from edge.store.epochs import read_epoch
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
@@ -232,7 +232,7 @@ ALTER TABLE commands ADD COLUMN awaiting_upgrade TEXT;
 """
 
 MIGRATIONS = [SCHEMA_V1, idempotency.MIGRATION, SCHEMA_V3, spool.MIGRATION, SCHEMA_V5, SCHEMA_V6, epochs.MIGRATION,
-              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION, COMMANDS_AWAITING_UPGRADE]
+              STRUCTURED_SHIP_TO, outbox.RESENT_MIGRATION, COMMANDS_AWAITING_UPGRADE, transfers.MIGRATION]
 
 
 def open_database(path: str | Path) -> Database:

@@ -62,6 +62,19 @@ class FulfilmentRecord(BaseModel):
                                                                       "`reserved`.")
 
 
+class TransferHolding(BaseModel):
+    """Edge only: a transfer between nodes this store sends, with the units it holds in `reserved` (none once it
+    shipped, was rejected or cancelled)."""
+
+    transfer_id: str
+    status: str
+    holding: dict[str, int] = Field(default_factory=dict)
+
+
+class TransferHoldingPage(Page[TransferHolding]):
+    pass
+
+
 class ReceiptPage(Page[ReceiptRecord]):
     pass
 

@@ -211,8 +211,8 @@ class TransferEvent(Lenient):
 
 
 class TransferShipped(Lenient):
-    """The sending store shipped these units (fewer than asked is a short shipment; what was not shipped is
-    released)."""
+    """The sending store shipped these units. Fewer than asked is a short shipment: the units not shipped were not
+    on the shelf, so they leave on-hand as a short pick's do and a count task opens."""
 
     transfer_id: str
     to_node: str

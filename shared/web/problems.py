@@ -21,6 +21,8 @@ from shared.contract.errors import (
     Unauthorized,
     Unavailable,
 )
+from shared.runtime.logs import REQUEST_ID
+from shared.web import request_ids
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -132,9 +134,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         # A bug, not a refusal: logged with its trace by the server; the client still gets problem+json.
         log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
-        return _respond(_problem_body(code="internal_error", title="Internal error", status=500,
-                                      detail="Something went wrong on our side. Try again; if it keeps "
-                                             "happening, report it with the time it happened.", instance=request.url.path, extra={}), 500)
+        answer = _respond(_problem_body(code="internal_error", title="Internal error", status=500,
+                                        detail="Something went wrong on our side. Try again; if it keeps "
+                                               "happening, report it with the time it happened.",
+                                        instance=request.url.path, extra={}), 500)
+        request_id = REQUEST_ID.get()
+        if request_id is not None:  # answered outside the middleware that sets the header on every other answer
+            answer.headers[request_ids.HEADER] = request_id
+        return answer
 
     @app.exception_handler(DomainError)
     async def _refusal(request: Request, exc: DomainError):

@@ -20,7 +20,9 @@ from tests.bench import (
     edge_memory,
     edge_sale,
     outbox_drain,
+    reports,
     routing_speed,
+    sale_to_atp,
     tui_speed,
 )
 from tests.bench.harness import Result
@@ -35,10 +37,13 @@ MEASURES: dict[str, Measure] = {
     "memory": edge_memory.memory,
     "ingest": central_ingest.ingest,
     "outbox-drain": outbox_drain.outbox_drain,
+    "sale-to-atp": sale_to_atp.sale_to_atp,
     "atp": central_atp.atp,
     "routing": routing_speed.speed,
+    "routing-inputs": central_atp.routing_inputs,
     "routing-cost": routing_speed.cost,
     "tui": tui_speed.tui,
+    "reports": reports.reports,
 }
 ROUNDS = {"full": (2.0, 9), "quick": (0.4, 5)}
 

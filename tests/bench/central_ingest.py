@@ -1,8 +1,9 @@
 """Central applying a stream already full of the stores' sales, next to a bare pull-and-ack of the same messages.
 
 Both sides read the same EVENTS stream from the start through the same durable consumer name (made afresh each
-round), with the same batch size; ours decodes, orders and applies each batch in one transaction as central does,
-and acks after the commit, with central's own event hook (receipts, credit notes, orders).
+round), with the same batch size; ours is central's own loop (`Ingest.run`: the next batch fetched while one applies,
+each batch decoded, ordered and applied in one transaction, acked after the commit), with central's own event hook
+(receipts, credit notes, orders).
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from shared.contract import subjects
 from shared.contract.events import EventEnvelope
 from shared.runtime.ids import uuid7
 from shared.runtime.nats_link import NatsLink
+from shared.runtime.tasks import cancel_and_wait
 from tests.bench.bench_nats import BenchNats
 from tests.bench.harness import Result, rate_result
 from tests.conftest import TEST_STORES
@@ -75,20 +77,18 @@ async def bare_pull_and_ack(link: NatsLink, events: int) -> float:
 
 
 async def central_applies(root: Path, link: NatsLink, events: int, n: int) -> float:
+    """Central's own ingest loop (`Ingest.run`: fetch, apply, ack, watermarks) until it has taken every event."""
     central = CentralService(CentralSettings(db_path=root / f"central-{n}.db", admin_token="bench-admin-token-0123"),
                              with_nats=False)
     ingest = central.ingest
     ingest._link = link
-    sub = await fresh_consumer(link)
-    started, done = time.perf_counter(), 0
-    while done < events:
-        try:
-            msgs = await sub.fetch(BATCH, timeout=1)
-        except (NatsTimeout, TimeoutError):
-            continue
-        await ingest.handle(msgs)
-        done += len(msgs)
+    ingest._sub = await fresh_consumer(link)
+    started = time.perf_counter()
+    loop = asyncio.create_task(ingest.run())
+    while ingest.handled < events:
+        await asyncio.sleep(0.002)
     elapsed = time.perf_counter() - started
+    await cancel_and_wait([loop])
     central.db.close()
     return events / elapsed
 

@@ -37,16 +37,26 @@ from tests.conftest import free_port
 
 SKUS = [f"BENCH-{i:03d}" for i in range(50)]
 ASSOCIATE = {"id": "A1", "name": "Ana", "pin": "2468", "role": "associate"}
-OUTBOX_PAYLOAD = json.dumps({"receipt_number": "S001-000000", "currency": "EUR", "lines": [
-    {"sku": SKUS[0], "qty": 1, "unit_price": 1990, "tax_rate_bp": 1900, "line_total": 1990, "override": None}],
-    "tenders": [{"type": "cash", "amount": 1990, "reference": None}], "total": 1990, "change_due": 0,
-    "stock": [{"sku": SKUS[0], "on_hand": 999, "reserved": 0, "damaged": 0}]})
-RECEIPT_BODY = json.dumps({"receipt_number": "S001-000000", "currency": "EUR", "lines": [
-    {"sku": SKUS[0], "qty": 1, "unit_price": 1990, "tax_rate_bp": 1900, "line_total": 1990, "name": "Bench product"}],
-    "total": 1990, "tax_included": [{"rate_bp": 1900, "gross": 1990, "tax": 318}],
-    "tenders": [{"type": "cash", "amount": 1990}], "change_due": 0, "discrepancies": [], "at_risk": [],
-    "cashier": "A1", "approved_by": None, "occurred_at": "2026-11-30T07:52:35.814Z", "seq": 3,
-    "event_id": "01a22b71-00e7-7415-a0bf-108d9bb91897"})
+
+
+def outbox_payload(lines: int) -> str:
+    """A `sale.recorded` payload of `lines` lines, as the outbox keeps it."""
+    return json.dumps({"receipt_number": "S001-000000", "currency": "EUR", "lines": [
+        {"sku": SKUS[i], "qty": 1, "unit_price": 1990, "tax_rate_bp": 1900, "line_total": 1990, "override": None}
+        for i in range(lines)], "tenders": [{"type": "cash", "amount": 1990 * lines, "reference": None}],
+        "total": 1990 * lines, "change_due": 0,
+        "stock": [{"sku": SKUS[i], "on_hand": 999, "reserved": 0, "damaged": 0} for i in range(lines)]})
+
+
+def receipt_body(lines: int) -> str:
+    """A receipt body of `lines` lines, as the sales table keeps it."""
+    return json.dumps({"receipt_number": "S001-000000", "currency": "EUR", "lines": [
+        {"sku": SKUS[i], "qty": 1, "unit_price": 1990, "tax_rate_bp": 1900, "line_total": 1990,
+         "name": "Bench product"} for i in range(lines)],
+        "total": 1990 * lines, "tax_included": [{"rate_bp": 1900, "gross": 1990 * lines, "tax": 318 * lines}],
+        "tenders": [{"type": "cash", "amount": 1990 * lines}], "change_due": 0, "discrepancies": [], "at_risk": [],
+        "cashier": "A1", "approved_by": None, "occurred_at": "2026-11-30T07:52:35.814Z", "seq": 3,
+        "event_id": "01a22b71-00e7-7415-a0bf-108d9bb91897"})
 
 
 def stocked_store(path: Path) -> Database:
@@ -62,37 +72,44 @@ def stocked_store(path: Path) -> Database:
 
 
 class BareSale:
-    """The sale's statements on the store's schema with ready-made rows: the floor under a durable sale."""
+    """The sale's statements on the store's schema with ready-made rows: the floor under a durable sale of `lines`
+    lines (each line its product read, its stock read and update, its ledger row and its sale line)."""
 
-    def __init__(self, db: Database):
-        self.conn, self.n = db._conn, 0
+    def __init__(self, db: Database, lines: int = 1):
+        self.conn, self.n, self.lines = db._conn, 0, lines
+        self.payload, self.body = outbox_payload(lines), receipt_body(lines)
 
     def once(self) -> None:
         self.n += 1
-        n, conn, sku, at = self.n, self.conn, SKUS[self.n % len(SKUS)], "2026-11-30T07:52:35.814Z"
+        n, conn, at = self.n, self.conn, "2026-11-30T07:52:35.814Z"
+        skus = [SKUS[(n + i) % len(SKUS)] for i in range(self.lines)]
         number, event_id = f"S001-B{n:08d}", f"bare-event-{n}"
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("SELECT request_hash, status, response FROM idempotency_keys WHERE scope='sale' AND key=?",
                      (f"bare-{n}",)).fetchone()
-        conn.execute("SELECT sku, name, gtin, price, currency, tax_rate_bp, active FROM products WHERE sku = ?",
-                     (sku,)).fetchone()
-        on_hand = conn.execute("SELECT on_hand FROM stock WHERE sku = ?", (sku,)).fetchone()[0]
+        on_hand = {}
+        for sku in skus:
+            conn.execute("SELECT sku, name, gtin, price, currency, tax_rate_bp, active FROM products WHERE sku = ?",
+                         (sku,)).fetchone()
+            on_hand[sku] = conn.execute("SELECT on_hand FROM stock WHERE sku = ?", (sku,)).fetchone()[0]
         conn.execute("INSERT INTO counters (name, value) VALUES ('bare', 1) ON CONFLICT (name) DO UPDATE "
                      "SET value = value + 1 RETURNING value").fetchone()
         seq = conn.execute("UPDATE sync_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq").fetchone()[0]
         conn.execute("INSERT INTO outbox (seq, id, type, payload, occurred_at, actor) VALUES (?, ?, ?, ?, ?, ?)",
-                     (seq, event_id, "sale.recorded", OUTBOX_PAYLOAD, at, "A1"))
-        conn.execute("UPDATE stock SET on_hand = ? WHERE sku = ?", (on_hand - 1, sku))
-        conn.execute("INSERT INTO stock_ledger (sku, on_hand_delta, reserved_delta, damaged_delta, reason, reference, "
-                     "actor, event_id, at) VALUES (?, -1, 0, 0, 'sale', ?, 'A1', ?, ?)", (sku, number, event_id, at))
+                     (seq, event_id, "sale.recorded", self.payload, at, "A1"))
+        for sku in skus:
+            conn.execute("UPDATE stock SET on_hand = ? WHERE sku = ?", (on_hand[sku] - 1, sku))
+            conn.execute("INSERT INTO stock_ledger (sku, on_hand_delta, reserved_delta, damaged_delta, reason, "
+                         "reference, actor, event_id, at) VALUES (?, -1, 0, 0, 'sale', ?, 'A1', ?, ?)",
+                         (sku, number, event_id, at))
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) "
-                     "VALUES (?, ?, 'A1', NULL, ?, ?)", (number, RECEIPT_BODY, event_id, at))
-        conn.execute("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, 1, ?, 1, 1990)",
-                     (number, sku))
+                     "VALUES (?, ?, 'A1', NULL, ?, ?)", (number, self.body, event_id, at))
+        conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) "
+                         "VALUES (?, ?, ?, 1, 1990)", [(number, i, sku) for i, sku in enumerate(skus, 1)])
         conn.execute("INSERT INTO sale_tenders (receipt_number, n, type, amount, reference) "
                      "VALUES (?, 1, 'cash', 1990, NULL)", (number,))
         conn.execute("INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) "
-                     "VALUES ('sale', ?, ?, 201, ?, ?)", (f"bare-{n}", "0" * 64, RECEIPT_BODY, at))
+                     "VALUES ('sale', ?, ?, 201, ?, ?)", (f"bare-{n}", "0" * 64, self.body, at))
         conn.execute("COMMIT")
 
 
@@ -172,12 +189,12 @@ class Terminal:
 
 def over_http(root: Path, seconds: float, rounds: int) -> list[Result]:
     bare_db = stocked_store(root / "http-bare.db")
-    bare = BareSale(bare_db)
     with EdgeServer(root, "edge-one") as server:
         terminal = Terminal(server, "t1")
         results = []
         for lines in (1, 5):
-            terminal.lines = lines
+            terminal.lines, bare = lines, BareSale(bare_db, lines)
+            bare.n = 10**6 * lines  # its own receipt numbers
 
             def sales() -> dict[str, float]:
                 taken = latencies(seconds, terminal.sale)

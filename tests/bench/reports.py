@@ -1,9 +1,14 @@
-"""Order search and KPIs over 100,000 orders written straight into central's schema.
+"""Head office's reports over a month, and order search.
+
+The measure `reports` of the bench (`uv run python -m tests.bench --only reports`): KPIs, two daily series and both
+CSV forms of a 30-day window over a realistic month (`tests.bench.report_month`: 50 stores, 30,000 orders, 60,000
+walk-in receipts; a quick run a fifth of it), each against a bare scan of the same window's rows measured
+interleaved with it — what any report must at least read.
 
     uv run python -m tests.bench.reports [orders]
 
-Prints the median time of each search (email, phone, name prefix, with and without other filters) and of the KPI
-report of one day and of thirty days.
+prints the median time of each order search (email, phone, name prefix, with and without other filters) over
+100,000 orders, and of the KPI report of one day and of thirty days.
 """
 
 import json
@@ -17,11 +22,13 @@ from pathlib import Path
 
 from central.domain.policy import RoutingPolicy
 from central.domain.reports import Window
-from central.services.reports import Reports
+from central.services.reports import Reports, daily_csv, kpis_csv
 from central.settings import CentralSettings
 from central.store.order_search import order_ids
 from central.store.schema import open_database
 from shared.runtime.clock import to_text
+from tests.bench.harness import Result, interleaved, time_result
+from tests.bench.report_month import MONTH_START, month
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -84,6 +91,49 @@ def main() -> None:
             ms = timed(lambda: reports.daily(window, "fill_rate", None, None, now), repeat=1)
             print(f"{f'daily fill_rate of {days} day(s)':<32} {ms:>8.2f}")
         db.close()
+
+
+def reports(root: Path, seconds: float, rounds: int) -> list[Result]:
+    """Each report of the month's 30 days, in ms, against the bare scan of the window's orders and receipts."""
+    scale = 1 if seconds >= 1 else 5
+    path = root / "central-month.db"
+    db = open_database(path)
+    month(db, orders=30_000 // scale, receipts=60_000 // scale)
+    service = Reports(db, CentralSettings(db_path=path, admin_token="bench-admin-token-0123"), RoutingPolicy)
+    window, now = Window(MONTH_START.date(), MONTH_START.date() + timedelta(days=29)), MONTH_START + timedelta(days=31)
+    span = (to_text(window.start), to_text(window.end))
+    asked = {
+        "KPIs": lambda: service.kpis(window, None, None, now),
+        "KPIs as CSV": lambda: kpis_csv(service.kpis(window, None, None, now)),
+        "KPIs of one store": lambda: service.kpis(window, "S007", None, now),
+        "daily fill_rate": lambda: service.daily(window, "fill_rate", None, None, now),
+        "daily sales as CSV": lambda: daily_csv(service.daily(window, "sales", None, None, now)),
+    }
+
+    def scan() -> None:
+        with db.read() as conn:
+            conn.execute("SELECT count(*), sum(length(paid)) FROM orders WHERE created_at >= ? AND created_at < ?",
+                         span).fetchone()
+            conn.execute("SELECT count(*), sum(length(body)) FROM store_receipts WHERE occurred_at >= ? "
+                         "AND occurred_at < ?", span).fetchone()
+
+    def timed(runs: dict) -> dict[str, float]:
+        taken = {}
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            taken[name] = (time.perf_counter() - started) * 1000
+        return taken
+
+    measured, limit = interleaved(rounds, lambda: timed(asked), lambda: timed({name: scan for name in asked}))
+    db.close()
+    days = f"30 days, {30_000 // scale:,} orders, {60_000 // scale:,} receipts"
+    return [time_result(f"report: {name} of {days}", measured[name], limit[name],
+                        "a bare scan of the window's orders and receipt bodies", unit="ms", at_most=REPORT_GOAL)
+            for name in asked]
+
+
+REPORT_GOAL = 10  # a report reads several tables and computes a dozen figures: ten bare scans' worth
 
 
 if __name__ == "__main__":

@@ -182,6 +182,30 @@ def test_the_readmes_reports_answer_against_the_demo(demo):
     assert ran.stdout.count('"next_cursor"') == 2  # the order search and the store's receipts
 
 
+def test_the_readmes_morning_at_head_office_runs_against_the_demo(demo, tmp_path):
+    """The README's morning: KPIs, a price import, safety stock, a purchase order, an order by email, a token (each
+    answer on a line of its own, any refusal failing the script)."""
+    _, summary, root = demo
+    script = readme_block("tokens create").replace("http://127.0.0.1:8100", summary["central"]["url"]).replace(
+        ".omnistore/", f"{root / 'data'}/").replace("curl -s ", "curl -sf -w '\\n' ").replace(
+        "uv run omnistore", f"{sys.executable} -m shared.launcher.cli")
+    ran = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    kpis, imported, safety, purchase, found, token = ran.stdout.splitlines()
+    assert json.loads(kpis)["orders"]["placed"] == 0  # the demo began today
+    assert json.loads(imported)["kind"] == "products" and json.loads(safety)["default"] == 2
+    assert json.loads(purchase)["id"].startswith("PO-") and json.loads(purchase)["lines"][0]["outstanding"] == 48
+    assert [o["customer"]["email"] for o in json.loads(found)["items"]] == ["hanna@example.com"]
+    with central(summary) as http:
+        done = poll(lambda: (state := http.get(f"/v1/imports/{json.loads(imported)['id']}").json())["status"] == "done"
+                    and state, 30, what="the price import applied")
+        assert (done["rows_applied"], done["rows_refused"]) == (1, 0)
+        mug = next(p for p in http.get("/v1/products", params={"limit": 1000}).json()["items"] if p["sku"] == "MUG-HH")
+        assert mug["price"] == 1249
+        assert http.get("/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
 def test_interrupting_the_demo_stops_every_process(demo):
     process, summary, _ = demo
     pids = [summary["nats"]["pid"], summary["central"]["pid"], *(s["pid"] for s in summary["stores"].values())]

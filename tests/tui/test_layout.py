@@ -13,7 +13,7 @@ from tui.screens.home import HomeScreen
 from tui.screens.sell import SellScreen
 from tui.text import shorten
 
-SCREENS = ["sell", "stock", "returns", "pickups", "shipments", "reprint", "printers"]
+SCREENS = ["sell", "stock", "returns", "pickups", "shipments", "reprint", "printers", "transfers"]
 READABLE_SMALL_TEXT = 4.5
 
 

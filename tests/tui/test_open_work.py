@@ -52,3 +52,11 @@ def test_an_order_token_is_read_for_display_and_anything_else_is_not():
                  private, "k1")
     assert peek(token)["lines"][0]["qty"] == 2
     assert peek("S001-000123") is None and peek("v1.a.b.c") is None and peek("a.b.c") is None
+
+
+def test_open_transfers_are_counted_only_while_there_are_any():
+    transfers = [{"direction": "out", "status": "reserved"}, {"direction": "in", "status": "in_transit"},
+                 {"direction": "in", "status": "in_transit"}, {"direction": "out", "status": "shipped"}]
+    assert "Transfers to send: 1   to receive: 2" in summarise([], [], [], NOW, transfers=transfers)
+    assert "Transfers" not in summarise([], [], [], NOW, transfers=transfers[-1:])
+    assert "Transfers" not in summarise([], [], [], NOW)

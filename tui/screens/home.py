@@ -54,6 +54,8 @@ class HomeScreen(ShowsFailures, Screen):
         Binding("f7", "open('shipments')", "Ship"),
         Binding("f8", "open('reprint')", "Reprint"),
         Binding("f9", "open('printers')", "Printers"),
+        Binding("f10", "open('transfers')", "Transfers", show=False,
+                tooltip="Stock to send to or receive from another store"),
         Binding("f5", "refresh", "Refresh", show=False, tooltip="Ask the store agent for its state now"),
         Binding("ctrl+l", "sign_out", "Sign out", priority=True, show=False, tooltip="Leave the counter"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True, show=False, tooltip="Close the counter program"),
@@ -70,7 +72,7 @@ class HomeScreen(ShowsFailures, Screen):
             yield Static("[b]Open work[/b]\n…", id="work")
             # Every key in full here: on an 80-column terminal the footer cannot hold them all.
             yield Static("F2 sell · F3 stock · F4 returns · F6 pickups · F7 ship from store · F8 reprint · "
-                         "F9 printers · F5 refresh · Ctrl+F find an order · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
+                         "F9 printers · F10 transfers · F5 refresh · Ctrl+F find an order · Ctrl+L sign out · Ctrl+Q quit · Ctrl+P every action", id="keys")
             yield Static("", id="problem")
             yield MessageLine(id="message")
         yield Footer(compact=True)
@@ -92,8 +94,12 @@ class HomeScreen(ShowsFailures, Screen):
             tasks = await self.client.open_tasks()
         except (EdgeUnreachable, EdgeError):
             return  # the status bar already says what is wrong
+        try:
+            transfers = await self.client.transfers(open_only=True)
+        except (EdgeUnreachable, EdgeError):
+            transfers = None  # an agent of an older release has none: the rest still shows
         if self.is_attached:  # the associate may have moved on while the agent answered
-            self.query_one("#work", Static).update(summarise(pickups, shipments, tasks))
+            self.query_one("#work", Static).update(summarise(pickups, shipments, tasks, transfers=transfers))
 
     def action_refresh(self) -> None:
         self.app.poll_status()

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/supply", tags=["supply"])
 SupplyIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The purchase order's id (PO-…).")]
 
 
-def _one_line_per_sku(lines: list[Line]) -> list[Line]:
+def one_line_per_sku(lines: list[Line]) -> list[Line]:
     if len({line.sku for line in lines}) != len(lines):
         raise ValueError("a SKU appears more than once; put its whole quantity on one line")
     return lines
@@ -35,14 +35,14 @@ class PurchaseOrderBody(Strict):
     expected_at: AwareDatetime = Field(description="When the units are expected (with a UTC offset).")
     lines: list[Line] = Field(min_length=1, max_length=500)
 
-    _lines = field_validator("lines")(_one_line_per_sku)
+    _lines = field_validator("lines")(one_line_per_sku)
 
 
 class ReceiptBody(Strict):
     lines: list[Line] = Field(min_length=1, max_length=500, description="Units that arrived now; fewer than "
                                                                         "outstanding is a partial receipt.")
 
-    _lines = field_validator("lines")(_one_line_per_sku)
+    _lines = field_validator("lines")(one_line_per_sku)
 
 
 class SupplyLineView(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import Field, HttpUrl
 
-from central.api.deps import AdminDep, ServiceDep
+from central.api.deps import AdminDep, CursorQuery, LimitQuery, ServiceDep
 from central.api.responses import NewWebhook, WebhookPage, WebhookView
 from central.domain.orders import OrderStatus
 from shared.contract.models import Strict
@@ -32,8 +32,9 @@ def create_webhook(body: WebhookBody, service: ServiceDep, _: AdminDep) -> dict:
 
 
 @router.get("", summary="Webhook subscriptions with their delivery state (admin)", response_model=WebhookPage)
-def list_webhooks(service: ServiceDep, _: AdminDep) -> dict:
-    return {"items": service.webhooks.subscriptions(), "next_cursor": None}
+def list_webhooks(service: ServiceDep, _: AdminDep, cursor: CursorQuery = None, limit: LimitQuery = 100) -> dict:
+    items, next_cursor = service.webhooks.subscriptions(cursor, limit)
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/{webhook_id}", summary="One webhook subscription (admin)", response_model=WebhookView)

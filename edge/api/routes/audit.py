@@ -12,6 +12,7 @@ from shared.contract.audit import (
     FulfilmentPage,
     LevelPage,
     ReceiptPage,
+    TransferHoldingPage,
     event_cursor,
     next_key,
 )
@@ -52,3 +53,11 @@ def fulfilments(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limi
     with edge.db.read() as conn:
         items = audit.fulfilments(conn, cursor or "", limit)
     return FulfilmentPage(items=items, next_cursor=next_key(items, "allocation_id", limit))
+
+
+@router.get("/transfers", response_model=TransferHoldingPage,
+            summary="The transfers between nodes this store knows, by id, with the units each holds in reserved")
+def transfers(edge: EdgeDep, _: ManagerDep, cursor: Cursor = None, limit: Limit = 1000) -> TransferHoldingPage:
+    with edge.db.read() as conn:
+        items = audit.transfers(conn, cursor or "", limit)
+    return TransferHoldingPage(items=items, next_cursor=next_key(items, "transfer_id", limit))

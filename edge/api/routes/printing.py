@@ -15,7 +15,7 @@ from shared.runtime.clock import local_today
 router = APIRouter(tags=["printing"])
 
 Kind = Literal["receipt", "return", "credit-note", "collection", "bag-tag", "pick-list", "packing-slip", "label",
-               "end-of-day", "test-page"]
+               "transfer-slip", "end-of-day", "test-page"]
 
 
 class PrintIn(Strict):

@@ -8,7 +8,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from edge.api.answers import created
-from edge.api.deps import AssociateDep, EdgeDep, IdempotencyKey
+from edge.api.deps import (
+    AssociateDep,
+    EdgeDep,
+    IdempotencyHeader,
+    SignInDep,
+    idempotency_key,
+)
 from edge.api.responses import SaleOut
 from edge.domain.sales import TenderIn
 from edge.services.access import ManagerApproval
@@ -76,12 +82,13 @@ def check_sale(body: SaleCheckBody, edge: EdgeDep, associate: AssociateDep) -> d
                         "tender_mismatch, idempotency_mismatch, credit_note_refused (unknown, currency, expired, "
                         "insufficient: head office's sentence)"}, 503: {"description": "central_unreachable (store "
                         "credit while offline)"}})
-def post_sale(body: SaleBody, edge: EdgeDep, associate: AssociateDep, key: IdempotencyKey = None) -> JSONResponse:
+def post_sale(body: SaleBody, edge: EdgeDep, signed_in: SignInDep, key: IdempotencyHeader = None) -> JSONResponse:
+    associate = signed_in.associate()  # here, not as a dependency: one hand-off to the thread pool, not two
     sale = SaleIn(lines=[SaleLineIn(line.sku or line.barcode, line.qty, line.price_override, line.override_reason)
                          for line in body.lines],
                   tenders=[TenderIn(t.type, t.amount, t.reference) for t in body.tenders],
                   manager=body.manager, request=body.model_dump(mode="json"))
-    outcome = edge.sales.record(sale, associate, key, edge.clock())
+    outcome = edge.sales.record(sale, associate, idempotency_key(associate, key), edge.clock())
     return created(outcome)
 
 

@@ -2,7 +2,7 @@
 
 Per store: the events central applied are the store's, each once, at the same (epoch, seq); the receipts are the
 same, each recorded by the same event; the levels are equal; no order line has more units in live allocations
-than it asks for, the store's `reserved` is what its open fulfilments hold, and both sides agree on every
+than it asks for, the store's `reserved` is what its open fulfilments and transfers hold, and both sides agree on every
 allocation's state. Each difference says what it means and what to do; errors make the audit fail, notices
 (what a database restored from a backup leaves behind, by design) do not.
 """
@@ -44,6 +44,7 @@ class Holdings:
     receipts: dict[str, str] = field(default_factory=dict)  # receipt number -> event id
     levels: dict[str, LevelRecord] = field(default_factory=dict)
     fulfilments: dict[str, FulfilmentRecord] = field(default_factory=dict)
+    transfers: dict[str, dict[str, int]] = field(default_factory=dict)  # edge only: transfer id -> units held
 
 
 def compare(store_id: str, store: Holdings, central: Holdings) -> list[Difference]:
@@ -195,11 +196,13 @@ def _allocations(store: Holdings, central: Holdings) -> list[Difference]:
     holding: Counter[str] = Counter()
     for fulfilment in store.fulfilments.values():
         holding.update(fulfilment.holding)
+    for transfer_holding in store.transfers.values():
+        holding.update(transfer_holding)
     for sku in sorted(set(holding) | {s for s, level in store.levels.items() if level.reserved}):
         reserved = store.levels[sku].reserved if sku in store.levels else 0
         if reserved != holding[sku]:
             found.append(_error("reserved", f"{sku}: the store reserves {reserved} units, its open fulfilments "
-                                            f"hold {holding[sku]}"))
+                                            f"and transfers hold {holding[sku]}"))
     for allocation_id in sorted(store.fulfilments.keys() | central.fulfilments.keys()):
         ours, theirs = store.fulfilments.get(allocation_id), central.fulfilments.get(allocation_id)
         if theirs is None:

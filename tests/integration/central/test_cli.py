@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from central.cli import main
+from central.settings import CentralSettings
+from shared.launcher.cli import main as omnistore
 from tests.conftest import free_port
-from tests.integration.central.conftest import ADMIN_TOKEN
+from tests.integration.central.conftest import ADMIN_TOKEN, running_central
 
 
 class TestTokensCreate:
@@ -29,9 +31,57 @@ class TestTokensCreate:
         assert exit_.value.code == 2
 
 
+class TestTokensListAndRevoke:
+    async def test_a_token_is_listed_without_its_secret_and_once_revoked_the_api_refuses_it(self, tmp_path, capsys):
+        db = tmp_path / "central.db"
+        assert omnistore(["central", "tokens", "create", "--name", "webshop", "--scope", "orders", "--db", str(db)]) == 0
+        webshop = capsys.readouterr().out.strip()
+        assert omnistore(["central", "tokens", "create", "--name", "bi", "--scope", "read", "--db", str(db)]) == 0
+        capsys.readouterr()
+        settings = CentralSettings(db_path=db, admin_token=ADMIN_TOKEN)
+        async with running_central(settings, with_nats=False) as central:
+            used = await central.client.get("/v1/stores", headers={"Authorization": f"Bearer {webshop}"})
+            assert used.status_code == 200
+
+            assert omnistore(["central", "tokens", "list", "--db", str(db)]) == 0
+            listed = capsys.readouterr().out
+            header, *rows = [line.split("\t") for line in listed.splitlines()]
+            assert header == ["name", "scopes", "created", "last used", "revoked"]
+            assert [(r[0], r[1], r[3] != "-", r[4]) for r in rows] == [("webshop", "orders", True, "-"),
+                                                                       ("bi", "read", False, "-")]
+            assert webshop not in listed and webshop[5:15] not in listed
+
+            assert omnistore(["central", "tokens", "revoke", "--name", "webshop", "--db", str(db)]) == 0
+            assert "revoked the token 'webshop'" in capsys.readouterr().out
+            refused = await central.client.get("/v1/stores", headers={"Authorization": f"Bearer {webshop}"})
+            assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+
+        assert main(["tokens", "list", "--db", str(db)]) == 0
+        webshop_row = capsys.readouterr().out.splitlines()[1].split("\t")
+        assert webshop_row[0] == "webshop" and webshop_row[4] != "-"
+
+    def test_revoking_an_unknown_or_revoked_name_says_so_and_exits_1(self, tmp_path, capsys):
+        db = str(tmp_path / "central.db")
+        assert main(["tokens", "list", "--db", db]) == 0
+        assert "no tokens yet" in capsys.readouterr().out
+        assert main(["tokens", "revoke", "--name", "nobody", "--db", db]) == 1
+        assert "no token is named 'nobody'" in capsys.readouterr().err
+        assert main(["tokens", "create", "--name", "pos", "--scope", "read", "--db", db]) == 0
+        assert main(["tokens", "revoke", "--name", "pos", "--db", db]) == 0
+        capsys.readouterr()
+        assert main(["tokens", "revoke", "--name", "pos", "--db", db]) == 1
+        assert "'pos' was revoked already" in capsys.readouterr().err
+
+    def test_revoke_needs_a_name(self, tmp_path):
+        with pytest.raises(SystemExit) as exit_:
+            main(["tokens", "revoke", "--db", str(tmp_path / "c.db")])
+        assert exit_.value.code == 2
+
+
 class TestHelp:
     @pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["tokens", "--help"],
-                                      ["tokens", "create", "--help"], ["keys", "--help"], ["keys", "rotate", "--help"]])
+                                      ["tokens", "create", "--help"], ["tokens", "list", "--help"],
+                                      ["tokens", "revoke", "--help"], ["keys", "--help"], ["keys", "rotate", "--help"]])
     def test_every_command_explains_itself(self, argv, capsys):
         with pytest.raises(SystemExit) as exit_:
             main(argv)

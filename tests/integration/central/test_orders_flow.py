@@ -49,8 +49,9 @@ class Store:
         await self.emit(type_, {"allocation_id": assign["allocation_id"], "order_id": assign["order_id"],
                                 "lines": assign["lines"], "stock": stock, **extra})
 
-    async def next_command(self, order_id: str, type_: str, timeout_rounds: int = 60) -> dict:
-        """The next command of this type for this order (others, left by earlier tests, are acked and skipped)."""
+    async def next_command(self, order_id: str, type_: str, timeout_rounds: int = 60, key: str = "order_id") -> dict:
+        """The next command of this type for this order — or the thing `key` names, e.g. a transfer — (others, left by
+        earlier tests, are acked and skipped)."""
         if self.sub is None:
             self.sub = await self.link.js.pull_subscribe_bind(subjects.command_consumer(self.id),
                                                               stream=subjects.COMMANDS_STREAM)
@@ -62,10 +63,10 @@ class Store:
             for msg in msgs:
                 await msg.ack()
                 command = CommandEnvelope.model_validate_json(msg.data)
-                if command.type == type_ and command.payload.get("order_id") == order_id:
+                if command.type == type_ and command.payload.get(key) == order_id:
                     assert command.store_id == self.id
                     return command.payload
-        raise AssertionError(f"{self.id} got no {type_} for order {order_id}")
+        raise AssertionError(f"{self.id} got no {type_} for {key} {order_id}")
 
 
 @asynccontextmanager

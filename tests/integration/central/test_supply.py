@@ -58,7 +58,8 @@ class TestInboundSupply:
         atp = (await central.client.get("/v1/atp/HAT")).json()
         assert atp["network"]["atp"] == 0
         assert atp["inbound"] == {"qty": 5, "unclaimed": 5, "lines": [
-            {"supply_id": po["id"], "node_id": "DC1", "expected_at": po["expected_at"], "qty": 5, "claimed": 0}]}
+            {"supply_id": po["id"], "kind": "purchase_order", "node_id": "DC1", "expected_at": po["expected_at"],
+             "qty": 5, "claimed": 0}]}
         tee = (await central.client.get("/v1/atp/TEE")).json()
         assert tee["network"]["atp"] == 10 and tee["inbound"]["qty"] == 3
 

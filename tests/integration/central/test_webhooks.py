@@ -100,6 +100,15 @@ class TestSubscriptions:
         assert [w["id"] for w in listed] == [made["id"]] and "secret" not in listed[0]
         assert "secret" not in (await central.client.get(f"/v1/webhooks/{made['id']}")).json()
 
+    async def test_are_listed_page_by_page_as_every_other_list(self, central):
+        made = [(await central.client.post("/v1/webhooks", json={"url": f"https://93.184.215.14/p{n}"})).json()["id"]
+                for n in range(3)]
+        first = (await central.client.get("/v1/webhooks", params={"limit": 2})).json()
+        rest = (await central.client.get("/v1/webhooks", params={"limit": 2, "cursor": first["next_cursor"]})).json()
+        assert [w["id"] for w in first["items"] + rest["items"]] == sorted(made) and rest["next_cursor"] is None
+        too_many = await central.client.get("/v1/webhooks", params={"limit": 1001})
+        assert (too_many.status_code, too_many.json()["code"]) == (422, "validation_error")
+
     async def test_a_deleted_subscription_is_gone_and_a_second_delete_is_not_found(self, central):
         made = (await central.client.post("/v1/webhooks", json={"url": "https://93.184.215.14/h"})).json()
         assert (await central.client.delete(f"/v1/webhooks/{made['id']}")).status_code == 204

@@ -43,3 +43,27 @@ def test_an_event_whose_handling_raises_is_dead_lettered_in_its_place_and_the_re
         assert conn.execute("SELECT dead_letter FROM applied_events WHERE store_id='S001' AND seq=2").fetchone()[0]
         assert conn.execute("SELECT on_hand FROM levels WHERE node_id='S001'").fetchone()[0] == 3
     db.close()
+
+
+def test_the_events_beside_a_poisoned_one_take_effect_once(tmp_path):
+    """A store's run of events is applied under one savepoint and, when one raises, rolled back and applied again
+    event by event: what the good ones wrote the first time must be gone, not doubled."""
+    def orders_hook(conn, store_id, envelope, payload, received_at):
+        conn.execute("INSERT INTO hook_effects (store_id, reference) VALUES (?, ?)", (store_id, payload.reference))
+        if payload.reference == "POISON":
+            raise ValueError("a payload the order code chokes on")
+
+    db = open_database(tmp_path / "central.db")
+    with db.write() as conn:
+        conn.execute("CREATE TABLE hook_effects (store_id TEXT, reference TEXT)")
+    ingest = Ingest(db, link=None, on_event=orders_hook)
+    epoch = uuid7()
+    ingest.apply_batch([message("S001", epoch, 1, "PO-1"), message("S001", epoch, 2, "PO-2"),
+                        message("S001", epoch, 3, "POISON"), message("S001", epoch, 4, "PO-4")], NOW)
+    with db.read() as conn:
+        effects = [r[0] for r in conn.execute("SELECT reference FROM hook_effects ORDER BY rowid")]
+        assert effects == ["PO-1", "PO-2", "PO-4"]
+        assert projection.load_position(conn, "S001")[0].applied_seq == 4
+        assert [r[0] for r in conn.execute("SELECT seq FROM applied_events WHERE store_id='S001' ORDER BY seq")] == [
+            1, 2, 3, 4]
+    db.close()

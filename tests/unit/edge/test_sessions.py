@@ -1,5 +1,6 @@
 """Associates signing in on a real database: same answer for unknown ids and wrong PINs, lockout, lapsing."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -74,3 +75,26 @@ class TestTokens:
     def test_a_missing_or_made_up_token_is_refused(self, sessions, token):
         with pytest.raises(Unauthorized):
             sessions.authenticate(token, T0)
+
+
+def test_checking_a_sign_in_does_not_wait_for_another_counters_commit(sessions, db):
+    """Every request checks its sign-in: behind the writer's lock, each one queued behind every other counter's
+    sale while it was written to disk."""
+    token = sessions.login("A1", "2468", T0)["token"]
+    committing, checked = threading.Event(), threading.Event()
+
+    def a_sale_committing() -> None:
+        with db.write() as conn:
+            conn.execute("UPDATE sessions SET last_used_at = last_used_at")  # written, not yet committed
+            committing.set()
+            checked.wait(timeout=5)  # until the check is done, or at last the check gets the lock
+
+    sale = threading.Thread(target=a_sale_committing)
+    sale.start()
+    committing.wait()
+    associate = sessions.authenticate(token, T0 + timedelta(seconds=1))
+    done_during_the_commit = sale.is_alive() and not checked.is_set()
+    checked.set()
+    sale.join()
+    assert associate.id == "A1"
+    assert done_during_the_commit

@@ -1,3 +1,8 @@
+import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from edge.printing import layouts
 from edge.printing.commands import (
     Barcode,
@@ -126,3 +131,12 @@ class TestOtherDocuments:
         text = as_text(layouts.end_of_day(doc, 48), 48)
         assert "Sales (12)" in text and "450.00" in text and "Returns (2)" in text and "-30.00" in text
         assert "NET EUR" in text and "420.00" in text and "Cash" in text and "Card" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from(" \t\n-aZé0.~\u00a0\u200b\u2028"), max_size=40) | st.text(max_size=40),
+       columns=st.integers(4, 48), indent=st.sampled_from(["", "  "]))
+def test_wrapping_a_line_that_fits_answers_what_textwrap_answers(text, columns, indent):
+    expected = textwrap.wrap(text, width=columns, subsequent_indent=indent, break_long_words=True,
+                             break_on_hyphens=False) or [""]
+    assert wrap(text, columns, indent) == expected

@@ -1,3 +1,5 @@
+import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
@@ -6,6 +8,7 @@ from edge.printing.spool import (
     MIGRATION,
     Backoff,
     JobNotFound,
+    SpoolWorker,
     due,
     enqueue,
     health,
@@ -143,3 +146,28 @@ class TestHealth:
             mark_sent(conn, job_id, NOW + timedelta(seconds=3))
             [state] = health(conn)
         assert (state.state, state.queued, state.failing_since) == ("ok", 0, None)
+
+
+async def test_a_pass_that_waits_for_another_commit_leaves_the_event_loop_free(db, tmp_path):
+    """The spool runs on the agent's event loop, and every sale commits on the same database: a pass that waited
+    for the database there held up every request of every counter meanwhile."""
+    queue(db)
+    worker = SpoolWorker(db, {"counter-1": f"preview:{tmp_path}"})
+    committing, loop_ran, gave_up = threading.Event(), threading.Event(), threading.Event()
+
+    def a_sale_committing() -> None:
+        with db.write():
+            committing.set()
+            if not loop_ran.wait(timeout=5):  # the loop never came round while the pass waited
+                gave_up.set()
+
+    sale = threading.Thread(target=a_sale_committing)
+    sale.start()
+    committing.wait()
+    spool_pass = asyncio.create_task(worker.send_due())
+    await asyncio.sleep(0.05)  # the pass starts, and waits for the commit
+    loop_was_free = not gave_up.is_set()
+    loop_ran.set()
+    assert await spool_pass == 1
+    sale.join()
+    assert loop_was_free

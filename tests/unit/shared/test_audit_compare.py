@@ -110,6 +110,13 @@ def test_units_allocated_beyond_the_order_and_a_reserve_nobody_holds_are_errors(
     assert kinds(store, central) == {"allocated_twice", "reserved"}
 
 
+def test_units_a_transfer_to_another_node_holds_count_in_the_stores_reserve():
+    levels = {"TEE": LevelRecord(sku="TEE", on_hand=5, reserved=3, damaged=0)}
+    store = Holdings(EPOCH, 0, levels=levels, transfers={"TR-1": {"TEE": 3}})
+    assert kinds(store, Holdings(EPOCH, 0, levels=levels)) == set()
+    assert kinds(Holdings(EPOCH, 0, levels=levels), Holdings(EPOCH, 0, levels=levels)) == {"reserved"}
+
+
 def test_a_state_the_two_sides_disagree_on_is_an_error_but_words_for_the_same_state_are_not():
     def sides(at_store: str, at_central: str) -> set[str]:
         line = AllocatedLine(sku="TEE", qty=1)
