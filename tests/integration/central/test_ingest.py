@@ -119,7 +119,7 @@ class TestWatermark:
     async def test_the_applied_watermark_comes_back_on_the_store_ack_subject(self, make_settings, nats_up):
         tee = sku("tee")
         marks: list[AppliedWatermark] = []
-        async with running_central(make_settings()) as central, store_link(nats_up, STORE) as link:
+        async with running_central(make_settings()), store_link(nats_up, STORE) as link:
             store = StoreEmitter(link, STORE)
 
             async def on_ack(msg):
