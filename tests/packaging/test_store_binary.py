@@ -35,7 +35,7 @@ def bare_env(home: Path) -> dict[str, str]:
 # Everything the build reads: the parts it freezes, the build files, the locked dependencies (PyInstaller among
 # them) and the project's metadata. The same inputs on the same Python make the same program.
 BUILD_INPUTS = ("edge", "shared", "tui", "packaging", "pyproject.toml", "uv.lock")
-BUILDS_KEPT = 4  # one per recent tree: a few worktrees or branches in turn
+BUILDS_KEPT = 4  # one per recent tree: a few branches checked out in turn
 
 
 def build_key() -> str:
