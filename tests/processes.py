@@ -2,11 +2,16 @@
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from shared.launcher.processes import Child, python_module, run_to_end, wait_http
 from shared.runtime.tls import client_context
 from tests.conftest import free_port
+from tests.waiting import poll
 
 ASSOCIATE = {"id": "A1", "name": "Ana Lange", "pin": "2468", "role": "associate"}
 MANAGER = {"id": "M1", "name": "Max Roth", "pin": "1357", "role": "manager"}
@@ -74,3 +79,41 @@ class CentralProcess:
     def stop(self) -> None:
         if self.child is not None:
             self.child.stop()
+
+
+def signed_in(edge: "EdgeProcess") -> httpx.Client:
+    """A client of the store's API signed in as its manager."""
+    client = httpx.Client(base_url=edge.url, timeout=15)
+    token = client.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@contextmanager
+def stores_with_central(root: Path, nats_server, places: dict[str, tuple[str, float, float]],
+                        products: dict[str, tuple[str, int]]) -> Iterator[tuple[httpx.Client, dict[str, httpx.Client]]]:
+    """Central and an agent per store as processes, the stores registered at their `places` (name, lat, lon) and the
+    `products` (name, price in cents) in the catalog: head office's client and each store's, signed in, once every
+    store's catalog holds the products."""
+    central = CentralProcess(root, nats_server).start()
+    head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=15)
+    for store_id, (name, lat, lon) in places.items():
+        head_office.put(f"/v1/stores/{store_id}", json={"name": name, "address": f"{name}, Hamburg", "lat": lat,
+                                                        "lon": lon}).raise_for_status()
+    for sku, (name, price) in products.items():
+        head_office.put(f"/v1/products/{sku}", json={"sku": sku, "name": name, "price": price, "currency": "EUR",
+                                                     "tax_rate_bp": 1900}).raise_for_status()
+    edges = {store_id: EdgeProcess(root, store_id, nats_server, name=store_id).start() for store_id in places}
+    clients = {store_id: signed_in(edge) for store_id, edge in edges.items()}
+    try:
+        for client in clients.values():
+            poll(lambda c=client: all(c.get(f"/v1/stock/{sku}").status_code == 200 for sku in products),
+                 what="the catalog at the store")
+        yield head_office, clients
+    finally:
+        for client in clients.values():
+            client.close()
+        head_office.close()
+        for edge in edges.values():
+            edge.stop()
+        central.stop()

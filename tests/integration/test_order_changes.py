@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.processes import MANAGER, CentralProcess, EdgeProcess
+from tests.processes import stores_with_central
 from tests.waiting import poll
 
 NEAR, FAR = "S008", "S009"
@@ -26,41 +26,18 @@ class Network:
     nats: object
 
 
-def signed_in(edge: EdgeProcess) -> httpx.Client:
-    client = httpx.Client(base_url=edge.url, timeout=15)
-    token = client.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
-
-
 @pytest.fixture(scope="module")
 def network(tmp_path_factory, nats_server):
-    root = tmp_path_factory.mktemp("order-changes")
-    central = CentralProcess(root, nats_server).start()
-    head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=15)
-    for store_id, (lat, lon) in PLACES.items():
-        head_office.put(f"/v1/stores/{store_id}", json={"name": store_id, "address": f"{store_id}, Hamburg",
-                                                        "lat": lat, "lon": lon}).raise_for_status()
-    for sku, price in PRICES.items():
-        head_office.put(f"/v1/products/{sku}", json={"sku": sku, "name": sku, "price": price, "currency": "EUR",
-                                                     "tax_rate_bp": 1900}).raise_for_status()
-    edges = {store_id: EdgeProcess(root, store_id, nats_server, name=store_id).start() for store_id in PLACES}
-    stores = {store_id: signed_in(edge) for store_id, edge in edges.items()}
-    for store_id, client in stores.items():
-        poll(lambda c=client: all(c.get(f"/v1/stock/{s}").status_code == 200 for s in PRICES),
-             what="the catalog at the store")
-        client.post("/v1/stock/receive", json={"sku": TEE, "qty": 20, "reference": "DEL-1"}).raise_for_status()
-    stores[FAR].post("/v1/stock/receive", json={"sku": MUG, "qty": 10, "reference": "DEL-1"}).raise_for_status()
-    for store_id, client in stores.items():
-        poll(lambda s=store_id, c=client: central_level(head_office, TEE, s) == level(c, TEE)[:2], 60,
-             what="central has the store's stock")
-    yield Network(head_office, stores, nats_server)
-    for client in stores.values():
-        client.close()
-    head_office.close()
-    for edge in edges.values():
-        edge.stop()
-    central.stop()
+    places = {store_id: (store_id, lat, lon) for store_id, (lat, lon) in PLACES.items()}
+    with stores_with_central(tmp_path_factory.mktemp("order-changes"), nats_server, places,
+                             {sku: (sku, price) for sku, price in PRICES.items()}) as (head_office, stores):
+        for client in stores.values():
+            client.post("/v1/stock/receive", json={"sku": TEE, "qty": 20, "reference": "DEL-1"}).raise_for_status()
+        stores[FAR].post("/v1/stock/receive", json={"sku": MUG, "qty": 10, "reference": "DEL-1"}).raise_for_status()
+        for store_id, client in stores.items():
+            poll(lambda s=store_id, c=client: central_level(head_office, TEE, s) == level(c, TEE)[:2], 60,
+                 what="central has the store's stock")
+        yield Network(head_office, stores, nats_server)
 
 
 def level(store: httpx.Client, sku: str) -> tuple[int, int, int]:

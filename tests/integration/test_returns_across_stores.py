@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.processes import MANAGER, CentralProcess, EdgeProcess
+from tests.processes import stores_with_central
 from tests.waiting import poll
 
 SELLER, RETURNER = "S007", "S003"
@@ -15,36 +15,13 @@ RUN = uuid.uuid4().hex[:6].upper()
 SKU = f"XRET-{RUN}"
 
 
-def signed_in(edge: EdgeProcess) -> httpx.Client:
-    client = httpx.Client(base_url=edge.url, timeout=15)
-    token = client.post("/v1/login", json={"associate_id": MANAGER["id"], "pin": MANAGER["pin"]}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
-
-
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory, nats_server):
-    root = tmp_path_factory.mktemp("returns-across-stores")
-    central = CentralProcess(root, nats_server).start()
-    head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=10)
-    for store_id, name, lat in ((SELLER, "Eppendorf", 53.59), (RETURNER, "Altona", 53.55)):
-        head_office.put(f"/v1/stores/{store_id}", json={"name": name, "address": f"{name}, Hamburg", "lat": lat,
-                                                        "lon": 9.98}).raise_for_status()
-    head_office.put(f"/v1/products/{SKU}", json={"sku": SKU, "name": "Linen shirt", "price": 3990, "currency": "EUR",
-                                                 "tax_rate_bp": 1900}).raise_for_status()
-    edges = {store_id: EdgeProcess(root, store_id, nats_server, name=store_id).start()
-             for store_id in (SELLER, RETURNER)}
-    clients = {store_id: signed_in(edge) for store_id, edge in edges.items()}
-    for client in clients.values():
-        poll(lambda c=client: c.get(f"/v1/stock/{SKU}").status_code == 200, what="the catalog at the store")
-    clients[SELLER].post("/v1/stock/receive", json={"sku": SKU, "qty": 10, "reference": "DEL-1"}).raise_for_status()
-    yield head_office, clients, nats_server
-    for client in clients.values():
-        client.close()
-    head_office.close()
-    for edge in edges.values():
-        edge.stop()
-    central.stop()
+    places = {SELLER: ("Eppendorf", 53.59, 9.98), RETURNER: ("Altona", 53.55, 9.98)}
+    with stores_with_central(tmp_path_factory.mktemp("returns-across-stores"), nats_server, places,
+                             {SKU: ("Linen shirt", 3990)}) as (head_office, clients):
+        clients[SELLER].post("/v1/stock/receive", json={"sku": SKU, "qty": 10, "reference": "DEL-1"}).raise_for_status()
+        yield head_office, clients, nats_server
 
 
 def sell(client: httpx.Client, qty: int) -> str:

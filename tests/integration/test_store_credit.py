@@ -9,8 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.integration.test_returns_across_stores import signed_in
-from tests.processes import CentralProcess, EdgeProcess
+from tests.processes import stores_with_central
 from tests.waiting import poll
 
 ISSUER, SPENDER = "S006", "S008"
@@ -21,28 +20,13 @@ PRICE = 3990
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory, nats_server):
-    root = tmp_path_factory.mktemp("store-credit")
-    central = CentralProcess(root, nats_server).start()
-    head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=10)
-    for store_id, name, lat in ((ISSUER, "Ottensen", 53.55), (SPENDER, "Winterhude", 53.59)):
-        head_office.put(f"/v1/stores/{store_id}", json={"name": name, "address": f"{name}, Hamburg", "lat": lat,
-                                                        "lon": 9.98}).raise_for_status()
-    head_office.put(f"/v1/products/{SKU}", json={"sku": SKU, "name": "Wool scarf", "price": PRICE,
-                                                 "currency": "EUR", "tax_rate_bp": 1900}).raise_for_status()
-    edges = {store_id: EdgeProcess(root, store_id, nats_server, name=store_id).start()
-             for store_id in (ISSUER, SPENDER)}
-    clients = {store_id: signed_in(edge) for store_id, edge in edges.items()}
-    for client in clients.values():
-        poll(lambda c=client: c.get(f"/v1/stock/{SKU}").status_code == 200, what="the catalog at the store")
-        poll(lambda c=client: c.get("/v1/sync/status").json()["online"], what="the store online")
-        client.post("/v1/stock/receive", json={"sku": SKU, "qty": 50, "reference": "DEL-1"}).raise_for_status()
-    yield head_office, clients
-    for client in clients.values():
-        client.close()
-    head_office.close()
-    for edge in edges.values():
-        edge.stop()
-    central.stop()
+    places = {ISSUER: ("Ottensen", 53.55, 9.98), SPENDER: ("Winterhude", 53.59, 9.98)}
+    with stores_with_central(tmp_path_factory.mktemp("store-credit"), nats_server, places,
+                             {SKU: ("Wool scarf", PRICE)}) as (head_office, clients):
+        for client in clients.values():
+            poll(lambda c=client: c.get("/v1/sync/status").json()["online"], what="the store online")
+            client.post("/v1/stock/receive", json={"sku": SKU, "qty": 50, "reference": "DEL-1"}).raise_for_status()
+        yield head_office, clients
 
 
 def issue_note(head_office: httpx.Client, store: httpx.Client) -> str:

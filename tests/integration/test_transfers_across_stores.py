@@ -8,8 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.integration.test_returns_across_stores import signed_in
-from tests.processes import CentralProcess, EdgeProcess
+from tests.processes import stores_with_central
 from tests.waiting import poll
 
 SENDER, RECEIVER = "T01", "T02"
@@ -18,27 +17,11 @@ SKU = f"XFER-{uuid.uuid4().hex[:6].upper()}"
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory, nats_server):
-    root = tmp_path_factory.mktemp("transfers-across-stores")
-    central = CentralProcess(root, nats_server).start()
-    head_office = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {central.token}"}, timeout=10)
-    for store_id, name, lat in ((SENDER, "Altona", 53.55), (RECEIVER, "Eppendorf", 53.59)):
-        head_office.put(f"/v1/stores/{store_id}", json={"name": name, "address": f"{name}, Hamburg", "lat": lat,
-                                                        "lon": 9.98}).raise_for_status()
-    head_office.put(f"/v1/products/{SKU}", json={"sku": SKU, "name": "Wool scarf", "price": 2490, "currency": "EUR",
-                                                 "tax_rate_bp": 1900}).raise_for_status()
-    edges = {store_id: EdgeProcess(root, store_id, nats_server, name=store_id).start()
-             for store_id in (SENDER, RECEIVER)}
-    clients = {store_id: signed_in(edge) for store_id, edge in edges.items()}
-    for client in clients.values():
-        poll(lambda c=client: c.get(f"/v1/stock/{SKU}").status_code == 200, what="the catalog at the store")
-    clients[SENDER].post("/v1/stock/receive", json={"sku": SKU, "qty": 10, "reference": "DEL-1"}).raise_for_status()
-    yield head_office, clients, nats_server
-    for client in clients.values():
-        client.close()
-    head_office.close()
-    for edge in edges.values():
-        edge.stop()
-    central.stop()
+    places = {SENDER: ("Altona", 53.55, 9.98), RECEIVER: ("Eppendorf", 53.59, 9.98)}
+    with stores_with_central(tmp_path_factory.mktemp("transfers-across-stores"), nats_server, places,
+                             {SKU: ("Wool scarf", 2490)}) as (head_office, clients):
+        clients[SENDER].post("/v1/stock/receive", json={"sku": SKU, "qty": 10, "reference": "DEL-1"}).raise_for_status()
+        yield head_office, clients, nats_server
 
 
 def at_central(head_office: httpx.Client, node_id: str) -> dict:
