@@ -33,8 +33,7 @@ class TransferStatus(StrEnum):
 
 S = TransferStatus
 BEFORE_SHIPPING = frozenset({S.REQUESTED, S.ACCEPTED, S.CANCEL_REQUESTED})
-# While the sender has not answered, these statuses keep the asked units pending at it (the SQL in
-# `central.store.transfers` spells the same set: keep them together).
+# While the sender has not answered, these statuses keep the asked units pending at it.
 PENDING_STATUSES = frozenset({S.REQUESTED, S.CANCEL_REQUESTED})
 FINAL = frozenset({S.RECEIVED, S.REJECTED, S.CANCELLED})
 REJECT_REASONS = ("not_found", "damaged", "other")

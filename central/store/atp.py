@@ -36,9 +36,8 @@ def _pending(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str],
         f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.sku, l.node_id",
         (json.dumps(skus), *statuses, *pending_statuses))
     found = {(sku, node_id): qty for sku, node_id, qty in rows}
-    for sku in set(skus):
-        for node_id, qty in pending_at_senders(conn, sku).items():  # transfers the sender has not answered yet
-            found[sku, node_id] = found.get((sku, node_id), 0) + qty
+    for key, qty in pending_at_senders(conn, skus).items():  # transfers the sender has not answered yet
+        found[key] = found.get(key, 0) + qty
     return found
 
 

@@ -6,7 +6,9 @@ import json
 import sqlite3
 from datetime import datetime
 
+from central.domain.transfers import PENDING_STATUSES
 from central.domain.transfers import discrepancy as discrepancy_of
+from central.store.statuses import status_in
 from shared.runtime.clock import to_text
 
 MIGRATION = """
@@ -118,13 +120,14 @@ def add_history(conn: sqlite3.Connection, transfer_id: str, kind: str, status: s
                  (transfer_id, to_text(now), kind, status, source, event_id, json.dumps(detail, default=str)))
 
 
-def pending_at_senders(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
-    """Per sending node, units of the SKU asked by transfers it has not answered yet (pending, like a
-    not-yet-accepted allocation's). The statuses are `domain.transfers.PENDING_STATUSES`."""
-    return {node_id: qty for node_id, qty in conn.execute(
-        "SELECT t.from_node, SUM(l.qty) FROM transfers t JOIN transfer_lines l ON l.transfer_id = t.id AND l.sku = ? "
-        "WHERE t.status IN ('requested', 'cancel_requested') AND t.answered_at IS NULL GROUP BY t.from_node",
-        (sku,))}
+def pending_at_senders(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
+    """Per (SKU, sending node), units asked by transfers the sender has not answered yet (pending, like a
+    not-yet-accepted allocation's), for many SKUs in one read."""
+    pending, statuses = status_in("t.status", PENDING_STATUSES)
+    return {(sku, node_id): qty for sku, node_id, qty in conn.execute(
+        "SELECT l.sku, t.from_node, SUM(l.qty) FROM transfers t JOIN transfer_lines l ON l.transfer_id = t.id "
+        f"WHERE {pending} AND t.answered_at IS NULL AND l.sku IN (SELECT value FROM json_each(?)) "
+        "GROUP BY l.sku, t.from_node", (*statuses, json.dumps(skus)))}
 
 
 def view(conn: sqlite3.Connection, transfer_id: str) -> dict | None:
