@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from shared.contract.events import EVENT_PAYLOADS, EventEnvelope, StockSnapshot
+from shared.contract.events import EVENT_PAYLOADS, SCHEMA, EventEnvelope, StockSnapshot
 from shared.contract.models import StockLevel
 from shared.runtime.clock import from_text, to_text, utc_now
 from shared.runtime.ids import uuid7
@@ -36,6 +36,26 @@ class OutboxRow:
     def envelope(self, store_id: str, epoch: str) -> EventEnvelope:
         return EventEnvelope(id=self.id, type=self.type, store_id=store_id, epoch=epoch, seq=self.seq,
                              occurred_at=from_text(self.occurred_at), actor=self.actor, payload=self.payload)
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """An unsent row as it goes on the wire: its envelope's JSON, and what names this send of it."""
+    seq: int
+    id: str
+    resent: int
+    body: bytes
+
+
+def envelope_json(store_id: str, epoch: str, seq: int, event_id: str, type_: str, payload_json: str,
+                  occurred_at: str, actor: str) -> bytes:
+    """The envelope's JSON straight from the stored columns (the same message `OutboxRow.envelope(...).to_bytes()`
+    reads as): the payload is stored as JSON already, so it is put in as it is instead of being parsed, validated and
+    written out again for every event of a backlog."""
+    text = (f'{{"id":{json.dumps(event_id)},"type":{json.dumps(type_)},"schema":{SCHEMA},'
+            f'"store_id":{json.dumps(store_id)},"epoch":{json.dumps(epoch)},"seq":{seq},'
+            f'"occurred_at":{json.dumps(occurred_at)},"actor":{json.dumps(actor)},"payload":{payload_json}}}')
+    return text.encode()
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,28 @@ def unpublished(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxRow]:
                         "WHERE published_at IS NULL ORDER BY seq LIMIT ?", (limit,)).fetchall()
     return [OutboxRow(seq=r["seq"], id=r["id"], type=r["type"], payload=json.loads(r["payload"]),
                       occurred_at=r["occurred_at"], actor=r["actor"], resent=r["resent"]) for r in rows]
+
+
+def unsent(conn: sqlite3.Connection, store_id: str, epoch: str, *, after: int = 0,
+           limit: int = 100) -> list[OutgoingEvent]:
+    """The unsent rows above seq `after`, in seq order, ready to publish (the publisher reads ahead of its acks)."""
+    rows = conn.execute("SELECT seq, id, type, payload, occurred_at, actor, resent FROM outbox "
+                        "WHERE published_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
+    return [OutgoingEvent(seq, event_id, resent, envelope_json(store_id, epoch, seq, event_id, type_, payload,
+                                                               occurred_at, actor))
+            for seq, event_id, type_, payload, occurred_at, actor, resent in rows]
+
+
+def mark_sent(conn: sqlite3.Connection, sent: list[OutgoingEvent], at: datetime) -> None:
+    """JetStream has stored these sends (their PubAcks came back): one statement for the lot. A row central asked for
+    again meanwhile (its `resent` moved on) stays unsent: the send acknowledged was the earlier one."""
+    if not sent:
+        return
+    at_text = to_text(at)
+    conn.executemany("UPDATE outbox SET published_at = ? WHERE seq = ? AND resent = ? AND published_at IS NULL",
+                     [(at_text, event.seq, event.resent) for event in sent])
+    conn.execute("UPDATE sync_state SET last_acked_seq = MAX(last_acked_seq, ?) WHERE id = 1",
+                 (max(event.seq for event in sent),))
 
 
 def mark_published(conn: sqlite3.Connection, seq: int, at: datetime | None = None) -> None:

@@ -1,9 +1,14 @@
 """The outbox: seq without gaps, PubAck bookkeeping, and pruning only what central has and is old."""
 
+import json
 from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edge.services.stock import StockService
 from edge.store import outbox
+from shared.contract.events import EventEnvelope, StockSnapshot
 from shared.contract.models import StockLevel
 from shared.runtime.clock import to_text
 from tests.unit.edge.conftest import T0
@@ -77,3 +82,35 @@ class TestWatermark:
         assert deleted == 2
         assert left == [3, 4, 5]  # 3, 4 are recent; 5 is old but neither sent nor applied
         assert applied == 4
+
+
+class TestOnTheWire:
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(store_id=st.text(min_size=1, max_size=8), epoch=st.text(min_size=1, max_size=12),
+           actor=st.text(max_size=12), sku=st.text(min_size=1, max_size=12))
+    def test_the_envelope_sent_reads_as_the_model_built_from_the_row(self, db, store_id, epoch, actor, sku):
+        with db.write() as conn:
+            conn.execute("UPDATE outbox SET published_at = 'x'")
+            outbox.append_event(conn, "stock.snapshot", StockSnapshot(chunk=1, chunks=1, levels=[
+                StockLevel(sku=sku, on_hand=3, reserved=1, damaged=0)]), actor=actor)
+            [row] = outbox.unpublished(conn)
+            [event] = outbox.unsent(conn, store_id, epoch)
+        expected = row.envelope(store_id, epoch)
+        assert EventEnvelope.model_validate_json(event.body) == expected
+        sent, built = json.loads(event.body), json.loads(expected.to_bytes())
+        assert sent.pop("occurred_at") == row.occurred_at  # the project's one form of a time, as stored
+        built.pop("occurred_at")
+        assert sent == built
+        assert (event.seq, event.id, event.resent) == (row.seq, row.id, 0)
+
+    def test_unsent_reads_above_a_seq_and_mark_sent_takes_only_the_send_acknowledged(self, db):
+        receive(db, 4)  # seq 1..5
+        with db.write() as conn:
+            assert [e.seq for e in outbox.unsent(conn, "S001", "e", after=2, limit=2)] == [3, 4]
+            first = outbox.unsent(conn, "S001", "e")
+            conn.execute("UPDATE outbox SET resent = resent + 1 WHERE seq = 2")  # asked again while in flight
+            outbox.mark_sent(conn, first[:3], T0)
+            counts = outbox.counters(conn)
+            left = [e.seq for e in outbox.unsent(conn, "S001", "e")]
+        assert left == [2, 4, 5]
+        assert (counts.backlog, counts.last_acked_seq) == (3, 3)
