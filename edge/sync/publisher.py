@@ -70,7 +70,7 @@ class Publisher:
             if rows and all_acked and not self._ctx.stopping.is_set():
                 window.append((rows, [await self._send(event) for event in rows]))
                 reading = asyncio.ensure_future(asyncio.to_thread(self._unsent, rows[-1].seq))
-            if len(window) >= BATCHES_IN_FLIGHT or reading is None:
+            if window and (len(window) >= BATCHES_IN_FLIGHT or reading is None):
                 batch, futures = window.popleft()
                 acked = await self._settle(batch, futures)
                 all_acked = all_acked and len(acked) == len(batch)

@@ -146,3 +146,23 @@ def test_every_event_is_sent_once_acknowledged_and_none_is_skipped(tmp_path_fact
         asyncio.run(play(db, steps, lambda: data.draw(st.sampled_from(FATES), label="fate")))
     finally:
         db.close()
+
+
+def test_a_publisher_stopping_with_rows_read_leaves_them_unsent_without_an_error(tmp_path):
+    db = open_database(tmp_path / "edge.db")
+    try:
+        async def stop_then_drain() -> bool:
+            stream = Stream(lambda: "acked", db)
+            ctx = SyncContext(settings=EdgeSettings(store_id=STORE, nats_url="nats://unused", db_path=db.path),
+                              epoch="", db=db, link=SimpleNamespace(js=stream, online=True), wakeup=Wakeup(),
+                              clock=utc_now)
+            publisher = Publisher(ctx)
+            epoch, rows = await asyncio.to_thread(publisher._unsent, 0)
+            ctx.stopping.set()
+            return await publisher._drain(epoch, rows) and not stream.stored
+
+        assert asyncio.run(stop_then_drain())
+        with db.read() as conn:
+            assert outbox.counters(conn).backlog == 1  # the opening snapshot waits for the next start
+    finally:
+        db.close()
