@@ -284,18 +284,18 @@ def table(reports: list[Report]) -> str:
     return "\n".join([header, "|---|" + "---|" * len(reports), *lines])
 
 
-def phase_table(reports: list[Report], top: int = 14) -> str:
+def phase_table(reports: list[Report], top: int = 30) -> str:
     """Where central's time went: each phase's total as a share of the window's wall time (several threads: shares
-    add up past 1), its p99 and count."""
+    add up past 1), its p99, its longest and count. Background passes are named `pass: …`."""
     names = sorted({name for r in reports for name in r.phases},
                    key=lambda name: -max(r.phases.get(name, {}).get("share_of_wall", 0) for r in reports))[:top]
-    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 ms · count" for r in reports) + " |"
+    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 · max ms · count" for r in reports) + " |"
     lines = [header, "|---|" + "---|" * len(reports)]
     for name in names:
         cells = []
         for r in reports:
             phase = r.phases.get(name)
-            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['count']:,}" if phase else "—")
+            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['max_ms']:,.0f} · {phase['count']:,}" if phase else "—")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
