@@ -32,8 +32,8 @@ SUPPLY_TRIGGER = "supply received"
 
 
 class WaitingOrders:
-    def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500):
-        self._db, self._orders, self._wake_outboxes, self._batch = db, orders, wake, batch
+    def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500, chunk: int = 10):
+        self._db, self._orders, self._wake_outboxes, self._batch, self._chunk = db, orders, wake, batch, chunk
         self._stock_changed = Wakeup()
         self.passes = 0
 
@@ -54,20 +54,32 @@ class WaitingOrders:
             "ORDER BY r.id LIMIT ?", (*order_statuses, *allocation_statuses, self._batch))]
 
     def retry(self, now: datetime) -> int:
-        """One pass; returns how many orders got an allocation."""
+        """One pass; returns how many orders got an allocation.
+
+        Which waiting orders routing would now give something is found on a read snapshot, without the writer
+        (each is a routing over every node; hundreds of them held the writer for seconds). Those are then routed
+        oldest first, `chunk` orders a write transaction, each checked again inside it (an older one may have
+        taken the units): the end state is the one a single transaction reaches."""
+        with self._db.read() as conn:
+            hopeful = [order_id for order_id in self.waiting(conn) if self._would_allocate(conn, order_id, now)]
         routed = 0
-        with self._db.write() as conn:
-            for order_id in self.waiting(conn):
-                lines = order_store.unfilled_lines(conn, order_id)
-                if not lines or not self._orders.plan_lines(conn, order_id, lines, now).shipments:
-                    continue
-                self._orders.route_lines(conn, order_id, lines, TRIGGER, now)
-                routed += 1
+        for start in range(0, len(hopeful), self._chunk):
+            with self._db.write() as conn:
+                for order_id in hopeful[start:start + self._chunk]:
+                    if self._would_allocate(conn, order_id, now):
+                        self._orders.route_lines(conn, order_id, order_store.unfilled_lines(conn, order_id),
+                                                 TRIGGER, now)
+                        routed += 1
         self.passes += 1
         if routed:
             log.info("%d waiting order(s) routed again as stock appeared", routed)
             self._wake_outboxes()
         return routed
+
+    def _would_allocate(self, conn, order_id: str, now: datetime) -> bool:
+        """Whether routing the order's unfilled units now, as `conn` sees the stock, allocates any."""
+        lines = order_store.unfilled_lines(conn, order_id)
+        return bool(lines) and bool(self._orders.plan_lines(conn, order_id, lines, now).shipments)
 
     def serve_supply(self, conn, supply_id: str, node_id: str, sku: str, arrived: int, now: datetime,
                      source: str) -> list[str]:
