@@ -313,6 +313,12 @@ class Orders:
         return self._propose(conn, json.loads(order["delivery"]), bool(order["allow_split"]), frozenset(excluded),
                              lines, now, policy or self.policy()).plan
 
+    def most_any_node_promises(self, conn: sqlite3.Connection, skus: list[str], now: datetime) -> dict[str, int]:
+        """Per SKU, the most units one node may promise now: a line of more goes nowhere (a cheap screen before
+        routing an order)."""
+        atp = node_table(conn, skus, now, self._settings, self.policy()).atp
+        return {sku: int(atp[sku].max()) if sku in atp and len(atp[sku]) else 0 for sku in skus}
+
     def _propose(self, conn: sqlite3.Connection, delivery: dict, allow_split: bool, excluded: frozenset[str],
                  lines: dict[str, int], now: datetime, policy: RoutingPolicy) -> Proposal:
         """Where these lines would go now from what `conn` sees, with what the decision was made from."""

@@ -4,9 +4,10 @@
 
 Nothing of central changes: timers are wrapped around the database's one connection (time waited for it, time
 held, the COMMIT with its fsync, per transaction kind), around ingest's batches, the heartbeat writes, ATP reads,
-order placement and every background pass that writes (each by name, `pass: …`), and an event-loop lag probe (how late a 50 ms sleep wakes up). On exit the totals, counts and
-percentiles go to the file named by `OMNISTORE_PROBE_OUT` (SIGUSR1 starts the window they cover, SIGUSR2 writes
-them at once). The network simulator reads them to say where central's time goes under load.
+order placement and every background pass that writes (each by name, `pass: …`), and an event-loop lag probe (how
+late a 50 ms sleep wakes up). On exit the totals, counts and percentiles go to the file named by
+`OMNISTORE_PROBE_OUT` (SIGUSR1 starts the window they cover, SIGUSR2 writes them at once). The network simulator
+reads them to say where central's time goes under load.
 """
 
 import asyncio

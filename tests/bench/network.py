@@ -289,13 +289,15 @@ def phase_table(reports: list[Report], top: int = 30) -> str:
     add up past 1), its p99, its longest and count. Background passes are named `pass: …`."""
     names = sorted({name for r in reports for name in r.phases},
                    key=lambda name: -max(r.phases.get(name, {}).get("share_of_wall", 0) for r in reports))[:top]
-    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 · max ms · count" for r in reports) + " |"
+    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 · max ms · count"
+                                                for r in reports) + " |"
     lines = [header, "|---|" + "---|" * len(reports)]
     for name in names:
         cells = []
         for r in reports:
             phase = r.phases.get(name)
-            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['max_ms']:,.0f} · {phase['count']:,}" if phase else "—")
+            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['max_ms']:,.0f} · "
+                         f"{phase['count']:,}" if phase else "—")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
