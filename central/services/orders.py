@@ -306,12 +306,17 @@ class Orders:
                    policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Where these lines of an order would go now, excluding every node that already rejected or ignored
         it; nothing is written."""
+        return self.propose_lines(conn, order_id, lines, now, policy, exclude).plan
+
+    def propose_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
+                      policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> Proposal:
+        """`plan_lines` with what the plan was decided from, for `route_lines` to write it as it is."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
                     if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
                     or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)} | set(exclude)
         return self._propose(conn, json.loads(order["delivery"]), bool(order["allow_split"]), frozenset(excluded),
-                             lines, now, policy or self.policy()).plan
+                             lines, now, policy or self.policy())
 
     def most_any_node_promises(self, conn: sqlite3.Connection, skus: list[str], now: datetime) -> dict[str, int]:
         """Per SKU, the most units one node may promise now: a line of more goes nowhere (a cheap screen before

@@ -68,9 +68,10 @@ class WaitingOrders:
         for start in range(0, len(hopeful), self._chunk):
             with self._db.write() as conn:
                 for order_id in self._hopeful(conn, hopeful[start:start + self._chunk], now, screen_only=True):
-                    if self._would_allocate(conn, order_id, now):
-                        self._orders.route_lines(conn, order_id, order_store.unfilled_lines(conn, order_id),
-                                                 TRIGGER, now)
+                    lines = order_store.unfilled_lines(conn, order_id)
+                    proposal = self._orders.propose_lines(conn, order_id, lines, now)
+                    if proposal.plan.shipments:  # routed once here, written as it is
+                        self._orders.route_lines(conn, order_id, lines, TRIGGER, now, proposal=proposal)
                         routed += 1
         self.passes += 1
         if routed:
