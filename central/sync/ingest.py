@@ -230,11 +230,11 @@ class Ingest:
         """Decode and apply one fetched batch in one transaction: (what to ack: all of it, the stores' new
         positions). Nothing committed (an exception): nothing acked, the batch comes back after ack_wait."""
         incoming = [decode(m, now) for m in msgs]
-        self._drop_pending()
         touched: dict[str, Position] = {}
         by_store: dict[str, list[Incoming]] = {}
         placed: dict[str, int] = {}
         with self._db.write() as conn:
+            self._drop_pending()  # nothing left over from a batch that failed
             for item in incoming:
                 if item.sequenced:
                     by_store.setdefault(item.store_id, []).append(item)
