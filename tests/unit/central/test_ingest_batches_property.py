@@ -109,8 +109,8 @@ def deliveries(draw):
     extras = []
     for n in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["duplicate", "forged", "garbage", "wrong id"]))
-        at = draw(st.integers(0, len(merged)))
         copy = draw(st.sampled_from(merged))
+        at = draw(st.integers(merged.index(copy) + 1, len(merged)))  # a copy comes after the message it copies
         event = EventEnvelope.model_validate_json(copy.data)
         if kind == "duplicate":
             extra = Msg(_client=None, subject=copy.subject, reply=copy.reply, data=copy.data,
