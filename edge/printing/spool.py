@@ -111,9 +111,14 @@ def due(conn: sqlite3.Connection, now: datetime, printer: str | None = None) -> 
     return conn.execute(sql + " ORDER BY +p.rowid", args).fetchall()
 
 
-def next_due_at(conn: sqlite3.Connection) -> str | None:
-    """When the earliest pending job is due (None when nothing is pending)."""
-    return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING}").fetchone()[0]
+def next_due_at(conn: sqlite3.Connection, after: datetime | None = None) -> str | None:
+    """When the earliest pending job is due (None when nothing is pending); with `after`, the earliest due later
+    than that. A job already past its time but not due waits behind a failed one of its printer, and becomes due
+    when that one is retried (a later time): waking for it at once would only find it waiting still."""
+    if after is None:
+        return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING}").fetchone()[0]
+    return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING} AND next_attempt_at > ?",
+                        (to_text(after),)).fetchone()[0]
 
 
 def mark_sent(conn: sqlite3.Connection, job_id: str, now: datetime) -> None:
@@ -217,6 +222,7 @@ class SpoolWorker:
         self._status_answered: set[str] = set()
         self._status_wait = status_wait
         self._wake = asyncio.Event()
+        self._next_at: str | None = None  # when the next job not due at the last pass falls due
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
 
@@ -232,27 +238,31 @@ class SpoolWorker:
 
     def wake(self) -> None:
         """Look for due jobs now (call after committing a job); safe from any thread."""
-        if self._loop is not None and not self._loop.is_closed():
+        # One wake-up pending is enough: after every sale of every counter, each would cost the loop a turn.
+        if self._loop is not None and not self._loop.is_closed() and not self._wake.is_set():
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(load_escpos)
         while True:
+            self._wake.clear()  # before the pass: a job queued during it wakes the next one at once
             try:
                 await self.send_due()
-                wait = await asyncio.to_thread(self._until_next_due)
+                wait = self._until(self._next_at)
             except Exception:  # a broken database must not end printing for good: log and try again
                 log.exception("print spool pass failed")
                 wait = self._idle
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def send_due(self) -> int:
         """One pass over the due jobs; how many were sent. Its database work runs in threads: on the event loop it
-        would wait out every sale's commit and its own, and hold up every request meanwhile."""
-        rows = await asyncio.to_thread(self._due)
+        would wait out every sale's commit and its own, and hold up every request meanwhile. Each hand-off to a
+        thread and back costs the event loop more than the job's own database work, and a pass follows every
+        sale: the due jobs and the next time one falls due are one hand-off, each job's sending and marking
+        another."""
+        rows, self._next_at = await asyncio.to_thread(self._due)
         per_printer: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             per_printer.setdefault(row["printer"], []).append(row)
@@ -261,35 +271,39 @@ class SpoolWorker:
 
     async def _drain(self, name: str, rows: list[sqlite3.Row]) -> int:
         sent = 0
-        target = self._targets.get(name)
         for row in rows:
-            try:
-                if target is None:
-                    raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
-                answered = await asyncio.to_thread(
-                    send, target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
-                    self._status_checks.get(name), self._status_wait)
-                self._remember_status_answer(name, answered)
-            except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
-                retry_at = await asyncio.to_thread(self._mark_failed, row["id"], str(e))
-                log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"],
-                            row["kind"], row["ref"], retry_at, e)
+            retry_at = await asyncio.to_thread(self._send_one, name, row)
+            if retry_at is not None:
+                self._next_at = min(filter(None, (self._next_at, retry_at)))
                 return sent  # the rest of this printer's jobs wait behind the failed one
-            await asyncio.to_thread(self._mark_sent, row["id"])
             sent += 1
         return sent
 
-    def _due(self) -> list[sqlite3.Row]:
-        with self._db.read() as conn:
-            return due(conn, self._clock())
-
-    def _mark_sent(self, job_id: str) -> None:
+    def _send_one(self, name: str, row: sqlite3.Row) -> str | None:
+        """Send one job and record the outcome; None when it was sent, else the time of its next attempt."""
+        target = self._targets.get(name)
+        try:
+            if target is None:
+                raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
+            answered = send(target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
+                            self._status_checks.get(name), self._status_wait)
+        except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
+            with self._db.write() as conn:
+                retry_at = mark_failed(conn, row["id"], str(e), self._clock(), self._backoff)
+            log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"], row["kind"],
+                        row["ref"], retry_at, e)
+            return retry_at
+        self._remember_status_answer(name, answered)
         with self._db.write() as conn:
-            mark_sent(conn, job_id, self._clock())
+            mark_sent(conn, row["id"], self._clock())
+        return None
 
-    def _mark_failed(self, job_id: str, error: str) -> str:
-        with self._db.write() as conn:
-            return mark_failed(conn, job_id, error, self._clock(), self._backoff)
+    def _due(self) -> tuple[list[sqlite3.Row], str | None]:
+        """The due jobs, and when the next one not due yet will be. Read beside the writer: a pass after a sale
+        does not queue behind the next sale's commit to find the job the first one committed."""
+        now = self._clock()
+        with self._db.read_only() as conn:
+            return due(conn, now), next_due_at(conn, after=now)
 
     def _remember_status_answer(self, name: str, answered: bool | None) -> None:
         if answered:
@@ -298,9 +312,7 @@ class SpoolWorker:
             del self._status_checks[name]
             log.info("printer %s does not answer status queries: printing without asking first", name)
 
-    def _until_next_due(self) -> float:
-        with self._db.read() as conn:
-            at = next_due_at(conn)
+    def _until(self, at: str | None) -> float:
         if at is None:
             return self._idle
         seconds = (from_text(at) - self._clock()).total_seconds()

@@ -15,6 +15,7 @@ from edge.printing.spool import (
     jobs_for,
     mark_failed,
     mark_sent,
+    next_due_at,
     reprint,
 )
 from shared.runtime.sqlite import Database
@@ -90,6 +91,18 @@ class TestRetrying:
         with db.write() as conn:
             assert due(conn, NOW + timedelta(seconds=2)) == []
             assert [row["id"] for row in due(conn, NOW + timedelta(seconds=5))] == [first, second]
+
+    def test_the_next_pass_is_when_the_blocking_job_retries_not_at_once_for_a_job_waiting_behind_it(self, db):
+        # A receipt sold while the printer backs off is past its own time but not due: waking for it at once would
+        # spin the spool until the retry.
+        first = queue(db, "S001-000001")
+        with db.write() as conn:
+            retry_at = mark_failed(conn, first, "refused", NOW, Backoff(5, 60))
+        queue(db, "S001-000002", at=NOW + timedelta(seconds=1))
+        with db.read() as conn:
+            assert due(conn, NOW + timedelta(seconds=2)) == []
+            assert next_due_at(conn, after=NOW + timedelta(seconds=2)) == retry_at
+            assert next_due_at(conn, after=NOW + timedelta(seconds=5)) is None
 
 
 class TestReprinting:
