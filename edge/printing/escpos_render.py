@@ -54,7 +54,7 @@ def _emit(printer, command: Command) -> None:
     # The one way text enters the printer: whatever a name or a code holds, no control byte goes out as data.
     match command:
         case Text(text=text, align=align, bold=bold, big=big):
-            printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+            printer._raw(text_style(align, bold, big))
             _textln(printer, printable(text))
         case Barcode(data=data):
             _barcode(printer, printable(data))
@@ -69,6 +69,15 @@ def _emit(printer, command: Command) -> None:
             printer.ln(count)
         case Cut():
             printer.cut()
+
+
+@functools.cache
+def text_style(align: str, bold: bool, big: bool) -> bytes:
+    """The bytes python-escpos's `set(align=, bold=, normal_textsize=, double_height=)` writes: the same for every
+    line of that style and every printer model, so made once instead of before every line."""
+    scratch = _escpos().printer.Dummy(profile=DEFAULT_PROFILE)
+    scratch.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+    return scratch.output
 
 
 def _textln(printer, text: str) -> None:

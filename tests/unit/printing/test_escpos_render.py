@@ -12,6 +12,7 @@ from edge.printing.escpos_render import (
     _escpos,
     fixed_page_bytes,
     render_escpos,
+    text_style,
 )
 from tests.unit.printing.samples import receipt
 
@@ -76,3 +77,13 @@ def test_text_on_a_fixed_code_page_gets_the_bytes_python_escpos_gives_it(text, p
     python-escpos: byte for byte what python-escpos itself writes, "?" for what the page lacks."""
     encoder = _escpos().printer.Dummy(profile="TM-T88V").magic.encoder
     assert fixed_page_bytes(text, encoder, page) == encoder.encode(text, page, "?")
+
+
+@pytest.mark.parametrize("profile", ["TM-T20II", "TM-T88V", "default"])
+def test_a_lines_style_is_what_python_escpos_sets_for_it_on_every_model(profile):
+    for align in ("left", "center", "right"):
+        for bold in (False, True):
+            for big in (False, True):
+                printer = _escpos().printer.Dummy(profile=profile)
+                printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+                assert text_style(align, bold, big) == printer.output
