@@ -25,8 +25,9 @@ from edge.printing.jobs import Prerendered
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
 from edge.services.stock import Outcome, known_product, once, replayed
-from edge.store.ledger import read_levels, record_movement, stock_level
+from edge.store.ledger import read_levels_of, record_movements, stock_level
 from edge.store.outbox import append_event
+from edge.store.products import products_by_sku
 from shared.contract.errors import (
     CentralUnreachable,
     InvalidInput,
@@ -161,8 +162,9 @@ class SalesService:
 
     def _price(self, conn: sqlite3.Connection, lines: list[SaleLineIn]) -> tuple[list[PricedLine], dict[str, str]]:
         priced, names = [], {}
+        by_sku = products_by_sku(conn, list({line.code: None for line in lines}))  # one read for the basket
         for line in lines:
-            product = known_product(conn, line.code)
+            product = by_sku.get(line.code) or known_product(conn, line.code)  # by barcode, or unknown
             if product["currency"] != self._currency:
                 raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
                                        f"in {self._currency}; the catalog needs fixing at head office.")
@@ -176,7 +178,8 @@ class SalesService:
         wanted: dict[str, int] = {}
         for line in priced:
             wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        return {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
+        levels = read_levels_of(conn, list(wanted))
+        return {sku: sell(levels[sku], qty) for sku, qty in wanted.items()}
 
     @staticmethod
     def _total(priced: list[PricedLine]) -> int:
@@ -272,10 +275,8 @@ class SalesService:
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
-        at_risk = []
-        for sku, s in sold.items():
-            at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
-                                       actor=associate.id, row=row)
+        at_risk = record_movements(conn, [(sku, s.movement, s.levels) for sku, s in sold.items()], reason="sale",
+                                   reference=number, actor=associate.id, row=row)
         discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
         known = {"receipt_number": number, "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)),
                  "seq": row.seq, "event_id": row.id}
