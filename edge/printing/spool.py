@@ -7,10 +7,11 @@ so the table is also the journal of everything printed. Times are RFC 3339 text 
 """
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,9 +21,10 @@ from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target,
 from shared.runtime.clock import from_text, to_text, utc_now
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database
-from shared.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 1.0  # how long stopping waits for a job being sent
 
 MIGRATION = """
 CREATE TABLE print_jobs (
@@ -208,8 +210,10 @@ def queues(conn: sqlite3.Connection) -> dict[str, tuple[int, bool]]:
 
 
 class SpoolWorker:
-    """Sends due jobs in the background: each printer drains in its own task, so one that is off (and waits out
-    its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""
+    """Sends due jobs in the background, in a thread of its own: the agent's event loop does none of it (a pass
+    follows every sale, and on the loop its hand-offs to threads held up every counter's next request). Each
+    printer with due jobs drains on its own thread, so one that is off (and waits out its timeout) never holds up
+    another; a failure is recorded with a backoff and retried, never raised."""
 
     def __init__(self, db: Database, targets: Mapping[str, Target | str], *, backoff: Backoff = Backoff(),
                  timeout: float = 5.0, idle: float = 1.0, clock: Callable[[], datetime] = utc_now,
@@ -221,63 +225,73 @@ class SpoolWorker:
         self._status_checks = dict(status_checks or {})
         self._status_answered: set[str] = set()
         self._status_wait = status_wait
-        self._wake = asyncio.Event()
-        self._next_at: str | None = None  # when the next job not due at the last pass falls due
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
+        self._wake, self._stopping = threading.Event(), threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> asyncio.Task:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.create_task(self.run(), name="print-spool")
-        return self._task
+    def start(self) -> threading.Thread:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
+        self._thread.start()
+        return self._thread
 
     async def stop(self) -> None:
-        if self._task is not None:
-            await cancel_and_wait([self._task])
-            self._task = None
+        """Stop after the job being sent, waiting for it at most about a second (a printer that does not answer
+        holds its attempt until the send timeout; that attempt is recorded when it ends, or tried again later)."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            await asyncio.to_thread(self._thread.join, STOP_WAIT_S)
+            self._thread = None
 
     def wake(self) -> None:
-        """Look for due jobs now (call after committing a job); safe from any thread."""
-        # One wake-up pending is enough: after every sale of every counter, each would cost the loop a turn.
-        if self._loop is not None and not self._loop.is_closed() and not self._wake.is_set():
-            self._loop.call_soon_threadsafe(self._wake.set)
+        """Look for due jobs now (call after committing a job); safe from any thread, and costs the caller next to
+        nothing."""
+        self._wake.set()
 
-    async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(load_escpos)
-        while True:
+    def _run(self) -> None:
+        load_escpos()
+        while not self._stopping.is_set():
             self._wake.clear()  # before the pass: a job queued during it wakes the next one at once
             try:
-                await self.send_due()
-                wait = self._until(self._next_at)
+                _, next_at = self._pass()
+                wait = self._until(next_at)
             except Exception:  # a broken database must not end printing for good: log and try again
+                if self._stopping.is_set():
+                    return
                 log.exception("print spool pass failed")
                 wait = self._idle
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            self._wake.wait(wait)
 
     async def send_due(self) -> int:
-        """One pass over the due jobs; how many were sent. Its database work runs in threads: on the event loop it
-        would wait out every sale's commit and its own, and hold up every request meanwhile. Each hand-off to a
-        thread and back costs the event loop more than the job's own database work, and a pass follows every
-        sale: the due jobs and the next time one falls due are one hand-off, each job's sending and marking
-        another."""
-        rows, self._next_at = await asyncio.to_thread(self._due)
+        """One pass over the due jobs now, in a thread; how many were sent."""
+        sent, _ = await asyncio.to_thread(self._pass)
+        return sent
+
+    def _pass(self) -> tuple[int, str | None]:
+        """Send the due jobs; how many were sent, and when the next job not sent now falls due (None: nothing
+        pending). One printer with due jobs (a sale's receipt) is drained right here."""
+        now = self._clock()
+        with self._db.read_only() as conn:  # beside the writer: never queued behind the next sale's commit
+            rows, next_at = due(conn, now), next_due_at(conn, after=now)
         per_printer: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             per_printer.setdefault(row["printer"], []).append(row)
-        sent = await asyncio.gather(*(self._drain(name, jobs) for name, jobs in per_printer.items()))
-        return sum(sent)
+        if len(per_printer) <= 1:
+            drained = [self._drain(name, jobs) for name, jobs in per_printer.items()]
+        else:
+            with ThreadPoolExecutor(len(per_printer), thread_name_prefix="print-spool") as printers:
+                drained = list(printers.map(lambda item: self._drain(*item), per_printer.items()))
+        retries = [retry_at for _, retry_at in drained if retry_at is not None]
+        return sum(sent for sent, _ in drained), min([at for at in (next_at, *retries) if at is not None],
+                                                     default=None)
 
-    async def _drain(self, name: str, rows: list[sqlite3.Row]) -> int:
-        sent = 0
-        for row in rows:
-            retry_at = await asyncio.to_thread(self._send_one, name, row)
+    def _drain(self, name: str, rows: list[sqlite3.Row]) -> tuple[int, str | None]:
+        """A printer's due jobs in order; how many were sent, and when the one that failed is tried again."""
+        for sent, row in enumerate(rows):
+            retry_at = self._send_one(name, row)
             if retry_at is not None:
-                self._next_at = min(filter(None, (self._next_at, retry_at)))
-                return sent  # the rest of this printer's jobs wait behind the failed one
-            sent += 1
-        return sent
+                return sent, retry_at  # the rest of this printer's jobs wait behind the failed one
+        return len(rows), None
 
     def _send_one(self, name: str, row: sqlite3.Row) -> str | None:
         """Send one job and record the outcome; None when it was sent, else the time of its next attempt."""
@@ -297,13 +311,6 @@ class SpoolWorker:
         with self._db.write() as conn:
             mark_sent(conn, row["id"], self._clock())
         return None
-
-    def _due(self) -> tuple[list[sqlite3.Row], str | None]:
-        """The due jobs, and when the next one not due yet will be. Read beside the writer: a pass after a sale
-        does not queue behind the next sale's commit to find the job the first one committed."""
-        now = self._clock()
-        with self._db.read_only() as conn:
-            return due(conn, now), next_due_at(conn, after=now)
 
     def _remember_status_answer(self, name: str, answered: bool | None) -> None:
         if answered:

@@ -20,6 +20,7 @@ from edge.printing.spool import (
 )
 from shared.runtime.sqlite import Database
 from tests.unit.printing.samples import NOW
+from tests.waiting import poll
 
 
 @pytest.fixture
@@ -184,3 +185,23 @@ async def test_a_pass_that_waits_for_another_commit_leaves_the_event_loop_free(d
     assert await spool_pass == 1
     sale.join()
     assert loop_was_free
+
+
+async def test_the_spool_prints_while_the_event_loop_is_busy_with_requests(db, tmp_path):
+    """A pass follows every sale: on the event loop, its hand-offs to threads and back held up every counter's next
+    request. The spool works in a thread of its own."""
+    worker = SpoolWorker(db, {"counter-1": f"preview:{tmp_path}"})
+    worker.start()
+    try:
+        queue(db)
+        worker.wake()
+        # The event loop is held here (a blocking wait, as if busy with requests): the job prints all the same.
+        sent = poll(lambda: jobs_for_read(db) == ["sent"], timeout=10, what="the job sent with the loop busy")
+        assert sent
+    finally:
+        await worker.stop()
+
+
+def jobs_for_read(db) -> list[str]:
+    with db.read() as conn:
+        return [row["status"] for row in jobs_for(conn, "S001-000001")]
