@@ -286,15 +286,39 @@ class SpoolWorker:
                                                      default=None)
 
     def _drain(self, name: str, rows: list[sqlite3.Row]) -> tuple[int, str | None]:
-        """A printer's due jobs in order; how many were sent, and when the one that failed is tried again."""
-        for sent, row in enumerate(rows):
-            retry_at = self._send_one(name, row)
-            if retry_at is not None:
-                return sent, retry_at  # the rest of this printer's jobs wait behind the failed one
-        return len(rows), None
+        """A printer's due jobs in order; how many were sent, and when the one that failed is tried again. What the
+        run sent (and the failure that ended it) is recorded in one transaction at its end: with many counters
+        selling, a commit per receipt doubled the writer's commits. A crash before it commits prints those
+        receipts again; none is ever lost."""
+        sent: list[str] = []
+        failed: tuple[sqlite3.Row, str] | None = None
+        retry_at = None
+        try:
+            for row in rows:
+                error = self._send_one(name, row)
+                if error is not None:
+                    failed = (row, error)
+                    break  # the rest of this printer's jobs wait behind the failed one
+                sent.append(row["id"])
+        finally:  # recorded however the run ends
+            if sent or failed:
+                retry_at = self._record(sent, failed)
+        if failed is not None:
+            row, error = failed
+            log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"], row["kind"],
+                        row["ref"], retry_at, error)
+        return len(sent), retry_at
+
+    def _record(self, sent: list[str], failed: tuple[sqlite3.Row, str] | None) -> str | None:
+        """Mark the jobs sent, and the failed one with its next attempt (returned), in one transaction."""
+        now = self._clock()
+        with self._db.write() as conn:
+            for job_id in sent:
+                mark_sent(conn, job_id, now)
+            return mark_failed(conn, failed[0]["id"], failed[1], now, self._backoff) if failed else None
 
     def _send_one(self, name: str, row: sqlite3.Row) -> str | None:
-        """Send one job and record the outcome; None when it was sent, else the time of its next attempt."""
+        """Send one job; None when it was sent, else why not."""
         target = self._targets.get(name)
         try:
             if target is None:
@@ -302,14 +326,8 @@ class SpoolWorker:
             answered = send(target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
                             self._status_checks.get(name), self._status_wait)
         except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
-            with self._db.write() as conn:
-                retry_at = mark_failed(conn, row["id"], str(e), self._clock(), self._backoff)
-            log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"], row["kind"],
-                        row["ref"], retry_at, e)
-            return retry_at
+            return str(e)
         self._remember_status_answer(name, answered)
-        with self._db.write() as conn:
-            mark_sent(conn, row["id"], self._clock())
         return None
 
     def _remember_status_answer(self, name: str, answered: bool | None) -> None:

@@ -205,3 +205,19 @@ async def test_the_spool_prints_while_the_event_loop_is_busy_with_requests(db, t
 def jobs_for_read(db) -> list[str]:
     with db.read() as conn:
         return [row["status"] for row in jobs_for(conn, "S001-000001")]
+
+
+async def test_a_pass_records_the_receipts_it_sent_in_one_commit(db, tmp_path):
+    """With many counters selling, each receipt's own commit doubled the writer's commits."""
+    for n in range(1, 6):
+        queue(db, f"S001-{n:06d}")
+    worker = SpoolWorker(db, {"counter-1": f"preview:{tmp_path}"})
+    commits: list[str] = []
+    db._conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    try:
+        assert await worker.send_due() == 5
+    finally:
+        db._conn.set_trace_callback(None)
+    assert len(commits) == 1
+    with db.read() as conn:
+        assert [row["status"] for n in range(1, 6) for row in jobs_for(conn, f"S001-{n:06d}")] == ["sent"] * 5
