@@ -108,10 +108,11 @@ class SalesService:
         self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
-        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks the key again
+        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks both again
             earlier = replayed(conn, SCOPE, key, sale.request)
-        if earlier is not None:
-            return earlier
+            if earlier is not None:
+                return earlier
+            catalog = self._look(conn, sale)  # on the same connection: one read after the last commit, not two
         asked = credit_asked(sale.tenders)
         if asked and (self._credit is None or not self._online()):
             # Only head office knows what is left on a note: another store may have spent it since it was issued.
@@ -124,7 +125,7 @@ class SalesService:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
         try:
-            prepared = self._prepare(sale, associate, approver, now)
+            prepared = self._prepare(sale, associate, approver, now, catalog)
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
                                lambda: self._record(conn, sale, associate, approver, now, prepared))
@@ -208,19 +209,28 @@ class SalesService:
         body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
         return body
 
-    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None,
-                 now: datetime) -> Prepared | None:
-        """The sale's lines, body and receipt made before its transaction, from the catalog as it is now: the
+    def _look(self, conn: sqlite3.Connection, sale: SaleIn) -> tuple[list[PricedLine], dict[str, str], str] | None:
+        """The lines priced from the catalog as it is now, and the receipt number the sale would take; None when the
+        sale breaks a rule (its transaction finds the same and says so) or nothing is printed."""
+        if self._printing is None:
+            return None
+        try:
+            priced, names = self._price(conn, sale.lines)
+        except Exception:  # noqa: BLE001 — the transaction reports it
+            return None
+        return priced, names, receipt_number(self._store_id, peek_number(conn, "receipt"))
+
+    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None, now: datetime,
+                 catalog: tuple[list[PricedLine], dict[str, str], str] | None) -> Prepared | None:
+        """The sale's lines, body and receipt made before its transaction, from the catalog as `_look` read it: the
         transaction prices the lines again and, when nothing changed meanwhile, only adds what it alone knows (the
         receipt number, the event, the levels). Rendering the receipt took about as long as all the rest of the
         transaction's work, and every other counter's sale waited behind it. None when the sale breaks a rule: its
         transaction finds the same and says so."""
-        if self._printing is None:
+        if self._printing is None or catalog is None:
             return None
+        priced, names, upcoming = catalog
         try:
-            with self._db.read_only() as conn:
-                priced, names = self._price(conn, sale.lines)
-                upcoming = receipt_number(self._store_id, peek_number(conn, "receipt"))
             total = self._total(priced)
             change_due = settle(total, sale.tenders)
         except Exception:  # noqa: BLE001 — the transaction reports it
