@@ -17,6 +17,7 @@ from edge.printing.commands import Barcode, Command, Cut, Feed, QrCode, Text, pr
 
 DEFAULT_PROFILE = "TM-T20II"
 DEFAULT_CODEPAGE = "CP858"
+_CHARACTER_MAPS: dict[str, dict[str, int]] = {}  # per code page, its characters' bytes (python-escpos's own maps)
 
 
 class RenderError(ValueError):
@@ -31,6 +32,9 @@ def render_escpos(commands: list[Command], profile: str = DEFAULT_PROFILE, codep
     except Exception as e:  # python-escpos raises its own errors for an unknown model
         raise RenderError(f"Unknown printer profile {profile!r}; use a model python-escpos knows, e.g. "
                           f"'TM-T20II' or 'TM-T88V'.") from e
+    # python-escpos maps a code page's characters to bytes once per printer object, and each job is a new one: the
+    # maps (fixed per code page) are shared instead, a third of a receipt's rendering otherwise.
+    printer.magic.encoder.available_characters = _CHARACTER_MAPS
     printer.hw("INIT")
     _choose_codepage(printer, commands, codepage)
     # python-escpos prints notes such as "Using hardware barcode renderer" to stdout; keep them off the terminal.
@@ -50,8 +54,8 @@ def _emit(printer, command: Command) -> None:
     # The one way text enters the printer: whatever a name or a code holds, no control byte goes out as data.
     match command:
         case Text(text=text, align=align, bold=bold, big=big):
-            printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
-            printer.textln(printable(text))
+            printer._raw(text_style(align, bold, big))
+            _textln(printer, printable(text))
         case Barcode(data=data):
             _barcode(printer, printable(data))
             printer.set(align="left")
@@ -67,6 +71,40 @@ def _emit(printer, command: Command) -> None:
             printer.cut()
 
 
+@functools.cache
+def text_style(align: str, bold: bool, big: bool) -> bytes:
+    """The bytes python-escpos's `set(align=, bold=, normal_textsize=, double_height=)` writes: the same for every
+    line of that style and every printer model, so made once instead of before every line."""
+    scratch = _escpos().printer.Dummy(profile=DEFAULT_PROFILE)
+    scratch.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+    return scratch.output
+
+
+def _textln(printer, text: str) -> None:
+    """`printer.textln(text)`, with the same bytes: on a code page chosen for the whole job python-escpos looks up
+    each character in Python, most of a receipt's rendering; a translation table does it in one call."""
+    magic = printer.magic
+    if not magic.disabled or magic.encoding is None:  # AUTO: python-escpos switches pages per run of characters
+        printer.textln(text)
+        return
+    printer._raw(fixed_page_bytes(f"{text}\n", magic.encoder, magic.encoding))
+
+
+def fixed_page_bytes(text: str, encoder, encoding: str) -> bytes:
+    """What python-escpos's `encoder.encode(text, encoding)` gives: ASCII as it is, a character of the code page as
+    its byte there, anything else as "?"."""
+    table = _TABLES.get(encoding)
+    if table is None:
+        table = {code: "?" for code in range(128, 256)}
+        table.update({ord(char): chr(byte) for char, byte in encoder._get_codepage_char_map(encoding).items()
+                      if ord(char) >= 128})
+        _TABLES[encoding] = table
+    return text.translate(table).encode("latin-1", "replace")  # what is left above 255 was not on the page: "?"
+
+
+_TABLES: dict[str, dict[int, str]] = {}  # per code page, `str.translate`'s table to its bytes as latin-1 characters
+
+
 def _barcode(printer, data: str) -> None:
     escpos = _escpos()
     try:
@@ -74,7 +112,7 @@ def _barcode(printer, data: str) -> None:
         printer.barcode("{B" + data, "CODE128", function_type="B", height=60, width=2)
     except (escpos.exceptions.Error, ValueError):
         printer.set(align="center")
-        printer.textln(data)  # a printer that has no Code 128 still shows the number
+        _textln(printer, data)  # a printer that has no Code 128 still shows the number
 
 
 def _choose_codepage(printer, commands: list[Command], codepage: str) -> None:

@@ -7,10 +7,11 @@ so the table is also the journal of everything printed. Times are RFC 3339 text 
 """
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,9 +21,10 @@ from edge.printing.targets import Job, PrinterUnavailable, Target, parse_target,
 from shared.runtime.clock import from_text, to_text, utc_now
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database
-from shared.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 1.0  # how long stopping waits for a job being sent
 
 MIGRATION = """
 CREATE TABLE print_jobs (
@@ -111,9 +113,14 @@ def due(conn: sqlite3.Connection, now: datetime, printer: str | None = None) -> 
     return conn.execute(sql + " ORDER BY +p.rowid", args).fetchall()
 
 
-def next_due_at(conn: sqlite3.Connection) -> str | None:
-    """When the earliest pending job is due (None when nothing is pending)."""
-    return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING}").fetchone()[0]
+def next_due_at(conn: sqlite3.Connection, after: datetime | None = None) -> str | None:
+    """When the earliest pending job is due (None when nothing is pending); with `after`, the earliest due later
+    than that. A job already past its time but not due waits behind a failed one of its printer, and becomes due
+    when that one is retried (a later time): waking for it at once would only find it waiting still."""
+    if after is None:
+        return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING}").fetchone()[0]
+    return conn.execute(f"SELECT min(next_attempt_at) FROM print_jobs WHERE {PENDING} AND next_attempt_at > ?",
+                        (to_text(after),)).fetchone()[0]
 
 
 def mark_sent(conn: sqlite3.Connection, job_id: str, now: datetime) -> None:
@@ -203,8 +210,10 @@ def queues(conn: sqlite3.Connection) -> dict[str, tuple[int, bool]]:
 
 
 class SpoolWorker:
-    """Sends due jobs in the background: each printer drains in its own task, so one that is off (and waits out
-    its timeout) never holds up another; a failure is recorded with a backoff and retried, never raised."""
+    """Sends due jobs in the background, in a thread of its own: the agent's event loop does none of it (a pass
+    follows every sale, and on the loop its hand-offs to threads held up every counter's next request). Each
+    printer with due jobs drains on its own thread, so one that is off (and waits out its timeout) never holds up
+    another; a failure is recorded with a backoff and retried, never raised."""
 
     def __init__(self, db: Database, targets: Mapping[str, Target | str], *, backoff: Backoff = Backoff(),
                  timeout: float = 5.0, idle: float = 1.0, clock: Callable[[], datetime] = utc_now,
@@ -216,80 +225,110 @@ class SpoolWorker:
         self._status_checks = dict(status_checks or {})
         self._status_answered: set[str] = set()
         self._status_wait = status_wait
-        self._wake = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
+        self._wake, self._stopping = threading.Event(), threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> asyncio.Task:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.create_task(self.run(), name="print-spool")
-        return self._task
+    def start(self) -> threading.Thread:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
+        self._thread.start()
+        return self._thread
 
     async def stop(self) -> None:
-        if self._task is not None:
-            await cancel_and_wait([self._task])
-            self._task = None
+        """Stop after the job being sent, waiting for it at most about a second (a printer that does not answer
+        holds its attempt until the send timeout; that attempt is recorded when it ends, or tried again later)."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            await asyncio.to_thread(self._thread.join, STOP_WAIT_S)
+            self._thread = None
 
     def wake(self) -> None:
-        """Look for due jobs now (call after committing a job); safe from any thread."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
+        """Look for due jobs now (call after committing a job); safe from any thread, and costs the caller next to
+        nothing."""
+        self._wake.set()
 
-    async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(load_escpos)
-        while True:
+    def _run(self) -> None:
+        load_escpos()
+        while not self._stopping.is_set():
+            self._wake.clear()  # before the pass: a job queued during it wakes the next one at once
             try:
-                await self.send_due()
-                wait = await asyncio.to_thread(self._until_next_due)
+                _, next_at = self._pass()
+                wait = self._until(next_at)
             except Exception:  # a broken database must not end printing for good: log and try again
+                if self._stopping.is_set():
+                    return
                 log.exception("print spool pass failed")
                 wait = self._idle
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            self._wake.wait(wait)
 
     async def send_due(self) -> int:
-        """One pass over the due jobs; how many were sent. Its database work runs in threads: on the event loop it
-        would wait out every sale's commit and its own, and hold up every request meanwhile."""
-        rows = await asyncio.to_thread(self._due)
+        """One pass over the due jobs now, in a thread; how many were sent."""
+        sent, _ = await asyncio.to_thread(self._pass)
+        return sent
+
+    def _pass(self) -> tuple[int, str | None]:
+        """Send the due jobs; how many were sent, and when the next job not sent now falls due (None: nothing
+        pending). One printer with due jobs (a sale's receipt) is drained right here."""
+        now = self._clock()
+        with self._db.read_only() as conn:  # beside the writer: never queued behind the next sale's commit
+            rows, next_at = due(conn, now), next_due_at(conn, after=now)
         per_printer: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             per_printer.setdefault(row["printer"], []).append(row)
-        sent = await asyncio.gather(*(self._drain(name, jobs) for name, jobs in per_printer.items()))
-        return sum(sent)
+        if len(per_printer) <= 1:
+            drained = [self._drain(name, jobs) for name, jobs in per_printer.items()]
+        else:
+            with ThreadPoolExecutor(len(per_printer), thread_name_prefix="print-spool") as printers:
+                drained = list(printers.map(lambda item: self._drain(*item), per_printer.items()))
+        retries = [retry_at for _, retry_at in drained if retry_at is not None]
+        return sum(sent for sent, _ in drained), min([at for at in (next_at, *retries) if at is not None],
+                                                     default=None)
 
-    async def _drain(self, name: str, rows: list[sqlite3.Row]) -> int:
-        sent = 0
+    def _drain(self, name: str, rows: list[sqlite3.Row]) -> tuple[int, str | None]:
+        """A printer's due jobs in order; how many were sent, and when the one that failed is tried again. What the
+        run sent (and the failure that ended it) is recorded in one transaction at its end: with many counters
+        selling, a commit per receipt doubled the writer's commits. A crash before it commits prints those
+        receipts again; none is ever lost."""
+        sent: list[str] = []
+        failed: tuple[sqlite3.Row, str] | None = None
+        retry_at = None
+        try:
+            for row in rows:
+                error = self._send_one(name, row)
+                if error is not None:
+                    failed = (row, error)
+                    break  # the rest of this printer's jobs wait behind the failed one
+                sent.append(row["id"])
+        finally:  # recorded however the run ends
+            if sent or failed:
+                retry_at = self._record(sent, failed)
+        if failed is not None:
+            row, error = failed
+            log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"], row["kind"],
+                        row["ref"], retry_at, error)
+        return len(sent), retry_at
+
+    def _record(self, sent: list[str], failed: tuple[sqlite3.Row, str] | None) -> str | None:
+        """Mark the jobs sent, and the failed one with its next attempt (returned), in one transaction."""
+        now = self._clock()
+        with self._db.write() as conn:
+            for job_id in sent:
+                mark_sent(conn, job_id, now)
+            return mark_failed(conn, failed[0]["id"], failed[1], now, self._backoff) if failed else None
+
+    def _send_one(self, name: str, row: sqlite3.Row) -> str | None:
+        """Send one job; None when it was sent, else why not."""
         target = self._targets.get(name)
-        for row in rows:
-            try:
-                if target is None:
-                    raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
-                answered = await asyncio.to_thread(
-                    send, target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
-                    self._status_checks.get(name), self._status_wait)
-                self._remember_status_answer(name, answered)
-            except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
-                retry_at = await asyncio.to_thread(self._mark_failed, row["id"], str(e))
-                log.warning("printer %s: job %s (%s %s) not printed, retrying at %s: %s", name, row["id"],
-                            row["kind"], row["ref"], retry_at, e)
-                return sent  # the rest of this printer's jobs wait behind the failed one
-            await asyncio.to_thread(self._mark_sent, row["id"])
-            sent += 1
-        return sent
-
-    def _due(self) -> list[sqlite3.Row]:
-        with self._db.read() as conn:
-            return due(conn, self._clock())
-
-    def _mark_sent(self, job_id: str) -> None:
-        with self._db.write() as conn:
-            mark_sent(conn, job_id, self._clock())
-
-    def _mark_failed(self, job_id: str, error: str) -> str:
-        with self._db.write() as conn:
-            return mark_failed(conn, job_id, error, self._clock(), self._backoff)
+        try:
+            if target is None:
+                raise PrinterUnavailable(f"no printer named {name!r} is configured at this counter")
+            answered = send(target, Job(row["id"], row["kind"], row["payload"], row["preview"]), self._timeout,
+                            self._status_checks.get(name), self._status_wait)
+        except Exception as e:  # noqa: BLE001 — every failure is recorded on the job and retried
+            return str(e)
+        self._remember_status_answer(name, answered)
+        return None
 
     def _remember_status_answer(self, name: str, answered: bool | None) -> None:
         if answered:
@@ -298,9 +337,7 @@ class SpoolWorker:
             del self._status_checks[name]
             log.info("printer %s does not answer status queries: printing without asking first", name)
 
-    def _until_next_due(self) -> float:
-        with self._db.read() as conn:
-            at = next_due_at(conn)
+    def _until(self, at: str | None) -> float:
         if at is None:
             return self._idle
         seconds = (from_text(at) - self._clock()).total_seconds()

@@ -25,8 +25,9 @@ from edge.printing.jobs import Prerendered
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
 from edge.services.stock import Outcome, known_product, once, replayed
-from edge.store.ledger import read_levels, record_movement, stock_level
+from edge.store.ledger import read_levels_of, record_movements, stock_level
 from edge.store.outbox import append_event
+from edge.store.products import products_by_sku
 from shared.contract.errors import (
     CentralUnreachable,
     InvalidInput,
@@ -107,10 +108,11 @@ class SalesService:
         self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
-        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks the key again
+        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks both again
             earlier = replayed(conn, SCOPE, key, sale.request)
-        if earlier is not None:
-            return earlier
+            if earlier is not None:
+                return earlier
+            catalog = self._look(conn, sale)  # on the same connection: one read after the last commit, not two
         asked = credit_asked(sale.tenders)
         if asked and (self._credit is None or not self._online()):
             # Only head office knows what is left on a note: another store may have spent it since it was issued.
@@ -123,7 +125,7 @@ class SalesService:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
         try:
-            prepared = self._prepare(sale, associate, approver, now)
+            prepared = self._prepare(sale, associate, approver, now, catalog)
             with self._db.write() as conn:
                 outcome = once(conn, SCOPE, key, sale.request,
                                lambda: self._record(conn, sale, associate, approver, now, prepared))
@@ -161,8 +163,9 @@ class SalesService:
 
     def _price(self, conn: sqlite3.Connection, lines: list[SaleLineIn]) -> tuple[list[PricedLine], dict[str, str]]:
         priced, names = [], {}
+        by_sku = products_by_sku(conn, list({line.code: None for line in lines}))  # one read for the basket
         for line in lines:
-            product = known_product(conn, line.code)
+            product = by_sku.get(line.code) or known_product(conn, line.code)  # by barcode, or unknown
             if product["currency"] != self._currency:
                 raise CurrencyMismatch(f"{product['sku']} is priced in {product['currency']}, but this store sells "
                                        f"in {self._currency}; the catalog needs fixing at head office.")
@@ -176,7 +179,8 @@ class SalesService:
         wanted: dict[str, int] = {}
         for line in priced:
             wanted[line.sku] = wanted.get(line.sku, 0) + line.qty
-        return {sku: sell(read_levels(conn, sku), qty) for sku, qty in wanted.items()}
+        levels = read_levels_of(conn, list(wanted))
+        return {sku: sell(levels[sku], qty) for sku, qty in wanted.items()}
 
     @staticmethod
     def _total(priced: list[PricedLine]) -> int:
@@ -205,19 +209,28 @@ class SalesService:
         body["tenders"] = [{**tender, "refunded": back} for tender, back in zip(body["tenders"], refunded, strict=True)]
         return body
 
-    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None,
-                 now: datetime) -> Prepared | None:
-        """The sale's lines, body and receipt made before its transaction, from the catalog as it is now: the
+    def _look(self, conn: sqlite3.Connection, sale: SaleIn) -> tuple[list[PricedLine], dict[str, str], str] | None:
+        """The lines priced from the catalog as it is now, and the receipt number the sale would take; None when the
+        sale breaks a rule (its transaction finds the same and says so) or nothing is printed."""
+        if self._printing is None:
+            return None
+        try:
+            priced, names = self._price(conn, sale.lines)
+        except Exception:  # noqa: BLE001 — the transaction reports it
+            return None
+        return priced, names, receipt_number(self._store_id, peek_number(conn, "receipt"))
+
+    def _prepare(self, sale: SaleIn, associate: Associate, approver: Associate | None, now: datetime,
+                 catalog: tuple[list[PricedLine], dict[str, str], str] | None) -> Prepared | None:
+        """The sale's lines, body and receipt made before its transaction, from the catalog as `_look` read it: the
         transaction prices the lines again and, when nothing changed meanwhile, only adds what it alone knows (the
         receipt number, the event, the levels). Rendering the receipt took about as long as all the rest of the
         transaction's work, and every other counter's sale waited behind it. None when the sale breaks a rule: its
         transaction finds the same and says so."""
-        if self._printing is None:
+        if self._printing is None or catalog is None:
             return None
+        priced, names, upcoming = catalog
         try:
-            with self._db.read_only() as conn:
-                priced, names = self._price(conn, sale.lines)
-                upcoming = receipt_number(self._store_id, peek_number(conn, "receipt"))
             total = self._total(priced)
             change_due = settle(total, sale.tenders)
         except Exception:  # noqa: BLE001 — the transaction reports it
@@ -272,10 +285,8 @@ class SalesService:
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
         at = to_text(now)
-        at_risk = []
-        for sku, s in sold.items():
-            at_risk += record_movement(conn, sku, s.movement, s.levels, reason="sale", reference=number,
-                                       actor=associate.id, row=row)
+        at_risk = record_movements(conn, [(sku, s.movement, s.levels) for sku, s in sold.items()], reason="sale",
+                                   reference=number, actor=associate.id, row=row)
         discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
         known = {"receipt_number": number, "discrepancies": discrepancies, "at_risk": sorted(set(at_risk)),
                  "seq": row.seq, "event_id": row.id}

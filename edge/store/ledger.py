@@ -9,12 +9,19 @@ from edge.domain.fulfilment import HOLDING
 from edge.domain.stock import Consequences, Levels, Movement, consequences
 from edge.store.outbox import OutboxRow
 from shared.contract.models import StockLevel
-from shared.runtime.sqlite import tables
 
 
 def read_levels(conn: sqlite3.Connection, sku: str) -> Levels:
     row = conn.execute("SELECT on_hand, reserved, damaged FROM stock WHERE sku = ?", (sku,)).fetchone()
     return Levels(row["on_hand"], row["reserved"], row["damaged"]) if row else Levels()
+
+
+def read_levels_of(conn: sqlite3.Connection, skus: list[str]) -> dict[str, Levels]:
+    """Several SKUs' levels in one read (a SKU never stocked: all zero)."""
+    rows = conn.execute(f"SELECT sku, on_hand, reserved, damaged FROM stock WHERE sku IN ({', '.join('?' * len(skus))})",
+                        skus).fetchall()
+    found = {row["sku"]: Levels(row["on_hand"], row["reserved"], row["damaged"]) for row in rows}
+    return {sku: found.get(sku, Levels()) for sku in skus}
 
 
 def stock_level(sku: str, levels: Levels) -> StockLevel:
@@ -51,15 +58,16 @@ def record_movement(conn: sqlite3.Connection, sku: str, movement: Movement, leve
 
 def record_movements(conn: sqlite3.Connection, moved: list[tuple[str, Movement, Levels]], *, reason: str,
                      reference: str | None, actor: str, row: OutboxRow) -> list[str]:
-    """Many SKUs' new levels and ledger rows for one event, written in bulk (a count of a whole store); each row is
-    recorded even if nothing moved, and what follows from each is carried out as for one movement."""
-    db = tables(conn)
-    db["stock"].upsert_all([{"sku": sku, "on_hand": levels.on_hand, "reserved": levels.reserved,
-                             "damaged": levels.damaged} for sku, _, levels in moved], pk="sku")
-    db["stock_ledger"].insert_all([{"sku": sku, "on_hand_delta": movement.on_hand, "reserved_delta": movement.reserved,
-                                    "damaged_delta": movement.damaged, "reason": reason, "reference": reference,
-                                    "actor": actor, "event_id": row.id, "at": row.occurred_at}
-                                   for sku, movement, _ in moved])
+    """Many SKUs' new levels and ledger rows for one event, written in bulk (a count of a whole store, a sale's
+    lines); each row is recorded even if nothing moved, and what follows from each is carried out as for one
+    movement. Raw statements, one `executemany` a table: sqlite-utils would read the schema first."""
+    conn.executemany("INSERT INTO stock (sku, on_hand, reserved, damaged) VALUES (?, ?, ?, ?) ON CONFLICT (sku) DO "
+                     "UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, damaged = excluded.damaged",
+                     [(sku, levels.on_hand, levels.reserved, levels.damaged) for sku, _, levels in moved])
+    conn.executemany("INSERT INTO stock_ledger (sku, on_hand_delta, reserved_delta, damaged_delta, reason, reference, "
+                     "actor, event_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(sku, movement.on_hand, movement.reserved, movement.damaged, reason, reference, actor, row.id,
+                       row.occurred_at) for sku, movement, _ in moved])
     flagged = []
     for sku, movement, levels in moved:
         flagged += carry_out(conn, consequences(sku, movement.undone_from(levels), levels, reason=reason,

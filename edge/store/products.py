@@ -19,6 +19,13 @@ def find_product(conn: sqlite3.Connection, sku_or_gtin: str) -> sqlite3.Row | No
     return row
 
 
+def products_by_sku(conn: sqlite3.Connection, skus: list[str]) -> dict[str, sqlite3.Row]:
+    """The products of these SKUs in one read (a basket's lines); a code that is no SKU is left out."""
+    rows = conn.execute(f"SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.sku IN ({', '.join('?' * len(skus))})",
+                        skus).fetchall()
+    return {row["sku"]: row for row in rows}
+
+
 def encode_cursor(sku: str) -> str:
     return base64.urlsafe_b64encode(sku.encode()).decode().rstrip("=")
 

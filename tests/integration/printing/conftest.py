@@ -30,9 +30,10 @@ class LoopbackPrinter:
                     received = printer._answer_queries(self.request, received + chunk)
                 printer.jobs.append(received)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
+        # One connection at a time, in the order they come, as a network printer takes jobs: with a thread per
+        # connection a job sent right after another could be recorded before it.
+        socketserver.TCPServer.allow_reuse_address = True
+        self._server = socketserver.TCPServer(("127.0.0.1", port), Handler)
         self.port = self._server.server_address[1]
         self.target = f"network:127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

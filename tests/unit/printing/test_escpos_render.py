@@ -2,10 +2,18 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.printing import layouts
 from edge.printing.commands import Barcode, Cut, QrCode, Text
-from edge.printing.escpos_render import RenderError, render_escpos
+from edge.printing.escpos_render import (
+    RenderError,
+    _escpos,
+    fixed_page_bytes,
+    render_escpos,
+    text_style,
+)
 from tests.unit.printing.samples import receipt
 
 INIT, CODEPAGE, BARCODE, QR, CUT = b"\x1b@", b"\x1bt", b"\x1dk", b"\x1d(k", b"\x1dV"
@@ -56,3 +64,26 @@ def test_loading_python_escpos_leaves_the_logging_set_up_to_the_agent():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+PAGES = ["CP858", "CP437", "CP850", "CP852", "CP866", "CP1252", "CP1250", "ISO_8859-15", "CP737", "CP862"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(codec="utf-8"), max_size=60) | st.text(st.characters(max_codepoint=0x2FF)),
+       page=st.sampled_from(PAGES))
+def test_text_on_a_fixed_code_page_gets_the_bytes_python_escpos_gives_it(text, page):
+    """Text on the code page chosen for a whole job is encoded through a table, not character by character in
+    python-escpos: byte for byte what python-escpos itself writes, "?" for what the page lacks."""
+    encoder = _escpos().printer.Dummy(profile="TM-T88V").magic.encoder
+    assert fixed_page_bytes(text, encoder, page) == encoder.encode(text, page, "?")
+
+
+@pytest.mark.parametrize("profile", ["TM-T20II", "TM-T88V", "default"])
+def test_a_lines_style_is_what_python_escpos_sets_for_it_on_every_model(profile):
+    for align in ("left", "center", "right"):
+        for bold in (False, True):
+            for big in (False, True):
+                printer = _escpos().printer.Dummy(profile=profile)
+                printer.set(align=align, bold=bold, normal_textsize=not big, double_height=big)
+                assert text_style(align, bold, big) == printer.output

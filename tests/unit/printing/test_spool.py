@@ -15,10 +15,12 @@ from edge.printing.spool import (
     jobs_for,
     mark_failed,
     mark_sent,
+    next_due_at,
     reprint,
 )
 from shared.runtime.sqlite import Database
 from tests.unit.printing.samples import NOW
+from tests.waiting import poll
 
 
 @pytest.fixture
@@ -90,6 +92,18 @@ class TestRetrying:
         with db.write() as conn:
             assert due(conn, NOW + timedelta(seconds=2)) == []
             assert [row["id"] for row in due(conn, NOW + timedelta(seconds=5))] == [first, second]
+
+    def test_the_next_pass_is_when_the_blocking_job_retries_not_at_once_for_a_job_waiting_behind_it(self, db):
+        # A receipt sold while the printer backs off is past its own time but not due: waking for it at once would
+        # spin the spool until the retry.
+        first = queue(db, "S001-000001")
+        with db.write() as conn:
+            retry_at = mark_failed(conn, first, "refused", NOW, Backoff(5, 60))
+        queue(db, "S001-000002", at=NOW + timedelta(seconds=1))
+        with db.read() as conn:
+            assert due(conn, NOW + timedelta(seconds=2)) == []
+            assert next_due_at(conn, after=NOW + timedelta(seconds=2)) == retry_at
+            assert next_due_at(conn, after=NOW + timedelta(seconds=5)) is None
 
 
 class TestReprinting:
@@ -171,3 +185,39 @@ async def test_a_pass_that_waits_for_another_commit_leaves_the_event_loop_free(d
     assert await spool_pass == 1
     sale.join()
     assert loop_was_free
+
+
+async def test_the_spool_prints_while_the_event_loop_is_busy_with_requests(db, tmp_path):
+    """A pass follows every sale: on the event loop, its hand-offs to threads and back held up every counter's next
+    request. The spool works in a thread of its own."""
+    worker = SpoolWorker(db, {"counter-1": f"preview:{tmp_path}"})
+    worker.start()
+    try:
+        queue(db)
+        worker.wake()
+        # The event loop is held here (a blocking wait, as if busy with requests): the job prints all the same.
+        sent = poll(lambda: jobs_for_read(db) == ["sent"], timeout=10, what="the job sent with the loop busy")
+        assert sent
+    finally:
+        await worker.stop()
+
+
+def jobs_for_read(db) -> list[str]:
+    with db.read() as conn:
+        return [row["status"] for row in jobs_for(conn, "S001-000001")]
+
+
+async def test_a_pass_records_the_receipts_it_sent_in_one_commit(db, tmp_path):
+    """With many counters selling, each receipt's own commit doubled the writer's commits."""
+    for n in range(1, 6):
+        queue(db, f"S001-{n:06d}")
+    worker = SpoolWorker(db, {"counter-1": f"preview:{tmp_path}"})
+    commits: list[str] = []
+    db._conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    try:
+        assert await worker.send_due() == 5
+    finally:
+        db._conn.set_trace_callback(None)
+    assert len(commits) == 1
+    with db.read() as conn:
+        assert [row["status"] for n in range(1, 6) for row in jobs_for(conn, f"S001-{n:06d}")] == ["sent"] * 5
