@@ -100,8 +100,9 @@ class CentralService:
                                                      stock_changed=self.waiting.stock_changed))
         self.safety_stock = SafetyStocks(self.db, lambda: self.catalog.policy.safety_stock_default,
                                          self.waiting.stock_changed)
+        self._sale_rows = store_receipts.SaleRows()  # written by ingest at the end of each store's run of events
         self.ingest = Ingest(self.db, self.link, on_event=self._on_event, park_limit=settings.park_limit_per_store,
-                             on_applied=self.metrics.ingested)
+                             on_applied=self.metrics.ingested, pending_writes=self._sale_rows)
         self.resync = Resync(self.db, self.commands, settings.resend_after)
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
@@ -139,8 +140,7 @@ class CentralService:
                 if refund.reference:
                     store_receipts.note_number(conn, store_id, "credit", refund.reference)
         elif isinstance(payload, SaleRecorded):
-            store_receipts.record_sale(conn, store_id, envelope, payload, now)
-            store_receipts.note_number(conn, store_id, "receipt", payload.receipt_number)
+            self._sale_rows.add(store_id, envelope, payload, now)
             self.credit_notes.apply_sale(conn, store_id, envelope, payload, now)
         if getattr(payload, "stock", None) or getattr(payload, "levels", None):
             self.waiting.stock_changed()  # the pass runs after this batch commits

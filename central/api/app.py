@@ -35,6 +35,7 @@ from central.api.routes import (
 from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.version import VERSION
+from shared.runtime.memory import start_up_kept
 from shared.web.body_limit import BodySizeLimit
 from shared.web.metrics import HttpMetrics, http_latency
 from shared.web.problems import install_problem_handlers
@@ -52,7 +53,8 @@ def create_app(settings: CentralSettings, *, with_nats: bool = True) -> FastAPI:
         app.state.service = service
         await service.start()
         try:
-            yield
+            with start_up_kept():
+                yield
         finally:
             await service.stop()
 

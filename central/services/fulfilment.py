@@ -91,13 +91,26 @@ class FulfilmentTracker:
         order_store.refresh_status(conn, order_id, source, now)
         self._wake()  # a status change may have queued webhook deliveries
 
-    def expire_overdue(self, now: datetime) -> int:
-        """Time out every store allocation still pending past accept_by + margin, and re-route its lines."""
+    def expire_overdue(self, now: datetime, chunk: int = 20) -> int:
+        """Time out every store allocation still pending past accept_by + margin, and re-route its lines; `chunk`
+        allocations a write transaction, oldest deadline first (each is a routing over every node: after a stall,
+        hundreds at once held the writer for seconds)."""
+        expired = 0
+        while True:
+            done = self._expire_some(now, chunk)
+            expired += done
+            if done < chunk:
+                break
+        if expired:
+            self._wake()
+        return expired
+
+    def _expire_some(self, now: datetime, limit: int) -> int:
         margin = timedelta(seconds=self._orders.policy().accept_margin_s)
         with self._db.write() as conn:
             pending, statuses = status_in("status", {AllocationStatus.PENDING})  # the allocations_waiting index
             overdue = conn.execute(f"SELECT * FROM allocations WHERE {pending} AND accept_by < ? "
-                                   "ORDER BY accept_by", (*statuses, to_text(now - margin))).fetchall()
+                                   "ORDER BY accept_by LIMIT ?", (*statuses, to_text(now - margin), limit)).fetchall()
             for allocation in overdue:
                 order_store.set_allocation(conn, allocation["id"], now, status=AllocationStatus.TIMED_OUT,
                                            reason=f"no answer by {allocation['accept_by']}")
@@ -111,8 +124,6 @@ class FulfilmentTracker:
                         conn, allocation["order_id"], order_store.lines_of_allocation(conn, allocation["id"]),
                         f"re-route: {allocation['node_id']} did not answer by {allocation['accept_by']}", now)
                 order_store.refresh_status(conn, allocation["order_id"], TIMER, now)
-        if overdue:
-            self._wake()
         return len(overdue)
 
     async def run(self, tick_s: float, listening) -> None:

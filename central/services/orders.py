@@ -3,6 +3,11 @@
 An order, its allocations, its routing decision and the `fulfilment.assign` commands commit in ONE
 transaction (the command outbox goes to COMMANDS afterwards), so a crash never leaves an order
 without its commands or a command without its order.
+
+A new order is routed before that transaction, on a read snapshot (routing reads every node; the one writer must
+not wait for it): the transaction then only checks that the plan's chosen nodes can still give what it takes
+(`central.domain.placement`) and writes it, or routes again. After `PLACEMENT_TRIES` plans overtaken by other
+changes, the order is routed inside the transaction, as every re-route is.
 """
 
 import json
@@ -21,6 +26,7 @@ from central.domain.orders import (
     is_live,
     order_number,
 )
+from central.domain.placement import PlanOutdated, Proposal, chosen_nodes, still_holds
 from central.domain.policy import RoutingPolicy
 from central.domain.routing import RouteRequest, RoutingPlan, Unfilled, route
 from central.settings import CentralSettings
@@ -31,13 +37,14 @@ from central.store import supply as supply_store
 from central.store.nodes import get_node
 from central.store.routing_inputs import node_table
 from shared.contract import pickup_codes as pickup
-from shared.contract.errors import InvalidTransition, NotFound, UnknownSku
+from shared.contract.errors import DomainError, InvalidTransition, NotFound, UnknownSku
 from shared.runtime.clock import to_text
 from shared.runtime.ids import uuid7
 from shared.runtime.sqlite import Database
 from shared.web import idempotency
 
 ROUTER = "central:router"
+PLACEMENT_TRIES = 3  # plans made on a snapshot before an order is routed inside the write transaction
 
 
 def check_request(conn: sqlite3.Connection, body: dict, now: datetime | None = None,
@@ -114,13 +121,46 @@ class Orders:
     # ---- API actions -------------------------------------------------------------------------
 
     def place(self, body: dict, key: str | None, now: datetime) -> tuple[int, dict]:
-        with self._db.write() as conn:
-            status, view, made = idempotency.once(conn, "orders", key, body, 201, lambda: self._place(conn, body, now))
+        for tries_left in range(PLACEMENT_TRIES, -1, -1):
+            try:
+                status, view, made = self.commit(body, key, now, self.propose(body, key, now) if tries_left else None)
+                break
+            except PlanOutdated:
+                continue
         if made:
             self._wake()
         return status, view
 
-    def _place(self, conn: sqlite3.Connection, body: dict, now: datetime) -> dict:
+    def propose(self, body: dict, key: str | None, now: datetime) -> Proposal | None:
+        """Where a new order's lines would go, decided on a read snapshot without the writer; None when the
+        request is a replay or is refused (the write transaction then replays or refuses it, as it always has)."""
+        try:
+            with self._db.read() as conn:
+                if idempotency.replay(conn, "orders", key, body) is not None:
+                    return None
+                policy = self.policy()
+                check_request(conn, body, now, policy.allow_preorders)
+                body = located(body)
+                is_pickup = body["delivery"]["type"] == "pickup"
+                allow_split = body.get("allow_split")
+                lines = {line["sku"]: line["qty"] for line in body["lines"]}
+                started = time.perf_counter()
+                proposal = self._propose(conn, body["delivery"],
+                                         (not is_pickup) if allow_split is None else allow_split, frozenset(), lines,
+                                         now, policy)
+                self._routed(time.perf_counter() - started)
+                return proposal
+        except DomainError:
+            return None
+
+    def commit(self, body: dict, key: str | None, now: datetime,
+               proposal: Proposal | None) -> tuple[int, dict, bool]:
+        """The order written with the proposed plan (routed here when there is none); `PlanOutdated` (and nothing
+        written) when the plan no longer holds. The flag says whether an order was made (not a replay)."""
+        with self._db.write() as conn:
+            return idempotency.once(conn, "orders", key, body, 201, lambda: self._place(conn, body, now, proposal))
+
+    def _place(self, conn: sqlite3.Connection, body: dict, now: datetime, proposal: Proposal | None = None) -> dict:
         """The order, its routing, allocations and assigns, written in the caller's transaction; its view."""
         sale = pricing.price(body["lines"], check_request(conn, body, now, self.policy().allow_preorders),
                              body.get("payment"))
@@ -136,7 +176,7 @@ class Orders:
         order_store.add_history(conn, order_id, "created", "api", now, status=OrderStatus.CREATED,
                                 channel=body["channel"])
         self.route_lines(conn, order_id, {line["sku"]: line["qty"] for line in body["lines"]}, "order placed",
-                         now)
+                         now, proposal=proposal)
         response = order_store.order_view(conn, order_id)
         if code:
             response["pickup_code"] = code  # shown here only; stores get its hash
@@ -216,15 +256,20 @@ class Orders:
                                 allocation_id=allocation["id"], node_id=allocation["node_id"], reason=reason)
 
     def route_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], trigger: str,
-                    now: datetime, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
+                    now: datetime, exclude: frozenset[str] = frozenset(),
+                    proposal: Proposal | None = None) -> RoutingPlan:
         """Route these lines of an order (all of them, or a re-route), excluding every node that already
         rejected or ignored it (and `exclude`); allocations, assigns, the decision and the history in this
-        transaction."""
+        transaction. With a `proposal` (a new order routed on a snapshot), its plan is taken if it still holds,
+        else `PlanOutdated`."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         policy = self.policy()
-        started = time.perf_counter()
-        plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
-        self._routed(time.perf_counter() - started)
+        if proposal is not None:
+            plan = self._confirmed(conn, proposal, lines, now, policy)
+        else:
+            started = time.perf_counter()
+            plan = self.plan_lines(conn, order_id, lines, now, policy, exclude)
+            self._routed(time.perf_counter() - started)
         decision = order_store.add_decision(conn, order_id, trigger, plan.outcome, plan.explanation, now)
         created = [self.allocate(conn, order, shipment.node_id, shipment.lines, policy, now)
                    for shipment in plan.shipments]
@@ -247,33 +292,61 @@ class Orders:
                                    held=plan.outcome == "held")
         return plan
 
+    def _confirmed(self, conn: sqlite3.Connection, proposal: Proposal, lines: dict[str, int], now: datetime,
+                   policy: RoutingPolicy) -> RoutingPlan:
+        """The proposal's plan if it still holds at its chosen nodes as they are in this transaction."""
+        nodes = chosen_nodes(proposal.plan)
+        table = node_table(conn, list(lines), now, self._settings, policy, nodes=nodes) if nodes else None
+        preorders = frozenset(supply_store.unreleased(conn, lines, now))
+        if not still_holds(proposal, table, policy, preorders):
+            raise PlanOutdated(f"the stock at {', '.join(nodes) or 'no node'} changed since the order was routed")
+        return proposal.plan
+
     def plan_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
                    policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> RoutingPlan:
         """Where these lines of an order would go now, excluding every node that already rejected or ignored
         it; nothing is written."""
+        return self.propose_lines(conn, order_id, lines, now, policy, exclude).plan
+
+    def propose_lines(self, conn: sqlite3.Connection, order_id: str, lines: dict[str, int], now: datetime,
+                      policy: RoutingPolicy | None = None, exclude: frozenset[str] = frozenset()) -> Proposal:
+        """`plan_lines` with what the plan was decided from, for `route_lines` to write it as it is."""
         order = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         excluded = {a["node_id"] for a in order_store.allocations_of(conn, order_id)
                     if a["status"] in (AllocationStatus.REJECTED, AllocationStatus.TIMED_OUT)
                     or (a["status"] == AllocationStatus.CANCELLED and a["cancel_sent_at"] is None)} | set(exclude)
-        policy = policy or self.policy()
+        return self._propose(conn, json.loads(order["delivery"]), bool(order["allow_split"]), frozenset(excluded),
+                             lines, now, policy or self.policy())
+
+    def most_any_node_promises(self, conn: sqlite3.Connection, skus: list[str], now: datetime) -> dict[str, int]:
+        """Per SKU, the most units one node may promise now: a line of more goes nowhere (a cheap screen before
+        routing an order)."""
+        atp = node_table(conn, skus, now, self._settings, self.policy()).atp
+        return {sku: int(atp[sku].max()) if sku in atp and len(atp[sku]) else 0 for sku in skus}
+
+    def _propose(self, conn: sqlite3.Connection, delivery: dict, allow_split: bool, excluded: frozenset[str],
+                 lines: dict[str, int], now: datetime, policy: RoutingPolicy) -> Proposal:
+        """Where these lines would go now from what `conn` sees, with what the decision was made from."""
         preorder = supply_store.unreleased(conn, lines, now)
         routable = {sku: qty for sku, qty in lines.items() if sku not in preorder}
         waiting = tuple(Unfilled(sku, qty, f"preorder: {sku} is released on {preorder[sku]}")
                         for sku, qty in lines.items() if sku in preorder)
+        preorders = frozenset(preorder)
         if not routable:
             why = "; ".join(u.reason for u in waiting)
-            return RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
-                {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]})
-        request = route_request(json.loads(order["delivery"]), routable, bool(order["allow_split"]), excluded)
+            return Proposal(RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
+                {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]}), None, policy, preorders)
+        request = route_request(delivery, routable, allow_split, excluded)
         plan = route(request, node_table(conn, list(routable), now, self._settings, policy), policy)
         if not waiting:
-            return plan
+            return Proposal(plan, request, policy, preorders)
         unfilled = plan.unfilled + waiting
         outcome = plan.outcome if plan.outcome == "held" else (
             "partially_allocated" if plan.shipments else "backordered")
-        return RoutingPlan(outcome, plan.shipments, unfilled, plan.cost, {
+        return Proposal(RoutingPlan(outcome, plan.shipments, unfilled, plan.cost, {
             **plan.explanation, "why": f"{plan.explanation.get('why')}; {'; '.join(u.reason for u in waiting)}",
-            "unfilled": [{"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in unfilled]})
+            "unfilled": [{"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in unfilled]}), request, policy,
+            preorders)
 
     def allocate(self, conn: sqlite3.Connection, order: sqlite3.Row, node_id: str, lines, policy: RoutingPolicy,
                  now: datetime) -> str:

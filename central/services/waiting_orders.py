@@ -32,8 +32,8 @@ SUPPLY_TRIGGER = "supply received"
 
 
 class WaitingOrders:
-    def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500):
-        self._db, self._orders, self._wake_outboxes, self._batch = db, orders, wake, batch
+    def __init__(self, db: Database, orders: Orders, wake: Callable[[], None], batch: int = 500, chunk: int = 5):
+        self._db, self._orders, self._wake_outboxes, self._batch, self._chunk = db, orders, wake, batch, chunk
         self._stock_changed = Wakeup()
         self.passes = 0
 
@@ -54,20 +54,47 @@ class WaitingOrders:
             "ORDER BY r.id LIMIT ?", (*order_statuses, *allocation_statuses, self._batch))]
 
     def retry(self, now: datetime) -> int:
-        """One pass; returns how many orders got an allocation."""
+        """One pass; returns how many orders got an allocation.
+
+        Which waiting orders routing would now give something is found on a read snapshot, without the writer
+        (each is a routing over every node; hundreds of them held the writer for seconds), after a cheap screen:
+        an order none of whose lines any one node could fill is not routed at all. Those left are then routed
+        oldest first, `chunk` orders a write transaction, each screened and checked again inside it (an older one
+        may have taken the units; once they are gone, the screen skips the rest at once): the end state is the one
+        a single transaction reaches."""
+        with self._db.read() as conn:
+            hopeful = self._hopeful(conn, self.waiting(conn), now)
         routed = 0
-        with self._db.write() as conn:
-            for order_id in self.waiting(conn):
-                lines = order_store.unfilled_lines(conn, order_id)
-                if not lines or not self._orders.plan_lines(conn, order_id, lines, now).shipments:
-                    continue
-                self._orders.route_lines(conn, order_id, lines, TRIGGER, now)
-                routed += 1
+        for start in range(0, len(hopeful), self._chunk):
+            with self._db.write() as conn:
+                for order_id in self._hopeful(conn, hopeful[start:start + self._chunk], now, screen_only=True):
+                    lines = order_store.unfilled_lines(conn, order_id)
+                    proposal = self._orders.propose_lines(conn, order_id, lines, now)
+                    if proposal.plan.shipments:  # routed once here, written as it is
+                        self._orders.route_lines(conn, order_id, lines, TRIGGER, now, proposal=proposal)
+                        routed += 1
         self.passes += 1
         if routed:
             log.info("%d waiting order(s) routed again as stock appeared", routed)
             self._wake_outboxes()
         return routed
+
+    def _hopeful(self, conn, order_ids: list[str], now: datetime, screen_only: bool = False) -> list[str]:
+        """Those of these orders that a node could give one of their unfilled lines whole to (one read of every
+        node's ATP for their SKUs), and unless `screen_only`, that routing would now give something."""
+        waiting = {order_id: order_store.unfilled_lines(conn, order_id) for order_id in order_ids}
+        if not waiting:
+            return []
+        most = self._orders.most_any_node_promises(conn, sorted({sku for lines in waiting.values() for sku in lines}),
+                                                   now)
+        return [order_id for order_id, lines in waiting.items()
+                if any(most.get(sku, 0) >= qty for sku, qty in lines.items())
+                and (screen_only or self._would_allocate(conn, order_id, now))]
+
+    def _would_allocate(self, conn, order_id: str, now: datetime) -> bool:
+        """Whether routing the order's unfilled units now, as `conn` sees the stock, allocates any."""
+        lines = order_store.unfilled_lines(conn, order_id)
+        return bool(lines) and bool(self._orders.plan_lines(conn, order_id, lines, now).shipments)
 
     def serve_supply(self, conn, supply_id: str, node_id: str, sku: str, arrived: int, now: datetime,
                      source: str) -> list[str]:

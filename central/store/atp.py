@@ -20,7 +20,7 @@ from shared.contract.errors import UnknownSku
 from shared.runtime.clock import from_text
 
 
-def _pending(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
+def _pending(conn: sqlite3.Connection, skus: list[str], nodes: list[str] | None = None) -> dict[tuple[str, str], int]:
     """Each (SKU, node)'s units allocated but not yet in the node's figures, in one grouped read.
 
     A DC's allocations are accepted at once; those made after its figure was counted are not in it yet, and neither
@@ -28,16 +28,18 @@ def _pending(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str],
     counts before the feed's). A store's are those still pending (its events carry the rest)."""
     counted, statuses = status_in("a.status", LIVE_ALLOCATIONS)
     pending, pending_statuses = status_in("a.status", {AllocationStatus.PENDING})
+    only = "" if nodes is None else "AND l.node_id IN (SELECT value FROM json_each(?)) "
     rows = conn.execute(
         "SELECT l.sku, l.node_id, SUM(l.qty) FROM allocation_lines l JOIN allocations a ON a.id = l.allocation_id "
         "JOIN nodes n ON n.id = l.node_id LEFT JOIN levels lv ON lv.node_id = l.node_id AND lv.sku = l.sku "
-        f"WHERE l.sku IN (SELECT value FROM json_each(?)) AND ((n.type = 'warehouse' AND ({counted} "
+        f"WHERE l.sku IN (SELECT value FROM json_each(?)) {only}AND ((n.type = 'warehouse' AND ({counted} "
         "OR a.stock_missing = 1) AND a.created_at > COALESCE(NULLIF(lv.as_of, ''), NULLIF(n.stock_as_of, ''), '')) "
         f"OR (n.type <> 'warehouse' AND {pending})) GROUP BY l.sku, l.node_id",
-        (json.dumps(skus), *statuses, *pending_statuses))
+        (json.dumps(skus), *([json.dumps(nodes)] if nodes is not None else []), *statuses, *pending_statuses))
     found = {(sku, node_id): qty for sku, node_id, qty in rows}
     for key, qty in pending_at_senders(conn, skus).items():  # transfers the sender has not answered yet
-        found[key] = found.get(key, 0) + qty
+        if nodes is None or key[1] in nodes:
+            found[key] = found.get(key, 0) + qty
     return found
 
 
@@ -92,17 +94,22 @@ def node_figures(conn: sqlite3.Connection, skus: list[str], now: datetime, setti
     return _tuples(conn).execute(_figures_sql(len(skus), fresh), params | _params(skus, safety_default)).fetchall()
 
 
-def stocked_figures(conn: sqlite3.Connection, sku: str, safety_default: int = 0) -> list[tuple]:
-    """Only the nodes holding a figure of the SKU (the others can promise nothing), as columns: (node ids,
-    on_hand, reserved, safety_stock), one range scan; whether a node is registered and fresh is the caller's."""
+def stocked_figures(conn: sqlite3.Connection, sku: str, safety_default: int = 0,
+                    nodes: list[str] | None = None) -> list[tuple]:
+    """Only the nodes holding a figure of the SKU (the others can promise nothing), of `nodes` if given, as
+    columns: (node ids, on_hand, reserved, safety_stock), one range scan; whether a node is registered and fresh is
+    the caller's."""
+    only = "" if nodes is None else " AND k.node_id IN (SELECT value FROM json_each(:nodes))"
+    params = _params([sku], safety_default) | ({} if nodes is None else {"nodes": json.dumps(nodes)})
     rows = _tuples(conn).execute(f"SELECT k.node_id, k.on_hand, k.reserved, {_SAFETY} FROM levels k {_SAFETY_JOINS} "
-                                 "WHERE k.sku = :sku0", _params([sku], safety_default)).fetchall()
+                                 f"WHERE k.sku = :sku0{only}", params).fetchall()
     return list(zip(*rows)) if rows else [(), (), (), ()]
 
 
-def pending_by_node(conn: sqlite3.Connection, skus: list[str]) -> dict[tuple[str, str], int]:
-    """Units allocated and not yet in the figures, per (sku, node)."""
-    return _pending(conn, skus)
+def pending_by_node(conn: sqlite3.Connection, skus: list[str],
+                    nodes: list[str] | None = None) -> dict[tuple[str, str], int]:
+    """Units allocated and not yet in the figures, per (sku, node) (of `nodes` if given)."""
+    return _pending(conn, skus, nodes)
 
 
 def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,

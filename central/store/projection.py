@@ -56,6 +56,33 @@ def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockL
             (level.sku, node_id, level.on_hand, level.reserved, level.damaged, as_of, seq))
 
 
+class PendingLevels:
+    """The levels of a run of events, written together: each (SKU, node) takes its last figure, as it would
+    written event by event (a figure sets the whole row, or removes it when all-zero)."""
+
+    def __init__(self):
+        self._last: dict[tuple[str, str], tuple[int, int, int, str, int]] = {}
+
+    def add(self, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:
+        for level in levels:
+            self._last[(level.sku, node_id)] = (level.on_hand, level.reserved, level.damaged, as_of, seq)
+
+    def drop(self) -> None:
+        self._last = {}
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        if not self._last:
+            return
+        last, self._last = self._last, {}
+        conn.executemany("DELETE FROM levels WHERE sku=? AND node_id=?",
+                         [key for key, row in last.items() if row[0] == 0 and row[1] == 0 and row[2] == 0])
+        conn.executemany(
+            "INSERT INTO levels (sku, node_id, on_hand, reserved, damaged, as_of, seq) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sku, node_id) DO UPDATE SET on_hand=excluded.on_hand, reserved=excluded.reserved, "
+            "damaged=excluded.damaged, as_of=excluded.as_of, seq=excluded.seq",
+            [(*key, *row) for key, row in last.items() if row[0] or row[1] or row[2]])
+
+
 def write_levels_late(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str,
                       seq: int) -> None:
     """The levels of an event applied after later ones (one that waited for an upgrade): a level moves only where

@@ -45,15 +45,33 @@ INSERT INTO receipt_day_skus SELECT DISTINCT substr(r.occurred_at, 1, 10), r.sto
 
 def add(conn: sqlite3.Connection, store_id: str, day: str, currency: str, body: dict) -> None:
     """Count a newly recorded receipt (`body` as `store_receipts` keeps it) into its day's sums."""
-    conn.execute("INSERT INTO receipt_days (day, store_id, currency, receipts, sales, units) VALUES (?, ?, ?, 1, ?, ?) "
-                 "ON CONFLICT (day, store_id, currency) DO UPDATE SET receipts = receipts + 1, "
-                 "sales = sales + excluded.sales, units = units + excluded.units",
-                 (day, store_id, currency, body["total"], sum(line["qty"] for line in body["lines"])))
+    add_many(conn, [(store_id, day, currency, body)])
+
+
+def add_many(conn: sqlite3.Connection, receipts: list[tuple[str, str, str, dict]]) -> None:
+    """Count newly recorded receipts (store, day, currency, body) into their days' sums: one row written per day,
+    store and currency (and tender, and SKU), whatever the number of receipts."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    paid: dict[tuple[str, str, str, str], int] = {}
+    skus: dict[tuple[str, str, str], None] = {}
+    for store_id, day, currency, body in receipts:
+        key = (day, store_id, currency)
+        figures = sums.setdefault(key, [0, 0, 0])
+        figures[0] += 1
+        figures[1] += body["total"]
+        figures[2] += sum(line["qty"] for line in body["lines"])
+        for t in body["tenders"]:
+            paid[(*key, t["type"])] = paid.get((*key, t["type"]), 0) + t["paid"]
+        for line in body["lines"]:
+            skus[(day, store_id, line["sku"])] = None
+    conn.executemany("INSERT INTO receipt_days (day, store_id, currency, receipts, sales, units) "
+                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, store_id, currency) DO UPDATE SET "
+                     "receipts = receipts + excluded.receipts, sales = sales + excluded.sales, "
+                     "units = units + excluded.units", [(*key, *figures) for key, figures in sums.items()])
     conn.executemany("INSERT INTO receipt_day_tenders (day, store_id, currency, tender, paid) VALUES (?, ?, ?, ?, ?) "
                      "ON CONFLICT (day, store_id, currency, tender) DO UPDATE SET paid = paid + excluded.paid",
-                     [(day, store_id, currency, t["type"], t["paid"]) for t in body["tenders"]])
-    conn.executemany("INSERT OR IGNORE INTO receipt_day_skus (day, store_id, sku) VALUES (?, ?, ?)",
-                     [(day, store_id, line["sku"]) for line in body["lines"]])
+                     [(*key, amount) for key, amount in paid.items()])
+    conn.executemany("INSERT OR IGNORE INTO receipt_day_skus (day, store_id, sku) VALUES (?, ?, ?)", list(skus))
 
 
 def days(conn: sqlite3.Connection, first: str, last: str, store: str | None) -> list[sqlite3.Row]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Protocol
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -32,6 +33,7 @@ from shared.contract.events import (
     AppliedWatermark,
     EventEnvelope,
     NotUnderstood,
+    SaleRecorded,
     StockSnapshot,
     Undeliverable,
     parse_event,
@@ -51,6 +53,14 @@ CONFLICTS_KEPT_PER_STORE = 10_000
 # Which event filled each place is kept for this many places below the watermark: far more than a store's outbox
 # keeps after central has applied it (a second publisher shows up near the head), far less than every event ever.
 APPLIED_IDS_KEPT = 20_000
+
+
+class PendingWrites(Protocol):
+    """What the event hook keeps of a run of sales, to write it for the whole run at once."""
+
+    def write(self, conn: sqlite3.Connection) -> None: ...
+
+    def drop(self) -> None: ...
 
 
 def ingest_consumer_config() -> ConsumerConfig:
@@ -147,9 +157,14 @@ class Ingest:
 
     def __init__(self, db: Database, link: NatsLink,
                  on_event: Callable[[sqlite3.Connection, str, EventEnvelope, BaseModel, datetime], None] | None = None,
-                 park_limit: int = 5000, on_applied: Callable[[dict[str, int]], None] | None = None):
+                 park_limit: int = 5000, on_applied: Callable[[dict[str, int]], None] | None = None,
+                 pending_writes: PendingWrites | None = None):
         self._db, self._link = db, link
         self.on_event = on_event  # orders follow the fulfilment events, in the same transaction
+        # A sale's rows (its levels here, what the hook keeps in `pending_writes`) wait for the end of its store's
+        # run of events; nothing a sale's handling does reads them, and any other event has them written first.
+        self.pending_writes = pending_writes
+        self._levels = projection.PendingLevels()
         self.on_applied = on_applied  # after each batch commits: events that took their place, per store (metrics)
         self.park_limit = park_limit
         self._sub = None
@@ -219,6 +234,7 @@ class Ingest:
         by_store: dict[str, list[Incoming]] = {}
         placed: dict[str, int] = {}
         with self._db.write() as conn:
+            self._drop_pending()  # nothing left over from a batch that failed
             for item in incoming:
                 if item.sequenced:
                     by_store.setdefault(item.store_id, []).append(item)
@@ -341,11 +357,14 @@ class Ingest:
         conn.execute("SAVEPOINT store_events")
         try:
             reached = self._run_steps(conn, store_id, position, steps, as_of_text, guarded=False)
+            self._write_pending(conn)
         except sqlite3.OperationalError:
+            self._drop_pending()
             conn.execute("ROLLBACK TO store_events")
             conn.execute("RELEASE store_events")
             raise
         except Exception:
+            self._drop_pending()
             conn.execute("ROLLBACK TO store_events")
             reached = self._run_steps(conn, store_id, position, steps, as_of_text, guarded=True)
         conn.execute("RELEASE store_events")
@@ -360,6 +379,7 @@ class Ingest:
             as_of = as_of_text(chosen.received_at)
             if step.verdict is Verdict.ADOPT:
                 filled.write(conn, current)  # what the old epoch filled, before the new one resets the store's row
+                self._write_pending(conn)  # its levels too, before the new epoch clears them
                 projection.open_epoch(conn, store_id, current, as_of)
                 log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
                 current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
@@ -380,11 +400,14 @@ class Ingest:
         conn.execute("SAVEPOINT apply_event")
         try:
             self._apply_one(conn, store_id, item, as_of)
+            self._write_pending(conn)
         except sqlite3.OperationalError:
+            self._drop_pending()
             conn.execute("ROLLBACK TO apply_event")
             conn.execute("RELEASE apply_event")
             raise
         except Exception as e:
+            self._drop_pending()
             conn.execute("ROLLBACK TO apply_event")
             conn.execute("RELEASE apply_event")
             log.exception("store %s: event %s at seq %d could not be applied; dead-lettered in its place", store_id,
@@ -407,10 +430,14 @@ class Ingest:
                                           type_=envelope.type, reason=item.reason, data=item.data,
                                           received_at=as_of)
             return
-        if isinstance(item.payload, StockSnapshot):
-            projection.apply_snapshot(conn, store_id, envelope.seq, item.payload, as_of)
+        if isinstance(item.payload, SaleRecorded):
+            self._levels.add(store_id, item.payload.stock, as_of, envelope.seq)
         else:
-            projection.write_levels(conn, store_id, getattr(item.payload, "stock", []), as_of, envelope.seq)
+            self._write_pending(conn)  # what this event's handling may read
+            if isinstance(item.payload, StockSnapshot):
+                projection.apply_snapshot(conn, store_id, envelope.seq, item.payload, as_of)
+            else:
+                projection.write_levels(conn, store_id, getattr(item.payload, "stock", []), as_of, envelope.seq)
         if self.on_event is not None:
             self.on_event(conn, store_id, envelope, item.payload, item.received_at)
 
@@ -447,12 +474,15 @@ class Ingest:
                 projection.write_levels_late(conn, event.store_id, levels, event.received_at, event.seq)
             if self.on_event is not None:
                 self.on_event(conn, event.store_id, envelope, payload, from_text(event.received_at))
+                self._write_pending(conn)
             parking.applied_late(conn, event.store_id, event.epoch, event.seq, event.event_id)
         except sqlite3.OperationalError:
+            self._drop_pending()
             conn.execute("ROLLBACK TO apply_late")
             conn.execute("RELEASE apply_late")
             raise
         except Exception as e:
+            self._drop_pending()
             conn.execute("ROLLBACK TO apply_late")
             log.exception("store %s: event %s that waited for an upgrade could not be applied", event.store_id,
                           event.event_id)
@@ -460,6 +490,16 @@ class Ingest:
                                           type_=event.type, reason=f"could not be applied: {type(e).__name__}: {e}",
                                           data=event.data, received_at=event.received_at)
         conn.execute("RELEASE apply_late")
+
+    def _write_pending(self, conn) -> None:
+        self._levels.write(conn)
+        if self.pending_writes is not None:
+            self.pending_writes.write(conn)
+
+    def _drop_pending(self) -> None:
+        self._levels.drop()
+        if self.pending_writes is not None:
+            self.pending_writes.drop()
 
     def held_arrivals(self, store_id: str) -> list[Arrival]:
         """What the store has parked (tests and the resync check read it)."""

@@ -36,39 +36,62 @@ class Resync:
                 log.exception("resync check failed")
 
     def check(self, now: datetime) -> int:
-        """Update every store's `gap_since`; enqueue the requests that are due. Returns how many."""
+        """Update every store's `gap_since`; enqueue the requests that are due. Returns how many.
+
+        Every store is looked at on a read snapshot, without the writer (at a thousand stores, a few thousand
+        reads); the writer is taken only for the stores with something to write, each looked at again inside it."""
+        with self._db.read() as conn:
+            rows = self._sync_rows(conn)
+            to_write = [store_id for store_id in set(rows) | set(parking.stores_with_parked(conn))
+                        if self._check_store(conn, store_id, rows.get(store_id), now, writing=False)]
+            conflicts = bool(parking.conflicts_to_answer(conn))
+        if not to_write and not conflicts:
+            return 0
         enqueued = 0
         with self._db.write() as conn:
-            rows = {r["store_id"]: r for r in conn.execute(
-                "SELECT store_id, epoch, applied_seq, hb_epoch, hb_last_seq, gap_since FROM store_sync")}
-            for store_id in set(rows) | set(parking.stores_with_parked(conn)):
-                row = rows.get(store_id)
-                position = Position(row["epoch"], row["applied_seq"]) if row and row["epoch"] else None
-                _, retired = projection.load_position(conn, store_id)
-                heartbeat = (row["hb_epoch"], row["hb_last_seq"] or 0) if row and row["hb_epoch"] else None
-                lack = missing(position, retired, parking.parked_arrivals(conn, store_id), heartbeat)
-                gap_since = from_text(row["gap_since"]) if row and row["gap_since"] else None
-                if lack is None:
-                    if gap_since is not None:
-                        conn.execute("UPDATE store_sync SET gap_since=NULL WHERE store_id=?", (store_id,))
-                    self._last_requested.pop(store_id, None)
-                    continue
-                if gap_since is None:
-                    gap_since = now
-                    conn.execute("INSERT INTO store_sync (store_id, gap_since) VALUES (?, ?) ON CONFLICT (store_id) "
-                                 "DO UPDATE SET gap_since=excluded.gap_since", (store_id, to_text(now)))
-                if not request_due(gap_since, self._last_requested.get(store_id), now, self._resend_after):
-                    continue
-                if isinstance(lack, Resend):
-                    commands.enqueue(conn, store_id, "sync.resend",
-                                     {"from_seq": lack.from_seq, "to_seq": lack.to_seq}, now)
-                elif isinstance(lack, SnapshotNeeded):
-                    commands.enqueue(conn, store_id, "sync.snapshot", {}, now)
-                log.warning("store %s: missing events since %s, asked %s", store_id, to_text(gap_since), lack)
-                self._last_requested[store_id] = now
-                enqueued += 1
+            rows = self._sync_rows(conn)
+            for store_id in sorted(to_write):
+                enqueued += self._check_store(conn, store_id, rows.get(store_id), now, writing=True)
             enqueued += self._ask_for_conflicts(conn, now)
         return enqueued
+
+    @staticmethod
+    def _sync_rows(conn) -> dict:
+        return {r["store_id"]: r for r in conn.execute(
+            "SELECT store_id, epoch, applied_seq, hb_epoch, hb_last_seq, gap_since FROM store_sync")}
+
+    def _check_store(self, conn, store_id: str, row, now: datetime, *, writing: bool) -> int:
+        """One store's gap: kept in `gap_since`, and a request enqueued when one is due. Not `writing`: only
+        whether there is anything to write (1) or not (0)."""
+        position = Position(row["epoch"], row["applied_seq"]) if row and row["epoch"] else None
+        _, retired = projection.load_position(conn, store_id)
+        heartbeat = (row["hb_epoch"], row["hb_last_seq"] or 0) if row and row["hb_epoch"] else None
+        lack = missing(position, retired, parking.parked_arrivals(conn, store_id), heartbeat)
+        gap_since = from_text(row["gap_since"]) if row and row["gap_since"] else None
+        if lack is None:
+            if gap_since is not None:
+                if not writing:
+                    return 1
+                conn.execute("UPDATE store_sync SET gap_since=NULL WHERE store_id=?", (store_id,))
+            self._last_requested.pop(store_id, None)
+            return 0
+        if gap_since is None:
+            if not writing:
+                return 1
+            gap_since = now
+            conn.execute("INSERT INTO store_sync (store_id, gap_since) VALUES (?, ?) ON CONFLICT (store_id) "
+                         "DO UPDATE SET gap_since=excluded.gap_since", (store_id, to_text(now)))
+        if not request_due(gap_since, self._last_requested.get(store_id), now, self._resend_after):
+            return 0
+        if not writing:
+            return 1
+        if isinstance(lack, Resend):
+            commands.enqueue(conn, store_id, "sync.resend", {"from_seq": lack.from_seq, "to_seq": lack.to_seq}, now)
+        elif isinstance(lack, SnapshotNeeded):
+            commands.enqueue(conn, store_id, "sync.snapshot", {}, now)
+        log.warning("store %s: missing events since %s, asked %s", store_id, to_text(gap_since), lack)
+        self._last_requested[store_id] = now
+        return 1
 
     def _ask_for_conflicts(self, conn, now: datetime) -> int:
         asked = 0

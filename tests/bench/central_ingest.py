@@ -19,6 +19,7 @@ from central.sync.ingest import BATCH, ingest_consumer_config
 from shared.contract import subjects
 from shared.contract.events import EventEnvelope
 from shared.runtime.ids import uuid7
+from shared.runtime.memory import start_up_kept
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.tasks import cancel_and_wait
 from tests.bench.bench_nats import BenchNats
@@ -98,11 +99,12 @@ async def _ingest(root: Path, seconds: float, rounds: int) -> tuple[float, float
         events = max(2000, int(5000 * seconds))
         await fill(link, events, TEST_STORES)
         ours, theirs = [], []
-        for i in range(rounds):
-            pair = [(lambda: central_applies(root, link, events, i), ours), (lambda: bare_pull_and_ack(link, events),
-                                                                               theirs)]
-            for run, into in (pair if i % 2 == 0 else pair[::-1]):
-                into.append(await run())
+        with start_up_kept():  # as in central's process, for both sides
+            for i in range(rounds):
+                pair = [(lambda: central_applies(root, link, events, i), ours),
+                        (lambda: bare_pull_and_ack(link, events), theirs)]
+                for run, into in (pair if i % 2 == 0 else pair[::-1]):
+                    into.append(await run())
     return sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2], events
 
 

@@ -3,10 +3,11 @@
     python -m tests.bench.central_probe <central's own arguments>    # OMNISTORE_PROBE_OUT=<file.json>
 
 Nothing of central changes: timers are wrapped around the database's one connection (time waited for it, time
-held, the COMMIT with its fsync, per transaction kind), around ingest's batches, the heartbeat writes, ATP reads and
-order placement, and an event-loop lag probe (how late a 50 ms sleep wakes up). On exit the totals, counts and
-percentiles go to the file named by `OMNISTORE_PROBE_OUT` (SIGUSR1 starts the window they cover, SIGUSR2 writes
-them at once). The network simulator reads them to say where central's time goes under load.
+held, the COMMIT with its fsync, per transaction kind), around ingest's batches, the heartbeat writes, ATP reads,
+order placement and every background pass that writes (each by name, `pass: …`), and an event-loop lag probe (how
+late a 50 ms sleep wakes up). On exit the totals, counts and percentiles go to the file named by
+`OMNISTORE_PROBE_OUT` (SIGUSR1 starts the window they cover, SIGUSR2 writes them at once). The network simulator
+reads them to say where central's time goes under load.
 """
 
 import asyncio
@@ -96,7 +97,24 @@ def _install_database_timers() -> None:
     Database.write, Database.read = write, read
 
 
+# Every background pass that takes the writer, by the name its time is reported under ("db held (write, <name>)").
+BACKGROUND_PASSES = (
+    ("central.services.fulfilment", "FulfilmentTracker", "expire_overdue", "pass: accept timeouts (re-route)"),
+    ("central.services.waiting_orders", "WaitingOrders", "retry", "pass: waiting orders (backorders)"),
+    ("central.sync.resync", "Resync", "check", "pass: resync (gaps per store)"),
+    ("central.sync.ingest", "Ingest", "apply_deferred", "pass: deferred events"),
+    ("central.sync.commands", "CommandPublisher", "_mark_published", "pass: commands published"),
+    ("central.sync.catalog", "CatalogPublisher", "_mark_products_published", "pass: catalog published"),
+    ("central.sync.catalog", "CatalogPublisher", "_mark_policy_published", "pass: catalog published"),
+    ("central.webhooks.delivery", "WebhookDispatcher", "_record_attempt", "pass: webhook deliveries"),
+    ("central.services.audit", "AuditViews", "prune", "pass: audit pruning"),
+    ("central.services.imports", "Imports", "carry_out", "pass: imports"),
+)
+
+
 def _install_operation_timers() -> None:
+    import importlib
+
     from central.services.lookups import Lookups
     from central.services.orders import Orders
     from central.sync.heartbeats import HeartbeatRecorder
@@ -106,6 +124,8 @@ def _install_operation_timers() -> None:
     _timed(HeartbeatRecorder, "record_many", "heartbeat")
     _timed(Lookups, "atp", "atp")
     _timed(Orders, "place", "order")
+    for module, owner, attribute, name in BACKGROUND_PASSES:
+        _timed(getattr(importlib.import_module(module), owner), attribute, name)
 
 
 async def _loop_lag() -> None:

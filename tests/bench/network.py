@@ -73,6 +73,7 @@ class Report:
     order_p99_ms: float
     orders: int
     request_errors: int
+    request_error_kinds: dict     # what each error was: "timeout" and the like, or the HTTP status
     central_cpu_share: float      # of one core
     nats_cpu_share: float
     simulator_cpu_share: float
@@ -97,6 +98,7 @@ class Ecommerce:
         self.atp_ms: list[float] = []
         self.order_ms: list[float] = []
         self.errors = 0
+        self.error_kinds: dict[str, int] = {}
         self._slots = asyncio.Semaphore(REQUESTS_IN_FLIGHT)
         self._orders = 0
 
@@ -135,16 +137,20 @@ class Ecommerce:
                                                headers={"Idempotency-Key": f"sim-{self._orders}"})),
                     self.order_ms, started)
 
-    @staticmethod
-    async def _send(request) -> httpx.Response | None:
+    async def _send(self, request) -> httpx.Response | None:
         try:
             return await request
-        except httpx.HTTPError:  # refused, reset or timed out: counted as an error
+        except httpx.HTTPError as e:  # refused, reset or timed out: counted as an error
+            kind = type(e).__name__
+            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
             return None
 
     def _count(self, response: httpx.Response | None, into: list[float], started: float) -> None:
         if response is None or response.status_code >= 500 or response.status_code in (401, 403, 404, 422):
             self.errors += 1
+            if response is not None:
+                kind = f"HTTP {response.status_code}"
+                self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
         else:
             into.append((time.perf_counter() - started) * 1000)
 
@@ -236,7 +242,7 @@ async def simulate(root: Path, stores: int, seconds: float, mix: Mix, *, product
         not_applied_at_end=lags.published - lags.applied,
         atp_p50_ms=_p(shop.atp_ms, 50), atp_p99_ms=_p(shop.atp_ms, 99), atp_reads=len(shop.atp_ms),
         order_p50_ms=_p(shop.order_ms, 50), order_p99_ms=_p(shop.order_ms, 99), orders=len(shop.order_ms),
-        request_errors=shop.errors,
+        request_errors=shop.errors, request_error_kinds=shop.error_kinds,
         central_cpu_share=(cpu1[0] - cpu0[0]) / elapsed, nats_cpu_share=(cpu1[1] - cpu0[1]) / elapsed,
         simulator_cpu_share=(cpu1[2] - cpu0[2]) / elapsed,
         central_rss_mb=rss[-1] if rss else 0.0, central_rss_max_mb=max(rss, default=0.0),
@@ -284,18 +290,20 @@ def table(reports: list[Report]) -> str:
     return "\n".join([header, "|---|" + "---|" * len(reports), *lines])
 
 
-def phase_table(reports: list[Report], top: int = 14) -> str:
+def phase_table(reports: list[Report], top: int = 30) -> str:
     """Where central's time went: each phase's total as a share of the window's wall time (several threads: shares
-    add up past 1), its p99 and count."""
+    add up past 1), its p99, its longest and count. Background passes are named `pass: …`."""
     names = sorted({name for r in reports for name in r.phases},
                    key=lambda name: -max(r.phases.get(name, {}).get("share_of_wall", 0) for r in reports))[:top]
-    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 ms · count" for r in reports) + " |"
+    header = "| central phase | " + " | ".join(f"{r.stores:,} stores: share · p99 · max ms · count"
+                                                for r in reports) + " |"
     lines = [header, "|---|" + "---|" * len(reports)]
     for name in names:
         cells = []
         for r in reports:
             phase = r.phases.get(name)
-            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['count']:,}" if phase else "—")
+            cells.append(f"{phase['share_of_wall']:.2f} · {phase['p99_ms']:,.1f} · {phase['max_ms']:,.0f} · "
+                         f"{phase['count']:,}" if phase else "—")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
