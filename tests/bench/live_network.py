@@ -17,10 +17,12 @@ from pathlib import Path
 
 import httpx
 
+from shared.contract import subjects
 from shared.contract.permissions import CENTRAL_USER
 from shared.launcher.nats_cli import create_streams
 from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
 from shared.launcher.processes import Child, python_module, wait_http
+from shared.runtime.nats_link import NatsLink
 from tests.conftest import free_port
 
 REGISTRATION_CALLS_AT_ONCE = 8
@@ -43,28 +45,44 @@ class LiveNetwork:
     """nats-server, central and the registrations; `async with` starts them and stops what it started."""
 
     def __init__(self, root: Path, stores: list[str], catalog: list[str], *, central_env: dict[str, str] | None = None,
-                 probe: bool = False):
-        """`probe`: central runs under `tests.bench.central_probe`, which times its phases (`probe_window`)."""
+                 probe: bool = False, with_central: bool = True):
+        """`probe`: central runs under `tests.bench.central_probe`, which times its phases (`probe_window`).
+        `with_central=False`: only nats-server; the caller starts central when it wants one (`start_central`)."""
         self.root = root.resolve()
         self.probe_out = self.root / "probe.json" if probe else None
         self.stores, self.catalog = stores, catalog
         self.central_env = central_env or {}
+        self.with_central = with_central
         self.token = secrets.token_urlsafe(24)
         self.nats_port, self.monitor_port, self.http_port = free_port(), free_port(), free_port()
         self.nats_url = f"nats://127.0.0.1:{self.nats_port}"
         self.central_url = f"http://127.0.0.1:{self.http_port}"
         self.db_path = self.root / "central.db"
         self.users: dict[str, str] = {}
+        self.layout: NatsLayout | None = None
         self.nats: NatsServer | None = None
         self.central: Child | None = None
 
     async def __aenter__(self) -> "LiveNetwork":
-        layout = NatsLayout(self.root)
-        self.users = write_deployment(layout, store_ids=self.stores, host="127.0.0.1", port=self.nats_port,
+        self.layout = NatsLayout(self.root)
+        self.users = write_deployment(self.layout, store_ids=self.stores, host="127.0.0.1", port=self.nats_port,
                                       monitor_port=self.monitor_port)
-        self.nats = NatsServer(layout.config, self.monitor_port, log_file=self.root / "nats.log")
+        self.nats = NatsServer(self.layout.config, self.monitor_port, log_file=self.root / "nats.log")
         await asyncio.to_thread(self.nats.start)
         await create_streams(self.nats_url, self.users[CENTRAL_USER], replicas=1)
+        if self.with_central:
+            await self.start_central()
+        return self
+
+    async def __aexit__(self, *_) -> None:
+        await self.stop_central()
+        if self.nats is not None:
+            await asyncio.to_thread(self.nats.stop)
+
+    async def start_central(self, db_path: Path | None = None) -> None:
+        """Central as its own process on `db_path` (a new file: a new central), once it answers, the stores and the
+        catalog registered."""
+        self.db_path = db_path or self.db_path
         token_file = self.root / "secrets" / "central-admin.token"
         token_file.write_text(self.token)
         module, probe_env = "central", {}
@@ -72,18 +90,26 @@ class LiveNetwork:
             module, probe_env = "tests.bench.central_probe", {"OMNISTORE_PROBE_OUT": str(self.probe_out)}
         self.central = Child("central", python_module(
             module, "serve", "--port", str(self.http_port), "--db", str(self.db_path), "--nats-url", self.nats_url),
-            self.root / "central.log", {"OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(layout.password_file(CENTRAL_USER)),
-                                        "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file), **probe_env,
-                                        **self.central_env})
+            self.root / "central.log",
+            {"OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(self.layout.password_file(CENTRAL_USER)),
+             "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(token_file), **probe_env, **self.central_env})
         await asyncio.to_thread(wait_http, f"{self.central_url}/healthz", self.central, 60)
         await self.register()
-        return self
 
-    async def __aexit__(self, *_) -> None:
+    async def stop_central(self) -> None:
         if self.central is not None:
             await asyncio.to_thread(self.central.stop)
-        if self.nats is not None:
-            await asyncio.to_thread(self.nats.stop)
+            self.central = None
+
+    def store_link(self, store_id: str) -> NatsLink:
+        """A connection as the store's own NATS user (its permissions, its inbox), not started yet."""
+        return NatsLink([self.nats_url], user=store_id, password=self.users[store_id],
+                        inbox_prefix=subjects.store_inbox_prefix(store_id), name=store_id)
+
+    def central_link(self) -> NatsLink:
+        """A connection as central's NATS user (it owns the streams and consumers), not started yet."""
+        return NatsLink([self.nats_url], user=CENTRAL_USER, password=self.users[CENTRAL_USER],
+                        inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="bench-central")
 
     def client(self, **kwargs) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.central_url, headers={"Authorization": f"Bearer {self.token}"},

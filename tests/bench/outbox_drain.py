@@ -1,9 +1,12 @@
 """A store's backlog drained all the way to applied at central, next to pipelined publishes of the same payloads.
 
-Each round: a new store database whose outbox holds `events` sales (as after an outage), a new central database,
-an empty stream. The store's publisher and central's ingest run as they do in the parts (same code, one process);
-the round ends when central has applied the store's last event. The limit publishes the same envelopes, 256 in
-flight, on the same server (`sync_interval: always`: every acknowledged event is on disk).
+The network is live as in a deployment (`tests.bench.live_network`): nats-server with one NATS user per store and
+`sync_interval: always` (every acknowledged event is on disk), central as its own process (`python -m central
+serve`). Each round: a new store database whose outbox holds `events` sales (as after an outage), a new central
+(its own process on a new database, the store and product registered, its ingest consumer made), an empty stream.
+The store's publisher runs here, on the store's own NATS user, and the round runs from its start until central's
+applied watermark (`omni.ack.<store>`, published right after the batch holding the events commits) covers the
+store's last seq. The limit publishes the same envelopes, 256 in flight, on the same connection to the same server.
 
 A second row shows the publisher's own share, without central: the same backlog from the outbox until every row is
 marked sent (JetStream acknowledged it and the store's database says so), against the same limit. The first row
@@ -16,27 +19,24 @@ import statistics
 import time
 from pathlib import Path
 
-from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NotFoundError
 
-from central.bootstrap import CentralService
-from central.settings import CentralSettings
-from central.store import projection
-from central.sync.ingest import BATCH as INGEST_BATCH
 from edge.settings import EdgeSettings
 from edge.store.outbox import append_event, unpublished
 from edge.store.schema import open_database, read_epoch
 from edge.sync.context import SyncContext
 from edge.sync.publisher import Publisher
 from shared.contract import subjects
-from shared.contract.events import SaleLine, SaleRecorded, Tender
+from shared.contract.events import AppliedWatermark, SaleLine, SaleRecorded, Tender
 from shared.contract.models import StockLevel
 from shared.runtime.clock import utc_now
+from shared.runtime.nats_link import NatsLink
 from shared.runtime.wakeup import Wakeup
-from tests.bench.bench_nats import BenchNats
-from tests.bench.central_ingest import fresh_consumer
 from tests.bench.harness import Result, rate_result
+from tests.bench.live_network import LiveNetwork, store_ids
 
-STORE = "S001"
+[STORE] = store_ids(1)
+SKU = "SKU-1"
 
 
 def backlog(path: Path, events: int):
@@ -45,56 +45,100 @@ def backlog(path: Path, events: int):
         for n in range(1, events + 1):
             append_event(conn, "sale.recorded", SaleRecorded(
                 receipt_number=f"{STORE}-{n:06d}", currency="EUR", total=1990, change_due=0,
-                lines=[SaleLine(sku="SKU-1", qty=1, unit_price=1990, tax_rate_bp=1900, line_total=1990)],
+                lines=[SaleLine(sku=SKU, qty=1, unit_price=1990, tax_rate_bp=1900, line_total=1990)],
                 tenders=[Tender(type="cash", amount=1990)],
-                stock=[StockLevel(sku="SKU-1", on_hand=100_000 - n, reserved=0, damaged=0)]), actor="A1")
+                stock=[StockLevel(sku=SKU, on_hand=100_000 - n, reserved=0, damaged=0)]), actor="A1")
     return db
 
 
-async def drain(root: Path, link, events: int, n: int) -> float:
-    await link.js.purge_stream(subjects.EVENTS_STREAM)
-    db = backlog(root / f"edge-{n}.db", events)
-    with db.read() as conn:
-        epoch, last = read_epoch(conn), conn.execute("SELECT last_seq FROM sync_state").fetchone()[0]
-    central = CentralService(CentralSettings(db_path=root / f"central-{n}.db", admin_token="bench-admin-token-0123"),
-                             with_nats=False)
-    central.ingest._link = link
-    sub = await fresh_consumer(link)
-    settings = EdgeSettings(store_id=STORE, nats_url="nats://unused", db_path=root / f"edge-{n}.db")
-    ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=Wakeup(), clock=utc_now)
+class Watermarks:
+    """Central's applied watermarks for the store as the store hears them: the highest applied seq per epoch."""
 
-    async def ingest() -> None:
+    def __init__(self):
+        self.applied: dict[str, int] = {}
+        self._moved = asyncio.Event()
+
+    async def listen(self, link: NatsLink) -> None:
+        await link.nc.subscribe(subjects.applied_ack(STORE), cb=self._on_message)
+        await link.nc.flush()  # the server has the subscription before anything is published
+
+    async def _on_message(self, msg) -> None:
+        mark = AppliedWatermark.model_validate_json(msg.data)
+        self.applied[mark.epoch] = max(self.applied.get(mark.epoch, 0), mark.applied_seq)
+        self._moved.set()
+
+    async def covering(self, epoch: str, seq: int) -> None:
+        while self.applied.get(epoch, 0) < seq:
+            self._moved.clear()
+            await self._moved.wait()
+
+
+class Round:
+    """What every round shares: the live network, the store's link, central's link for resetting the stream."""
+
+    def __init__(self, root: Path, net: LiveNetwork, store: NatsLink, central: NatsLink, heard: Watermarks,
+                 events: int):
+        self.root, self.net, self.store, self.central, self.heard = root, net, store, central, heard
+        self.events = events
+
+    async def empty_stream(self) -> None:
+        """No events in the stream and no ingest consumer: the next central makes its own, as a new one does."""
+        await self.central.js.purge_stream(subjects.EVENTS_STREAM)
+        try:
+            await self.central.js.delete_consumer(subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
+        except NotFoundError:
+            pass
+
+    async def central_consuming(self, timeout: float = 60) -> None:
+        """Central's ingest has made its consumer: from now on it takes what is published."""
+        deadline = time.perf_counter() + timeout
         while True:
-            with central.db.read() as conn:
-                position, _ = projection.load_position(conn, STORE)
-            if position is not None and position.epoch == epoch and position.applied_seq >= last:
-                return
             try:
-                msgs = await sub.fetch(INGEST_BATCH, timeout=0.2)
-            except (NatsTimeout, TimeoutError):
-                continue
-            await central.ingest.handle(msgs)
+                await self.central.js.consumer_info(subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
+                return
+            except NotFoundError:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"central never consumed:\n{self.net.central.log_tail()}") from None
+                await asyncio.sleep(0.05)
 
+    async def backlogged_store(self, name: str) -> tuple[SyncContext, int]:
+        """An empty stream and a new store database whose outbox holds the backlog: the store's sync context on
+        its own link, and its last seq."""
+        await self.empty_stream()
+        path = self.root / f"{name}.db"
+        db = backlog(path, self.events)
+        with db.read() as conn:
+            epoch, last = read_epoch(conn), conn.execute("SELECT last_seq FROM sync_state").fetchone()[0]
+        settings = EdgeSettings(store_id=STORE, nats_url=self.net.nats_url, db_path=path)
+        return SyncContext(settings=settings, epoch=epoch, db=db, link=self.store, wakeup=Wakeup(),
+                           clock=utc_now), last
+
+
+async def drain(r: Round, n: int) -> float:
+    """The backlog to applied at central: central as its own process, its watermark covering the last seq."""
+    ctx, last = await r.backlogged_store(f"edge-{n}")
+    await r.net.start_central(r.root / f"central-{n}.db")
+    await r.central_consuming()
     started = time.perf_counter()
     publisher = asyncio.create_task(Publisher(ctx).run())
-    await ingest()
+    try:
+        await asyncio.wait_for(r.heard.covering(ctx.epoch, last), 60 + r.events / 100)
+    except TimeoutError:
+        raise RuntimeError(f"central applied seq {r.heard.applied.get(ctx.epoch, 0)} of {last}:\n"
+                           f"{r.net.central.log_tail()}") from None
     elapsed = time.perf_counter() - started
     ctx.stopping.set()
     await publisher
-    db.close(), central.db.close()
+    await r.net.stop_central()
+    ctx.db.close()
     return last / elapsed
 
 
-async def publish_only(root: Path, link, events: int, n: int) -> float:
-    """The publisher alone: outbox to every row marked sent, nothing reading the stream."""
-    await link.js.purge_stream(subjects.EVENTS_STREAM)
-    path = root / f"pub-{n}.db"
-    db = backlog(path, events)
-    with db.read() as conn:
-        epoch, last = read_epoch(conn), conn.execute("SELECT last_seq FROM sync_state").fetchone()[0]
-    settings = EdgeSettings(store_id=STORE, nats_url="nats://unused", db_path=path)
-    ctx = SyncContext(settings=settings, epoch=epoch, db=db, link=link, wakeup=Wakeup(), clock=utc_now)
-    watch = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)  # beside the writer: never waits for it
+async def publish_only(r: Round, n: int) -> float:
+    """The publisher alone: outbox to every row marked sent, no central reading the stream."""
+    ctx, last = await r.backlogged_store(f"pub-{n}")
+    # Read beside the writer: never waits for it.
+    watch = sqlite3.connect(f"{ctx.settings.db_path.as_uri()}?mode=ro", uri=True)
 
     def all_marked() -> bool:
         return watch.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0] == 0
@@ -106,32 +150,45 @@ async def publish_only(root: Path, link, events: int, n: int) -> float:
     elapsed = time.perf_counter() - started
     ctx.stopping.set()
     await publisher
-    watch.close(), db.close()
+    watch.close(), ctx.db.close()
     return last / elapsed
 
 
-async def pipelined(root: Path, link, events: int, n: int) -> float:
-    db = backlog(root / f"raw-{n}.db", events)
+async def pipelined(r: Round, n: int) -> float:
+    """The same envelopes published 256 at a time on the store's connection, nothing else done."""
+    db = backlog(r.root / f"raw-{n}.db", r.events)
     with db.read() as conn:
-        epoch, rows = read_epoch(conn), unpublished(conn, events + 10)
+        epoch, rows = read_epoch(conn), unpublished(conn, r.events + 10)
     db.close()
-    payloads = [(row.envelope(STORE, epoch).to_bytes(), f"raw-{n}-{row.id}") for row in rows]
-    await link.js.purge_stream(subjects.EVENTS_STREAM)
+    payloads = [(row.envelope(STORE, epoch).to_bytes(), subjects.msg_id(STORE, row.id)) for row in rows]
+    await r.empty_stream()
+    js = r.store.js
     started = time.perf_counter()
     for window in range(0, len(payloads), 256):
-        await asyncio.gather(*(link.js.publish(subjects.events(STORE), data, stream=subjects.EVENTS_STREAM,
-                                               headers={"Nats-Msg-Id": msg_id})
+        await asyncio.gather(*(js.publish(subjects.events(STORE), data, stream=subjects.EVENTS_STREAM,
+                                          headers={"Nats-Msg-Id": msg_id})
                                for data, msg_id in payloads[window:window + 256]))
     return len(payloads) / (time.perf_counter() - started)
 
 
 async def _rounds(root: Path, events: int, rounds: int) -> tuple[float, float, float]:
     applied, acked, limit = [], [], []
-    async with BenchNats(root / "nats") as link:
-        for i in range(rounds):
-            turn = [(drain, applied), (pipelined, limit), (publish_only, acked)]
-            for run, into in (turn if i % 2 == 0 else turn[::-1]):
-                into.append(await run(root, link, events, i))
+    async with LiveNetwork(root, [STORE], [SKU], with_central=False) as net:
+        store, central = net.store_link(STORE), net.central_link()
+        for link in (store, central):
+            link.start()
+            await link.wait_online(30)
+        heard = Watermarks()
+        await heard.listen(store)
+        r = Round(root, net, store, central, heard, events)
+        try:
+            for i in range(rounds):
+                turn = [(drain, applied), (pipelined, limit), (publish_only, acked)]
+                for run, into in (turn if i % 2 == 0 else turn[::-1]):
+                    into.append(await run(r, i))
+        finally:
+            await store.close()
+            await central.close()
     return tuple(statistics.median(figures) for figures in (applied, acked, limit))
 
 

@@ -29,7 +29,6 @@ from shared.contract import subjects
 from shared.contract.events import AppliedWatermark
 from shared.contract.models import Role
 from shared.runtime.clock import utc_now
-from shared.runtime.nats_link import NatsLink
 from shared.runtime.tasks import cancel_and_wait
 from shared.runtime.wakeup import Wakeup
 from tests.bench.edge_sale import SKUS, stocked_store
@@ -50,8 +49,7 @@ class SellingStore:
         wakeup = Wakeup()
         self.service = SalesService(self.db, Sessions(self.db, timedelta(minutes=30)), store_id=store_id,
                                     currency="EUR", online=lambda: True, on_commit=wakeup.notify)
-        self.link = NatsLink([net.nats_url], user=store_id, password=net.users[store_id],
-                             inbox_prefix=subjects.store_inbox_prefix(store_id), name=store_id)
+        self.link = net.store_link(store_id)
         with self.db.read() as conn:
             epoch = read_epoch(conn)
         self.ctx = SyncContext(settings=EdgeSettings(store_id=store_id, nats_url=net.nats_url,
