@@ -4,6 +4,7 @@ Like a real network printer it answers status queries first (ESC/POS DLE EOT, ZP
 "ok", "paper_out", "cover_open" or "silent" (a model that ignores status queries).
 """
 
+import socket
 import socketserver
 import threading
 
@@ -18,7 +19,8 @@ class LoopbackPrinter:
     """Listens on 127.0.0.1 like a network receipt or label printer on port 9100; `jobs` holds what arrived."""
 
     def __init__(self, port: int = 0, condition: str = "ok"):
-        self.jobs: list[bytes] = []
+        self._came: list[socket.socket] = []  # the connections in the order they came
+        self._received: dict[socket.socket, bytes] = {}  # what each sent, once it ended
         self.condition = condition
         self.status_queries = 0
         printer = self
@@ -28,16 +30,33 @@ class LoopbackPrinter:
                 received = b""
                 while chunk := self.request.recv(65536):
                     received = printer._answer_queries(self.request, received + chunk)
-                printer.jobs.append(received)
+                printer._received[self.request] = received
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+            def process_request(self, request, client_address):
+                printer._came.append(request)  # in the accepting thread: one connection after another
+                super().process_request(request, client_address)
+
+        self._server = Server(("127.0.0.1", port), Handler)
         self.port = self._server.server_address[1]
         self.target = f"network:127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
+
+    @property
+    def jobs(self) -> list[bytes]:
+        """The jobs received whole, in the order their connections came, up to one still being read: each is read
+        in a thread of its own, and on a busy machine a job can end being read after the one sent behind it."""
+        jobs = []
+        for connection in list(self._came):
+            if connection not in self._received:
+                break
+            jobs.append(self._received[connection])
+        return jobs
 
     def _answer_queries(self, connection, received: bytes) -> bytes:
         """What is left of `received` once the status queries at its start are answered."""
