@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: free loopback ports and one real JetStream nats-server per session."""
+"""Fixtures shared by every test: free loopback ports and a real JetStream nats-server per test file; how a whole
+run spreads over worker processes."""
 
 import asyncio
 import os
@@ -18,6 +19,7 @@ from shared.launcher.nats_cli import create_streams
 from shared.launcher.nats_server import NatsLayout, NatsServer, write_deployment
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.streams import ensure_streams
+from tests.packaging.store_binary_build import start_in_background
 
 TEST_STORES = [f"S00{n}" for n in range(1, 10)]
 FAULT_STORES = [f"F0{n}" for n in range(1, 10)]  # one per fault test module, so no other test's events are theirs
@@ -63,7 +65,11 @@ def _outgoing_ports_start() -> int:
 # A port the kernel hands out itself (bind to 0) is one of those it also gives to outgoing connections as their own
 # end: let go, it may be taken by any connection of any process before the test's server binds it (seen with
 # several test processes side by side). Ports below that range are only ever taken on purpose.
-PORTS = range(10000, _outgoing_ports_start())
+# With the suite spread over worker processes, each worker draws from its own share of that range: another worker's
+# port, checked free but not bound yet by the process it is meant for, is never handed out twice.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+PORTS = range(10000 + WORKER, _outgoing_ports_start(), WORKERS)
 _given: set[int] = set()
 _chance = random.SystemRandom()  # not the `random` module's state, which Hypothesis seeds in its tests
 
@@ -84,7 +90,7 @@ def free_port() -> int:
 
 
 class RunningNats:
-    """The session's server: its URL, the users' passwords, and stop/start/freeze for fault tests."""
+    """A test file's server: its URL, the users' passwords, and stop/start/freeze for fault tests."""
 
     def __init__(self, root: Path):
         self.port, self.monitor_port = free_port(), free_port()
@@ -111,8 +117,15 @@ class RunningNats:
         return self.users[user]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def nats_server(tmp_path_factory):
+    """A server of the test file's own (started in a tenth of a second): no stream, message, consumer or store
+    identity is shared with another file, so the files run in any order and side by side in worker processes. A
+    folder whose files share one central overrides it with a package-wide one (tests/faults/live)."""
+    yield from own_nats(tmp_path_factory)
+
+
+def own_nats(tmp_path_factory):
     running = RunningNats(tmp_path_factory.mktemp("nats"))
     running.start()
     yield running
@@ -121,7 +134,7 @@ def nats_server(tmp_path_factory):
 
 @pytest.fixture
 def nats_up(nats_server):
-    """The session's server, started again if a fault test left it stopped or frozen."""
+    """The file's server, started again if a fault test left it stopped or frozen."""
     nats_server.server.thaw()
     if nats_server.server.process is None or nats_server.server.process.poll() is not None:
         nats_server.start()
@@ -146,11 +159,55 @@ SLOW_FIXTURES = {"nats_server"}
 SLOW_FOLDERS = ("e2e", "faults")
 
 
+# A whole run (`uv run pytest`, with or without -m or -k: no file named, no -n given) spreads the test files over
+# worker processes (pytest-xdist), a file at a time to whichever worker is free: most tests wait on processes and
+# NATS more than they use the CPU. Naming files runs them in this process, without the workers' start; `-n 0` runs a
+# whole run in one process. The files longest to run go first, so none of them is left running alone at the end;
+# the store binary's test goes last, its build started in the background meanwhile.
+LONGEST_FIRST = ("faults/test_nats_cluster.py", "faults/live/test_kill_and_restart.py",
+                 "faults/live/test_backlog.py", "integration/test_tls.py", "faults/live/test_nats_faults.py",
+                 "faults/test_stale_when_frozen.py")
+LAST = ("packaging/test_store_binary.py",)
+
+
+def whole_run_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 1))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    whole_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    chosen = getattr(config.option, "numprocesses", None) is not None or config.option.dist != "no"
+    in_this_process = config.option.usepdb or config.option.collectonly or getattr(config.option, "stepwise", False)
+    if whole_run and config.pluginmanager.hasplugin("xdist") and not chosen and not in_this_process \
+            and "PYTEST_XDIST_WORKER" not in os.environ:
+        config.option.numprocesses = whole_run_workers()
+        config.option.dist = "loadfile"
+        config.option.loadscopereorder = False  # in the order below, not by the number of tests in a file
+
+
+def _place(item) -> int:
+    path = Path(str(item.fspath)).relative_to(Path(__file__).parent).as_posix()
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    return len(LONGEST_FIRST) + (path in LAST)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         folder = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
         if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_place)  # stable: a file's tests stay together and in their order
+
+
+def pytest_collection_finish(session):
+    """The store binary's build (~40 s of CPU) started now in the background, by one process of the run, when its
+    test is among those to run and the cache does not have this tree's build."""
+    first_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0"
+    if first_worker and not session.config.option.collectonly and "OMNISTORE_STORE_BINARY" not in os.environ \
+            and any("store_binary" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_in_background()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,7 +9,7 @@ import httpx
 from tests.processes import MANAGER, CentralProcess, EdgeProcess
 from tests.waiting import poll
 
-STORE = "S009"  # no other test uses it: the session's stream holds only this test's events of it
+STORE = "S009"  # the file's own nats-server: its stream holds only this test's events of the store
 SKU = f"XREP-{uuid.uuid4().hex[:6].upper()}"
 
 

@@ -1,12 +1,9 @@
 """The store's one-file program, built as `packaging/build.sh` builds it, run as a store PC runs it: no Python on
 the PATH, started outside the repository, against a real nats-server and a real terminal."""
 
-import hashlib
 import os
-import platform
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,13 +13,12 @@ import pytest
 from edge.store.products import upsert_product
 from edge.store.schema import open_database
 from shared.contract.events import CatalogProduct
+from tests.packaging.store_binary_build import BUILD_TIMEOUT_S, BuildFailed, built
 from tests.processes import ASSOCIATE, EdgeProcess
 from tests.waiting import poll
 
-ROOT = Path(__file__).resolve().parents[2]
 STORE = "P01"
 SKU = "BIN-TEE"
-BUILD_TIMEOUT_S = 900  # a one-file build takes ~30 s of CPU, minutes on a busy 2-core machine
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(BUILD_TIMEOUT_S + 120)]
 
@@ -32,58 +28,16 @@ def bare_env(home: Path) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "TERM": "xterm-256color"}
 
 
-# Everything the build reads: the parts it freezes, the build files, the locked dependencies (PyInstaller among
-# them) and the project's metadata. The same inputs on the same Python make the same program.
-BUILD_INPUTS = ("edge", "shared", "tui", "packaging", "pyproject.toml", "uv.lock")
-BUILDS_KEPT = 4  # one per recent tree: a few branches checked out in turn
-
-
-def build_key() -> str:
-    digest = hashlib.sha256(f"{sys.version} {platform.machine()}".encode())
-    for top in BUILD_INPUTS:
-        paths = [ROOT / top] if (ROOT / top).is_file() else sorted((ROOT / top).rglob("*"))
-        for path in paths:
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(f"\0{path.relative_to(ROOT)}\0".encode() + path.read_bytes())
-    return digest.hexdigest()[:24]
-
-
-def build_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "omnistore" / "store-binary"
-
-
 @pytest.fixture(scope="session")
-def store_binary(tmp_path_factory) -> Path:
-    """Built once by packaging/build.sh and kept under the user's cache, named by a digest of the build's inputs:
-    a run on a tree already built (the full suite, then CI on the same commit) reuses it; any change to what goes
-    into it builds it again. OMNISTORE_STORE_BINARY names one built already. PyInstaller is a dev dependency: if it
-    is missing, this fails, never skips."""
+def store_binary() -> Path:
+    """This tree's build (tests/packaging/store_binary_build.py), or the one OMNISTORE_STORE_BINARY names.
+    PyInstaller is a dev dependency: if it is missing, this fails, never skips."""
     if prebuilt := os.environ.get("OMNISTORE_STORE_BINARY"):
         return Path(prebuilt).resolve()
-    cached = build_cache() / build_key() / "omnistore-store"
-    if cached.is_file():
-        os.utime(cached.parent)
-        return cached
-    out = tmp_path_factory.mktemp("store-binary")
-    build = subprocess.run([str(ROOT / "packaging" / "build.sh"), str(out)], capture_output=True, text=True,
-                           timeout=BUILD_TIMEOUT_S, cwd=ROOT)
-    binary = out / "omnistore-store"
-    assert build.returncode == 0 and binary.is_file(), \
-        f"packaging/build.sh failed ({build.returncode}):\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
-    return keep(binary, cached)
-
-
-def keep(binary: Path, cached: Path) -> Path:
-    """The new build in the cache (moved in whole, so a run at the same time never finds half a file), the oldest
-    builds beyond BUILDS_KEPT removed."""
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    staged = cached.with_name(f".{cached.name}.{uuid.uuid4().hex}")
-    shutil.copy2(binary, staged)
-    os.replace(staged, cached)
-    builds = sorted((d for d in cached.parent.parent.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
-    for old in builds[:-BUILDS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
-    return cached
+    try:
+        return built()
+    except BuildFailed as failed:
+        pytest.fail(str(failed))
 
 
 @pytest.fixture(scope="module")

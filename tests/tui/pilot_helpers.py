@@ -4,6 +4,7 @@ import asyncio
 
 from textual import events
 from textual.command import CommandList, CommandPalette
+from textual.css.query import NoMatches
 from textual.keys import _character_to_key  # how pilot.press names a typed character
 from textual.widgets import Static
 
@@ -13,8 +14,21 @@ from tui.screens.home import HomeScreen
 
 
 async def until(pilot, condition, timeout: float = 30.0, step: float = 0.02) -> None:
-    """`tests.waiting.eventually`, pausing through the Pilot so the app keeps drawing meanwhile."""
-    await eventually(condition, timeout, step=step, pause=pilot.pause)
+    """`tests.waiting.eventually`, pausing through the Pilot so the app keeps drawing meanwhile. A widget the
+    condition looks for that is not there yet (`NoMatches`) counts as not yet: a screen mounts its widgets just after
+    it is shown, and a busy machine lets a look fall between the two. If it never comes, the failure says so."""
+    missing: list[NoMatches] = []
+
+    def look():
+        try:
+            return condition()
+        except NoMatches as e:
+            missing[:] = [e]
+            return False
+    try:
+        await eventually(look, timeout, step=step, pause=pilot.pause)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; {missing[0]}" if missing else str(e)) from None
 
 
 def text_of(app, selector: str) -> str:

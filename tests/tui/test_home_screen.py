@@ -19,6 +19,13 @@ from tui.screens.stock import StockScreen
 from tui.widgets.link_badge import OFFLINE, ONLINE, UNREACHABLE, LinkBadge
 
 
+def badge_state(app) -> str | None:
+    """The link badge's state; None while the screen shown has no badge yet (home mounts it just after the switch
+    to home, which a busy machine can show between two looks)."""
+    badges = app.screen.query(LinkBadge)
+    return badges.first().state if badges else None
+
+
 @pytest.fixture
 def edge(tmp_path, nats_up):
     process = EdgeProcess(tmp_path, "S006", nats_up, name="Altona").start()
@@ -42,7 +49,7 @@ class TestSignIn:
         async with app.run_test(size=(80, 24)) as pilot:
             await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
             await until(pilot, lambda: isinstance(app.screen, HomeScreen))
-            await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+            await until(pilot, lambda: badge_state(app) == ONLINE)
             assert "Altona" in text_of(app, "#store")
             assert "Ana Lange" in text_of(app, "#who")
             await until(pilot, lambda: "Everything sent" in text_of(app, "#sync"))
@@ -54,14 +61,13 @@ class TestLinkState:
         app = StoreApp(EdgeClient(edge.url))
         async with app.run_test(size=(80, 24)) as pilot:
             await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
-            await until(pilot, lambda: isinstance(app.screen, HomeScreen)
-                        and app.screen.query_one(LinkBadge).state == ONLINE)
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen) and badge_state(app) == ONLINE)
             nats_up.stop()
             try:
-                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == OFFLINE)
+                await until(pilot, lambda: badge_state(app) == OFFLINE)
             finally:
                 nats_up.start()
-            await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+            await until(pilot, lambda: badge_state(app) == ONLINE)
 
     @pytest.mark.slow
     async def test_an_unreachable_agent_is_shown_and_the_app_recovers_by_itself(self, tmp_path, nats_up):
@@ -76,9 +82,9 @@ class TestLinkState:
                 await sign_in(pilot, ASSOCIATE["id"], ASSOCIATE["pin"])
                 await until(pilot, lambda: isinstance(app.screen, HomeScreen))
                 process.stop()
-                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == UNREACHABLE)
+                await until(pilot, lambda: badge_state(app) == UNREACHABLE)
                 process.start()
-                await until(pilot, lambda: app.screen.query_one(LinkBadge).state == ONLINE)
+                await until(pilot, lambda: badge_state(app) == ONLINE)
             finally:
                 process.stop()
 

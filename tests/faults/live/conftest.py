@@ -1,11 +1,17 @@
 """A live network for these fault tests: one central process for the whole folder (each module brings a store of
-its own, so the suite pays central's start once), on the session's nats-server. It lives only while this folder
-runs: no other test's central may share its consumer."""
+its own, so the suite pays central's start once), on a nats-server of the folder's own: no other test's central
+shares its consumer. The folder's files run in one worker process, one after another (tests/conftest.py)."""
 
 import pytest
 
+from tests.conftest import own_nats
 from tests.faults.live.network import Network
 from tests.processes import CentralProcess
+
+
+@pytest.fixture(scope="package")
+def nats_server(tmp_path_factory):
+    yield from own_nats(tmp_path_factory)
 
 
 @pytest.fixture(scope="package")

@@ -1,4 +1,4 @@
-"""A store and central as real processes on the session's nats-server, for fault tests; each test ends with the
+"""A store and central as real processes on a nats-server, for fault tests; each test ends with the
 audit (`omnistore audit`'s own code) finding no error between the two."""
 
 import random

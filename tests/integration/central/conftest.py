@@ -1,5 +1,5 @@
 """Central running for real: its app and loops on the test's event loop, a tmp_path database, the
-session's nats-server; stores are played by NATS links with each store's own identity."""
+test file's nats-server; stores are played by NATS links with each store's own identity."""
 
 import asyncio
 from contextlib import asynccontextmanager

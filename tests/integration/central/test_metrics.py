@@ -1,4 +1,4 @@
-"""`GET /metrics` of central, scraped after real traffic (a store's events over the session's nats-server, orders
+"""`GET /metrics` of central, scraped after real traffic (a store's events over a nats-server, orders
 through the API) and parsed as Prometheus parses it: each figure is what was done."""
 
 from prometheus_client.parser import text_string_to_metric_families
