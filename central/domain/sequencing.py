@@ -12,7 +12,7 @@ database) and never takes over again.
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 
 
@@ -111,8 +111,7 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
         if not opening:
             break
-        # Prefer a real opening (seq 1) over a mid-epoch snapshot; lowest seq first, so more of the epoch applies.
-        chosen = min(opening, key=lambda a: (a.seq != 1, a.seq, a.epoch))
+        chosen = _first_to_open(opening)
         del pending[chosen.key]
         if position is not None:
             retired = retired | {position.epoch}
@@ -121,3 +120,21 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         drop_settled()
     held = tuple(sorted(pending.values(), key=lambda a: a.key))
     return ApplyPlan(tuple(steps), tuple(dropped), held, position, retired)
+
+
+_NOT_STORED = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _first_to_open(openings: list[Arrival]) -> Arrival:
+    """Of the events that could open an epoch, the one to adopt first. Epochs open in the order the broker stored
+    their openings (DESIGN §12): the older epoch applies what it has, then the newer one supersedes it. Taking the
+    newer first would retire the older one and drop its events stored before, which a batch that ends between the
+    two epochs applies. Within one epoch a real opening (seq 1) comes before a mid-epoch snapshot, lowest seq
+    first, so more of the epoch applies."""
+    best: dict[str, Arrival] = {}
+    for arrival in openings:
+        kept = best.get(arrival.epoch)
+        if kept is None or (arrival.seq != 1, arrival.seq) < (kept.seq != 1, kept.seq):
+            best[arrival.epoch] = arrival
+    return min(best.values(), key=lambda a: (a.stored_at is None, a.stored_at or _NOT_STORED, a.seq != 1, a.seq,
+                                             a.epoch))
