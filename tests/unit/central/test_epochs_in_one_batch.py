@@ -1,7 +1,8 @@
-"""A store's new epoch arriving in the same fetched batch as its old epoch's last events (DESIGN §3, §12: a store's
-epochs are ordered by the broker's timestamp of each epoch's opening event). Every old-epoch event stored before the
-new epoch opened is applied first, then the new epoch supersedes it: central ends with the rows it has when the same
-messages come in separate batches, whatever order they have inside the batch and whatever the epochs' ids."""
+"""A store's new epoch arriving in the same fetched batch as its old epoch's last events, or before them (DESIGN §3,
+§12: a store's epochs are ordered by the broker's timestamp of each epoch's opening event). Every old-epoch event
+stored before the new epoch opened is applied, and the new epoch's figures are the store's levels: central ends with
+the rows it has when the old epoch's events come in one batch and the new epoch's in the next, whatever order they
+have inside a batch, whatever the epochs' ids, and when the old epoch's events come back after the new epoch's."""
 
 from datetime import datetime, timezone
 
@@ -67,28 +68,32 @@ def rows(central: CentralService) -> dict[str, list]:
                                            (STORE,)).fetchone()),
             "applied": [tuple(r) for r in conn.execute("SELECT epoch, seq, event_id FROM applied_events "
                                                        "WHERE store_id=? ORDER BY epoch, seq", (STORE,))],
+            "retired": [r[0] for r in conn.execute("SELECT epoch FROM retired_epochs WHERE store_id=?", (STORE,))],
             "parked": conn.execute("SELECT count(*) FROM parked_events").fetchone()[0],
             "dead letters": conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0],
         }
 
 
-ORDERS = {
-    "old epoch, then new": lambda old, new: old + new,
-    "interleaved": lambda old, new: [old[0], new[0], old[1], new[1], *old[2:]],
-    "new epoch, then old": lambda old, new: new + old,
+ORDERS = {  # the batches central fetches
+    "old epoch, then new": lambda old, new: [old + new],
+    "interleaved": lambda old, new: [[old[0], new[0], old[1], new[1], *old[2:]]],
+    "new epoch, then old": lambda old, new: [new + old],
+    # A batch that failed comes back after ack_wait, when the next one, with the new epoch, has been applied.
+    "new epoch, then old redelivered in a later batch": lambda old, new: [new, old],
 }
 
 
 @pytest.mark.parametrize("known", [0, 2], ids=["store first seen", "old epoch applied to seq 2"])
 @pytest.mark.parametrize("order", list(ORDERS))
-def test_every_old_epoch_event_is_applied_before_the_new_epoch_in_one_batch(tmp_path, order, known):
+def test_every_old_epoch_event_is_applied_whatever_batch_brings_it(tmp_path, order, known):
     msgs, old, new = history()
     before, old_rest, new_msgs = msgs[:known], msgs[known:5], msgs[5:]
     one_batch, separate = central_at(tmp_path, "one"), central_at(tmp_path, "separate")
     for central in (one_batch, separate):
         if before:
             central.ingest.apply_batch(before, NOW)
-    one_batch.ingest.apply_batch(ORDERS[order](old_rest, new_msgs), NOW)
+    for batch in ORDERS[order](old_rest, new_msgs):
+        one_batch.ingest.apply_batch(batch, NOW)
     separate.ingest.apply_batch(old_rest, NOW)
     separate.ingest.apply_batch(new_msgs, NOW)
 
@@ -99,7 +104,7 @@ def test_every_old_epoch_event_is_applied_before_the_new_epoch_in_one_batch(tmp_
     assert got["position"] == (new, 2)
     assert [(epoch, seq) for epoch, seq, _ in got["applied"]] == sorted(
         [(old, seq) for seq in range(1, 6)] + [(new, 1), (new, 2)])
-    assert got["parked"] == 0 and got["dead letters"] == 0
+    assert got["retired"] == [old] and got["parked"] == 0 and got["dead letters"] == 0
     assert got == rows(separate)  # the batch's cut makes no difference
     one_batch.db.close()
     separate.db.close()
