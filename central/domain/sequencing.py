@@ -151,10 +151,10 @@ _NOT_STORED = datetime.min.replace(tzinfo=timezone.utc)
 
 def _first_to_open(openings: list[Arrival]) -> Arrival:
     """Of the events that could open an epoch, the one to adopt first. Epochs open in the order the broker stored
-    their openings (DESIGN §12): the older epoch applies what it has, then the newer one supersedes it. Taking the
-    newer first would retire the older one and drop its events stored before, which a batch that ends between the
-    two epochs applies. Within one epoch a real opening (seq 1) comes before a mid-epoch snapshot, lowest seq
-    first, so more of the epoch applies."""
+    their openings (DESIGN §12): the older epoch applies what it has, then the newer one supersedes it, as when a
+    batch ends between the two. (The epochs' ids carry no order: taking the newer first would apply the older one's
+    events late, after the newer one's.) Within one epoch a real opening (seq 1) comes before a mid-epoch snapshot,
+    lowest seq first, so more of the epoch applies."""
     best: dict[str, Arrival] = {}
     for arrival in openings:
         kept = best.get(arrival.epoch)

@@ -5,7 +5,9 @@ parked, and applied in ONE transaction that also moves each store's watermark; o
 and the watermarks published on `omni.ack.<store>`. Events above a gap (or of an epoch not opened yet) are parked
 in central's database, per store and bounded per store, never held unacknowledged on the shared consumer: one
 store's gap or flood cannot delay another store. Two different events at one (epoch, seq) are a conflict: the
-first is applied, the other kept in `event_conflicts`, and the store is asked for a snapshot (resync).
+first is applied, the other kept in `event_conflicts`, and the store is asked for a snapshot (resync). An older
+epoch's events that come after the store's newer epoch opened (a failed batch redelivered) are applied late: their
+receipts and orders as usual, the levels left to the current epoch.
 
 A batch is applied in a worker thread, so a long one (a snapshot of thousands of levels, orders re-routed)
 never stalls the event loop that answers the API, heartbeats and requests.
