@@ -7,12 +7,14 @@ or at the first chunk of a stock snapshot (which carries every level of the stor
 
 Epochs carry no order of their own; "newer" means stored later by the broker. An epoch whose
 events were stored before the current epoch opened is an older one (a replay, a restored
-database) and never takes over again.
+database) and never takes over again. Its events still happened (sales, returns, orders' steps
+at the store): those that continue its own order are applied late, without touching the levels
+the current epoch owns, whether they come before, with or after the newer epoch's.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 
 
@@ -46,6 +48,7 @@ class Verdict(StrEnum):
     ADOPT = "adopt"                  # opens another epoch, which supersedes the current one
     UNKNOWN_EPOCH = "unknown_epoch"  # a later event of an epoch not opened yet: wait for its opening
     RETIRED = "retired"              # of an epoch a newer one superseded, or older than the current: skip
+    LATE = "late"                    # of an older epoch, next in its own order: applied, levels left alone
 
 
 def decide(position: Position | None, retired: Collection[str], arrival: Arrival) -> Verdict:
@@ -73,7 +76,7 @@ def _older_than_current(position: Position | None, arrival: Arrival) -> bool:
 @dataclass(frozen=True)
 class PlannedArrival:
     arrival: Arrival
-    verdict: Verdict  # APPLY, or ADOPT: the node's old levels are dropped before this event applies
+    verdict: Verdict  # APPLY; ADOPT: the node's old levels are dropped before this event applies; or LATE
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,17 @@ class ApplyPlan:
     held: tuple[Arrival, ...]
     position: Position | None
     retired: frozenset[str]
+    # Events of older epochs stored before the current one opened, next in their own epoch's order: applied after
+    # `steps`, in this order, without touching the levels (the current epoch's figures).
+    late: tuple[PlannedArrival, ...] = ()
 
 
-def plan(position: Position | None, retired: Collection[str], arrivals: Iterable[Arrival]) -> ApplyPlan:
-    """Order a store's arrivals (this batch plus those held before); copies of one (epoch, seq) count once."""
+def plan(position: Position | None, retired: Collection[str], arrivals: Iterable[Arrival],
+         older_applied: Mapping[str, int] | None = None) -> ApplyPlan:
+    """Order a store's arrivals (this batch plus those held before); copies of one (epoch, seq) count once.
+    `older_applied`: how far each epoch other than the current one was applied (absent: none of it)."""
     retired = frozenset(retired)
+    older_applied = dict(older_applied or {})
     pending: dict[tuple[str, int], Arrival] = {}
     for arrival in arrivals:
         pending.setdefault(arrival.key, arrival)
@@ -98,8 +107,11 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
     dropped: list[Arrival] = []
 
     def drop_settled() -> None:
+        # An older epoch's event may still apply late: which ones is settled once the current epoch is known.
         for key, arrival in list(pending.items()):
-            if decide(position, retired, arrival) in (Verdict.DUPLICATE, Verdict.RETIRED):
+            verdict = decide(position, retired, arrival)
+            if verdict is Verdict.DUPLICATE or (verdict is Verdict.RETIRED and not _older_than_current(position,
+                                                                                                       arrival)):
                 dropped.append(pending.pop(key))
 
     drop_settled()
@@ -111,13 +123,42 @@ def plan(position: Position | None, retired: Collection[str], arrivals: Iterable
         opening = [a for a in pending.values() if decide(position, retired, a) is Verdict.ADOPT]
         if not opening:
             break
-        # Prefer a real opening (seq 1) over a mid-epoch snapshot; lowest seq first, so more of the epoch applies.
-        chosen = min(opening, key=lambda a: (a.seq != 1, a.seq, a.epoch))
+        chosen = _first_to_open(opening)
         del pending[chosen.key]
         if position is not None:
             retired = retired | {position.epoch}
+            older_applied[position.epoch] = position.applied_seq
         steps.append(PlannedArrival(chosen, Verdict.ADOPT))
         position = Position(chosen.epoch, chosen.seq, chosen.stored_at)
         drop_settled()
+    late = []
+    for arrival in sorted((a for a in pending.values() if decide(position, retired, a) is Verdict.RETIRED),
+                          key=lambda a: a.key):
+        retired = retired | {arrival.epoch}  # older than the current epoch: it never takes over
+        applied = older_applied.get(arrival.epoch, 0)
+        if arrival.seq <= applied:
+            dropped.append(pending.pop(arrival.key))
+        elif arrival.seq == applied + 1:
+            late.append(PlannedArrival(pending.pop(arrival.key), Verdict.LATE))
+            older_applied[arrival.epoch] = arrival.seq
+        # else above a gap in its epoch: held, for the copy a redelivery brings (a superseded epoch is never asked)
     held = tuple(sorted(pending.values(), key=lambda a: a.key))
-    return ApplyPlan(tuple(steps), tuple(dropped), held, position, retired)
+    return ApplyPlan(tuple(steps), tuple(dropped), held, position, retired, tuple(late))
+
+
+_NOT_STORED = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _first_to_open(openings: list[Arrival]) -> Arrival:
+    """Of the events that could open an epoch, the one to adopt first. Epochs open in the order the broker stored
+    their openings (DESIGN §12): the older epoch applies what it has, then the newer one supersedes it, as when a
+    batch ends between the two. (The epochs' ids carry no order: taking the newer first would apply the older one's
+    events late, after the newer one's.) Within one epoch a real opening (seq 1) comes before a mid-epoch snapshot,
+    lowest seq first, so more of the epoch applies."""
+    best: dict[str, Arrival] = {}
+    for arrival in openings:
+        kept = best.get(arrival.epoch)
+        if kept is None or (arrival.seq != 1, arrival.seq) < (kept.seq != 1, kept.seq):
+            best[arrival.epoch] = arrival
+    return min(best.values(), key=lambda a: (a.stored_at is None, a.stored_at or _NOT_STORED, a.seq != 1, a.seq,
+                                             a.epoch))

@@ -6,6 +6,7 @@ gap, flood or unknown epoch never holds the shared consumer, and a restart of ce
 """
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -179,6 +180,16 @@ def forget_applied(conn: sqlite3.Connection, store_id: str, position: Position, 
     before; a superseded epoch keeps its last ones, for the audit of a restored store)."""
     conn.execute("DELETE FROM applied_events WHERE store_id=? AND epoch=? AND seq <= ?",
                  (store_id, position.epoch, position.applied_seq - keep))
+
+
+def applied_up_to(conn: sqlite3.Connection, store_id: str, epochs: Iterable[str]) -> dict[str, int]:
+    """How far each of these epochs was applied (an epoch none of whose places is on record is absent). A
+    superseded epoch keeps the ids of its last places for `applied_events_days`, longer than the stream keeps an
+    event, so any event of it that can still arrive finds its epoch's last place here."""
+    epochs = list(epochs)
+    marks = ",".join("?" * len(epochs))
+    return dict(conn.execute(f"SELECT epoch, MAX(seq) FROM applied_events WHERE store_id=? AND epoch IN ({marks}) "
+                             "GROUP BY epoch", (store_id, *epochs)).fetchall())
 
 
 def readable_seq(conn: sqlite3.Connection, store_id: str) -> int:

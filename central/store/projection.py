@@ -35,10 +35,15 @@ def save_position(conn: sqlite3.Connection, store_id: str, position: Position) -
 def open_epoch(conn: sqlite3.Connection, store_id: str, old: Position | None, received_at: str) -> None:
     """A new epoch supersedes the old one: its figures go; the new epoch's opening event brings the new ones."""
     if old is not None:
-        conn.execute("INSERT OR IGNORE INTO retired_epochs (store_id, epoch, retired_at) VALUES (?, ?, ?)",
-                     (store_id, old.epoch, received_at))
+        retire_epoch(conn, store_id, old.epoch, received_at)
     conn.execute("DELETE FROM levels WHERE node_id=?", (store_id,))
     conn.execute("UPDATE store_sync SET snapshot_from_seq=NULL, readable_seq=0 WHERE store_id=?", (store_id,))
+
+
+def retire_epoch(conn: sqlite3.Connection, store_id: str, epoch: str, received_at: str) -> None:
+    """An epoch that never takes over again (a newer one superseded it, or it is older than the current one)."""
+    conn.execute("INSERT OR IGNORE INTO retired_epochs (store_id, epoch, retired_at) VALUES (?, ?, ?)",
+                 (store_id, epoch, received_at))
 
 
 def write_levels(conn: sqlite3.Connection, node_id: str, levels: Iterable[StockLevel], as_of: str, seq: int) -> None:

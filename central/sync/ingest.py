@@ -5,7 +5,9 @@ parked, and applied in ONE transaction that also moves each store's watermark; o
 and the watermarks published on `omni.ack.<store>`. Events above a gap (or of an epoch not opened yet) are parked
 in central's database, per store and bounded per store, never held unacknowledged on the shared consumer: one
 store's gap or flood cannot delay another store. Two different events at one (epoch, seq) are a conflict: the
-first is applied, the other kept in `event_conflicts`, and the store is asked for a snapshot (resync).
+first is applied, the other kept in `event_conflicts`, and the store is asked for a snapshot (resync). An older
+epoch's events that come after the store's newer epoch opened (a failed batch redelivered) are applied late: their
+receipts and orders as usual, the levels left to the current epoch.
 
 A batch is applied in a worker thread, so a long one (a snapshot of thousands of levels, orders re-routed)
 never stalls the event loop that answers the API, heartbeats and requests.
@@ -268,16 +270,20 @@ class Ingest:
             copies.setdefault(ref.arrival.key, []).append(ref)
         for item in items:
             copies.setdefault(item.arrival.key, []).append(item)
-        result = plan(position, retired, [found[0].arrival for found in copies.values()])
+        arrivals = [found[0].arrival for found in copies.values()]
+        older = {a.epoch for a in arrivals if position is None or a.epoch != position.epoch}
+        result = plan(position, retired, arrivals, parking.applied_up_to(conn, store_id, older) if older else None)
         if placed is not None:
-            placed[store_id] = len(result.steps)
+            placed[store_id] = len(result.steps) + len(result.late)
         for arrival in result.dropped:
             for item in copies[arrival.key]:
                 self._check_settled(conn, store_id, item)
             if _any_parked(copies[arrival.key]):
                 parking.unpark(conn, store_id, *arrival.key)
         current, met = self._apply_steps(conn, store_id, position, [(step, copies[step.arrival.key])
-                                                                   for step in result.steps], as_of_text)
+                                                                   for step in result.steps + result.late], as_of_text)
+        for epoch in sorted(result.retired - retired):  # older epochs met only now (a new epoch's are retired already)
+            projection.retire_epoch(conn, store_id, epoch, as_of_text(items[0].received_at))
         for other, chosen_id in met:  # another copy at a place just filled: the same event again, or a conflict
             if _event_id(other) != chosen_id:
                 self._conflict(conn, store_id, self._read(conn, store_id, other), chosen_id)
@@ -377,6 +383,7 @@ class Ingest:
         for step, found in steps:
             chosen = self._read(conn, store_id, found[0])
             as_of = as_of_text(chosen.received_at)
+            late = step.verdict is Verdict.LATE  # an older epoch's: it happened, but the current epoch owns the levels
             if step.verdict is Verdict.ADOPT:
                 filled.write(conn, current)  # what the old epoch filled, before the new one resets the store's row
                 self._write_pending(conn)  # its levels too, before the new epoch clears them
@@ -384,22 +391,22 @@ class Ingest:
                 log.info("store %s opened epoch %s at seq %d", store_id, step.arrival.epoch, step.arrival.seq)
                 current = Position(step.arrival.epoch, step.arrival.seq, step.arrival.stored_at)
                 projection.save_position(conn, store_id, current)  # a snapshot's chunk 1 marks the row it makes
-            else:
+            elif not late:
                 current = Position(current.epoch, step.arrival.seq, current.opened_at)
             if guarded:
-                self._apply_guarded(conn, store_id, chosen, as_of)
+                self._apply_guarded(conn, store_id, chosen, as_of, levels=not late)
             else:
-                self._apply_one(conn, store_id, chosen, as_of)
-            filled.add(step.arrival, chosen, as_of, unpark=_any_parked(found))
+                self._apply_one(conn, store_id, chosen, as_of, levels=not late)
+            filled.add(step.arrival, chosen, as_of, unpark=_any_parked(found), readable=not late)
             met.extend((other, chosen.envelope.id) for other in found[1:])
         filled.write(conn, current)
         return current, met
 
-    def _apply_guarded(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
+    def _apply_guarded(self, conn, store_id: str, item: Incoming, as_of: str, *, levels: bool = True) -> None:
         """Apply one event under its own savepoint; one that raises becomes a dead letter in its place."""
         conn.execute("SAVEPOINT apply_event")
         try:
-            self._apply_one(conn, store_id, item, as_of)
+            self._apply_one(conn, store_id, item, as_of, levels=levels)
             self._write_pending(conn)
         except sqlite3.OperationalError:
             self._drop_pending()
@@ -417,7 +424,8 @@ class Ingest:
             return
         conn.execute("RELEASE apply_event")
 
-    def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str) -> None:
+    def _apply_one(self, conn, store_id: str, item: Incoming, as_of: str, *, levels: bool = True) -> None:
+        """`levels`: the event moves the store's levels (False: of an older epoch, applied late)."""
         envelope = item.envelope
         if item.deferred:  # fills its place; applied when a central that reads it starts
             log.warning("store %s: event %s at seq %d waits for an upgrade of central: %s", store_id, envelope.id,
@@ -431,12 +439,13 @@ class Ingest:
                                           received_at=as_of)
             return
         if isinstance(item.payload, SaleRecorded):
-            self._levels.add(store_id, item.payload.stock, as_of, envelope.seq)
+            if levels:
+                self._levels.add(store_id, item.payload.stock, as_of, envelope.seq)
         else:
             self._write_pending(conn)  # what this event's handling may read
-            if isinstance(item.payload, StockSnapshot):
+            if levels and isinstance(item.payload, StockSnapshot):
                 projection.apply_snapshot(conn, store_id, envelope.seq, item.payload, as_of)
-            else:
+            elif levels:
                 projection.write_levels(conn, store_id, getattr(item.payload, "stock", []), as_of, envelope.seq)
         if self.on_event is not None:
             self.on_event(conn, store_id, envelope, item.payload, item.received_at)
@@ -559,10 +568,11 @@ class _Filled:
         self.unparked: list[tuple[str, int]] = []
         self.readable_seq: int | None = None
 
-    def add(self, arrival: Arrival, chosen: Incoming, as_of: str, *, unpark: bool) -> None:
+    def add(self, arrival: Arrival, chosen: Incoming, as_of: str, *, unpark: bool, readable: bool = True) -> None:
+        """`readable`: a place of the current epoch, whose readable events the store's numbers follow."""
         self.applied.append(parking.AppliedPlace(arrival.epoch, arrival.seq, chosen.envelope.id, chosen.envelope.type,
                                                  chosen.reason, as_of))
-        if chosen.reason is None:
+        if readable and chosen.reason is None:
             self.readable_seq = arrival.seq
         if unpark:
             self.unparked.append(arrival.key)

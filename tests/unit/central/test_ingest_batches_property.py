@@ -1,7 +1,8 @@
 """Ingest writes a store's run of sales together (levels, receipts, their days' sums, receipt numbers, what returns
 elsewhere tell the seller) instead of event by event. Invariant: whatever the mix of event types, repeated receipt
-numbers, duplicates, bad messages, new epochs and batch cuts, central ends with the same rows as when every message
-is applied alone. (Commands to a store are compared as a set: stores' runs in a batch are applied store by store,
+numbers, duplicates, bad messages, new epochs, batch cuts (a batch may hold both epochs' events) and redeliveries
+(the old epoch's events after the new one's), central ends with the same rows as when every message is applied
+alone. (Commands to a store are compared as a set: stores' runs in a batch are applied store by store,
 so two stores' events may queue one store's commands in another order; one store's own order is kept.)"""
 
 import json
@@ -38,13 +39,13 @@ def levels(draw) -> list[dict]:
              "damaged": 0} for sku in draw(st.lists(st.sampled_from(SKUS), min_size=1, max_size=2, unique=True))]
 
 
-def payload(draw, kind: str, store: str, other: str) -> dict:
+def payload(draw, kind: str, store: str, other: str, numbers: range = range(1, 5)) -> dict:
     if kind == "sale":
         sku, qty = draw(st.sampled_from(SKUS)), draw(st.integers(1, 3))
         tenders = [{"type": draw(st.sampled_from(["cash", "card"])), "amount": 500 * qty}]
         if draw(st.booleans()):
             tenders.append({"type": "cash", "amount": 100})
-        return {"receipt_number": f"{store}-{draw(st.integers(1, 4)):06d}", "currency": "EUR",
+        return {"receipt_number": f"{store}-{draw(st.sampled_from(numbers)):06d}", "currency": "EUR",
                 "lines": [{"sku": sku, "qty": qty, "unit_price": 500, "tax_rate_bp": 1900, "line_total": 500 * qty}],
                 "tenders": tenders, "total": 500 * qty + 100 * (len(tenders) - 1),
                 "change_due": 100 * (len(tenders) - 1), "stock": levels(draw)}
@@ -82,10 +83,15 @@ def stored(stream_seq: int, after_ns: int) -> str:
 def deliveries(draw):
     tag = uuid7()[-6:].upper()
     stores = [f"X{tag}", f"Y{tag}"]
-    runs, openers = [], []
+    runs, old_epochs = [], []  # old_epochs: old epochs' events redelivered last
     for store in stores:
         other = stores[1 - stores.index(store)]
-        epochs = [uuid7()] + ([uuid7()] if draw(st.booleans()) else [])
+        epochs = draw(st.permutations([uuid7(), uuid7()]))[:draw(st.integers(1, 2))]
+        # A batch that failed comes back after ack_wait, behind what came next: some of the old epoch's events may
+        # come after the new epoch's. Those apply late; in one batch with the new epoch's, the stored order holds.
+        # Either way every event applies; only which of two sales with one receipt number is on record would
+        # depend on that order, so then the new epoch's numbers are its own.
+        redelivered = draw(st.integers(0, 3)) if len(epochs) > 1 else 0
         events = []
         for n, epoch in enumerate(epochs):
             kinds = ["snapshot"] if n else []  # a new epoch opens with a snapshot
@@ -93,19 +99,25 @@ def deliveries(draw):
                                    min_size=1, max_size=8))
             for seq, kind in enumerate(kinds, 1):
                 events.append(EventEnvelope(id=uuid7(), type=TYPES[kind], store_id=store, epoch=epoch, seq=seq,
-                                            occurred_at=NOW, actor="A1", payload=payload(draw, kind, store, other)))
-        # Out of order within an epoch, never a new epoch before the old one's last event (that drops the rest
-        # of the old epoch at a moment that depends on the cuts, in both).
+                                            occurred_at=NOW, actor="A1", payload=payload(
+                                                draw, kind, store, other, range(5, 9) if n and redelivered else
+                                                range(1, 5))))
+        # Out of order within an epoch; the store restored (a new epoch) after the old one's last event.
+        # The new epoch's ids carry no order: the broker's timestamps alone tell which epoch is newer.
         first = [e for e in events if e.epoch == epochs[0]]
         later = [e for e in events if e.epoch != epochs[0]]
         runs.append([message(store, e) for e in draw(st.permutations(first)) + later])
-        openers.extend(runs[-1][len(first):len(first) + 1])
+        old_epochs.extend(draw(st.lists(st.sampled_from(runs[-1][:len(first)]), unique_by=id,
+                                        max_size=redelivered)) if redelivered else [])
     merged = []
     while any(runs):  # the stores' deliveries interleaved, each in its own order
         run = draw(st.sampled_from([r for r in runs if r]))
         merged.append(run.pop(0))
-    for n, msg in enumerate(merged):  # stored in this order: the broker's timestamps tell the epochs apart
-        msg.reply = stored(n + 1, n * 1000)
+    # Stored in this order, whole milliseconds apart (central keeps the broker's timestamps to the millisecond):
+    # the timestamps tell the epochs apart.
+    for n, msg in enumerate(merged):
+        msg.reply = stored(n + 1, n * 2_000_000)
+    merged = [msg for msg in merged if all(msg is not m for m in old_epochs)] + old_epochs  # the redeliveries
     extras = []
     for n in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["duplicate", "forged", "garbage", "wrong id"]))
@@ -122,14 +134,12 @@ def deliveries(draw):
         else:
             extra = message(event.store_id, event, msg_id=f"{event.store_id}:{uuid7()}")
         if kind != "duplicate":  # published later, between its neighbours in time
-            extra.reply = stored(len(merged) + n + 1, at * 1000 - 500)
+            extra.reply = stored(len(merged) + n + 1, at * 2_000_000 - 1_000_000)
         extras.append((at, extra))
     for at, extra in sorted(extras, key=lambda x: -x[0]):
         merged.insert(at, extra)
-    # A batch that holds a new epoch's snapshot and the old epoch's last events applies the new epoch straight
-    # away (the sequencing's own choice, the same with or without this change): the new epoch starts a batch.
-    opening = {i for i, msg in enumerate(merged) if msg in openers}
-    cuts = sorted(set(draw(st.lists(st.integers(0, len(merged)), max_size=4))) | opening)
+    # Any cuts: a batch may hold the old epoch's last events and the new epoch's snapshot together.
+    cuts = sorted(set(draw(st.lists(st.integers(0, len(merged)), max_size=4))))
     return stores, merged, cuts
 
 
@@ -154,6 +164,8 @@ def rows(central: CentralService, stores: list[str]) -> dict[str, list]:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=deliveries())
 def test_a_batch_leaves_the_rows_its_messages_leave_one_by_one(centrals, case):
+    """The rows after the batches equal those after applying each message alone, whatever the batch boundaries: a
+    batch may hold a store's old epoch's last events and its new epoch's snapshot, in any mix."""
     stores, msgs, cuts = case
     batched, alone = centrals
     for start, end in zip([0, *cuts], [*cuts, len(msgs)]):
@@ -162,5 +174,5 @@ def test_a_batch_leaves_the_rows_its_messages_leave_one_by_one(centrals, case):
     for msg in msgs:
         alone.ingest.apply_batch([msg], NOW)
     got, expected = rows(batched, stores), rows(alone, stores)
-    assert got["store_receipts"] or got["dead_letters"] or got["levels"]  # something was applied
+    assert got["applied_events"]  # events took their places
     assert got == expected
