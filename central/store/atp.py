@@ -165,14 +165,14 @@ def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: Centra
     if known is None:
         raise UnknownSku(f"No product has the SKU {sku!r}; add it with PUT /v1/products/{{sku}} first.", sku=sku)
     sku_default, own_safety = known
-    pending = _pending_by_node(conn, sku).get
+    pending = _pending_by_node(conn, sku)  # mostly empty: then no look-up per node
     fresh, params = fresh_sql(now, settings)
     rows = _tuples(conn).execute(_one_sku_sql(fresh, own_safety == 1), params | {
         "sku": sku, "safety": safety_default if sku_default is None else sku_default})
     # The answer straight from the rows (no object per node), `as_of` as stored; the totals are `network_atp`'s.
     nodes = [{"node_id": node_id, "type": node_type, "on_hand": held, "reserved": kept,
-              "pending": (waiting := pending(node_id, 0)), "safety_stock": safety,
-              "atp": atp_of(held, kept, waiting, safety, fresh == 1), "fresh": fresh == 1,
+              "pending": (waiting := pending.get(node_id, 0) if pending else 0), "safety_stock": safety,
+              "atp": atp_of(held, kept, waiting, safety, is_fresh := fresh == 1), "fresh": is_fresh,
               "as_of": as_of or dc_as_of}
              for node_id, held, kept, as_of, node_type, safety, fresh, dc_as_of in rows]
     return {"sku": sku, "network": {"atp": sum(map(itemgetter("atp"), nodes)),
