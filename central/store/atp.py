@@ -8,6 +8,7 @@ answer.
 import json
 import sqlite3
 from datetime import datetime
+from operator import itemgetter
 
 from central.domain.atp import NodeStock, atp_of
 from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
@@ -140,20 +141,43 @@ def stocks_of(conn: sqlite3.Connection, skus: list[str], now: datetime, settings
     return stocks
 
 
+def _one_sku_sql(fresh: str, own_safety: bool) -> str:
+    """`_figures_sql` of one SKU as the answer needs it: no SKU column, `as_of` and the DC's feed time apart (the
+    caller takes the first that is set), and the join of nodes' own safety stock only when the SKU has any (else the
+    SKU's default, else the policy's, is one parameter). Each join or expression here is paid 2,000 times."""
+    safety = "coalesce(ss.qty, :safety)" if own_safety else ":safety"
+    joins = ("JOIN nodes n ON n.id = k.node_id LEFT JOIN store_sync s ON s.store_id = n.id"
+             + (" LEFT JOIN safety_stock ss ON ss.sku = :sku AND ss.node_id = k.node_id" if own_safety else ""))
+    columns = f"n.type, {safety}, {fresh}, CASE WHEN n.type = 'warehouse' THEN n.stock_as_of END"
+    return (f"SELECT k.node_id, k.on_hand, k.reserved, k.as_of, {columns} FROM levels k {joins} WHERE k.sku = :sku "
+            f"UNION ALL SELECT k.node_id, 0, 0, NULL, {columns} "
+            "FROM (SELECT node_id FROM allocation_lines WHERE sku = :sku "
+            "UNION SELECT node_id FROM safety_stock WHERE sku = :sku) k "
+            f"{joins} WHERE NOT EXISTS (SELECT 1 FROM levels l WHERE l.sku = :sku AND l.node_id = k.node_id) "
+            "ORDER BY 1")
+
+
 def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
              safety_default: int = 0) -> dict:
-    if conn.execute("SELECT 1 FROM products WHERE sku=?", (sku,)).fetchone() is None:
+    known = conn.execute("SELECT (SELECT qty FROM sku_safety_stock WHERE sku = :sku), "
+                         "EXISTS (SELECT 1 FROM safety_stock WHERE sku = :sku) FROM products WHERE sku = :sku",
+                         {"sku": sku}).fetchone()
+    if known is None:
         raise UnknownSku(f"No product has the SKU {sku!r}; add it with PUT /v1/products/{{sku}} first.", sku=sku)
-    pending = _pending_by_node(conn, sku)
-    nodes, atp, on_hand, reserved = [], 0, 0, 0
+    sku_default, own_safety = known
+    pending = _pending_by_node(conn, sku)  # mostly empty: then no look-up per node
+    fresh, params = fresh_sql(now, settings)
+    rows = _tuples(conn).execute(_one_sku_sql(fresh, own_safety == 1), params | {
+        "sku": sku, "safety": safety_default if sku_default is None else sku_default})
     # The answer straight from the rows (no object per node), `as_of` as stored; the totals are `network_atp`'s.
-    for _, node_id, node_type, held, kept, safety, fresh, as_of in node_figures(conn, [sku], now, settings,
-                                                                                 safety_default):
-        waiting = pending.get(node_id, 0)
-        promised = atp_of(held, kept, waiting, safety, fresh == 1)
-        atp, on_hand, reserved = atp + promised, on_hand + held, reserved + kept
-        nodes.append({"node_id": node_id, "type": node_type, "on_hand": held, "reserved": kept, "pending": waiting,
-                      "safety_stock": safety, "atp": promised, "fresh": fresh == 1, "as_of": as_of})
-    return {"sku": sku, "network": {"atp": atp, "on_hand": on_hand, "reserved": reserved}, "nodes": nodes,
+    nodes = [{"node_id": node_id, "type": node_type, "on_hand": held, "reserved": kept,
+              "pending": (waiting := pending.get(node_id, 0) if pending else 0), "safety_stock": safety,
+              "atp": atp_of(held, kept, waiting, safety, is_fresh := fresh == 1), "fresh": is_fresh,
+              "as_of": as_of or dc_as_of}
+             for node_id, held, kept, as_of, node_type, safety, fresh, dc_as_of in rows]
+    return {"sku": sku, "network": {"atp": sum(map(itemgetter("atp"), nodes)),
+                                    "on_hand": sum(map(itemgetter("on_hand"), nodes)),
+                                    "reserved": sum(map(itemgetter("reserved"), nodes))},
+            "nodes": nodes,
             # Future availability, apart: routing never promises it (backorders may claim it).
             "inbound": inbound_view(conn, sku)}
