@@ -84,6 +84,13 @@ def located(body: dict) -> dict:
         raise AddressNotLocated(f"delivery.address: {e}", missing=[f"delivery.address.{m}" for m in e.missing]) from e
 
 
+def splits(body: dict) -> bool:
+    """Whether the order may go out in several parcels: as asked, else a shipment may and a pickup may not (one
+    counter hands it over)."""
+    asked = body.get("allow_split")
+    return body["delivery"]["type"] != "pickup" if asked is None else asked
+
+
 def route_request(delivery: dict, lines: dict[str, int], allow_split: bool, excluded=frozenset()) -> RouteRequest:
     if delivery["type"] == "pickup":
         return RouteRequest(lines, "pickup", pickup_store=delivery["store_id"], allow_split=allow_split,
@@ -141,13 +148,9 @@ class Orders:
                 policy = self.policy()
                 check_request(conn, body, now, policy.allow_preorders)
                 body = located(body)
-                is_pickup = body["delivery"]["type"] == "pickup"
-                allow_split = body.get("allow_split")
                 lines = {line["sku"]: line["qty"] for line in body["lines"]}
                 started = time.perf_counter()
-                proposal = self._propose(conn, body["delivery"],
-                                         (not is_pickup) if allow_split is None else allow_split, frozenset(), lines,
-                                         now, policy)
+                proposal = self._propose(conn, body["delivery"], splits(body), frozenset(), lines, now, policy)
                 self._routed(time.perf_counter() - started)
                 return proposal
         except DomainError:
@@ -168,8 +171,7 @@ class Orders:
         order_id = new_order_id(conn, now)
         is_pickup = body["delivery"]["type"] == "pickup"
         code = pickup.draw_code() if is_pickup else None
-        allow_split = body.get("allow_split")
-        allow_split = (not is_pickup) if allow_split is None else allow_split
+        allow_split = splits(body)
         token = signing_keys.sign_receipt(conn, order_id, sale, now)
         order_store.insert_order(conn, order_id, body, allow_split, pickup.code_hash(code) if code else None,
                                  sale, token, now)
@@ -200,11 +202,8 @@ class Orders:
         with self._db.read() as conn:
             check_request(conn, body)  # a simulation shows where lines would go today, released or not
             body = located(body)
-            is_pickup = body["delivery"]["type"] == "pickup"
-            allow_split = body.get("allow_split")
             request = route_request(body["delivery"], {line["sku"]: line["qty"] for line in body["lines"]},
-                                    (not is_pickup) if allow_split is None else allow_split,
-                                    body.get("exclude", ()))
+                                    splits(body), body.get("exclude", ()))
             policy = self.policy()
             plan = route(request, node_table(conn, list(request.lines), now, self._settings, policy), policy)
         return plan_view(plan)
