@@ -53,6 +53,24 @@ async def running_central(settings: CentralSettings, wait_ready: bool = True, wi
             yield RunningCentral(service, client)
 
 
+
+@asynccontextmanager
+async def central_with_a_dc(tmp_path, stores: tuple[str, ...] = ()):
+    """Central without NATS, products TEE and HAT, warehouse DC1 near London holding 10 TEE, and `stores` registered."""
+    from tests.integration.central.test_orders_api import (
+        feed,  # that file imports this one
+    )
+
+    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
+    async with running_central(settings, with_nats=False) as running:
+        for sku in ("TEE", "HAT"):
+            assert (await running.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code == 201
+        for store_id in stores:
+            assert (await running.client.put(f"/v1/stores/{store_id}", json={**STORE_BODY, "name": store_id})
+                    ).status_code == 201
+        await feed(running, "DC1", 51.45, -0.3, {"TEE": 10})
+        yield running
+
 @pytest.fixture
 def make_settings(tmp_path, nats_up):
     def make(**overrides) -> CentralSettings:

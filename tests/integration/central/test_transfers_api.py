@@ -5,26 +5,12 @@ import json
 
 import pytest
 
-from central.settings import CentralSettings
-from tests.integration.central.conftest import (
-    ADMIN_TOKEN,
-    PRODUCT_BODY,
-    STORE_BODY,
-    running_central,
-)
-from tests.integration.central.test_orders_api import feed
+from tests.integration.central.conftest import central_with_a_dc
 
 
 @pytest.fixture
 async def central(tmp_path):
-    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
-    async with running_central(settings, with_nats=False) as running:
-        for sku in ("TEE", "HAT"):
-            assert (await running.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code == 201
-        for store_id in ("S001", "S002"):
-            assert (await running.client.put(f"/v1/stores/{store_id}", json={**STORE_BODY, "name": store_id})
-                    ).status_code == 201
-        await feed(running, "DC1", 51.45, -0.3, {"TEE": 10})
+    async with central_with_a_dc(tmp_path, ("S001", "S002")) as running:
         yield running
 
 

@@ -4,12 +4,10 @@ refund_conflict (DESIGN §6, §7)."""
 
 import pytest
 
-from central.settings import CentralSettings
 from shared.runtime.clock import utc_now
 from tests.integration.central.conftest import (
-    ADMIN_TOKEN,
     PRODUCT_BODY,
-    running_central,
+    central_with_a_dc,
 )
 from tests.integration.central.test_orders_api import feed, order
 from tests.integration.central.test_orders_flow import (
@@ -24,11 +22,7 @@ from tests.waiting import eventually
 
 @pytest.fixture
 async def central(tmp_path):
-    settings = CentralSettings(db_path=tmp_path / "central.db", admin_token=ADMIN_TOKEN)
-    async with running_central(settings, with_nats=False) as running:
-        for sku in ("TEE", "HAT"):
-            assert (await running.client.put(f"/v1/products/{sku}", json=PRODUCT_BODY)).status_code == 201
-        await feed(running, "DC1", 51.45, -0.3, {"TEE": 10})
+    async with central_with_a_dc(tmp_path) as running:
         yield running
 
 
