@@ -23,8 +23,8 @@ from functools import cached_property
 from typing import Protocol
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 
 from central.domain.sequencing import Arrival, Position, Verdict, plan
@@ -40,13 +40,16 @@ from shared.contract.events import (
     Undeliverable,
     parse_event,
 )
+from shared.runtime import jetstream_pull
 from shared.runtime.clock import from_text, to_text, utc_now
+from shared.runtime.jetstream_pull import JetStreamPull
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.sqlite import Database
 
 log = logging.getLogger(__name__)
 
 BATCH = 256
+FETCH_WAIT_S = 1  # how long a pull request waits for the first event when there is none
 ACK_WAIT_S = 30
 MAX_ACK_PENDING = 2000  # nothing waits unacked for a gap any more: this only bounds a batch's redeliveries
 # Past this, a flood of conflicting events sent with one store's identity is logged, not stored: the store is
@@ -169,14 +172,20 @@ class Ingest:
         self._levels = projection.PendingLevels()
         self.on_applied = on_applied  # after each batch commits: events that took their place, per store (metrics)
         self.park_limit = park_limit
-        self._sub = None
+        self._pull: JetStreamPull | None = None
         self.applied_batches = 0
         self.handled = 0  # messages taken off the stream: applied, duplicates, dead letters or parked
         self.conflicts = 0
 
     async def subscribe(self) -> None:
-        self._sub = await self._link.js.pull_subscribe(subjects.EVENTS_ALL, durable=subjects.CENTRAL_INGEST,
-                                                       stream=subjects.EVENTS_STREAM, config=ingest_consumer_config())
+        """The durable consumer, made if missing (a first start, or deleted), and our pull requests to it."""
+        try:
+            await self._link.js.consumer_info(subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
+        except NotFoundError:
+            await self._link.js.add_consumer(subjects.EVENTS_STREAM, config=ingest_consumer_config())
+        pull = JetStreamPull(self._link.nc, subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
+        await pull.start()
+        self._pull = pull
 
     async def run(self) -> None:
         """Fetch the next batch while the last one applies in its worker thread: the broker's round trip and the
@@ -197,16 +206,16 @@ class Ingest:
 
     async def _fetch(self) -> list[Msg]:
         try:
-            if self._sub is None:
+            if self._pull is None:
                 await self.subscribe()
-            return await self._sub.fetch(BATCH, timeout=1)
-        except (NatsTimeout, TimeoutError):
-            return []
+            return await self._pull.fetch(BATCH, FETCH_WAIT_S)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # link down or consumer gone: bind or create it again shortly
             log.warning("ingest fetch failed: %s", e or type(e).__name__)
-            self._sub = None
+            if self._pull is not None:
+                await self._pull.stop()
+                self._pull = None
             await asyncio.sleep(0.5)
             return []
 
@@ -219,11 +228,10 @@ class Ingest:
 
     async def handle(self, msgs: list[Msg]) -> None:
         to_ack, touched = await asyncio.to_thread(self.apply_batch, msgs, utc_now())
-        for item in to_ack:
-            try:
-                await item.msg.ack()
-            except Exception as e:
-                log.warning("ack failed (the event will come back and be skipped): %s", e)
+        try:
+            await jetstream_pull.ack(self._link.nc, [item.msg for item in to_ack])
+        except Exception as e:
+            log.warning("acks failed (the events will come back and be skipped): %s", e)
         self.applied_batches += 1
         self.handled += len(msgs)
         await self.publish_watermarks(touched)

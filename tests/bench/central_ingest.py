@@ -83,7 +83,8 @@ async def central_applies(root: Path, link: NatsLink, events: int, n: int) -> fl
                              with_nats=False)
     ingest = central.ingest
     ingest._link = link
-    ingest._sub = await fresh_consumer(link)
+    await fresh_consumer(link)
+    await ingest.subscribe()  # binds to it (as central does once its link is up)
     started = time.perf_counter()
     loop = asyncio.create_task(ingest.run())
     while ingest.handled < events:
