@@ -10,6 +10,8 @@ import json
 import sqlite3
 from datetime import datetime
 
+from pydantic_core import to_json
+
 from central.domain.store_receipts import (
     PaidTender,
     ReturnOfReceipt,
@@ -71,7 +73,7 @@ class SaleRows:
                     "tenders": [{"type": t.type, "paid": amount}
                                 for t, amount in zip(payload.tenders, paid, strict=True)]}
             occurred_at = to_text(envelope.occurred_at)
-            receipts.append((number, store_id, payload.currency, occurred_at, envelope.id, json.dumps(body)))
+            receipts.append((number, store_id, payload.currency, occurred_at, envelope.id, to_json(body).decode()))
             days.append((store_id, occurred_at[:10], payload.currency, body))
         conn.executemany("INSERT OR IGNORE INTO store_receipts (receipt_number, store_id, currency, occurred_at, "
                          "event_id, body) VALUES (?, ?, ?, ?, ?, ?)", receipts)

@@ -103,17 +103,10 @@ class Incoming:
                                    self.received_at, self.stream_seq)
 
 
-def _metadata(msg: Msg, name: str):
-    try:
-        return getattr(msg.metadata, name)
-    except Exception:  # not a JetStream delivery
-        return None
-
-
 def decode(msg: Msg, received_at: datetime) -> Incoming:
-    sequence = _metadata(msg, "sequence")
+    stored = jetstream_pull.delivery(msg.reply)
     item = decode_event(msg.subject, msg.data, (msg.headers or {}).get("Nats-Msg-Id"), received_at,
-                        _metadata(msg, "timestamp"), sequence.stream if sequence else None)
+                        stored[1] if stored else None, stored[0] if stored else None)
     item.msg = msg
     return item
 

@@ -8,8 +8,13 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_NO_OFFSET = timedelta(0)
+
+
 def to_text(moment: datetime) -> str:
     """RFC 3339 with milliseconds and a `Z`, the one form stored and sent."""
+    if moment.utcoffset() == _NO_OFFSET:  # UTC already (a parsed time's zone is not `timezone.utc`: slow to convert)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -19,6 +19,7 @@ is applied. Acks are one `+ACK` publish per message to its own reply subject, wr
 
 import asyncio
 import json
+from datetime import datetime, timezone
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -41,6 +42,25 @@ async def ack(nc: Client, msgs: list[Msg]) -> None:
         raise ConnectionClosedError
     await nc._send_command(b"".join(commands))
     await nc._flush_pending()
+
+
+def delivery(reply: str | None) -> tuple[int, datetime] | None:
+    """The stream's sequence number of a JetStream delivery and when the stream stored it, read from its reply
+    subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<nanoseconds>.<pending>`, or
+    with a domain and an account hash after `$JS.ACK` (and a token at the end). None for any other message."""
+    if not reply or not reply.startswith("$JS.ACK."):
+        return None
+    tokens = reply.split(".")
+    if len(tokens) == 9:
+        seq, stamp = tokens[5], tokens[7]
+    elif len(tokens) >= 11:
+        seq, stamp = tokens[7], tokens[9]
+    else:
+        return None
+    try:
+        return int(seq), datetime.fromtimestamp(int(stamp) / 1_000_000_000.0, timezone.utc)
+    except ValueError:
+        return None
 
 
 class ConsumerGone(Exception):
