@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from central.domain.sequencing import Arrival, Position
 from shared.runtime.clock import from_text, to_text
@@ -139,8 +140,7 @@ def count_dropped(conn: sqlite3.Connection, store_id: str, n: int) -> None:
                  "DO UPDATE SET parked_dropped = parked_dropped + excluded.parked_dropped", (store_id, n))
 
 
-@dataclass(frozen=True)
-class AppliedPlace:
+class AppliedPlace(NamedTuple):  # one per applied event: a tuple is made in a third of a frozen dataclass's time
     """The event that filled its place in the store's order (a dead letter fills it too, with its reason)."""
 
     epoch: str
@@ -163,8 +163,7 @@ def record_applied_places(conn: sqlite3.Connection, store_id: str, places: list[
     """A run of places one store's events filled, in one statement; `readable_seq` is the last of them filled by a
     readable event (None: none was)."""
     conn.executemany("INSERT OR REPLACE INTO applied_events (store_id, epoch, seq, event_id, type, dead_letter, "
-                     "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(store_id, p.epoch, p.seq, p.event_id, p.type, p.dead_letter, p.applied_at) for p in places])
+                     "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [(store_id, *place) for place in places])
     if readable_seq is not None:
         conn.execute("UPDATE store_sync SET readable_seq=? WHERE store_id=?", (readable_seq, store_id))
 

@@ -17,9 +17,8 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Protocol
 
 from nats.aio.msg import Msg
@@ -92,10 +91,17 @@ class Incoming:
     # Of a type or schema only a newer release reads: it takes its place and waits in `deferred_events`.
     deferred: bool = False
 
-    @cached_property  # read several times while a batch is planned; it depends on nothing that changes by then
+    _arrival: Arrival | None = field(default=None, repr=False, compare=False)
+
+    @property
     def arrival(self) -> Arrival:
-        opens = isinstance(self.payload, StockSnapshot) and self.reason is None and self.payload.chunk == 1
-        return Arrival(self.envelope.epoch, self.envelope.seq, opens, self.stored_at)
+        """Read several times while a batch is planned; made once (it depends on nothing that changes by then). Not
+        a `cached_property`: that takes a lock on every read before Python 3.12."""
+        arrival = self._arrival
+        if arrival is None:
+            opens = isinstance(self.payload, StockSnapshot) and self.reason is None and self.payload.chunk == 1
+            arrival = self._arrival = Arrival(self.envelope.epoch, self.envelope.seq, opens, self.stored_at)
+        return arrival
 
     def parked(self) -> parking.ParkedEvent:
         # A deferred event's reason is not kept: read back after an upgrade, it may be understood.
