@@ -1,8 +1,11 @@
 """Times as stored (RFC 3339 UTC) and as a store's people read them (its wall-clock time)."""
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from shared.runtime.clock import (
     from_text,
@@ -37,3 +40,16 @@ def test_today_is_the_stores_today():
 def test_a_name_that_is_no_time_zone_is_refused_with_examples(name):
     with pytest.raises(ValueError, match="use an IANA name such as Europe/Berlin"):
         zone(name)
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)),
+       st.sampled_from(["Z", "+00:00", "-00:00", "+01:00", "-05:30", "+14:00"]))
+def test_a_time_is_written_the_same_whatever_zone_object_carries_its_offset(naive, offset):
+    """A time read from a message (pydantic's own zone object) or made here (`timezone.utc`, another offset) is
+    written as the same UTC text."""
+    sent = naive.isoformat(timespec="microseconds") + offset
+    parsed = TypeAdapter(datetime).validate_python(sent)
+    made = datetime.fromisoformat(sent.replace("Z", "+00:00"))
+    expected = made.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert to_text(parsed) == to_text(made) == expected
+    assert from_text(to_text(made)) == made.replace(microsecond=made.microsecond // 1000 * 1000)
