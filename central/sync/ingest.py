@@ -226,14 +226,20 @@ class Ingest:
             await asyncio.sleep(0.5)
 
     async def handle(self, msgs: list[Msg]) -> None:
-        to_ack, touched = await asyncio.to_thread(self.apply_batch, msgs, utc_now())
+        to_ack, touched, facts = await asyncio.to_thread(self._apply_and_read, msgs, utc_now())
         try:
             await jetstream_pull.ack(self._link.nc, [item.msg for item in to_ack])
         except Exception as e:
             log.warning("acks failed (the events will come back and be skipped): %s", e)
         self.applied_batches += 1
         self.handled += len(msgs)
-        await self.publish_watermarks(touched)
+        await self._publish_watermarks(touched, facts)
+
+    def _apply_and_read(self, msgs: list[Msg], now: datetime):
+        """The batch applied, then, in the same worker thread once it has committed, what the watermarks of the
+        stores it moved tell them (one trip to a thread per batch, not two: the next batch waits for this one)."""
+        to_ack, touched = self.apply_batch(msgs, now)
+        return to_ack, touched, self._store_facts(list(touched)) if touched and self._link.online else {}
 
     def apply_batch(self, msgs: list[Msg], now: datetime) -> tuple[list[Incoming], dict[str, Position]]:
         """Decode and apply one fetched batch in one transaction: (what to ack: all of it, the stores' new
@@ -523,11 +529,17 @@ class Ingest:
             return parking.parked_arrivals(conn, store_id)
 
     async def publish_watermarks(self, positions: dict[str, Position]) -> None:
+        if self._link.online:
+            await self._publish_watermarks(positions, await asyncio.to_thread(self._store_facts, list(positions)))
+
+    async def _publish_watermarks(self, positions: dict[str, Position],
+                                  facts: dict[str, tuple[dict[str, int], int]]) -> None:
         if not self._link.online:
             return
-        numbers = await asyncio.to_thread(self._store_facts, list(positions))
         for store_id, position in positions.items():
-            store_numbers, readable_seq = numbers[store_id]
+            if store_id not in facts:  # the link was down when the batch applied: the repeat sends it
+                continue
+            store_numbers, readable_seq = facts[store_id]
             mark = AppliedWatermark(epoch=position.epoch, applied_seq=position.applied_seq, numbers=store_numbers,
                                     readable_seq=readable_seq)
             try:
