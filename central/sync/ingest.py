@@ -182,6 +182,9 @@ class Ingest:
             await self._link.js.consumer_info(subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
         except NotFoundError:
             await self._link.js.add_consumer(subjects.EVENTS_STREAM, config=ingest_consumer_config())
+        if self._pull is not None:  # bound before (a set-up tried again): one subscription, not two
+            await self._pull.stop()
+            self._pull = None
         pull = JetStreamPull(self._link.nc, subjects.EVENTS_STREAM, subjects.CENTRAL_INGEST)
         await pull.start()
         self._pull = pull

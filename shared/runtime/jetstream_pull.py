@@ -29,6 +29,9 @@ from nats.protocol.command import pub_cmd
 ACK = b"+ACK"
 # How long past the request's `expires` a fetch waits for the server's word before giving up on it (a link down).
 GRACE_S = 0.5
+# After a request the server cut with nothing delivered (409: too many waiting requests, a leader change), before
+# the next: the waiting requests expire meanwhile, instead of a new one refused at once, again and again.
+CUT_PAUSE_S = 0.1
 
 
 async def ack(nc: Client, msgs: list[Msg]) -> None:
@@ -85,6 +88,7 @@ class JetStreamPull:
         self._wanted = 0
         self._arrived: list[Msg] = []
         self._done: asyncio.Future | None = None
+        self._cut = False  # the server cut the current request short (a 409 other than a deleted consumer)
 
     async def start(self) -> None:
         self._sub = await self._nc.subscribe(f"{self._inbox}.*", cb=self._on_message)
@@ -108,6 +112,7 @@ class JetStreamPull:
         self._reply = f"{self._inbox}.{self._requests}"
         self._wanted = batch
         self._done = asyncio.get_running_loop().create_future()
+        self._cut = False
         # no_wait with expires: what is there now, else wait for the first messages, then the request is over
         request = {"batch": batch - len(self._arrived), "expires": int(expires_s * 1e9), "no_wait": True}
         try:
@@ -118,6 +123,8 @@ class JetStreamPull:
                 pass
         finally:
             self._reply, self._done = None, None
+        if self._cut and not self._arrived:
+            await asyncio.sleep(CUT_PAUSE_S)
         return self._take(batch)
 
     def _take(self, batch: int) -> list[Msg]:
@@ -143,6 +150,7 @@ class JetStreamPull:
             if "deleted" in description.lower():
                 self._done.set_exception(ConsumerGone(description))
             else:
+                self._cut = True
                 self._done.set_result(None)
         elif status == "503":
             self._done.set_exception(ConsumerGone("no responders: the consumer does not exist"))

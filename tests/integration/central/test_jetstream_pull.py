@@ -32,14 +32,14 @@ async def events(central_nats, nats_up):
         yield store
 
 
-async def fresh_consumer(link: NatsLink, ack_wait: float = 30) -> None:
+async def fresh_consumer(link: NatsLink, ack_wait: float = 30, max_waiting: int = 512) -> None:
     try:
         await link.js.delete_consumer(subjects.EVENTS_STREAM, CONSUMER)
     except NotFoundError:
         pass
     await link.js.add_consumer(subjects.EVENTS_STREAM, config=ConsumerConfig(
         durable_name=CONSUMER, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT, ack_wait=ack_wait,
-        filter_subject=subjects.EVENTS_ALL))
+        filter_subject=subjects.EVENTS_ALL, max_waiting=max_waiting))
 
 
 async def publish(store: NatsLink, first: int, count: int) -> None:
@@ -125,6 +125,19 @@ async def test_a_deleted_consumer_is_told_apart_from_an_empty_stream(central_nat
     await fresh_consumer(central_nats)  # made again: everything from the start
     assert bodies(await pull.fetch(10, SHORT_S)) == ["event 1", "event 2", "event 3"]
     await pull.stop()
+
+
+async def test_a_request_the_server_cuts_short_ends_the_fetch_empty_and_the_waiting_one_still_delivers(
+        central_nats, events):
+    await fresh_consumer(central_nats, max_waiting=1)
+    first, second = await pulled(central_nats), await pulled(central_nats)
+    waiting = asyncio.create_task(first.fetch(10, LONG_S))
+    await asyncio.sleep(0.2)  # the first request is the one the consumer lets wait
+    assert await asyncio.wait_for(second.fetch(10, LONG_S), 20) == []  # 409 Exceeded MaxWaiting
+    await publish(events, 1, 1)
+    assert bodies(await asyncio.wait_for(waiting, 20)) == ["event 1"]
+    await first.stop()
+    await second.stop()
 
 
 async def test_a_pull_across_a_server_restart_ends_empty_and_the_next_ones_get_every_message_once(
