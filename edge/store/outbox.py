@@ -7,8 +7,8 @@ never make a number come round again.
 import json
 import sqlite3
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from pydantic import BaseModel
 
