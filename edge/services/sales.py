@@ -82,6 +82,27 @@ def with_expiry(tender: dict, expiries: dict[str, str | None] | None) -> dict:
     return tender
 
 
+def body_line(line: SaleLine, name: str) -> dict:
+    """A line as the receipt's body keeps it: the event's line (`override` only when there is one) and its name;
+    what `line.model_dump(mode="json", exclude_none=True)` gives, without pydantic's serialiser for five ints."""
+    kept = {"sku": line.sku, "qty": line.qty, "unit_price": line.unit_price, "tax_rate_bp": line.tax_rate_bp,
+            "line_total": line.line_total}
+    if line.override is not None:
+        kept["override"] = line.override
+    kept["name"] = name
+    return kept
+
+
+def body_tender(tender: Tender) -> dict:
+    """A tender as the receipt's body keeps it (`reference` only when there is one)."""
+    if tender.reference is None:
+        return {"type": tender.type, "amount": tender.amount}
+    return {"type": tender.type, "amount": tender.amount, "reference": tender.reference}
+
+
+_JSON = json.JSONEncoder()  # made once: `json.dumps` builds an encoder per call; the same text
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What a sale's transaction would make from the catalog as it was just before it (`SalesService._prepare`)."""
@@ -257,12 +278,11 @@ class SalesService:
               seq: int | None = None, event_id: str | None = None) -> dict:
         """The sale as recorded, answered and printed."""
         return {"receipt_number": number, "currency": self._currency,
-                "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
-                          for line in lines],
+                "lines": [body_line(line, names[line.sku]) for line in lines],
                 "total": total,
                 "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
-                "tenders": [with_expiry(t.model_dump(mode="json", exclude_none=True), sale.credit_expiry)
-                            for t in tenders], "change_due": change_due,
+                "tenders": [with_expiry(body_tender(t), sale.credit_expiry) for t in tenders],
+                "change_due": change_due,
                 "discrepancies": list(discrepancies), "at_risk": sorted(set(at_risk)), "cashier": associate.id,
                 "approved_by": approver.id if approver else None, "occurred_at": at, "seq": seq,
                 "event_id": event_id}
@@ -302,7 +322,7 @@ class SalesService:
                            **{k: v for k, v in known.items() if k != "receipt_number"}))
         # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-                     (number, body_json := json.dumps(body), associate.id, body["approved_by"], row.id, at))
+                     (number, body_json := _JSON.encode(body), associate.id, body["approved_by"], row.id, at))
         conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)",
                          [(number, i, line.sku, line.qty, line.unit_price) for i, line in enumerate(priced, 1)])
         conn.executemany("INSERT INTO sale_tenders (receipt_number, n, type, amount, reference) VALUES (?, ?, ?, ?, ?)",
