@@ -10,7 +10,9 @@ def utc_now() -> datetime:
 
 def to_text(moment: datetime) -> str:
     """RFC 3339 with milliseconds and a `Z`, the one form stored and sent."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if moment.tzinfo is not timezone.utc:  # a UTC time (every `utc_now()`) needs no conversion
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_text(text: str) -> datetime:
