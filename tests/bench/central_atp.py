@@ -13,6 +13,7 @@ from pathlib import Path
 from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
 from central.store.atp import atp_view
+from central.store.node_facts import NodeFacts
 from central.store.routing_inputs import node_table
 from central.store.schema import open_database
 from shared.runtime.clock import to_text, utc_now
@@ -50,6 +51,7 @@ def atp(root: Path, seconds: float, rounds: int) -> list[Result]:
     path = root / "central-atp.db"
     network(path, other_levels=int(200_000 * seconds))
     db, settings = open_database(path), CentralSettings(db_path=path, admin_token="bench-admin-token-0123")
+    facts = NodeFacts(db)  # as central keeps them: the nodes' facts in memory
     asked = iter(range(10**9))
 
     def timed(read) -> dict[str, float]:
@@ -64,7 +66,7 @@ def atp(root: Path, seconds: float, rounds: int) -> list[Result]:
         return {"p50": percentile(taken, 50), "p99": percentile(taken, 99)}
 
     def ours(conn, sku):
-        return atp_view(conn, sku, utc_now(), settings)
+        return atp_view(conn, sku, utc_now(), settings, facts=facts)
 
     def bare(conn, sku):
         return conn.execute("SELECT node_id, on_hand, reserved, as_of FROM levels WHERE sku = ?", (sku,)).fetchall()
