@@ -158,16 +158,10 @@ def _one_sku_sql(fresh: str, own_safety: bool) -> str:
             "ORDER BY 1")
 
 
-def _one_sku_levels_sql(own_safety: bool) -> str:
-    """`_one_sku_sql` without the nodes' own facts (those are `NodeFacts`'): the SKU's levels as the bare read
-    gives them, and the few nodes with an allocation or safety stock of it but no level, by node."""
-    safety = "coalesce(ss.qty, :safety)" if own_safety else ":safety"
-    join = " LEFT JOIN safety_stock ss ON ss.sku = :sku AND ss.node_id = k.node_id" if own_safety else ""
-    return (f"SELECT k.node_id, k.on_hand, k.reserved, k.as_of, {safety} FROM levels k{join} WHERE k.sku = :sku "
-            f"UNION ALL SELECT k.node_id, 0, 0, NULL, {safety} "
-            "FROM (SELECT node_id FROM allocation_lines WHERE sku = :sku "
-            f"UNION SELECT node_id FROM safety_stock WHERE sku = :sku) k{join} "
-            "WHERE NOT EXISTS (SELECT 1 FROM levels l WHERE l.sku = :sku AND l.node_id = k.node_id) ORDER BY 1")
+# The nodes with an allocation or safety stock of the SKU but no level of it (few): they show with nothing held.
+_NO_LEVEL_SQL = ("SELECT k.node_id, 0, 0, NULL FROM (SELECT node_id FROM allocation_lines WHERE sku = :sku "
+                 "UNION SELECT node_id FROM safety_stock WHERE sku = :sku) k "
+                 "WHERE NOT EXISTS (SELECT 1 FROM levels l WHERE l.sku = :sku AND l.node_id = k.node_id)")
 
 
 def _nodes_by_sql(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings, safety: int,
@@ -185,23 +179,24 @@ def _nodes_by_sql(conn: sqlite3.Connection, sku: str, now: datetime, settings: C
 
 def _nodes_in_memory(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings, safety: int,
                      own_safety: bool, pending: dict[str, int], facts: NodeFacts) -> list[dict]:
-    """`_nodes_by_sql` from the SKU's levels alone, each node's facts from memory (as this snapshot says them)."""
+    """`_nodes_by_sql` from the SKU's levels as the bare read gives them, each node's facts from memory (as this
+    snapshot says them), in node order."""
     known = facts.at(conn).by_id
-    rows = _tuples(conn).execute(_one_sku_levels_sql(own_safety), {"sku": sku, "safety": safety})
-    # `fresh_at`, with `now - stale_after` worked out once: fresh while the node's freshness counts from after it.
-    store_after, warehouse_after = now - settings.stale_after, now - settings.warehouse_stale_after
-    nodes = []
-    for node_id, held, kept, as_of, safety in rows:
-        fact = known.get(node_id)
-        if fact is None:
-            continue  # a level of a node not (or no longer) registered
-        since = fact.fresh_since
-        fresh = since is not None and since > (warehouse_after if fact.warehouse else store_after)
-        waiting = pending.get(node_id, 0) if pending else 0
-        nodes.append({"node_id": node_id, "type": fact.type, "on_hand": held, "reserved": kept, "pending": waiting,
-                      "safety_stock": safety, "atp": atp_of(held, kept, waiting, safety, fresh), "fresh": fresh,
-                      "as_of": as_of or fact.stock_as_of})
-    return nodes
+    cursor = _tuples(conn)
+    rows = cursor.execute("SELECT node_id, on_hand, reserved, as_of FROM levels WHERE sku = ?", (sku,)).fetchall()
+    if no_level := cursor.execute(_NO_LEVEL_SQL, {"sku": sku}).fetchall():
+        rows = sorted(rows + no_level)
+    own = dict(cursor.execute("SELECT node_id, qty FROM safety_stock WHERE sku = ?", (sku,))) if own_safety else None
+    # `fresh_at` with `now - stale_after` worked out once per kind: fresh while its freshness counts from after it.
+    after = (now - settings.stale_after, now - settings.warehouse_stale_after)  # by `NodeFact.warehouse`
+    # The answer straight from the rows (no object per node), `as_of` as stored; a level of a node not (or no
+    # longer) registered is left out.
+    return [{"node_id": node_id, "type": fact.type, "on_hand": held, "reserved": kept,
+             "pending": (waiting := pending.get(node_id, 0) if pending else 0),
+             "safety_stock": (kept_back := own.get(node_id, safety) if own else safety),
+             "atp": atp_of(held, kept, waiting, kept_back, fresh := fact.fresh_since > after[fact.warehouse]),
+             "fresh": fresh, "as_of": as_of or fact.stock_as_of}
+            for node_id, held, kept, as_of in rows if (fact := known.get(node_id)) is not None]
 
 
 def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,

@@ -56,7 +56,7 @@ class NodeFact(NamedTuple):
 
     type: str
     warehouse: bool
-    fresh_since: datetime | None     # `central.domain.freshness`: stale whatever the time when None
+    fresh_since: datetime            # `central.domain.freshness`; NEVER: stale whatever the time
     stock_as_of: str | None          # a warehouse's last feed, as stored (a level without its own time shows it)
     lat: float
     lon: float
@@ -67,6 +67,9 @@ class NodeFact(NamedTuple):
 _FACTS = ("SELECT n.id, n.type, n.stock_as_of, n.stock_received_at, n.lat, n.lon, n.capabilities, "
           f"n.ship_capacity_per_day, {', '.join(f's.{c}' for c in _SYNC_FACTS)} "
           "FROM nodes n LEFT JOIN store_sync s ON s.store_id = n.id")
+
+
+NEVER = datetime.min.replace(tzinfo=timezone.utc)  # earlier than any `now - stale_after`
 
 
 def _time(text: str | None) -> datetime | None:
@@ -83,8 +86,8 @@ def _fact(row: tuple) -> tuple[str, NodeFact]:
     warehouse = node_type == "warehouse"
     since = (warehouse_fresh_since(_time(as_of), _time(received_at)) if warehouse else
              store_fresh_since(StoreSync(epoch, applied_seq or 0, _time(heard_at), hb_epoch, hb_last_seq)))
-    return node_id, NodeFact(node_type, warehouse, since, as_of if warehouse else None, lat, lon, capabilities,
-                             capacity)
+    return node_id, NodeFact(node_type, warehouse, NEVER if since is None else since, as_of if warehouse else None,
+                             lat, lon, capabilities, capacity)
 
 
 def _read(conn: sqlite3.Connection, nodes: Iterable[str] | None = None) -> dict[str, NodeFact]:
@@ -104,7 +107,7 @@ class NodeColumns:
     ids: list[str]
     types: list[str]
     warehouse: np.ndarray
-    fresh_since_us: np.ndarray        # microseconds since the epoch; the smallest int64 when stale whatever the time
+    fresh_since_us: np.ndarray        # microseconds since the epoch
     lat: np.ndarray
     lon: np.ndarray
     can_ship: np.ndarray
@@ -114,9 +117,6 @@ class NodeColumns:
     @cached_property
     def position(self) -> dict[str, int]:
         return {node_id: i for i, node_id in enumerate(self.ids)}
-
-
-_NEVER = np.iinfo(np.int64).min
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -141,7 +141,7 @@ class KnownNodes:
         facts = [self.by_id[node_id] for node_id in ids]
         return NodeColumns(ids, [f.type for f in facts], *map(_fixed, (
             [f.warehouse for f in facts],
-            [_NEVER if f.fresh_since is None else micros(f.fresh_since) for f in facts],
+            [micros(f.fresh_since) for f in facts],
             [f.lat for f in facts], [f.lon for f in facts],
             # Capabilities are a JSON list of plain words: a word in quotes in its text is one of them.
             ['"ship"' in f.capabilities if f.warehouse else '"ship_from_store"' in f.capabilities for f in facts],
