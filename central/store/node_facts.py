@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import NamedTuple
@@ -100,6 +100,32 @@ def _read(conn: sqlite3.Connection, nodes: Iterable[str] | None = None) -> dict[
                                           (json.dumps(list(nodes)),))))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (a float timestamp could round)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _row(fact: NodeFact) -> tuple:
+    """A node's values in `NodeColumns`' arrays, in their order."""
+    return (fact.warehouse, micros(fact.fresh_since), fact.lat, fact.lon,
+            # Capabilities are a JSON list of plain words: a word in quotes in its text is one of them.
+            '"ship"' in fact.capabilities if fact.warehouse else '"ship_from_store"' in fact.capabilities,
+            '"pickup"' in fact.capabilities,
+            np.nan if fact.warehouse or fact.ship_capacity_per_day is None else fact.ship_capacity_per_day)
+
+
+_DTYPES = (bool, np.int64, float, float, bool, bool, float)
+
+
+def _fixed(column: np.ndarray) -> np.ndarray:
+    """A column shared by every reader of one state: read-only, so no reader can change it for the others."""
+    column.flags.writeable = False
+    return column
+
+
 @dataclass(frozen=True)
 class NodeColumns:
     """Every registered node by id, as columns (what routing reads of each)."""
@@ -114,47 +140,66 @@ class NodeColumns:
     pickup: np.ndarray
     ship_capacity: np.ndarray         # NaN: no limit (stores only)
 
+    @classmethod
+    def of(cls, by_id: dict[str, NodeFact]) -> "NodeColumns":
+        ids = sorted(by_id)
+        facts = [by_id[node_id] for node_id in ids]
+        rows = list(zip(*map(_row, facts))) if facts else [()] * len(_DTYPES)
+        return cls(ids, [f.type for f in facts],
+                   *(_fixed(np.array(values, dtype=dtype)) for values, dtype in zip(rows, _DTYPES)))
+
+    def with_facts(self, facts: dict[str, NodeFact]) -> "NodeColumns":
+        """These columns with some nodes' facts changed (the same nodes): a few rows written, nothing rebuilt."""
+        types, arrays = list(self.types), [np.array(column) for column in self.arrays]
+        for node_id, fact in facts.items():
+            at = self.position[node_id]
+            types[at] = fact.type
+            for column, value in zip(arrays, _row(fact)):
+                column[at] = value
+        changed = NodeColumns(self.ids, types, *map(_fixed, arrays))
+        changed.__dict__["position"] = self.position  # the same nodes in the same places
+        return changed
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.warehouse, self.fresh_since_us, self.lat, self.lon, self.can_ship, self.pickup,
+                self.ship_capacity)
+
     @cached_property
     def position(self) -> dict[str, int]:
         return {node_id: i for i, node_id in enumerate(self.ids)}
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def micros(moment: datetime) -> int:
-    """Microseconds since the epoch, exactly (a float timestamp could round)."""
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
 class KnownNodes:
-    """The registered nodes' facts as one snapshot of the database says them."""
+    """The registered nodes' facts as one snapshot of the database says them (never changed once made)."""
 
-    by_id: dict[str, NodeFact]
-    gens: dict[str, int] = field(default_factory=dict)   # each node's last change (also of nodes removed since)
-    gen: int = 0                                         # the last change these facts include
+    def __init__(self, by_id: dict[str, NodeFact], gens: dict[str, int] | None = None, gen: int = 0,
+                 columns: NodeColumns | None = None):
+        self.by_id = by_id
+        self.gens = gens or {}   # each node's last change (also of nodes removed since)
+        self.gen = gen           # the last change these facts include
+        self._columns = columns
 
-    @cached_property
+    @property
     def columns(self) -> NodeColumns:
-        ids = sorted(self.by_id)
-        facts = [self.by_id[node_id] for node_id in ids]
-        return NodeColumns(ids, [f.type for f in facts], *map(_fixed, (
-            [f.warehouse for f in facts],
-            [micros(f.fresh_since) for f in facts],
-            [f.lat for f in facts], [f.lon for f in facts],
-            # Capabilities are a JSON list of plain words: a word in quotes in its text is one of them.
-            ['"ship"' in f.capabilities if f.warehouse else '"ship_from_store"' in f.capabilities for f in facts],
-            ['"pickup"' in f.capabilities for f in facts],
-            [np.nan if f.warehouse or f.ship_capacity_per_day is None else f.ship_capacity_per_day for f in facts]),
-            (bool, np.int64, float, float, bool, bool, float)))
+        """As columns, made at the first ask (routing's), then carried over each change (a heartbeat is a row)."""
+        if self._columns is None:
+            self._columns = NodeColumns.of(self.by_id)
+        return self._columns
 
-
-def _fixed(values: list, dtype) -> np.ndarray:
-    """A column shared by every reader of one state: read-only, so no reader can change it for the others."""
-    column = np.array(values, dtype=dtype)
-    column.flags.writeable = False
-    return column
+    def changed(self, facts: dict[str, NodeFact], nodes: Iterable[str], gens: dict[str, int] | None = None,
+                gen: int = 0) -> "KnownNodes":
+        """These facts with `nodes` read again: `facts` holds those still registered."""
+        by_id = self.by_id.copy()
+        same_nodes = True
+        for node_id in nodes:
+            if node_id in facts:
+                same_nodes &= node_id in by_id
+                by_id[node_id] = facts[node_id]
+            else:
+                same_nodes &= by_id.pop(node_id, None) is None
+        columns = self._columns.with_facts(facts) if self._columns is not None and same_nodes else None
+        return KnownNodes(by_id, gens, gen, columns)
 
 
 class NodeFacts:
@@ -182,9 +227,7 @@ class NodeFacts:
             changed = {node_id for node_id, gen in state.gens.items() if gen > seen}
         if not changed:
             return state
-        by_id = {node_id: fact for node_id, fact in state.by_id.items() if node_id not in changed}
-        by_id.update(_read(conn, changed))
-        return KnownNodes(by_id)
+        return state.changed(_read(conn, changed), changed)
 
     def _caught_up(self) -> KnownNodes:
         """The memory brought up to the last commit."""
@@ -200,9 +243,7 @@ class NodeFacts:
                                         (state.gen,)).fetchall()
                     if rows:
                         changed = {node_id: gen for gen, node_id in rows}
-                        by_id = {node_id: fact for node_id, fact in state.by_id.items() if node_id not in changed}
-                        by_id.update(_read(conn, changed))
-                        state = KnownNodes(by_id, state.gens | changed, rows[-1][0])
+                        state = state.changed(_read(conn, changed), changed, state.gens | changed, rows[-1][0])
             finally:
                 conn.execute("COMMIT")
             self._state = state
