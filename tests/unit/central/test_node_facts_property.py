@@ -3,8 +3,11 @@ every moment, what the same reads joined in SQL say (`atp_view` and `node_table`
 sequences of node registrations and changes (type, capabilities, feeds), heartbeats, ingest positions and epochs,
 safety stock, allocations, transfers and levels, written on another connection than the reader's in transactions
 that commit or roll back; read after each commit, inside the writer's open transaction, on a snapshot older than
-the memory, and at moments on both sides of `stale_after` and `warehouse_stale_after`."""
+the memory, and at moments on both sides of `stale_after` and `warehouse_stale_after`; and by readers on several
+threads sharing one memory while a writer keeps changing the nodes."""
 
+import random
+import threading
 from datetime import datetime, timedelta, timezone
 from itertools import count
 
@@ -19,7 +22,7 @@ from central.store.atp import atp_view
 from central.store.node_facts import NodeFacts
 from central.store.routing_inputs import node_table
 from central.store.schema import open_database
-from shared.runtime.clock import to_text
+from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import connect, reader
 
 SETTINGS = CentralSettings(admin_token="node-facts-token-5b8e", stale_after_s=15, warehouse_stale_after_s=3600)
@@ -186,3 +189,41 @@ def test_the_facts_in_memory_answer_what_the_joins_answer(central, steps):
         if hold_older:
             _assert_same(older, facts, now)  # older than what the memory has caught up to
             older.execute("COMMIT")
+
+
+def test_readers_on_several_threads_sharing_the_memory_see_what_the_joins_see(tmp_path):
+    db = open_database(tmp_path / "central.db")
+    with db.write() as conn:
+        conn.execute("INSERT INTO products (sku, name, price, currency, tax_rate_bp, active, updated_at) "
+                     "VALUES ('SKU-1', 'p', 100, 'EUR', 0, 1, '')")
+        for i in range(30):
+            _write(conn, ("register", f"S{i:02d}", "store", "[]", None, 0.0), None)
+            _write(conn, ("level", f"S{i:02d}", "SKU-1", (5, 0, "")), None)
+    facts, done, differences = NodeFacts(db), threading.Event(), []
+
+    def heartbeats() -> None:  # heard lately or not, committed or rolled back, as fast as it goes
+        writer, rng = connect(db.path), random.Random(7)
+        while not done.is_set():
+            writer.execute("BEGIN IMMEDIATE")
+            for _ in range(rng.randint(1, 3)):
+                heard = to_text(utc_now() - timedelta(seconds=rng.choice([1, 30])))
+                _write(writer, ("heartbeat", f"S{rng.randrange(30):02d}", heard, None, 0), None)
+            writer.execute("COMMIT" if rng.random() < 0.8 else "ROLLBACK")
+        writer.close()
+
+    def reader() -> None:
+        for _ in range(150):
+            with db.read() as conn:
+                now = utc_now()
+                if atp_view(conn, "SKU-1", now, SETTINGS, facts=facts) != atp_view(conn, "SKU-1", now, SETTINGS):
+                    differences.append(now)
+
+    writing, reading = threading.Thread(target=heartbeats), [threading.Thread(target=reader) for _ in range(3)]
+    for thread in (writing, *reading):
+        thread.start()
+    for thread in reading:
+        thread.join()
+    done.set()
+    writing.join()
+    db.close()
+    assert differences == []
