@@ -137,12 +137,13 @@ def _write(conn, op: tuple, ids) -> None:
 def _assert_same(conn, facts: NodeFacts, now: datetime) -> None:
     for sku in SKUS:
         assert atp_view(conn, sku, now, SETTINGS, 1, facts=facts) == atp_view(conn, sku, now, SETTINGS, 1)
-    ours, joined = (node_table(conn, list(SKUS), now, SETTINGS, POLICY, facts=f) for f in (facts, None))
-    for name in ("ids", "types", "lat", "lon", "can_ship", "pickup", "fresh", "capacity_left"):
-        assert np.array_equal(getattr(ours, name), getattr(joined, name)), name
-    assert ours.atp.keys() == joined.atp.keys()
-    for sku in ours.atp:
-        assert np.array_equal(ours.atp[sku], joined.atp[sku]), sku
+    for nodes in (None, ["N2", "N0", "N9", "N0"]):  # every node; a plan's chosen ones (one never registered)
+        ours, joined = (node_table(conn, list(SKUS), now, SETTINGS, POLICY, nodes, f) for f in (facts, None))
+        for name in ("ids", "types", "lat", "lon", "can_ship", "pickup", "fresh", "capacity_left"):
+            assert np.array_equal(getattr(ours, name), getattr(joined, name)), name
+        assert ours.atp.keys() == joined.atp.keys()
+        for sku in ours.atp:
+            assert np.array_equal(ours.atp[sku], joined.atp[sku]), sku
 
 
 @pytest.fixture(scope="module")
