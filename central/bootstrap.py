@@ -87,7 +87,7 @@ class CentralService:
         self.audit = AuditViews(self.db)
         self.exports = Exports(self.db)
         self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy, self.node_facts)
-        self.reports = Reports(self.db, settings, lambda: self.catalog.policy)
+        self.reports = Reports(self.db, settings, lambda: self.catalog.policy, self.node_facts)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)

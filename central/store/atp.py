@@ -199,6 +199,35 @@ def _nodes_in_memory(conn: sqlite3.Connection, sku: str, now: datetime, settings
             for node_id, held, kept, as_of in rows if (fact := known.get(node_id)) is not None]
 
 
+def atp_totals(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
+               safety_default: int, facts: NodeFacts, node: str | None = None) -> dict[str, int]:
+    """Each SKU's ATP now — the network's, or `node`'s alone — with every node's facts from memory: the sums
+    `stocks_of` gives, without an object per node. Only a node holding a level of the SKU can promise any of it
+    (with none, on_hand and reserved are 0), so the levels are all there is to read."""
+    skus = sorted(set(skus))
+    asked = {"skus": json.dumps(skus), "node": node}
+    only = "" if node is None else " AND node_id = :node"
+    cursor = _tuples(conn)
+    levels = cursor.execute("SELECT sku, node_id, on_hand, reserved FROM levels "
+                            f"WHERE sku IN (SELECT value FROM json_each(:skus)){only}", asked).fetchall()
+    own = {(sku, node_id): qty for sku, node_id, qty in cursor.execute(
+        f"SELECT sku, node_id, qty FROM safety_stock WHERE sku IN (SELECT value FROM json_each(:skus)){only}",
+        asked)}
+    defaults = dict(cursor.execute("SELECT sku, qty FROM sku_safety_stock WHERE sku IN "
+                                   "(SELECT value FROM json_each(:skus))", asked))
+    pending = _pending(conn, skus, None if node is None else [node])
+    known = facts.at(conn).by_id
+    after = (now - settings.stale_after, now - settings.warehouse_stale_after)  # by `NodeFact.warehouse`
+    totals = dict.fromkeys(skus, 0)
+    for sku, node_id, held, kept in levels:
+        fact = known.get(node_id)
+        if fact is None or fact.fresh_since <= after[fact.warehouse]:
+            continue  # not (or no longer) registered, or stale: nothing to promise
+        safety = next((q for q in (own.get((sku, node_id)), defaults.get(sku)) if q is not None), safety_default)
+        totals[sku] += atp_of(held, kept, pending.get((sku, node_id), 0), safety, True)
+    return totals
+
+
 def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
              safety_default: int = 0, facts: NodeFacts | None = None) -> dict:
     """The answer of `GET /v1/atp/{sku}`; with `facts`, every node's facts come from memory instead of a join per

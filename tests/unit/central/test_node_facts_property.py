@@ -1,5 +1,6 @@
 """Invariant: ATP of a SKU and routing's inputs answered from the nodes' facts kept in memory (`NodeFacts`) are, at
-every moment, what the same reads joined in SQL say (`atp_view` and `node_table` without `facts`): over random
+every moment, what the same reads joined in SQL say (`atp_view` and `node_table` without `facts`, and the reports'
+ATP totals as `stocks_of`'s nodes sum them): over random
 sequences of node registrations and changes (type, capabilities, feeds), heartbeats, ingest positions and epochs,
 safety stock, allocations, transfers and levels, written on another connection than the reader's in transactions
 that commit or roll back; read after each commit, inside the writer's open transaction, on a snapshot older than
@@ -16,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from central.domain.atp import node_atp
 from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
-from central.store.atp import atp_view
+from central.store.atp import atp_totals, atp_view, stocks_of
 from central.store.node_facts import NodeFacts
 from central.store.routing_inputs import node_table
 from central.store.schema import open_database
@@ -144,6 +146,11 @@ def _assert_same(conn, facts: NodeFacts, now: datetime) -> None:
         assert ours.atp.keys() == joined.atp.keys()
         for sku in ours.atp:
             assert np.array_equal(ours.atp[sku], joined.atp[sku]), sku
+    for node in (None, "N0", "N1", "N9"):  # the reports' stockouts: the network's ATP, or one node's
+        stocks = stocks_of(conn, [*SKUS, "SKU-NONE"], now, SETTINGS, 1)
+        joined = {sku: sum(node_atp(s) for s in stocks.get(sku, []) if node is None or s.node_id == node)
+                  for sku in (*SKUS, "SKU-NONE")}
+        assert atp_totals(conn, [*SKUS, "SKU-NONE", SKUS[0]], now, SETTINGS, 1, facts, node) == joined, node
 
 
 @pytest.fixture(scope="module")
