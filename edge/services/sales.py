@@ -129,19 +129,13 @@ class SalesService:
         self._credit = credit
 
     def record(self, sale: SaleIn, associate: Associate, key: str | None, now: datetime) -> Outcome:
+        with self._db.read_only() as conn:  # a look only: the sale's own transaction checks both again
+            earlier = replayed(conn, SCOPE, key, sale.request)
+            if earlier is not None:
+                return earlier
+            catalog = self._look(conn, sale)  # on the same connection: one read after the last commit, not two
         asked = credit_asked(sale.tenders)
         approving = sale.manager is not None or associate.role is Role.MANAGER
-        catalog = None
-        if self._printing is not None or asked or approving:
-            # A look first (the sale's own transaction checks both again): an answer given already comes back without
-            # asking head office or a manager again, and the receipt is prepared outside the transaction. A plain
-            # sale with nothing to print skips it: its transaction finds an earlier answer just as well, and a read
-            # right after another commit costs about as much as one of the transaction's own statements.
-            with self._db.read_only() as conn:
-                earlier = replayed(conn, SCOPE, key, sale.request)
-                if earlier is not None:
-                    return earlier
-                catalog = self._look(conn, sale)  # on the same connection: one read after the last commit, not two
         if asked and (self._credit is None or not self._online()):
             # Only head office knows what is left on a note: another store may have spent it since it was issued.
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "

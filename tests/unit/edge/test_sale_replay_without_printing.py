@@ -1,5 +1,5 @@
-"""A sale with nothing to print makes no look before its transaction: its transaction alone answers a retry with the
-earlier answer, and a key sent again with another basket changes nothing."""
+"""A sale retried with its Idempotency-Key is answered with the earlier answer and recorded once, with or without a
+printer; the key sent again with another basket changes nothing."""
 
 from datetime import timedelta
 
@@ -26,7 +26,7 @@ def counts(db) -> tuple[int, int, int]:
                      for table in ("sales", "outbox", "stock_ledger"))
 
 
-def test_a_retried_sale_without_a_printer_is_answered_once_from_its_transaction(db):
+def test_a_retried_sale_without_a_printer_is_answered_once(db):
     sales = SalesService(db, Sessions(db, timedelta(minutes=30)), store_id="S001", currency="EUR",
                          online=lambda: False)
     committed = []
