@@ -35,6 +35,7 @@ from central.services.waiting_orders import WaitingOrders
 from central.services.webhooks import Webhooks
 from central.settings import CentralSettings
 from central.store import receipts as store_receipts
+from central.store.node_facts import NodeFacts
 from central.store.schema import open_database
 from central.sync.catalog import CatalogPublisher
 from central.sync.commands import CommandPublisher
@@ -69,6 +70,7 @@ class CentralService:
         self.settings = settings
         self.with_nats = with_nats
         self.db = open_database(settings.db_path)
+        self.node_facts = NodeFacts(self.db)  # every node's facts in memory: ATP and routing join nothing per node
         self.link = NatsLink(settings.nats_servers, user=settings.nats_user, password=settings.nats_secret(),
                              inbox_prefix=subjects.CENTRAL_INBOX_PREFIX, name="central",
                              tls=client_context(settings.nats_ca_file))
@@ -81,11 +83,11 @@ class CentralService:
         self.webhooks = Webhooks(self.db, settings.webhook_allow_private_urls)
         self.tokens = Tokens(self.db, settings.admin_secret())
         self.orders = Orders(self.db, settings, lambda: self.catalog.policy, self._wake_outboxes,
-                             routed=self.metrics.routed)
+                             routed=self.metrics.routed, facts=self.node_facts)
         self.audit = AuditViews(self.db)
         self.exports = Exports(self.db)
-        self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy)
-        self.reports = Reports(self.db, settings, lambda: self.catalog.policy)
+        self.lookups = Lookups(self.db, settings, lambda: self.catalog.policy, self.node_facts)
+        self.reports = Reports(self.db, settings, lambda: self.catalog.policy, self.node_facts)
         self.order_changes = OrderChanges(self.db, self.orders, self._wake_outboxes)
         self.fulfilment = FulfilmentTracker(self.db, self.orders, self._wake_outboxes, self.order_changes)
         self.shipments = Shipments(self.db, self.orders, settings.tracking_urls, self._wake_outboxes)
@@ -107,7 +109,7 @@ class CentralService:
         self.heartbeats = HeartbeatRecorder(self.db, self.link)
         self.credit_notes = CreditNotes(self.db, timedelta(seconds=settings.credit_hold_lapse_s))
         self.responder = RequestResponder(self.db, self.link, settings, lambda: self.catalog.policy,
-                                          credit=self.credit_notes.carry_out)
+                                          credit=self.credit_notes.carry_out, facts=self.node_facts)
         self.ready = asyncio.Event()  # streams ensured and subscriptions made
         self._tasks: list[asyncio.Task] = []
 

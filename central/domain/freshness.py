@@ -25,19 +25,37 @@ def store_online(now: datetime, last_heartbeat_at: datetime | None,
     return last_heartbeat_at is not None and now - last_heartbeat_at < stale_after
 
 
-def store_fresh(now: datetime, sync: StoreSync, stale_after: timedelta) -> bool:
-    """A recent heartbeat, and central has applied every event that heartbeat said the store had written."""
-    if not store_online(now, sync.last_heartbeat_at, stale_after):
-        return False
+def store_fresh_since(sync: StoreSync) -> datetime | None:
+    """From when a store's freshness counts: its last heartbeat, while central has applied every event that
+    heartbeat said the store had written; None when it is stale whatever the time."""
+    if sync.last_heartbeat_at is None:
+        return None
     last_seq = sync.hb_last_seq or 0
     if sync.epoch is None:
-        return last_seq == 0  # a new store that has written nothing: nothing to catch up on
-    return sync.hb_epoch == sync.epoch and sync.applied_seq >= last_seq
+        caught_up = last_seq == 0  # a new store that has written nothing: nothing to catch up on
+    else:
+        caught_up = sync.hb_epoch == sync.epoch and sync.applied_seq >= last_seq
+    return sync.last_heartbeat_at if caught_up else None
+
+
+def warehouse_fresh_since(as_of: datetime | None, received_at: datetime | None) -> datetime | None:
+    """From when a DC's feed counts: the older of its as_of and its arrival; None without a feed."""
+    if as_of is None or received_at is None:
+        return None
+    return min(as_of, received_at)
+
+
+def fresh_at(now: datetime, since: datetime | None, stale_after: timedelta) -> bool:
+    """Whether a node whose freshness counts from `since` is fresh at `now`: younger than `stale_after`."""
+    return since is not None and now - since < stale_after
+
+
+def store_fresh(now: datetime, sync: StoreSync, stale_after: timedelta) -> bool:
+    """A recent heartbeat, and central has applied every event that heartbeat said the store had written."""
+    return fresh_at(now, store_fresh_since(sync), stale_after)
 
 
 def warehouse_fresh(now: datetime, as_of: datetime | None, received_at: datetime | None,
                     stale_after: timedelta) -> bool:
     """A DC's feed counts while it is younger than `stale_after`; the older of its as_of and arrival counts."""
-    if as_of is None or received_at is None:
-        return False
-    return now - min(as_of, received_at) < stale_after
+    return fresh_at(now, warehouse_fresh_since(as_of, received_at), stale_after)

@@ -9,19 +9,23 @@ from central.settings import CentralSettings
 from central.store import order_search
 from central.store import receipts as store_receipts
 from central.store.atp import atp_view
+from central.store.node_facts import NodeFacts
 from shared.contract.errors import NotFound, UnknownSku
 from shared.runtime.sqlite import Database
 
 
 class Lookups:
-    """`policy()` gives the routing policy in force (its default safety stock counts in ATP)."""
+    """`policy()` gives the routing policy in force (its default safety stock counts in ATP); `facts`, the nodes'
+    facts in memory (central keeps one for all its parts)."""
 
-    def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy]):
+    def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
+                 facts: NodeFacts | None = None):
         self._db, self._settings, self._policy = db, settings, policy
+        self._facts = facts or NodeFacts(db)
 
     def atp(self, sku: str, now: datetime) -> dict:
         with self._db.read() as conn:
-            return atp_view(conn, sku, now, self._settings, self._policy().safety_stock_default)
+            return atp_view(conn, sku, now, self._settings, self._policy().safety_stock_default, self._facts)
 
     def atp_of_many(self, skus: list[str], now: datetime) -> dict:
         """Each SKU once, in the order asked; unknown SKUs are listed, not fatal."""
@@ -30,7 +34,7 @@ class Lookups:
         with self._db.read() as conn:
             for sku in dict.fromkeys(skus):
                 try:
-                    items.append(atp_view(conn, sku, now, self._settings, safety_default))
+                    items.append(atp_view(conn, sku, now, self._settings, safety_default, self._facts))
                 except UnknownSku:
                     unknown.append(sku)
         return {"items": items, "unknown_skus": unknown}

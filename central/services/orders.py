@@ -34,6 +34,7 @@ from central.store import commands, signing_keys
 from central.store import orders as order_store
 from central.store import shipments as shipment_store
 from central.store import supply as supply_store
+from central.store.node_facts import NodeFacts
 from central.store.nodes import get_node
 from central.store.routing_inputs import node_table
 from shared.contract import pickup_codes as pickup
@@ -121,8 +122,10 @@ class Orders:
     """The order desk; `policy()` gives the current routing policy, `wake()` nudges the command publisher."""
 
     def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
-                 wake: Callable[[], None], routed: Callable[[float], None] = lambda seconds: None):
+                 wake: Callable[[], None], routed: Callable[[float], None] = lambda seconds: None,
+                 facts: NodeFacts | None = None):
         self._db, self._settings, self.policy, self._wake = db, settings, policy, wake
+        self._facts = facts or NodeFacts(db)  # the nodes' facts in memory, for routing's inputs
         self._routed = routed  # how long each routing decision took (metrics)
 
     # ---- API actions -------------------------------------------------------------------------
@@ -205,7 +208,8 @@ class Orders:
             request = route_request(body["delivery"], {line["sku"]: line["qty"] for line in body["lines"]},
                                     splits(body), body.get("exclude", ()))
             policy = self.policy()
-            plan = route(request, node_table(conn, list(request.lines), now, self._settings, policy), policy)
+            table = node_table(conn, list(request.lines), now, self._settings, policy, facts=self._facts)
+            plan = route(request, table, policy)
         return plan_view(plan)
 
     def cancel(self, order_id: str, reason: str, now: datetime) -> dict:
@@ -295,7 +299,7 @@ class Orders:
                    policy: RoutingPolicy) -> RoutingPlan:
         """The proposal's plan if it still holds at its chosen nodes as they are in this transaction."""
         nodes = chosen_nodes(proposal.plan)
-        table = node_table(conn, list(lines), now, self._settings, policy, nodes=nodes) if nodes else None
+        table = node_table(conn, list(lines), now, self._settings, policy, nodes, self._facts) if nodes else None
         preorders = frozenset(supply_store.unreleased(conn, lines, now))
         if not still_holds(proposal, table, policy, preorders):
             raise PlanOutdated(f"the stock at {', '.join(nodes) or 'no node'} changed since the order was routed")
@@ -320,7 +324,7 @@ class Orders:
     def most_any_node_promises(self, conn: sqlite3.Connection, skus: list[str], now: datetime) -> dict[str, int]:
         """Per SKU, the most units one node may promise now: a line of more goes nowhere (a cheap screen before
         routing an order)."""
-        atp = node_table(conn, skus, now, self._settings, self.policy()).atp
+        atp = node_table(conn, skus, now, self._settings, self.policy(), facts=self._facts).atp
         return {sku: int(atp[sku].max()) if sku in atp and len(atp[sku]) else 0 for sku in skus}
 
     def _propose(self, conn: sqlite3.Connection, delivery: dict, allow_split: bool, excluded: frozenset[str],
@@ -336,7 +340,7 @@ class Orders:
             return Proposal(RoutingPlan("backordered", (), waiting, 0.0, {"why": why, "unfilled": [
                 {"sku": u.sku, "qty": u.qty, "reason": u.reason} for u in waiting]}), None, policy, preorders)
         request = route_request(delivery, routable, allow_split, excluded)
-        plan = route(request, node_table(conn, list(routable), now, self._settings, policy), policy)
+        plan = route(request, node_table(conn, list(routable), now, self._settings, policy, facts=self._facts), policy)
         if not waiting:
             return Proposal(plan, request, policy, preorders)
         unfilled = plan.unfilled + waiting

@@ -11,6 +11,8 @@ from central.domain.policy import RoutingPolicy
 from central.domain.reports import Facts, Window
 from central.settings import CentralSettings
 from central.store import reports as report_store
+from central.store.atp import atp_totals
+from central.store.node_facts import NodeFacts
 from shared.contract.errors import InvalidInput
 from shared.runtime.clock import to_text
 from shared.runtime.sqlite import Database
@@ -19,8 +21,10 @@ MAX_DAILY_DAYS = 366  # one point per day: a year of them is the most a chart is
 
 
 class Reports:
-    def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy]):
+    def __init__(self, db: Database, settings: CentralSettings, policy: Callable[[], RoutingPolicy],
+                 facts: NodeFacts | None = None):
         self._db, self._settings, self._policy = db, settings, policy
+        self._facts_of_nodes = facts or NodeFacts(db)
 
     def kpis(self, window: Window, store: str | None, channel: str | None, now: datetime) -> dict:
         facts = self._facts(window, store, channel, now, with_states=True)
@@ -57,8 +61,8 @@ class Reports:
             money = [m for m in money + refunds if store is None or m.store_id == store]
             atp, credit, stores = {}, [], []
             if with_states:
-                atp = report_store.atp_of(conn, demand, store, now, self._settings,
-                                          self._policy().safety_stock_default)
+                atp = atp_totals(conn, demand, now, self._settings, self._policy().safety_stock_default,
+                                 self._facts_of_nodes, node=store)
                 credit = report_store.credit_entries(conn, store)
                 stores = report_store.store_sync(conn, store)
         return Facts(orders=orders, allocations=allocations, returned=returned, sold=sold, money=money,

@@ -13,6 +13,7 @@ from operator import itemgetter
 from central.domain.atp import NodeStock, atp_of
 from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
 from central.settings import CentralSettings
+from central.store.node_facts import NodeFacts
 from central.store.nodes import fresh_sql
 from central.store.statuses import status_in
 from central.store.supply import inbound_view
@@ -157,24 +158,91 @@ def _one_sku_sql(fresh: str, own_safety: bool) -> str:
             "ORDER BY 1")
 
 
+# The nodes with an allocation or safety stock of the SKU but no level of it (few): they show with nothing held.
+_NO_LEVEL_SQL = ("SELECT k.node_id, 0, 0, NULL FROM (SELECT node_id FROM allocation_lines WHERE sku = :sku "
+                 "UNION SELECT node_id FROM safety_stock WHERE sku = :sku) k "
+                 "WHERE NOT EXISTS (SELECT 1 FROM levels l WHERE l.sku = :sku AND l.node_id = k.node_id)")
+
+
+def _nodes_by_sql(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings, safety: int,
+                  own_safety: bool, pending: dict[str, int]) -> list[dict]:
+    """The answer's nodes with every node's facts joined and its freshness worked out in SQL."""
+    fresh, params = fresh_sql(now, settings)
+    rows = _tuples(conn).execute(_one_sku_sql(fresh, own_safety), params | {"sku": sku, "safety": safety})
+    # The answer straight from the rows (no object per node), `as_of` as stored.
+    return [{"node_id": node_id, "type": node_type, "on_hand": held, "reserved": kept,
+             "pending": (waiting := pending.get(node_id, 0) if pending else 0), "safety_stock": safety,
+             "atp": atp_of(held, kept, waiting, safety, is_fresh := fresh == 1), "fresh": is_fresh,
+             "as_of": as_of or dc_as_of}
+            for node_id, held, kept, as_of, node_type, safety, fresh, dc_as_of in rows]
+
+
+def _nodes_in_memory(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings, safety: int,
+                     own_safety: bool, pending: dict[str, int], facts: NodeFacts) -> list[dict]:
+    """`_nodes_by_sql` from the SKU's levels as the bare read gives them, each node's facts from memory (as this
+    snapshot says them), in node order."""
+    known = facts.at(conn).by_id
+    cursor = _tuples(conn)
+    rows = cursor.execute("SELECT node_id, on_hand, reserved, as_of FROM levels WHERE sku = ?", (sku,)).fetchall()
+    if no_level := cursor.execute(_NO_LEVEL_SQL, {"sku": sku}).fetchall():
+        rows = sorted(rows + no_level)
+    own = dict(cursor.execute("SELECT node_id, qty FROM safety_stock WHERE sku = ?", (sku,))) if own_safety else None
+    # `fresh_at` with `now - stale_after` worked out once per kind: fresh while its freshness counts from after it.
+    after = (now - settings.stale_after, now - settings.warehouse_stale_after)  # by `NodeFact.warehouse`
+    # The answer straight from the rows (no object per node), `as_of` as stored; a level of a node not (or no
+    # longer) registered is left out.
+    return [{"node_id": node_id, "type": fact.type, "on_hand": held, "reserved": kept,
+             "pending": (waiting := pending.get(node_id, 0) if pending else 0),
+             "safety_stock": (kept_back := own.get(node_id, safety) if own else safety),
+             "atp": atp_of(held, kept, waiting, kept_back, fresh := fact.fresh_since > after[fact.warehouse]),
+             "fresh": fresh, "as_of": as_of or fact.stock_as_of}
+            for node_id, held, kept, as_of in rows if (fact := known.get(node_id)) is not None]
+
+
+def atp_totals(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
+               safety_default: int, facts: NodeFacts, node: str | None = None) -> dict[str, int]:
+    """Each SKU's ATP now — the network's, or `node`'s alone — with every node's facts from memory: the sums
+    `stocks_of` gives, without an object per node. Only a node holding a level of the SKU can promise any of it
+    (with none, on_hand and reserved are 0), so the levels are all there is to read."""
+    skus = sorted(set(skus))
+    asked = {"skus": json.dumps(skus), "node": node}
+    only = "" if node is None else " AND node_id = :node"
+    cursor = _tuples(conn)
+    levels = cursor.execute("SELECT sku, node_id, on_hand, reserved FROM levels "
+                            f"WHERE sku IN (SELECT value FROM json_each(:skus)){only}", asked).fetchall()
+    own = {(sku, node_id): qty for sku, node_id, qty in cursor.execute(
+        f"SELECT sku, node_id, qty FROM safety_stock WHERE sku IN (SELECT value FROM json_each(:skus)){only}",
+        asked)}
+    defaults = dict(cursor.execute("SELECT sku, qty FROM sku_safety_stock WHERE sku IN "
+                                   "(SELECT value FROM json_each(:skus))", asked))
+    pending = _pending(conn, skus, None if node is None else [node])
+    known = facts.at(conn).by_id
+    after = (now - settings.stale_after, now - settings.warehouse_stale_after)  # by `NodeFact.warehouse`
+    totals = dict.fromkeys(skus, 0)
+    for sku, node_id, held, kept in levels:
+        fact = known.get(node_id)
+        if fact is None or fact.fresh_since <= after[fact.warehouse]:
+            continue  # not (or no longer) registered, or stale: nothing to promise
+        safety = next((q for q in (own.get((sku, node_id)), defaults.get(sku)) if q is not None), safety_default)
+        totals[sku] += atp_of(held, kept, pending.get((sku, node_id), 0), safety, True)
+    return totals
+
+
 def atp_view(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
-             safety_default: int = 0) -> dict:
+             safety_default: int = 0, facts: NodeFacts | None = None) -> dict:
+    """The answer of `GET /v1/atp/{sku}`; with `facts`, every node's facts come from memory instead of a join per
+    node (the same answer: tests/unit/central/test_node_facts_property.py)."""
     known = conn.execute("SELECT (SELECT qty FROM sku_safety_stock WHERE sku = :sku), "
                          "EXISTS (SELECT 1 FROM safety_stock WHERE sku = :sku) FROM products WHERE sku = :sku",
                          {"sku": sku}).fetchone()
     if known is None:
         raise UnknownSku(f"No product has the SKU {sku!r}; add it with PUT /v1/products/{{sku}} first.", sku=sku)
     sku_default, own_safety = known
+    safety = safety_default if sku_default is None else sku_default
     pending = _pending_by_node(conn, sku)  # mostly empty: then no look-up per node
-    fresh, params = fresh_sql(now, settings)
-    rows = _tuples(conn).execute(_one_sku_sql(fresh, own_safety == 1), params | {
-        "sku": sku, "safety": safety_default if sku_default is None else sku_default})
-    # The answer straight from the rows (no object per node), `as_of` as stored; the totals are `network_atp`'s.
-    nodes = [{"node_id": node_id, "type": node_type, "on_hand": held, "reserved": kept,
-              "pending": (waiting := pending.get(node_id, 0) if pending else 0), "safety_stock": safety,
-              "atp": atp_of(held, kept, waiting, safety, is_fresh := fresh == 1), "fresh": is_fresh,
-              "as_of": as_of or dc_as_of}
-             for node_id, held, kept, as_of, node_type, safety, fresh, dc_as_of in rows]
+    nodes = (_nodes_by_sql(conn, sku, now, settings, safety, own_safety == 1, pending) if facts is None else
+             _nodes_in_memory(conn, sku, now, settings, safety, own_safety == 1, pending, facts))
+    # The totals are `network_atp`'s.
     return {"sku": sku, "network": {"atp": sum(map(itemgetter("atp"), nodes)),
                                     "on_hand": sum(map(itemgetter("on_hand"), nodes)),
                                     "reserved": sum(map(itemgetter("reserved"), nodes))},

@@ -9,7 +9,6 @@ import sqlite3
 from collections import Counter
 from datetime import date, datetime, time, timezone
 
-from central.domain.atp import node_atp
 from central.domain.orders import CLOSED_ORDERS, DONE, LIVE_ALLOCATIONS, OrderStatus
 from central.domain.reports import (
     WALK_IN,
@@ -22,9 +21,7 @@ from central.domain.reports import (
     StoreSync,
     Window,
 )
-from central.settings import CentralSettings
 from central.store import receipt_days
-from central.store.atp import stocks_of
 from central.store.receipts import receipt_view
 from central.store.statuses import status_in
 from shared.runtime.clock import from_text, to_text
@@ -263,14 +260,6 @@ def walk_in_sales(conn: sqlite3.Connection, window: Window, store: str | None,
         paid[(r["day"], r["store_id"], WALK_IN, r["currency"], r["tender"])] += r["paid"]
     return ([SoldUnits(_day(day), units) for day, units in sold.items()], _money(sales, documents, paid),
             receipt_days.skus(conn, *span))
-
-
-def atp_of(conn: sqlite3.Connection, skus: list[str], store: str | None, now: datetime,
-           settings: CentralSettings, safety_default: int) -> dict[str, int]:
-    """Each SKU's ATP now: the network's, or the store's alone (a few set-wise reads for all of them)."""
-    stocks = stocks_of(conn, skus, now, settings, safety_default)
-    return {sku: sum(node_atp(s) for s in stocks.get(sku, []) if store is None or s.node_id == store)
-            for sku in sorted(set(skus))}
 
 
 def credit_entries(conn: sqlite3.Connection, store: str | None) -> list[CreditEntry]:

@@ -16,6 +16,7 @@ from central.domain.policy import RoutingPolicy
 from central.domain.routing import NodeTable
 from central.settings import CentralSettings
 from central.store.atp import pending_by_node, stocked_figures
+from central.store.node_facts import NodeFacts, micros
 from central.store.nodes import fresh_sql
 from central.store.statuses import status_in
 from shared.runtime.clock import to_text
@@ -42,10 +43,9 @@ def ship_allocations_today(conn: sqlite3.Connection, now: datetime,
         (json.dumps(nodes), _day_start(now), *statuses))}
 
 
-def node_table(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
-               policy: RoutingPolicy, nodes: list[str] | None = None) -> NodeTable:
-    """Every registered node as routing sees it, for an order of these SKUs; with `nodes`, only those of them
-    (a proposed plan's chosen nodes, checked again when it is written)."""
+def _nodes_by_sql(conn: sqlite3.Connection, now: datetime, settings: CentralSettings,
+                  nodes: list[str] | None) -> tuple:
+    """Every registered node (of `nodes` if given) by id, its facts joined and its freshness worked out in SQL."""
     fresh, params = fresh_sql(now, settings)
     only = ""
     if nodes is not None:
@@ -61,16 +61,40 @@ def node_table(conn: sqlite3.Connection, skus: list[str], now: datetime, setting
         f"FROM nodes n LEFT JOIN store_sync s ON s.store_id = n.id {only}ORDER BY n.id", params).fetchall()
     ids, types, lat, lon, can_ship, pickup, fresh_nodes, capacity = (list(c) for c in zip(*rows)) if rows else \
         ([] for _ in range(8))
+    return (ids, types, np.array(lat, dtype=float), np.array(lon, dtype=float), np.array(can_ship, dtype=bool),
+            np.array(pickup, dtype=bool), np.array(fresh_nodes, dtype=bool), np.array(capacity, dtype=float))
+
+
+def _nodes_in_memory(conn: sqlite3.Connection, now: datetime, settings: CentralSettings, nodes: list[str] | None,
+                     facts: NodeFacts) -> tuple:
+    """`_nodes_by_sql` from the facts in memory (as this snapshot says them), freshness by `fresh_at` at once."""
+    known = facts.at(conn).columns
+    # Fresh while the node's freshness counts from after `now - stale_after` (its kind's).
+    fresh = known.fresh_since_us > np.where(known.warehouse, micros(now - settings.warehouse_stale_after),
+                                            micros(now - settings.stale_after))
+    columns = (known.lat, known.lon, known.can_ship, known.pickup, fresh, known.ship_capacity)
+    if nodes is None:
+        return known.ids, known.types, *columns
+    at = [known.position[node_id] for node_id in sorted(set(nodes)) if node_id in known.position]
+    return [known.ids[i] for i in at], [known.types[i] for i in at], *(column[at] for column in columns)
+
+
+def node_table(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
+               policy: RoutingPolicy, nodes: list[str] | None = None, facts: NodeFacts | None = None) -> NodeTable:
+    """Every registered node as routing sees it, for an order of these SKUs; with `nodes`, only those of them
+    (a proposed plan's chosen nodes, checked again when it is written). With `facts`, the nodes' own facts come
+    from memory instead of a join (the same table: tests/unit/central/test_node_facts_property.py)."""
+    ids, types, lat, lon, can_ship, pickup, fresh_nodes, capacity = (
+        _nodes_by_sql(conn, now, settings, nodes) if facts is None else
+        _nodes_in_memory(conn, now, settings, nodes, facts))
     position = {node_id: i for i, node_id in enumerate(ids)}
-    fresh_nodes = np.array(fresh_nodes, dtype=bool)
     shipped = np.zeros(len(ids))
     for node_id, count in ship_allocations_today(conn, now, nodes).items():
         if node_id in position:
             shipped[position[node_id]] = count
-    capacity = np.array(capacity, dtype=float)   # no limit: NULL, read as NaN
+    # no limit: NULL, read as NaN
     capacity_left = np.where(np.isnan(capacity), np.inf, np.maximum(0, capacity - shipped))
-    return NodeTable(ids, types, np.array(lat, dtype=float), np.array(lon, dtype=float),
-                     np.array(can_ship, dtype=bool), np.array(pickup, dtype=bool), fresh_nodes, capacity_left,
+    return NodeTable(ids, types, lat, lon, can_ship, pickup, fresh_nodes, capacity_left,
                      _atp(conn, skus, position, fresh_nodes, policy, nodes))
 
 

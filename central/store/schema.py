@@ -5,6 +5,7 @@ from pathlib import Path
 from central.store import (
     deferred,
     imports,
+    node_facts,
     order_search,
     parking,
     receipt_days,
@@ -437,6 +438,7 @@ MIGRATIONS = [
     transfers.MIGRATION,
     TOKEN_USE,
     REPORT_RETURNS + receipt_days.MIGRATION,
+    node_facts.MIGRATION,
 ]
 
 

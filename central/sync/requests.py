@@ -16,6 +16,7 @@ from central.settings import CentralSettings
 from central.store import orders as order_store
 from central.store import receipts as store_receipts
 from central.store.atp import atp_view
+from central.store.node_facts import NodeFacts
 from shared.contract import subjects
 from shared.contract.errors import DomainError, InvalidInput, NotFound
 from shared.contract.events import (
@@ -37,8 +38,9 @@ class RequestResponder:
 
     def __init__(self, db: Database, link: NatsLink, settings: CentralSettings,
                  policy: Callable[[], RoutingPolicy] = RoutingPolicy,
-                 credit: Callable[[str, CreditRequest], dict] | None = None):
+                 credit: Callable[[str, CreditRequest], dict] | None = None, facts: NodeFacts | None = None):
         self._db, self._link, self._settings, self._policy = db, link, settings, policy
+        self._facts = facts or NodeFacts(db)  # the nodes' facts in memory, for ATP
         self._credit = credit  # the credit notes' hold and release, each one transaction
         # kind -> answer(store_id, request bytes); the store id comes from the subject, never from the body
         self.answers: dict[str, Callable[[str, bytes], dict]] = {
@@ -74,7 +76,8 @@ class RequestResponder:
     def answer_atp(self, data: bytes) -> dict:
         """The body of GET /v1/atp/{sku}, or a problem body (with its `code`) the store can act on."""
         def view(conn, request: AtpRequest) -> dict:
-            return atp_view(conn, request.sku, utc_now(), self._settings, self._policy().safety_stock_default)
+            return atp_view(conn, request.sku, utc_now(), self._settings, self._policy().safety_stock_default,
+                            self._facts)
         return self._answer(data, AtpRequest, "ATP", view)
 
     def answer_order(self, data: bytes) -> dict:

@@ -24,7 +24,7 @@ from edge.domain.sales import (
 from edge.printing.jobs import Prerendered
 from edge.printing.service import Printing
 from edge.services.access import Associate, ManagerApproval, Sessions
-from edge.services.stock import Outcome, known_product, once, replayed
+from edge.services.stock import Outcome, known_product, once_written, replayed
 from edge.store.ledger import read_levels_of, record_movements, stock_level
 from edge.store.outbox import append_event
 from edge.store.products import products_by_sku
@@ -82,6 +82,27 @@ def with_expiry(tender: dict, expiries: dict[str, str | None] | None) -> dict:
     return tender
 
 
+def body_line(line: SaleLine, name: str) -> dict:
+    """A line as the receipt's body keeps it: the event's line (`override` only when there is one) and its name;
+    what `line.model_dump(mode="json", exclude_none=True)` gives, without pydantic's serialiser for five ints."""
+    kept = {"sku": line.sku, "qty": line.qty, "unit_price": line.unit_price, "tax_rate_bp": line.tax_rate_bp,
+            "line_total": line.line_total}
+    if line.override is not None:
+        kept["override"] = line.override
+    kept["name"] = name
+    return kept
+
+
+def body_tender(tender: Tender) -> dict:
+    """A tender as the receipt's body keeps it (`reference` only when there is one)."""
+    if tender.reference is None:
+        return {"type": tender.type, "amount": tender.amount}
+    return {"type": tender.type, "amount": tender.amount, "reference": tender.reference}
+
+
+_JSON = json.JSONEncoder()  # made once: `json.dumps` builds an encoder per call; the same text
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What a sale's transaction would make from the catalog as it was just before it (`SalesService._prepare`)."""
@@ -114,21 +135,21 @@ class SalesService:
                 return earlier
             catalog = self._look(conn, sale)  # on the same connection: one read after the last commit, not two
         asked = credit_asked(sale.tenders)
+        approving = sale.manager is not None or associate.role is Role.MANAGER
         if asked and (self._credit is None or not self._online()):
             # Only head office knows what is left on a note: another store may have spent it since it was issued.
             raise CentralUnreachable("Store credit can only be taken while head office is reachable, and it is not "
                                      "right now; take another tender.")
         self._check_reasons(sale.lines)
-        approver = (self._sessions.approve(sale.manager, associate, now, "This sale")
-                    if sale.manager is not None or associate.role is Role.MANAGER else None)
+        approver = self._sessions.approve(sale.manager, associate, now, "This sale") if approving else None
         if asked:
             sale = replace(sale, sale_id=sale_id(self._store_id, key, uuid7()))
             sale = replace(sale, credit_expiry=self._credit.hold(sale.sale_id, self._currency, asked))
         try:
             prepared = self._prepare(sale, associate, approver, now, catalog)
             with self._db.write() as conn:
-                outcome = once(conn, SCOPE, key, sale.request,
-                               lambda: self._record(conn, sale, associate, approver, now, prepared))
+                outcome = once_written(conn, SCOPE, key, sale.request,
+                                       lambda: self._record(conn, sale, associate, approver, now, prepared))
         except BaseException:
             if asked:  # the sale is not recorded: what it held goes back at once
                 self._credit.release(sale.sale_id)
@@ -251,18 +272,18 @@ class SalesService:
               seq: int | None = None, event_id: str | None = None) -> dict:
         """The sale as recorded, answered and printed."""
         return {"receipt_number": number, "currency": self._currency,
-                "lines": [{**line.model_dump(mode="json", exclude_none=True), "name": names[line.sku]}
-                          for line in lines],
+                "lines": [body_line(line, names[line.sku]) for line in lines],
                 "total": total,
                 "tax_included": [{"rate_bp": t.rate_bp, "gross": t.gross, "tax": t.tax} for t in taxes(priced)],
-                "tenders": [with_expiry(t.model_dump(mode="json", exclude_none=True), sale.credit_expiry)
-                            for t in tenders], "change_due": change_due,
+                "tenders": [with_expiry(body_tender(t), sale.credit_expiry) for t in tenders],
+                "change_due": change_due,
                 "discrepancies": list(discrepancies), "at_risk": sorted(set(at_risk)), "cashier": associate.id,
                 "approved_by": approver.id if approver else None, "occurred_at": at, "seq": seq,
                 "event_id": event_id}
 
     def _record(self, conn: sqlite3.Connection, sale: SaleIn, associate: Associate, approver: Associate | None,
-                now: datetime, prepared: Prepared | None = None) -> dict:
+                now: datetime, prepared: Prepared | None = None) -> tuple[dict, str]:
+        """The sale's rows, and its body with the body's JSON (kept as the receipt and as the key's answer)."""
         priced, names = self._price(conn, sale.lines)
         if prepared is not None and (prepared.priced, prepared.names) != (priced, names):
             prepared = None  # the catalog changed since: made again here
@@ -284,7 +305,7 @@ class SalesService:
                                total=total, change_due=change_due,
                                stock=[stock_level(sku, s.levels) for sku, s in sold.items()], sale_id=sale.sale_id)
         row = append_event(conn, "sale.recorded", payload, actor=associate.id, at=now)
-        at = to_text(now)
+        at = row.occurred_at
         at_risk = record_movements(conn, [(sku, s.movement, s.levels) for sku, s in sold.items()], reason="sale",
                                    reference=number, actor=associate.id, row=row)
         discrepancies = [sku for sku, s in sold.items() if s.discrepancy]
@@ -295,7 +316,7 @@ class SalesService:
                            **{k: v for k, v in known.items() if k != "receipt_number"}))
         # Raw statements on the hottest path: sqlite-utils would read the schema and open a savepoint for each write.
         conn.execute("INSERT INTO sales (receipt_number, body, actor, approved_by, event_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-                     (number, json.dumps(body), associate.id, body["approved_by"], row.id, at))
+                     (number, body_json := _JSON.encode(body), associate.id, body["approved_by"], row.id, at))
         conn.executemany("INSERT INTO sale_lines (receipt_number, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, ?)",
                          [(number, i, line.sku, line.qty, line.unit_price) for i, line in enumerate(priced, 1)])
         conn.executemany("INSERT INTO sale_tenders (receipt_number, n, type, amount, reference) VALUES (?, ?, ?, ?, ?)",
@@ -303,7 +324,7 @@ class SalesService:
                           for i, (t, amount) in enumerate(zip(sale.tenders, paid, strict=True), 1)])
         if self._printing is not None:  # the receipt job commits with the sale; printing it never fails the sale
             self._printing.sale(conn, body, now, prepared=prepared.receipt if prepared is not None else None)
-        return body
+        return body, body_json
 
     @staticmethod
     def _line(line: PricedLine, approver: Associate | None, reason: str | None) -> SaleLine:

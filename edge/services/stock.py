@@ -56,6 +56,18 @@ def once(conn: sqlite3.Connection, scope: str, key: str | None, request: dict, m
     return Outcome(body, replayed=not made)
 
 
+def once_written(conn: sqlite3.Connection, scope: str, key: str | None, request: dict,
+                 make: Callable[[], tuple[dict, str]]) -> Outcome:
+    """As `once`, for a change that writes its answer's JSON itself (a sale keeps it as its receipt's body): the key's
+    record takes that JSON as it is instead of writing the answer out again."""
+    earlier = idempotency.replay(conn, scope, key, request)
+    if earlier is not None:
+        return Outcome(earlier[1], replayed=True)
+    body, body_json = make()
+    idempotency.record(conn, scope, key, request, idempotency.CREATED, body, response_json=body_json)
+    return Outcome(body)
+
+
 def replayed(conn: sqlite3.Connection, scope: str, key: str | None, request: dict) -> Outcome | None:
     """The answer already recorded for this Idempotency-Key and body, if any."""
     answer = idempotency.replay(conn, scope, key, request)

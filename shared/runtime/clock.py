@@ -13,9 +13,11 @@ _NO_OFFSET = timedelta(0)
 
 def to_text(moment: datetime) -> str:
     """RFC 3339 with milliseconds and a `Z`, the one form stored and sent."""
-    if moment.utcoffset() == _NO_OFFSET:  # UTC already (a parsed time's zone is not `timezone.utc`: slow to convert)
-        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # A time in UTC already needs no conversion: every `utc_now()`, and every time read from a message (pydantic's
+    # own zone object with a zero offset, which `astimezone` converts slowly).
+    if moment.tzinfo is not timezone.utc and moment.utcoffset() != _NO_OFFSET:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_text(text: str) -> datetime:

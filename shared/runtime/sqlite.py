@@ -117,22 +117,10 @@ class Database:
         for conn in self._pool:
             self._idle_readers.put(conn)
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._conn.in_transaction:  # nested: part of the caller's transaction
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._here.writing = True
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            finally:
-                self._here.writing = False
-            self._conn.execute("COMMIT")
+    def write(self) -> "_Writing":
+        """One write transaction: committed when the block ends, rolled back when it raises; inside another
+        `write()` of this thread, part of that one."""
+        return _Writing(self)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -192,6 +180,46 @@ class Database:
             self._conn.close()
             for conn in self._pool:
                 conn.close()
+
+
+class _Writing:
+    """`Database.write()`'s block, written out rather than through `contextlib` (a generator and two hand-offs for
+    every transaction of every change; the sale's is the hottest path): the writer's lock, then `BEGIN IMMEDIATE`,
+    `COMMIT` or `ROLLBACK`."""
+
+    __slots__ = ("_db", "_nested")
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        db = self._db
+        db._lock.acquire()
+        try:
+            self._nested = db._conn.in_transaction  # nested: part of the caller's transaction
+            if not self._nested:
+                db._conn.execute("BEGIN IMMEDIATE")
+                db._here.writing = True
+        except BaseException:
+            db._lock.release()
+            raise
+        return db._conn
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        db = self._db
+        try:
+            if not self._nested:
+                if kind is not None:
+                    try:
+                        db._conn.execute("ROLLBACK")
+                    finally:
+                        db._here.writing = False
+                    return False
+                db._here.writing = False
+                db._conn.execute("COMMIT")
+            return False
+        finally:
+            db._lock.release()
 
 
 class Reader:

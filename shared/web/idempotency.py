@@ -33,9 +33,14 @@ def for_caller(caller: str, key: str | None) -> str | None:
     return f"{caller}/{key}" if key else None
 
 
+# Made once: `json.dumps` with options builds a new encoder for every call. The same text as
+# `json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)` (a stored hash must keep matching).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+_ANSWER = json.JSONEncoder(default=str)
+
+
 def request_hash(body: object) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(body).encode()).hexdigest()
 
 
 def replay(conn: sqlite3.Connection, scope: str, key: str | None, body: object) -> tuple[int, dict] | None:
@@ -52,13 +57,16 @@ def replay(conn: sqlite3.Connection, scope: str, key: str | None, body: object) 
     return row["status"], json.loads(row["response"])
 
 
-def record(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int, response: dict) -> None:
-    """Remember the answer; call inside the transaction that made the change."""
+def record(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int, response: dict, *,
+           response_json: str | None = None) -> None:
+    """Remember the answer; call inside the transaction that made the change. `response_json`: the answer's JSON
+    when the caller has written it already (as `json.dumps(response)` would)."""
     if not key:
         return
     conn.execute("INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) "
                  "VALUES (?, ?, ?, ?, ?, ?)",
-                 (scope, key, request_hash(body), status, json.dumps(response, default=str), now_text()))
+                 (scope, key, request_hash(body), status,
+                  _ANSWER.encode(response) if response_json is None else response_json, now_text()))
 
 
 def once(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int,

@@ -13,6 +13,7 @@ from pathlib import Path
 from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
 from central.store.atp import atp_view
+from central.store.node_facts import NodeFacts
 from central.store.routing_inputs import node_table
 from central.store.schema import open_database
 from shared.runtime.clock import to_text, utc_now
@@ -46,10 +47,18 @@ def network(path: Path, other_levels: int) -> None:
     db.close()
 
 
+def warm(facts: NodeFacts, db) -> NodeFacts:
+    """The memory filled, as in a running central (it fills once, at its first read)."""
+    with db.read() as conn:
+        facts.at(conn)
+    return facts
+
+
 def atp(root: Path, seconds: float, rounds: int) -> list[Result]:
     path = root / "central-atp.db"
     network(path, other_levels=int(200_000 * seconds))
     db, settings = open_database(path), CentralSettings(db_path=path, admin_token="bench-admin-token-0123")
+    facts = warm(NodeFacts(db), db)  # as central keeps them: the nodes' facts in memory
     asked = iter(range(10**9))
 
     def timed(read) -> dict[str, float]:
@@ -64,7 +73,7 @@ def atp(root: Path, seconds: float, rounds: int) -> list[Result]:
         return {"p50": percentile(taken, 50), "p99": percentile(taken, 99)}
 
     def ours(conn, sku):
-        return atp_view(conn, sku, utc_now(), settings)
+        return atp_view(conn, sku, utc_now(), settings, facts=facts)
 
     def bare(conn, sku):
         return conn.execute("SELECT node_id, on_hand, reserved, as_of FROM levels WHERE sku = ?", (sku,)).fetchall()
@@ -80,7 +89,7 @@ def routing_inputs(root: Path, seconds: float, rounds: int) -> list[Result]:
     path = root / "central-routing.db"
     network(path, other_levels=int(200_000 * seconds))
     db, settings = open_database(path), CentralSettings(db_path=path, admin_token="bench-admin-token-0123")
-    rng, policy = random.Random(16), RoutingPolicy()
+    rng, policy, facts = random.Random(16), RoutingPolicy(), warm(NodeFacts(db), db)
     orders = [[f"SKU{s:05d}" for s in rng.sample(range(ASKED), rng.randint(1, 8))] for _ in range(1000)]
     picked = iter(range(10**9))
 
@@ -96,7 +105,7 @@ def routing_inputs(root: Path, seconds: float, rounds: int) -> list[Result]:
         return {"p99": percentile(taken, 99)}
 
     def ours(conn, skus):
-        return node_table(conn, skus, utc_now(), settings, policy)
+        return node_table(conn, skus, utc_now(), settings, policy, facts=facts)
 
     def bare(conn, skus):
         conn.execute("SELECT id, lat, lon FROM nodes").fetchall()
