@@ -25,6 +25,7 @@ from central.settings import CentralSettings
 from central.store.schema import open_database
 from central.sync.ingest import ingest_consumer_config
 from shared.contract import subjects
+from shared.runtime.jetstream_pull import JetStreamPull
 from shared.runtime.memory import start_up_kept
 from shared.runtime.nats_link import NatsLink
 from shared.runtime.tasks import cancel_and_wait
@@ -43,8 +44,10 @@ async def worker(url: str, db: str, stores: list[str], count: int, durable: str)
     config = ingest_consumer_config()
     config.filter_subject, config.filter_subjects = None, [subjects.events(store) for store in stores]
     central.ingest._link = link
-    central.ingest._sub = await link.js.pull_subscribe(config.filter_subjects[0], durable=durable,
-                                                       stream=subjects.EVENTS_STREAM, config=config)
+    await link.js.pull_subscribe(config.filter_subjects[0], durable=durable, stream=subjects.EVENTS_STREAM,
+                                 config=config)  # makes the partition's consumer
+    central.ingest._pull = JetStreamPull(link.nc, subjects.EVENTS_STREAM, durable)  # ingest's pull requests to it
+    await central.ingest._pull.start()
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     started_cpu = time.process_time()
