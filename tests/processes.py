@@ -67,13 +67,15 @@ class CentralProcess:
         (root / "nats-central.password").write_text(nats.password("central"))
         self.child: Child | None = None
 
-    def start(self) -> "CentralProcess":
+    def start(self, *, wait: bool = True) -> "CentralProcess":
+        """Started, and (unless `wait` is False) answering its health check."""
         self.child = Child("central", python_module(
             "central", "serve", "--port", str(self.port), "--db", str(self.root / "central.db"),
             "--nats-url", self.nats.url), self.root / "central.log", {
             "OMNISTORE_CENTRAL_NATS_PASSWORD_FILE": str(self.root / "nats-central.password"),
             "OMNISTORE_CENTRAL_ADMIN_TOKEN_FILE": str(self.root / "admin.token"), **self.env})
-        wait_http(f"{self.url}/healthz", self.child, context=client_context(self.https_ca))
+        if wait:
+            wait_http(f"{self.url}/healthz", self.child, context=client_context(self.https_ca))
         return self
 
     def stop(self) -> None:
