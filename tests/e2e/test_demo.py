@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shared.launcher.demo_data import products, seed_quantity
+from tests.conftest import WORKER, WORKERS
 from tests.waiting import poll
 
 
@@ -25,10 +26,18 @@ def _free(port: int) -> bool:
     return True
 
 
+DEMO_PORTS = (4222, 8222, 8100, 8101, 8102)
+# Every port of a demo under 10,000: below the range the kernel gives outgoing connections as their own end (a demo
+# on 50002 once found it taken by a connection of another process) and below `free_port`'s. Offsets are multiples
+# of ten from 100 (the demo's own ports stay free for a person's demo), each worker its own share of them: two
+# offsets whose ports could meet (8102 + a = 8222 + b, a − b = 120) always belong to the same worker, which runs one
+# test at a time.
+OFFSETS = [offset for offset in range(100, 10_000 - max(DEMO_PORTS), 10) if offset // 10 % WORKERS == WORKER]
+
+
 def free_offset() -> int:
-    for _ in range(50):
-        offset = random.randrange(20000, 50000, 10)
-        if all(_free(p + offset) for p in (4222, 8222, 8100, 8101, 8102)):
+    for offset in random.sample(OFFSETS, len(OFFSETS)):
+        if all(_free(port + offset) for port in DEMO_PORTS):
             return offset
     raise RuntimeError("no free port range for the demo")
 

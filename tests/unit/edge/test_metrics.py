@@ -1,7 +1,5 @@
 """`GET /metrics` of a store, scraped after real traffic through its API and parsed as Prometheus parses it."""
 
-import socket
-
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -11,6 +9,7 @@ from edge.printing.service import PrintingSettings
 from edge.services.access import AssociateIn, save_associates
 from edge.settings import EdgeSettings
 from edge.store.schema import open_database
+from tests.conftest import free_port
 from tests.unit.edge.conftest import T0, add_products
 
 
@@ -24,9 +23,7 @@ def scrape(client: TestClient) -> dict[tuple[str, tuple], float]:
 
 def refused_port() -> int:
     """A loopback port nothing listens on: a printer there is switched off."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def test_a_stores_figures_are_what_was_done_at_its_counter(tmp_path):
