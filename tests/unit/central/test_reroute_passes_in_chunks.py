@@ -27,6 +27,14 @@ stock_strategy = st.dictionaries(st.tuples(st.sampled_from(sorted(STORES)), st.s
                                  st.integers(1, 4), min_size=1)
 
 
+def orders_state(central: Central, placed: list[str]) -> list:
+    """Per order, in the order placed: its status and its allocations (node, status, lines)."""
+    with central.db.read() as conn:
+        return [(order_store.order_view(conn, order_id)["status"],
+                 sorted((a["node_id"], a["status"], tuple(order_store.lines_of_allocation(conn, a["id"]).items()))
+                        for a in order_store.allocations_of(conn, order_id))) for order_id in placed]
+
+
 def end_state(orders: list[dict[str, int]], stock: dict[tuple[str, str], int], chunk: int) -> list:
     """Every order waits for stock; stock appears; one pass with `chunk` orders a transaction. Per order, in the
     order placed: its status and what is allocated where."""
@@ -39,10 +47,7 @@ def end_state(orders: list[dict[str, int]], stock: dict[tuple[str, str], int], c
             central.set_stock(store_id, sku, qty)
         passes = WaitingOrders(central.db, central.orders, lambda: None, chunk=chunk)
         routed = passes.retry(NOW + timedelta(seconds=len(orders)))
-        with central.db.read() as conn:
-            state = [(order_store.order_view(conn, order_id)["status"],
-                      sorted((a["node_id"], a["status"], tuple(order_store.lines_of_allocation(conn, a["id"]).items()))
-                             for a in order_store.allocations_of(conn, order_id))) for order_id in placed]
+        state = orders_state(central, placed)
         central.db.close()
         return [routed, state]
 
@@ -75,10 +80,7 @@ def expired_state(orders: list[dict[str, int]], chunk: int) -> list:
         with central.db.write() as conn:  # the stores are still heard from: fresh
             conn.execute("UPDATE store_sync SET last_heartbeat_at=?", (to_text(later),))
         expired = FulfilmentTracker(central.db, central.orders, lambda: None).expire_overdue(later, chunk=chunk)
-        with central.db.read() as conn:
-            state = [(order_store.order_view(conn, order_id)["status"],
-                      sorted((a["node_id"], a["status"], tuple(order_store.lines_of_allocation(conn, a["id"]).items()))
-                             for a in order_store.allocations_of(conn, order_id))) for order_id in placed]
+        state = orders_state(central, placed)
         central.db.close()
         return [expired, state]
 
