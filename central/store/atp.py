@@ -1,8 +1,8 @@
 """ATP of one SKU as the API and the `omni.req.<store>.atp` requests answer it (DESIGN §5).
 
-Set-wise whatever the size of the network: one read of every node's figures for the asked SKUs (levels, safety
-stock, freshness), one grouped read of the units allocated and not yet in those figures. Python only builds the
-answer.
+Set-wise whatever the size of the network: the SKU's levels in one range scan, each node's facts (type,
+freshness) from memory (`NodeFacts`), one grouped read of the units allocated and not yet in the levels. Python only
+builds the answer. Without `facts`, the same answer joined in SQL: the reference the property tests hold it to.
 """
 
 import json
@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime
 from operator import itemgetter
 
-from central.domain.atp import NodeStock, atp_of
+from central.domain.atp import atp_of
 from central.domain.orders import LIVE_ALLOCATIONS, AllocationStatus
 from central.settings import CentralSettings
 from central.store.node_facts import NodeFacts
@@ -19,7 +19,6 @@ from central.store.statuses import status_in
 from central.store.supply import inbound_view
 from central.store.transfers import pending_at_senders
 from shared.contract.errors import UnknownSku
-from shared.runtime.clock import from_text
 
 
 def _pending(conn: sqlite3.Connection, skus: list[str], nodes: list[str] | None = None) -> dict[tuple[str, str], int]:
@@ -71,31 +70,6 @@ def _tuples(conn: sqlite3.Connection) -> sqlite3.Cursor:
     return cursor
 
 
-def _figures_sql(count: int, fresh: str) -> str:
-    """Every registered node that holds, is allocated, or keeps safety stock of one of `count` SKUs, by SKU then
-    node: the SKUs' levels (a range scan each), then the few nodes with an allocation or safety stock of a SKU but
-    no level of it. A node without its own safety stock holds back the SKU's default, else the policy's."""
-    skus = _sku_list(count)
-    joins = f"JOIN nodes n ON n.id = k.node_id LEFT JOIN store_sync s ON s.store_id = n.id {_SAFETY_JOINS}"
-    safety = _SAFETY
-    dc_as_of = "CASE WHEN n.type = 'warehouse' THEN n.stock_as_of END"
-    return (f"SELECT k.sku, k.node_id, n.type, k.on_hand, k.reserved, {safety}, {fresh}, "
-            f"coalesce(nullif(k.as_of, ''), {dc_as_of}) FROM levels k {joins} WHERE k.sku IN ({skus}) "
-            f"UNION ALL SELECT k.sku, k.node_id, n.type, 0, 0, {safety}, {fresh}, {dc_as_of} "
-            f"FROM (SELECT sku, node_id FROM allocation_lines WHERE sku IN ({skus}) "
-            f"UNION SELECT sku, node_id FROM safety_stock WHERE sku IN ({skus})) k {joins} "
-            "WHERE NOT EXISTS (SELECT 1 FROM levels l WHERE l.sku = k.sku AND l.node_id = k.node_id) "
-            "ORDER BY 1, 2")
-
-
-def node_figures(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
-                 safety_default: int = 0) -> list[tuple[str, str, str, int, int, int, int, str | None]]:
-    """The figures of every node concerned by these SKUs, by SKU then node, in one read: (sku, node_id, node type,
-    on_hand, reserved, safety_stock, fresh 1 or 0, as_of as stored), before the units pending there are known."""
-    fresh, params = fresh_sql(now, settings)
-    return _tuples(conn).execute(_figures_sql(len(skus), fresh), params | _params(skus, safety_default)).fetchall()
-
-
 def stocked_figures(conn: sqlite3.Connection, sku: str, safety_default: int = 0,
                     nodes: list[str] | None = None) -> list[tuple]:
     """Only the nodes holding a figure of the SKU (the others can promise nothing), of `nodes` if given, as
@@ -112,34 +86,6 @@ def pending_by_node(conn: sqlite3.Connection, skus: list[str],
                     nodes: list[str] | None = None) -> dict[tuple[str, str], int]:
     """Units allocated and not yet in the figures, per (sku, node) (of `nodes` if given)."""
     return _pending(conn, skus, nodes)
-
-
-def node_stocks(conn: sqlite3.Connection, sku: str, now: datetime, settings: CentralSettings,
-                safety_default: int = 0) -> list[NodeStock]:
-    """Every registered node that holds, is allocated, or keeps safety stock of the SKU."""
-    return stocks_of(conn, [sku], now, settings, safety_default).get(sku, [])
-
-
-def stocks_of(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
-              safety_default: int = 0) -> dict[str, list[NodeStock]]:
-    """`node_stocks` of many SKUs at once (a SKU no node has is left out), in two set-wise reads whatever the number
-    of nodes and SKUs: one per node made a 2,000-node ATP ~20 × slower than reading the SKU's levels, and one per SKU
-    made a month's stockout figure take seconds."""
-    skus = sorted(set(skus))
-    figures = node_figures(conn, skus, now, settings, safety_default)
-    if not figures:
-        return {}
-    pending = _pending(conn, skus)
-    times: dict[str, datetime] = {}  # a feed's time is shared by its SKUs
-    stocks: dict[str, list[NodeStock]] = {}
-    for sku, node_id, node_type, on_hand, reserved, safety, fresh, as_of in figures:
-        if as_of and as_of not in times:
-            times[as_of] = from_text(as_of)
-        stocks.setdefault(sku, []).append(NodeStock(
-            node_id=node_id, node_type=node_type, on_hand=on_hand, reserved=reserved,
-            pending=pending.get((sku, node_id), 0), safety_stock=safety, fresh=fresh == 1,
-            as_of=times[as_of] if as_of else None))
-    return stocks
 
 
 def _one_sku_sql(fresh: str, own_safety: bool) -> str:
@@ -201,9 +147,9 @@ def _nodes_in_memory(conn: sqlite3.Connection, sku: str, now: datetime, settings
 
 def atp_totals(conn: sqlite3.Connection, skus: list[str], now: datetime, settings: CentralSettings,
                safety_default: int, facts: NodeFacts, node: str | None = None) -> dict[str, int]:
-    """Each SKU's ATP now — the network's, or `node`'s alone — with every node's facts from memory: the sums
-    `stocks_of` gives, without an object per node. Only a node holding a level of the SKU can promise any of it
-    (with none, on_hand and reserved are 0), so the levels are all there is to read."""
+    """Each SKU's ATP now — the network's, or `node`'s alone — with every node's facts from memory, summed without
+    an object per node. Only a node holding a level of the SKU can promise any of it (with none, on_hand and
+    reserved are 0), so the levels are all there is to read."""
     skus = sorted(set(skus))
     asked = {"skus": json.dumps(skus), "node": node}
     only = "" if node is None else " AND node_id = :node"

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from central.domain.atp import atp_of
 from central.settings import CentralSettings
-from central.store.atp import atp_view, node_figures, pending_by_node
+from central.store.atp import atp_view, pending_by_node
 from central.store.schema import open_database
 from shared.runtime.clock import to_text
+from tests.unit.central.atp_reference import node_figures
 
 SETTINGS = CentralSettings(admin_token="atp-view-token-7e2a", stale_after_s=60, warehouse_stale_after_s=3600)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 from central.domain.atp import node_atp
 from central.domain.policy import RoutingPolicy
 from central.settings import CentralSettings
-from central.store.atp import atp_totals, atp_view, stocks_of
+from central.store.atp import atp_totals, atp_view
 from central.store.node_facts import NodeFacts
 from central.store.routing_inputs import node_table
 from central.store.schema import open_database
 from shared.runtime.clock import to_text, utc_now
 from shared.runtime.sqlite import connect, reader
+from tests.unit.central.atp_reference import stocks_of
 
 SETTINGS = CentralSettings(admin_token="node-facts-token-5b8e", stale_after_s=15, warehouse_stale_after_s=3600)
 BASE = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 from central.bootstrap import CentralService
 from central.settings import CentralSettings
 from central.store import projection
-from central.store.atp import node_stocks
 from central.store.supply import inbound_view
 from shared.contract.errors import InvalidTransition
 from shared.contract.events import EventEnvelope, parse_event
 from shared.contract.models import Product
 from shared.runtime.clock import to_text
 from shared.runtime.ids import uuid7
+from tests.unit.central.atp_reference import node_stocks
 
 START = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 SKUS = ("TEE", "HAT")
