@@ -60,12 +60,8 @@ def once_written(conn: sqlite3.Connection, scope: str, key: str | None, request:
                  make: Callable[[], tuple[dict, str]]) -> Outcome:
     """As `once`, for a change that writes its answer's JSON itself (a sale keeps it as its receipt's body): the key's
     record takes that JSON as it is instead of writing the answer out again."""
-    earlier = idempotency.replay(conn, scope, key, request)
-    if earlier is not None:
-        return Outcome(earlier[1], replayed=True)
-    body, body_json = make()
-    idempotency.record(conn, scope, key, request, idempotency.CREATED, body, response_json=body_json)
-    return Outcome(body)
+    _, body, made = idempotency.once(conn, scope, key, request, idempotency.CREATED, make, written=True)
+    return Outcome(body, replayed=not made)
 
 
 def replayed(conn: sqlite3.Connection, scope: str, key: str | None, request: dict) -> Outcome | None:

@@ -70,13 +70,14 @@ def record(conn: sqlite3.Connection, scope: str, key: str | None, body: object, 
 
 
 def once(conn: sqlite3.Connection, scope: str, key: str | None, body: object, status: int,
-         make: Callable[[], dict]) -> tuple[int, dict, bool]:
+         make: Callable[[], dict] | Callable[[], tuple[dict, str]], *, written: bool = False) -> tuple[int, dict, bool]:
     """Inside the caller's write transaction: the answer already recorded for this key and body, or `make()`'s
     answer, recorded with the change it made, so a retried request is carried out once. The flag says whether
-    `make()` ran (a change to publish) or the answer is a replay."""
+    `make()` ran (a change to publish) or the answer is a replay. `written`: `make()` gives the answer with its
+    JSON, written already (a sale keeps it as its receipt's body), which the key's record takes as it is."""
     replayed = replay(conn, scope, key, body)
     if replayed is not None:
         return (*replayed, False)
-    response = make()
-    record(conn, scope, key, body, status, response)
+    response, response_json = make() if written else (make(), None)
+    record(conn, scope, key, body, status, response, response_json=response_json)
     return status, response, True
